@@ -1,0 +1,43 @@
+// Entry point of the `tessera` command. The only place that turns errors into exit codes.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "tessera/error.hpp"
+#include "tessera/version.hpp"
+
+int main(int argc, char** argv) {
+  using tessera::ExitCode;
+  CLI::App cli{"Tessera: a parallel discrete-event simulator of distributed AI training.\n"
+               "Runs Chakra execution traces (or ASTRA-sim inputs, unchanged) on a modelled network\n"
+               "and reports per-NPU timelines in real units.",
+               "tessera"};
+  cli.set_version_flag("--version", std::string("tessera ") + tessera::kVersion);
+  cli.require_subcommand(1);
+
+  tessera::app::Action action;
+  tessera::app::add_run_command(cli, action);
+  tessera::app::add_validate_command(cli, action);
+  tessera::app::add_schema_command(cli, action);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(ExitCode::kBadInput);
+  }
+  try {
+    return action ? action() : 0;
+  } catch (const tessera::Error& e) {
+    std::fputs(e.what(), stderr);
+    std::fputc('\n', stderr);
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kRuntime);
+  }
+}
