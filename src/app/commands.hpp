@@ -13,8 +13,7 @@ namespace tessera::app {
 /// The action of the selected subcommand; returns the process exit code.
 using Action = std::function<int()>;
 
-void add_run_command(CLI::App& cli, Action& action);
-void add_validate_command(CLI::App& cli, Action& action);
-void add_schema_command(CLI::App& cli, Action& action);
+// One declaration per subcommand, each defined in its own cmd_<name>.cpp:
+// void add_<name>_command(CLI::App& cli, Action& action);
 
 }  // namespace tessera::app

@@ -20,9 +20,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
 
   tessera::app::Action action;
-  tessera::app::add_run_command(cli, action);
-  tessera::app::add_validate_command(cli, action);
-  tessera::app::add_schema_command(cli, action);
+  // Subcommands (one cmd_<name>.cpp each) register themselves here.
 
   try {
     cli.parse(argc, argv);
