@@ -1,0 +1,76 @@
+// Typed records the simulation emits and the output sinks consume (DESIGN rule 9). Models fill
+// these; the summary printer, the JSON writer and the HDF5 writer read them. Plain data only, so
+// a rank can ship its records to another rank as bytes (strings travel separately).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tessera/units.hpp"
+
+namespace tessera::output {
+
+/// What an NPU interval is (Chakra NodeType numbers, plus runtime-only kinds).
+enum class IntervalKind : std::uint8_t {
+  kMetadata = 1,
+  kMemLoad = 2,
+  kMemStore = 3,
+  kCompute = 4,
+  kSend = 5,
+  kRecv = 6,
+  kCollective = 7,
+};
+
+/// One executed trace node on one NPU: one row of that NPU's timeline.
+struct NodeInterval {
+  std::int32_t npu = 0;
+  std::uint64_t node_id = 0;      ///< the node id in the trace
+  std::uint32_t name = 0;         ///< index into RunRecords::strings
+  IntervalKind kind = IntervalKind::kCompute;
+  bool is_cpu_op = false;
+  std::int8_t collective = -1;    ///< Chakra CollectiveCommType for kCollective, else -1
+  std::int32_t peer = -1;         ///< send destination / recv source, else -1
+  Bytes bytes = 0;                ///< comm_size (collectives, send/recv, memory), else 0
+  SimTime start = 0;              ///< ps
+  SimTime end = 0;                ///< ps
+  std::uint32_t algorithm = 0;    ///< index into strings ("" = none), e.g. "ring" or "ring,ring"
+  std::int32_t chunks = 0;        ///< chunks the collective was split into, else 0
+};
+
+/// Per-collective record (one per collective node per NPU), with nccl-tests bandwidths.
+struct CollectiveRecord {
+  std::int32_t npu = 0;
+  std::uint64_t node_id = 0;
+  std::int8_t collective = 0;     ///< Chakra CollectiveCommType
+  std::int32_t group_size = 0;    ///< NPUs taking part
+  Bytes bytes = 0;                ///< comm_size as in the trace
+  SimTime start = 0;
+  SimTime end = 0;
+  std::uint32_t algorithm = 0;    ///< index into strings
+  std::int32_t chunks = 0;
+  double algbw_gbps = 0;          ///< nccl-tests algbw, GB = 10^9 B
+  double busbw_gbps = 0;          ///< nccl-tests busbw
+};
+
+/// Totals of one directed link over the run.
+struct LinkTotals {
+  std::uint32_t name = 0;         ///< index into strings, e.g. "npu/000003:1 -> sw/0:3"
+  Bytes bytes = 0;
+  SimTime busy = 0;               ///< time spent serializing
+  std::int64_t max_queue = 0;     ///< deepest output queue seen, in packets (or messages)
+  SimTime credit_stall = 0;       ///< time the head packet waited for credits
+};
+
+/// Per-NPU totals (the summary's rows). Times are unions of intervals, in ps.
+struct NpuSummary {
+  std::int32_t npu = 0;
+  SimTime finish = 0;             ///< when the NPU's last node completed ("wall")
+  SimTime compute = 0;            ///< union of GPU compute intervals
+  SimTime cpu = 0;                ///< union of CPU-op intervals
+  SimTime communication = 0;      ///< union of collective/send/recv intervals
+  SimTime exposed_communication = 0;  ///< finish − compute (ASTRA-sim's definition); CPU ops reported apart
+  std::int64_t nodes = 0;
+};
+
+}  // namespace tessera::output
