@@ -62,14 +62,14 @@ Engine::Engine(const Graph& graph, const Partition& partition, Transport& transp
   if (partition.rank_of.size() != graph.num_lps()) {
     throw Error("partition does not belong to this graph (LP count differs)");
   }
-  if (!queue_) queue_ = std::make_unique<HeapEventQueue>();
+  if (!queue_) queue_ = std::make_unique<LadderEventQueue>();
   const int me = transport.rank();
 
   ctx_.rank_ = me;
   ctx_.graph_ = &graph;
   ctx_.rank_of_ = &partition.rank_of;
   ctx_.queue_ = queue_.get();
-  ctx_.heap_ = dynamic_cast<HeapEventQueue*>(queue_.get());
+  ctx_.fast_ = dynamic_cast<LadderEventQueue*>(queue_.get());
   ctx_.outboxes_.resize(static_cast<std::size_t>(transport.size()));
   ctx_.seq_.assign(graph.num_ports(), 0);
   ctx_.direct_min_delay_ = graph.direct_send_min_delay().value_or(kTimeInfinity);
@@ -163,8 +163,8 @@ RunResult Engine::run(const RunLimits& limits) {
     SimTime end = lookahead >= kTimeInfinity - round.global_min ? kTimeInfinity : round.global_min + lookahead;
     end = std::min(end, limits.end_time);
     const std::uint64_t before = stats_.events;
-    if (ctx_.heap_) {
-      run_window(*ctx_.heap_, end);
+    if (ctx_.fast_) {
+      run_window(*ctx_.fast_, end);
     } else {
       run_window(*queue_, end);
     }
