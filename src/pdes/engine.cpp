@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -103,6 +104,11 @@ void Engine::run_window(Q& queue, SimTime end) {
   std::uint64_t n = 0;
   while (queue.next_time() < end) {
     queue.pop(ev);
+    if constexpr (std::is_same_v<Q, LadderEventQueue>) {
+      // Random targets make the LP object a cache miss; start loading the next one now so it
+      // overlaps with this event's handler.
+      if (const Event* next = queue.peek()) __builtin_prefetch(local_[next->target]);
+    }
     ctx_.now_ = ev.time;
     ctx_.current_ = ev.target;
     ctx_.self_port_ = graph_.self_port(ev.target);

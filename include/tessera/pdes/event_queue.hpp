@@ -114,6 +114,8 @@ class HeapEventQueue final : public EventQueue {
   SimTime next_time() const override {
     return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time;
   }
+  /// The earliest event, or nullptr when empty (for prefetching; no ordering guarantee beyond pop).
+  const Event* peek() const { return keys_.size() == kOffset ? nullptr : &slab_[keys_[kOffset].slot]; }
   std::size_t size() const override { return keys_.size() - kOffset; }
   void reserve(std::size_t n) override {
     keys_.reserve(n + kOffset);
@@ -216,6 +218,9 @@ class LadderEventQueue final : public EventQueue {
   }
   std::size_t size() const override { return size_; }
   void reserve(std::size_t n) override { overflow_.reserve(n); }
+  /// The next event if it is already in the near tier (nullptr otherwise); lets the engine
+  /// prefetch the next LP while the current one runs.
+  const Event* peek() const { return near_.peek(); }
 
  private:
   static constexpr std::size_t kPerBucket = 48;
