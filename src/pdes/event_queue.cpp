@@ -64,14 +64,59 @@ void BinaryEventHeap::pop(Event& out) {
   heap_[i] = last;
 }
 
-void LadderEventQueue::rebuild(std::vector<Event>& src, SimTime cap) {
+LadderEventQueue::~LadderEventQueue() {
+  for (Chunk* c : owned_) delete c;
+}
+
+LadderEventQueue::Chunk* LadderEventQueue::grow(List& list) {
+  Chunk* c = free_;
+  if (c) {
+    free_ = c->next;
+  } else {
+    c = new Chunk;
+    owned_.push_back(c);
+  }
+  c->next = nullptr;
+  c->count = 0;
+  if (list.tail) {
+    list.tail->next = c;
+  } else {
+    list.head = c;
+  }
+  list.tail = c;
+  return c;
+}
+
+void LadderEventQueue::release(List& list) {
+  if (list.head) {
+    list.tail->next = free_;
+    free_ = list.head;
+  }
+  list = List{};
+}
+
+void LadderEventQueue::splice(List& into, List& from) {
+  if (!from.head) return;
+  if (into.tail) {
+    into.tail->next = from.head;
+  } else {
+    into.head = from.head;
+  }
+  into.tail = from.tail;
+  into.size += from.size;
+  from = List{};
+}
+
+void LadderEventQueue::rebuild(List& src, SimTime cap) {
   SimTime lo = kTimeInfinity, hi = 0;
-  for (const Event& e : src) {
-    lo = std::min(lo, e.time);
-    hi = std::max(hi, e.time);
+  for (const Chunk* c = src.head; c; c = c->next) {
+    for (std::uint32_t i = 0; i < c->count; ++i) {
+      lo = std::min(lo, c->events[i].time);
+      hi = std::max(hi, c->events[i].time);
+    }
   }
   const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
-  const std::size_t target = std::clamp<std::size_t>(src.size() / kPerBucket, 1, kMaxBuckets);
+  const std::size_t target = std::clamp<std::size_t>(src.size / kPerBucket, 1, kMaxBuckets);
   width_ = (span + target - 1) / target;
   nb_ = static_cast<std::size_t>((span + width_ - 1) / width_);
   if (buckets_.size() < nb_) buckets_.resize(nb_);
@@ -80,37 +125,42 @@ void LadderEventQueue::rebuild(std::vector<Event>& src, SimTime cap) {
   near_end_ = lo;
   const std::uint64_t end = static_cast<std::uint64_t>(lo) + nb_ * width_;
   far_begin_ = end >= static_cast<std::uint64_t>(cap) ? cap : static_cast<SimTime>(end);
-  for (const Event& e : src) {
-    buckets_[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - base_) / width_)].push_back(e);
+  for (const Chunk* c = src.head; c; c = c->next) {
+    for (std::uint32_t i = 0; i < c->count; ++i) {
+      const Event& e = c->events[i];
+      append(buckets_[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - base_) / width_)], e);
+    }
   }
-  src.clear();
+  release(src);
 }
 
 void LadderEventQueue::refill() {
   for (;;) {
-    while (cur_ < nb_ && buckets_[cur_].empty()) ++cur_;
+    while (cur_ < nb_ && buckets_[cur_].size == 0) ++cur_;
     if (cur_ < nb_) {
-      std::vector<Event>& b = buckets_[cur_];
+      List& b = buckets_[cur_];
       const SimTime bucket_end = std::min<SimTime>(base_ + static_cast<SimTime>((cur_ + 1) * width_), far_begin_);
-      if (b.size() > kSplitAbove && width_ > 1) {
+      if (b.size > kSplitAbove && width_ > 1) {
         // Later buckets hold only times >= bucket_end, so they can wait in the overflow.
-        for (std::size_t k = cur_ + 1; k < nb_; ++k) {
-          overflow_.insert(overflow_.end(), buckets_[k].begin(), buckets_[k].end());
-          buckets_[k].clear();
-        }
-        spill_.swap(b);
-        rebuild(spill_, bucket_end);
+        for (std::size_t k = cur_ + 1; k < nb_; ++k) splice(overflow_, buckets_[k]);
+        List dense = b;
+        b = List{};
+        rebuild(dense, bucket_end);
         continue;
       }
-      for (const Event& e : b) near_.push(e);
-      b.clear();
+      for (const Chunk* c = b.head; c; c = c->next) {
+        for (std::uint32_t i = 0; i < c->count; ++i) near_.push(c->events[i]);
+      }
+      release(b);
       near_end_ = bucket_end;
       ++cur_;
       return;
     }
-    if (overflow_.empty()) return;  // empty queue
+    if (overflow_.size == 0) return;  // empty queue
     nb_ = 0;
-    rebuild(overflow_, kTimeInfinity);
+    List all = overflow_;
+    overflow_ = List{};
+    rebuild(all, kTimeInfinity);
   }
 }
 
