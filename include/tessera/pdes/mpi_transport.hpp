@@ -1,0 +1,49 @@
+// Real MPI ranks. This header names no MPI type; everything MPI lives in mpi_transport.cpp.
+#pragma once
+
+#include <memory>
+
+#include "tessera/pdes/transport.hpp"
+
+namespace tessera::pdes {
+
+/// Initializes MPI for the life of the object (Boost.MPI environment). Create one in main()
+/// before any MpiTransport.
+class MpiEnvironment {
+ public:
+  MpiEnvironment(int& argc, char**& argv);
+  ~MpiEnvironment();
+  MpiEnvironment(const MpiEnvironment&) = delete;
+  MpiEnvironment& operator=(const MpiEnvironment&) = delete;
+  /// Ends every rank with `code` (MPI_Abort); for main() when one rank fails alone.
+  [[noreturn]] static void abort(int code);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Transport over MPI_COMM_WORLD. One round is one MPI_Alltoall of a 40-byte header per peer
+/// (bytes for that peer, local minimum time, flags, event count, total bytes out) plus, only when some rank has events to
+/// send, one MPI_Alltoallv of raw event bytes.
+class MpiTransport final : public Transport {
+ public:
+  MpiTransport();
+  ~MpiTransport() override;
+  int rank() const override;
+  int size() const override;
+  SyncResult exchange(std::vector<std::vector<Event>>& outboxes, const SyncInput& in,
+                      std::vector<Event>& inbox) override;
+  std::int64_t all_reduce_sum(std::int64_t v) override;
+  std::int64_t all_reduce_min(std::int64_t v) override;
+  std::int64_t all_reduce_max(std::int64_t v) override;
+  double all_reduce_sum(double v) override;
+  double all_reduce_max(double v) override;
+  std::vector<std::string> all_gather(const std::string& s) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::pdes

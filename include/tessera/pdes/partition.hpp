@@ -1,0 +1,48 @@
+// Placement of LPs on ranks and the lookahead that placement allows. Every rank computes the same
+// partition from the same graph (all functions are deterministic and rank-independent).
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tessera/pdes/graph.hpp"
+
+namespace tessera::pdes {
+
+/// Which rank runs each LP, and the lookahead: the minimum latency over channels the partition
+/// cuts (and the direct-send minimum delay when ranks > 1); kTimeInfinity when nothing crosses.
+struct Partition {
+  int num_ranks = 1;
+  std::vector<int> rank_of;  ///< per LpId
+  SimTime lookahead = kTimeInfinity;
+  /// LPs placed on `rank`, ascending.
+  std::vector<LpId> lps_of(int rank) const;
+};
+
+/// LP id modulo ranks; for tests.
+Partition partition_round_robin(const Graph& g, int ranks);
+
+/// Every LP named in `placement` (name -> rank). Throws InputError naming LPs that are missing,
+/// unknown, or placed outside [0, ranks).
+Partition partition_explicit(const Graph& g, int ranks, const std::unordered_map<std::string, int>& placement);
+
+struct AutoPartitionOptions {
+  /// A coupled group may weigh at most this fraction of an even share (total weight / ranks).
+  double max_group_share = 1.0;
+};
+
+/// Keeps tightly coupled LPs together and balances weight. LPs sharing a group hint and LPs joined
+/// by zero-latency channels are always together. Then channels are merged in ascending latency
+/// (whole latency classes at a time) for as long as every merged group still fits in
+/// max_group_share of an even share and there are at least `ranks` groups, so only the slowest
+/// links are cut (the NVLink inside a box stays inside, the network between boxes is cut).
+/// Groups are then placed heaviest first on the least-loaded rank (ties: lowest LP id, lowest
+/// rank).
+Partition partition_auto(const Graph& g, int ranks, const AutoPartitionOptions& options = {});
+
+/// The lookahead of a placement. Throws InputError naming every zero-latency channel that crosses
+/// ranks, and a zero direct-send delay when ranks > 1.
+SimTime compute_lookahead(const Graph& g, const std::vector<int>& rank_of, int ranks);
+
+}  // namespace tessera::pdes

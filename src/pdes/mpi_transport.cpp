@@ -1,0 +1,141 @@
+// The only file of the engine that uses MPI.
+#include "tessera/pdes/mpi_transport.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <functional>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <mpi.h>
+
+#include "tessera/error.hpp"
+
+namespace tessera::pdes {
+
+struct MpiEnvironment::Impl {
+  Impl(int& argc, char**& argv) : env(argc, argv) {}
+  boost::mpi::environment env;
+};
+
+MpiEnvironment::MpiEnvironment(int& argc, char**& argv) : impl_(std::make_unique<Impl>(argc, argv)) {}
+MpiEnvironment::~MpiEnvironment() = default;
+
+void MpiEnvironment::abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+struct MpiTransport::Impl {
+  boost::mpi::communicator world;
+  // Per-peer round header, sent with one MPI_Alltoall.
+  struct Header {
+    std::int64_t bytes;
+    std::int64_t local_min;
+    std::int64_t flags;
+    std::int64_t events;
+    std::int64_t total_out;  ///< bytes the sender sends to all peers this round
+  };
+  std::vector<Header> send_head, recv_head;
+  std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
+  std::vector<Event> send_buf, recv_buf;
+};
+
+MpiTransport::MpiTransport() : impl_(std::make_unique<Impl>()) {
+  const auto n = static_cast<std::size_t>(impl_->world.size());
+  impl_->send_head.resize(n);
+  impl_->recv_head.resize(n);
+  impl_->send_counts.resize(n);
+  impl_->send_displs.resize(n);
+  impl_->recv_counts.resize(n);
+  impl_->recv_displs.resize(n);
+}
+MpiTransport::~MpiTransport() = default;
+
+int MpiTransport::rank() const { return impl_->world.rank(); }
+int MpiTransport::size() const { return impl_->world.size(); }
+
+SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, const SyncInput& in,
+                                  std::vector<Event>& inbox) {
+  Impl& m = *impl_;
+  const std::size_t n = outboxes.size();
+  std::int64_t total_out = 0;
+  for (std::size_t r = 0; r < n; ++r) total_out += static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event));
+  for (std::size_t r = 0; r < n; ++r) {
+    m.send_head[r] = {static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event)), in.local_min,
+                      static_cast<std::int64_t>(in.flags), static_cast<std::int64_t>(in.events), total_out};
+  }
+  MPI_Alltoall(m.send_head.data(), 5, MPI_INT64_T, m.recv_head.data(), 5, MPI_INT64_T, m.world);
+
+  SyncResult out;
+  std::int64_t anyone_sends = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Impl::Header& h = m.recv_head[r];
+    out.global_min = std::min(out.global_min, h.local_min);
+    out.flags |= static_cast<std::uint32_t>(h.flags);
+    out.events += static_cast<std::uint64_t>(h.events);
+    anyone_sends |= h.total_out;
+  }
+  // Every rank saw every rank's total, so all agree to skip the data phase of an idle round.
+  if (anyone_sends == 0) return out;
+
+  int send_total = 0, recv_total = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::int64_t sb = m.send_head[r].bytes, rb = m.recv_head[r].bytes;
+    if (sb > INT_MAX - send_total || rb > INT_MAX - recv_total) {
+      throw Error("more than 2 GiB of events cross ranks in one window; run more ranks or lower the lookahead");
+    }
+    m.send_counts[r] = static_cast<int>(sb);
+    m.send_displs[r] = send_total;
+    send_total += static_cast<int>(sb);
+    m.recv_counts[r] = static_cast<int>(rb);
+    m.recv_displs[r] = recv_total;
+    recv_total += static_cast<int>(rb);
+  }
+  m.send_buf.clear();
+  for (std::size_t r = 0; r < n; ++r) {
+    m.send_buf.insert(m.send_buf.end(), outboxes[r].begin(), outboxes[r].end());
+    outboxes[r].clear();
+  }
+  const std::size_t old = inbox.size();
+  inbox.resize(old + static_cast<std::size_t>(recv_total) / sizeof(Event));
+  MPI_Alltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
+                m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world);
+  return out;
+}
+
+std::int64_t MpiTransport::all_reduce_sum(std::int64_t v) {
+  std::int64_t out = 0;
+  boost::mpi::all_reduce(impl_->world, v, out, std::plus<std::int64_t>());
+  return out;
+}
+std::int64_t MpiTransport::all_reduce_min(std::int64_t v) {
+  std::int64_t out = 0;
+  boost::mpi::all_reduce(impl_->world, v, out, boost::mpi::minimum<std::int64_t>());
+  return out;
+}
+std::int64_t MpiTransport::all_reduce_max(std::int64_t v) {
+  std::int64_t out = 0;
+  boost::mpi::all_reduce(impl_->world, v, out, boost::mpi::maximum<std::int64_t>());
+  return out;
+}
+double MpiTransport::all_reduce_sum(double v) {
+  double out = 0;
+  boost::mpi::all_reduce(impl_->world, v, out, std::plus<double>());
+  return out;
+}
+double MpiTransport::all_reduce_max(double v) {
+  double out = 0;
+  boost::mpi::all_reduce(impl_->world, v, out, boost::mpi::maximum<double>());
+  return out;
+}
+std::vector<std::string> MpiTransport::all_gather(const std::string& s) {
+  std::vector<std::string> out;
+  boost::mpi::all_gather(impl_->world, s, out);
+  return out;
+}
+
+}  // namespace tessera::pdes
