@@ -106,6 +106,8 @@ struct CollectiveImplementation {
   std::vector<std::string> per_dimension;
   std::string custom_prefix;  ///< from "*-implementation-custom"; wins over per_dimension
   bool defaulted = false;     ///< true when the input gave neither and "ring" was assumed
+  std::string file;           ///< where the list was written, for messages of later layers
+  int line = 0;
 };
 
 struct SystemConfig {

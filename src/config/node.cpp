@@ -161,7 +161,7 @@ JsonLines scan_json_lines(const std::string& text, const std::string& prefix) {
       }
     } else if (c == '{' || c == '[') {
       std::string p = stack.empty() ? prefix : value_path(stack.back());
-      stack.push_back(Frame{c == '{', p});
+      stack.push_back(Frame{c == '{', p, 0, "", true});
     } else if (c == '}' || c == ']') {
       if (!stack.empty()) stack.pop_back();
     } else if (c == ',') {

@@ -102,7 +102,7 @@ struct Table {
 
 template <class S, class T>
 Param<S> p_int(std::string key, T S::*field, std::int64_t min, std::int64_t max, std::string doc) {
-  return {key, "int", fmt::format(max >= INT32_MAX ? ">= {}" : "{}..{}", min, max), std::move(doc), false,
+  return {key, "int", max >= INT32_MAX ? fmt::format(">= {}", min) : fmt::format("{}..{}", min, max), std::move(doc), false,
           [field, min, max](const Node& n, S& s, Sink& sink) {
             if (auto v = get_int(n, sink, min, max)) s.*field = static_cast<T>(*v);
           },

@@ -47,7 +47,11 @@ Param<S> p_custom(std::string key, CollectiveImplementation S::*field, std::stri
               }
               item = &n.items[0];
             }
-            if (auto v = get_string(*item, sink)) (s.*field).custom_prefix = resolve ? resolve_relative_to(n, *v) : *v;
+            if (auto v = get_string(*item, sink)) {
+              (s.*field).custom_prefix = resolve ? resolve_relative_to(n, *v) : *v;
+              (s.*field).file = n.file;
+              (s.*field).line = n.line;
+            }
           },
           [](const S&) { return std::string("\"\""); }};
 }
@@ -117,10 +121,12 @@ void load_implementation_list(const Node& n, CollectiveImplementation& impl, Sin
   if (ok) {
     impl.per_dimension = *names;
     impl.defaulted = false;
+    impl.file = n.file;
+    impl.line = n.line;
   }
 }
 
-void default_implementations(SystemConfig& system, const std::string& where, int dims, Sink& sink) {
+void default_implementations(SystemConfig& system, const std::string& where, int dims, Sink& sink, bool warn) {
   const std::pair<const char*, CollectiveImplementation*> all[] = {{"all-reduce", &system.all_reduce},
                                                                    {"reduce-scatter", &system.reduce_scatter},
                                                                    {"all-gather", &system.all_gather},
@@ -129,7 +135,7 @@ void default_implementations(SystemConfig& system, const std::string& where, int
     if (impl->per_dimension.empty() && impl->custom_prefix.empty()) {
       impl->per_dimension.assign(static_cast<std::size_t>(std::max(dims, 1)), "ring");
       impl->defaulted = true;
-      sink.warn(Diagnostic{where, 0, fmt::format("{}-implementation", name),
+      if (warn) sink.warn(Diagnostic{where, 0, fmt::format("{}-implementation", name),
                            fmt::format("not given; Tessera uses \"ring\" on each of the {} dimension(s) "
                                        "(ASTRA-sim would fail on the first {} collective)",
                                        std::max(dims, 1), name),

@@ -58,7 +58,10 @@ void load_comm_groups(const Node& map, CommGroups& out, Sink& sink);
 /// groups, workload files, model/topology compatibility).
 void cross_check(Config& config, Sink& sink);
 
-/// Fills implementation lists the input left out, warning once per collective.
-void default_implementations(SystemConfig& system, const std::string& where, int dims, Sink& sink);
+/// Fills implementation lists the input left out with "ring" per dimension, warning once per
+/// collective when `warn` (ASTRA-sim inputs, where ASTRA-sim itself would fail).
+void default_implementations(SystemConfig& system, const std::string& where, int dims, Sink& sink, bool warn);
+void load_remote_memory_section(const Node& map, RemoteMemoryConfig& out, Sink& sink,
+                                const std::vector<std::string>& also_allowed);
 
 }  // namespace tessera::cfg
