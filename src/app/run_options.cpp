@@ -42,6 +42,10 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                "8,192-byte handshake before each send (--rendezvous-protocol[=true|false])")
       ->group(kAstraGroup);
   cmd.add_option("--num-passes", a.num_passes, "passes over an ASTRA-sim 1.0 text workload (default: 1)")->group(kAstraGroup);
+  // ASTRA-sim's parser keeps the last of a repeated flag; so do we (scripts append overrides).
+  for (const char* flag : kAstraFlags) {
+    if (flag != std::string("--rendezvous-protocol")) cmd.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
 
   cmd.add_option("--network-model", o.network_model,
                  "packet | astra-congestion-aware | astra-congestion-unaware (default: astra-congestion-aware with "

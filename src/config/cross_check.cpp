@@ -77,7 +77,7 @@ void check_implementations(const Config& c, Sink& sink) {
       for (const auto& f : fixed) quoted.push_back("\"" + f + "\"");
       sink.warn(at(*impl, c.system.source, key,
                    fmt::format("{} entr{} for a {}-dimensional network {}: {} collectives run only on the first {} "
-                               "dimension(s) and DROP {}, so a {} over all {} NPUs reaches only groups of {} "
+                               "dimension(s) and DROP {}, so one {} over all {} NPUs reaches only groups of {} "
                                "(ASTRA-sim does the same silently; Tessera keeps it for parity)",
                                list.size(), list.size() == 1 ? "y" : "ies", sizes.size(), dims_text(sizes), name,
                                list.size(), fmt::join(dropped, ", "), name, npus, covered),

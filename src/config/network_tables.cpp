@@ -226,7 +226,7 @@ Table<AstraNetworkLists> astra_network_table() {
                  if (!list(n, sink)) return;
                  s.nodes[2] = &n;
                  for (const auto& item : n.items) {
-                   if (auto v = get_double(item, sink, 0.0, 1e9, true)) s.bandwidth.push_back(*v);
+                   if (auto v = get_double(item, sink, 0.0, HUGE_VAL, true)) s.bandwidth.push_back(*v);
                  }
                },
                [](const A&) { return std::string("(required)"); }},
@@ -235,7 +235,7 @@ Table<AstraNetworkLists> astra_network_table() {
                  if (!list(n, sink)) return;
                  s.nodes[3] = &n;
                  for (const auto& item : n.items) {
-                   if (auto v = get_double(item, sink, 0.0, 1e12)) s.latency.push_back(*v);
+                   if (auto v = get_double(item, sink, 0.0, HUGE_VAL)) s.latency.push_back(*v);
                  }
                },
                [](const A&) { return std::string("(required)"); }},

@@ -99,9 +99,9 @@ Node from_yaml(const YAML::Node& y, const std::string& file, const std::string& 
           continue;
         }
         Node child = from_yaml(kv.second, file, child_path, errors);
-        // A value's mark is where the value starts; report keys at the key's own line.
-        if (child.kind != Node::Kind::kMap && child.kind != Node::Kind::kList) child.line = line;
-        if (child.line == 0) child.line = line;
+        // A value's mark is where the value starts (for a block mapping, the line below its key):
+        // messages about an entry point at the key's own line.
+        child.line = line;
         n.entries.emplace_back(key, std::move(child));
       }
       break;

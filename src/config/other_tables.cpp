@@ -67,7 +67,7 @@ Table<RemoteMemoryConfig> astra_remote_memory_table() {
                [](const R&) { return std::string("0"); }},
               {"remote-mem-bw", "number", "bytes/ns (= GB/s with GB = 10^9)", "bandwidth per transaction", false,
                [](const Node& n, R& s, Sink& sink) {
-                 if (auto v = get_double(n, sink, 0.0, 1e9)) s.bandwidth = Bandwidth{std::llround(*v * 1e9)};
+                 if (auto v = get_double(n, sink, 0.0, HUGE_VAL)) s.bandwidth = Bandwidth{std::llround(*v * 1e9)};
                },
                [](const R&) { return std::string("none"); }},
           },
@@ -154,14 +154,15 @@ Table<OutputConfig> output_table() {
   return {"output",
           "What a run writes. Command-line --output, --summary-json, --log-format and --quiet override these.",
           {
-              p_path("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5"),
-              p_path("summary_json", &O::summary_json, "run summary as JSON"),
+              p_string("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)", "path"),
+              p_string("summary_json", &O::summary_json, "run summary as JSON (relative to the current directory)", "path"),
               p_enum("log_format", &O::log_format,
                      std::vector<std::pair<std::string, LogFormat>>{{"tessera", LogFormat::kTessera},
                                                                     {"astra-sim", LogFormat::kAstraSim}},
                      "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
               p_bool("quiet", &O::quiet, "print only errors and the final summary"),
-              p_path("logging_folder", &O::logging_folder, "folder for ASTRA-sim style log.log/err.log"),
+              p_string("logging_folder", &O::logging_folder,
+                       "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path"),
           },
           {}};
 }

@@ -43,8 +43,12 @@ std::optional<T> get_with_unit(const Node& n, Sink& s, const char* what, const c
   try {
     return parse(n.text);
   } catch (const UnitError& e) {
+    // UnitError reads "'<text>': <reason>; expected <rule>"; the rule is already in `what`.
+    std::string reason = e.what();
+    if (auto p = reason.find("': "); p != std::string::npos) reason = reason.substr(p + 3);
+    if (auto p = reason.find("; expected"); p != std::string::npos) reason = reason.substr(0, p);
     std::string fix = fmt::format("write it with its unit, e.g. {}: {}", n.path.substr(n.path.rfind('.') + 1), example);
-    s.error(n.diag(fmt::format("expected {}, got {}: {}", what, n.describe(), e.what()), fix));
+    s.error(n.diag(fmt::format("expected {}, got {} ({})", what, n.describe(), reason), fix));
     return std::nullopt;
   }
 }
@@ -221,8 +225,12 @@ std::optional<std::vector<std::string>> get_string_list(const Node& n, Sink& s) 
 }
 
 std::optional<SimTime> get_astra_ns(const Node& n, Sink& s, bool allow_zero) {
-  auto v = get_double(n, s, 0.0, 1e12, !allow_zero);
+  auto v = get_double(n, s, 0.0, HUGE_VAL, !allow_zero);
   if (!v) return std::nullopt;
+  if (*v > 9e9) {  // beyond 9e9 ns (9 s) per message is surely a unit mistake; and int64 ps holds 106 days
+    s.error(n.diag(fmt::format("{} ns is implausibly large for a per-message delay", format_number(*v))));
+    return std::nullopt;
+  }
   return static_cast<SimTime>(std::llround(*v * static_cast<double>(kNanosecond)));
 }
 

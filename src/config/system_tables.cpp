@@ -3,6 +3,7 @@
 // TFLOP/s; scenario: values with units).
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 
 #include "tables.hpp"
 
@@ -62,7 +63,7 @@ std::string resolve_relative_to(const Node& n, const std::string& path) {
   if (path.empty() || path.front() == '/' || n.file.empty()) return path;
   const auto slash = n.file.rfind('/');
   if (slash == std::string::npos) return path;
-  return n.file.substr(0, slash + 1) + path;
+  return std::filesystem::path(n.file.substr(0, slash + 1) + path).lexically_normal().string();
 }
 
 void load_implementation_list(const Node& n, CollectiveImplementation& impl, Sink& sink) {
@@ -208,7 +209,7 @@ Table<SystemConfig> astra_system_table() {
               p_int("active-chunks-per-dimension", &S::active_chunks_per_dimension, 1, INT32_MAX,
                     "chunk streams running at once per dimension queue"),
               required(p_int("preferred-dataset-splits", &S::preferred_dataset_splits, 1, INT32_MAX,
-                             "chunks per collective (ASTRA-sim divides by it: a missing key crashes it with SIGFPE)")),
+                             "chunks per collective (ASTRA-sim has no default: it divides by zero)")),
               {"endpoint-delay", "number", "ns", "fixed cost per message, times --injection-scale (0 is allowed)", false,
                [](const Node& n, S& s, Sink& sink) {
                  if (auto v = get_astra_ns(n, sink)) s.endpoint_delay = *v;
@@ -216,12 +217,12 @@ Table<SystemConfig> astra_system_table() {
                [](const S& s) { return format_number(static_cast<double>(s.endpoint_delay) / kNanosecond); }},
               {"local-mem-bw", "number", "GB/s with GB = 10^9 bytes", "local memory bandwidth: reduction cost and roofline", false,
                [](const Node& n, S& s, Sink& sink) {
-                 if (auto v = get_double(n, sink, 0.0, 1e9, true)) s.local_mem_bw = Bandwidth{std::llround(*v * 1e9)};
+                 if (auto v = get_double(n, sink, 0.0, HUGE_VAL, true)) s.local_mem_bw = Bandwidth{std::llround(*v * 1e9)};
                },
                [](const S&) { return std::string("none"); }},
               {"peak-perf", "number", "TFLOP/s", "peak compute rate for the roofline model", false,
                [](const Node& n, S& s, Sink& sink) {
-                 if (auto v = get_double(n, sink, 0.0, 1e9, true)) s.peak_perf_flops = *v * 1e12;
+                 if (auto v = get_double(n, sink, 0.0, HUGE_VAL, true)) s.peak_perf_flops = *v * 1e12;
                },
                [](const S&) { return std::string("none"); }},
               p_bool("roofline-enabled", &S::roofline_enabled, "compute time from num_ops/tensor_size"),
