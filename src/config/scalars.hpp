@@ -2,6 +2,7 @@
 // sink ("expected X, got Y" with the unit rules), so the caller simply skips the assignment.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
