@@ -45,7 +45,7 @@ Table<FatTreeConfig> fat_tree_table() {
           "k^2/2 hosts, three levels up to k^3/4 hosts.",
           {
               p_int("radix", &F::radix, 4, 1024, "k: ports per switch (even)"),
-              required(p_int("hosts", &F::hosts, 2, 1 << 24, "NPUs attached to the leaf switches")),
+              p_int("hosts", &F::hosts, 2, 1 << 24, "NPUs attached to the leaf switches"),
               {"oversubscription", "ratio", "number >= 1 or \"N:1\"", "leaf downlink:uplink bandwidth ratio", false,
                [](const Node& n, F& s, Sink& sink) {
                  if (auto v = get_ratio(n, sink)) s.oversubscription = *v;

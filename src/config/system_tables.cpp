@@ -23,7 +23,7 @@ const std::vector<std::string> kAlgorithms{"ring",   "oneRing",         "direct"
 
 std::string show_impl(const CollectiveImplementation& c) {
   if (!c.custom_prefix.empty()) return "custom:" + c.custom_prefix;
-  if (c.per_dimension.empty()) return "ring per dimension (with a warning)";
+  if (c.per_dimension.empty()) return "ring on every dimension";
   return fmt::format("[{}]", fmt::join(c.per_dimension, ", "));
 }
 

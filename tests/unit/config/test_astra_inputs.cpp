@@ -234,7 +234,7 @@ TEST(AstraRun, MissingImplementationDefaultsToRingWithAWarning) {
 
 TEST(AstraRun, TextWorkloadIsDetected) {
   AstraArgs a;
-  a.workload = repo(kA + "text_workloads/Resnet50_DataParallel.txt");
+  a.workload = repo("traces/text/Resnet50_DataParallel.txt");
   a.system = repo(kA + "examples/system/native_collectives/Ring_4chunks.json");
   a.network = repo(kA + "examples/network/analytical/Ring_8npus.yml");
   a.num_passes = 3;
