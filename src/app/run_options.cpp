@@ -42,7 +42,7 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                "8,192-byte handshake before each send (--rendezvous-protocol[=true|false])")
       ->group(kAstraGroup);
   cmd.add_option("--num-passes", a.num_passes, "passes over an ASTRA-sim 1.0 text workload (default: 1)")->group(kAstraGroup);
-  // ASTRA-sim's parser keeps the last of a repeated flag; so do we (scripts append overrides).
+  // The last of a repeated flag wins, so scripts can append overrides to a base command line.
   for (const char* flag : kAstraFlags) {
     if (flag != std::string("--rendezvous-protocol")) cmd.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   }
