@@ -129,8 +129,19 @@ void check_workload(const Config& c, Sink& sink) {
 }  // namespace
 
 void cross_check(Config& c, Sink& sink) {
-  const int npus = c.network.npu_count();
   const std::string net_file = c.network.source;
+  // Sizes are bounded one by one; their product is bounded here, before anything loops over NPUs.
+  constexpr std::int64_t kMaxNpus = std::int64_t{1} << 24;
+  std::int64_t total = 1;
+  for (int s : c.network.dimension_sizes()) total = std::min(total * s, kMaxNpus + 1);
+  if (total > kMaxNpus) {
+    sink.error(Diagnostic{net_file, 0, "network",
+                          fmt::format("the network has more than {} NPUs ({}), beyond what Tessera simulates",
+                                      kMaxNpus, fmt::join(c.network.dimension_sizes(), " x ")),
+                          "check the NPU counts"});
+    return;
+  }
+  const int npus = c.network.npu_count();
 
   // Network model against topology.
   const bool astra_model = c.simulation.network_model != NetworkModel::kPacket;

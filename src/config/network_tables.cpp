@@ -182,6 +182,20 @@ void load_network_section(const Node& map, NetworkConfig& out, Sink& sink, const
                           "raise fat_tree.radix"));
     }
   }
+  if (out.topology == TopologyKind::kHgxH100 && out.hgx_h100.boxes > 1) {
+    // A leaf-spine fabric of radix-r switches has at most r leaves, each with r*o/(1+o) host ports.
+    const auto& h = out.hgx_h100;
+    const double r = h.ib_switch_radix;
+    const auto capacity = static_cast<std::int64_t>(r * std::floor(r * h.ib_oversubscription / (1.0 + h.ib_oversubscription)));
+    const std::int64_t nics = static_cast<std::int64_t>(h.boxes) * h.nics_per_box;
+    if (nics > capacity) {
+      sink.error(map.diag(fmt::format("{} boxes x {} NICs = {} NICs exceed what a leaf-spine fabric of radix-{} switches "
+                                      "with oversubscription {}:1 connects ({})",
+                                      h.boxes, h.nics_per_box, nics, h.ib_switch_radix, format_number(h.ib_oversubscription),
+                                      capacity),
+                          "raise hgx_h100.ib_switch_radix or ib_oversubscription, or use fewer boxes"));
+    }
+  }
   if (out.packet.buffer_per_port < out.packet.packet_size) {
     sink.error(map.diag(fmt::format("packet.buffer_per_port ({}) is smaller than one packet ({})",
                                     format_bytes(out.packet.buffer_per_port), format_bytes(out.packet.packet_size)),
@@ -278,7 +292,11 @@ NetworkConfig read_astra_network(const std::string& path, Sink& sink) {
              : lists.topology[i] == "FullyConnected" ? DimensionKind::kFullyConnected
                                                      : DimensionKind::kSwitch;
     d.npus = lists.npus_count[i];
-    d.bandwidth = astra_gbps(lists.bandwidth[i]);
+    try {
+      d.bandwidth = astra_gbps(lists.bandwidth[i]);
+    } catch (const UnitError& e) {
+      sink.error(lists.nodes[2]->items[i].diag(e.what()));
+    }
     d.latency = static_cast<SimTime>(std::llround(lists.latency[i] * static_cast<double>(kNanosecond)));
     out.dimensions.push_back(d);
   }

@@ -232,6 +232,43 @@ TEST(AstraRun, MissingImplementationDefaultsToRingWithAWarning) {
   EXPECT_TRUE(mentions(r.warnings, "--remote-memory-configuration: not given"));
 }
 
+TEST(AstraRun, FlagValuesAreChecked) {
+  AstraArgs a;
+  a.workload = repo(kA + "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce");
+  a.system = repo(kA + "tests/rt_template/inputs/system_cfg.json");
+  a.network = repo(kA + "tests/rt_template/inputs/network_cfg.yml");
+  a.num_queues_per_dim = 0;
+  a.injection_scale = -1;
+  a.num_passes = 0;
+  auto e = input_errors([&] { load_astra(a); });
+  EXPECT_EQ(e.size(), 3u) << test::dump(e);
+  EXPECT_TRUE(mentions(e, "--num-queues-per-dim: expected an integer >= 1, got 0"));
+  EXPECT_TRUE(mentions(e, "--injection-scale: expected a number >= 0, got -1"));
+  EXPECT_TRUE(mentions(e, "--num-passes: expected an integer >= 1, got 0"));
+
+  AstraArgs b;
+  b.workload = a.workload;
+  b.system = a.system;
+  b.network = a.network;
+  b.compute_scale = 2;
+  b.logging_configuration = "astra_logging.toml";
+  const LoadResult r = load_astra(b);
+  EXPECT_TRUE(mentions(r.warnings, "--compute-scale: has no effect in ASTRA-sim 2.x")) << test::dump(r.warnings);
+  EXPECT_TRUE(mentions(r.warnings, "--logging-configuration: \"astra_logging.toml\" is an spdlog setup"));
+}
+
+TEST(AstraRun, HugeNetworksAndBandwidthsAreErrorsNotHangs) {
+  AstraArgs a;
+  a.workload = "nothing";
+  a.system = repo(kA + "tests/rt_template/inputs/system_cfg.json");
+  a.network = scratch("n.yml", "topology: [Ring, Ring]\nnpus_count: [1000000, 1000000]\nbandwidth: [50, 50]\nlatency: [1, 1]\n");
+  auto e = input_errors([&] { load_astra(a); });
+  EXPECT_TRUE(mentions(e, "the network has more than 16777216 NPUs (1000000 x 1000000)")) << test::dump(e);
+  a.network = scratch("n.yml", "topology: [Ring]\nnpus_count: [8]\nbandwidth: [1e-12]\nlatency: [1]\n");
+  e = input_errors([&] { load_astra(a); });
+  EXPECT_TRUE(mentions(e, "n.yml:3: bandwidth[0]: bandwidth 1e-12 GB/s is out of range")) << test::dump(e);
+}
+
 TEST(AstraRun, TextWorkloadIsDetected) {
   AstraArgs a;
   a.workload = repo("traces/text/Resnet50_DataParallel.txt");

@@ -243,6 +243,18 @@ TEST(Scenario, TopologyChecks) {
                                         "}\nsimulation: {rank_of_npu: [0, 1]}\n"));
   });
   EXPECT_TRUE(mentions(e, "given but placement is not explicit"));
+  e = input_errors([&] {
+    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300}}\nworkload: {chakra: x}\n"));
+  });
+  EXPECT_TRUE(mentions(e, "300 boxes x 8 NICs = 2400 NICs exceed what a leaf-spine fabric of radix-64 switches with "
+                          "oversubscription 1:1 connects (2048)")) << test::dump(e);
+  // With 3:1 oversubscription the fabric holds them; only the trace count is then wrong.
+  e = input_errors([&] {
+    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300, ib_oversubscription: \"3:1\"}}\n"
+                                    "workload: {chakra: " + ar8() + "}\n"));
+  });
+  ASSERT_EQ(e.size(), 1u) << test::dump(e);
+  EXPECT_EQ(e[0].key, "workload");
 }
 
 TEST(Scenario, HgxDimensionsAndTheShortListWarning) {
