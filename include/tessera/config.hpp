@@ -22,9 +22,9 @@ enum class DimensionKind { kRing, kFullyConnected, kSwitch };
 
 struct NetworkDimension {
   DimensionKind kind = DimensionKind::kRing;
-  int npus = 2;                 ///< NPUs along this dimension (> 1)
-  Bandwidth bandwidth{};        ///< per link and direction
-  SimTime latency = 0;          ///< per link traversal
+  int npus = 2;           ///< NPUs along this dimension (> 1)
+  Bandwidth bandwidth{};  ///< per link and direction
+  SimTime latency = 0;    ///< per link traversal
 };
 
 /// Which network the network layer builds.
@@ -38,42 +38,42 @@ enum class TopologyKind {
 /// A k-ary fat-tree: switches of `radix` ports; two levels (leaf-spine) while hosts <= k^2/2,
 /// three levels up to k^3/4 hosts.
 struct FatTreeConfig {
-  int radix = 8;                                  ///< k, ports per switch (even, >= 4)
-  int hosts = 16;                                 ///< NPUs attached to leaves
-  double oversubscription = 1.0;                  ///< leaf downlink:uplink bandwidth ratio (>= 1)
-  Bandwidth link_bandwidth{50'000'000'000};       ///< per link and direction (400 Gb/s)
-  SimTime link_latency = 100 * kNanosecond;       ///< per link (cable + SerDes)
-  SimTime switch_latency = 200 * kNanosecond;     ///< port to port forwarding
+  int radix = 8;                               ///< k, ports per switch (even, >= 4)
+  int hosts = 16;                              ///< NPUs attached to leaves
+  double oversubscription = 1.0;               ///< leaf downlink:uplink bandwidth ratio (>= 1)
+  Bandwidth link_bandwidth{50'000'000'000};    ///< per link and direction (400 Gb/s)
+  SimTime link_latency = 100 * kNanosecond;    ///< per link (cable + SerDes)
+  SimTime switch_latency = 200 * kNanosecond;  ///< port to port forwarding
 };
 
 /// A torus with wrap-around in every dimension.
 struct TorusConfig {
-  std::vector<int> dims{4, 4};                    ///< 2 or 3 sizes, each >= 2
-  Bandwidth bandwidth{50'000'000'000};            ///< per link and direction
-  SimTime latency = 100 * kNanosecond;            ///< per link
+  std::vector<int> dims{4, 4};          ///< 2 or 3 sizes, each >= 2
+  Bandwidth bandwidth{50'000'000'000};  ///< per link and direction
+  SimTime latency = 100 * kNanosecond;  ///< per link
 };
 
 /// HGX-H100 boxes. Inside a box every GPU has `nvlink_bandwidth` per direction into the NVSwitch
 /// fabric; every GPU also owns one NIC into a leaf-spine InfiniBand fat-tree.
 struct HgxH100Config {
   int boxes = 1;
-  int gpus_per_box = 8;                              ///< 1..8
-  Bandwidth nvlink_bandwidth{450'000'000'000};       ///< per GPU per direction (18 links x 25 GB/s)
-  SimTime nvlink_latency = 936'250;                  ///< GPU<->NVSwitch link (ASTRA-sim HGX calibration)
-  SimTime nvswitch_latency = 0;                      ///< extra NVSwitch traversal (included above by default)
-  int nics_per_box = 8;                              ///< one ConnectX-7 per GPU
-  Bandwidth nic_bandwidth{50'000'000'000};           ///< per NIC per direction (NDR 400 Gb/s)
-  SimTime ib_link_latency = 100 * kNanosecond;       ///< per IB link
-  SimTime ib_switch_latency = 200 * kNanosecond;     ///< per IB switch traversal
-  double ib_oversubscription = 1.0;                  ///< leaf downlink:uplink ratio (>= 1)
-  int ib_switch_radix = 64;                          ///< ports per IB switch (Quantum-2: 64 x NDR)
+  int gpus_per_box = 8;                           ///< 1..8
+  Bandwidth nvlink_bandwidth{450'000'000'000};    ///< per GPU per direction (18 links x 25 GB/s)
+  SimTime nvlink_latency = 936'250;               ///< GPU<->NVSwitch link (ASTRA-sim HGX calibration)
+  SimTime nvswitch_latency = 0;                   ///< extra NVSwitch traversal (included above by default)
+  int nics_per_box = 8;                           ///< one ConnectX-7 per GPU
+  Bandwidth nic_bandwidth{50'000'000'000};        ///< per NIC per direction (NDR 400 Gb/s)
+  SimTime ib_link_latency = 100 * kNanosecond;    ///< per IB link
+  SimTime ib_switch_latency = 200 * kNanosecond;  ///< per IB switch traversal
+  double ib_oversubscription = 1.0;               ///< leaf downlink:uplink ratio (>= 1)
+  int ib_switch_radix = 64;                       ///< ports per IB switch (Quantum-2: 64 x NDR)
 };
 
 /// Parameters of the packet-level network model (unused by the ASTRA analytical models).
 struct PacketConfig {
-  Bytes packet_size = 4096;                       ///< max payload per packet (IB MTU)
-  Bytes buffer_per_port = 256 * 1024;             ///< input buffer per switch port (credits)
-  SimTime switch_latency = 0;                     ///< forwarding latency of ASTRA-style Switch dimensions
+  Bytes packet_size = 4096;            ///< max payload per packet (IB MTU)
+  Bytes buffer_per_port = 256 * 1024;  ///< input buffer per switch port (credits)
+  SimTime switch_latency = 0;          ///< forwarding latency of ASTRA-style Switch dimensions
 };
 
 struct NetworkConfig {
@@ -114,10 +114,10 @@ struct SystemConfig {
   SchedulingPolicy scheduling_policy = SchedulingPolicy::kLifo;
   CollectiveOptimization collective_optimization = CollectiveOptimization::kLocalBwAware;
   int active_chunks_per_dimension = 1;
-  int preferred_dataset_splits = 1;              ///< chunks per collective (required in ASTRA files)
-  SimTime endpoint_delay = 10 * kNanosecond;     ///< fixed cost per message (0 allowed)
-  Bandwidth local_mem_bw{0};                     ///< 0 = no reduction cost and no roofline memory roof
-  double peak_perf_flops = 0;                    ///< FLOP/s; 0 = unset
+  int preferred_dataset_splits = 1;           ///< chunks per collective (required in ASTRA files)
+  SimTime endpoint_delay = 10 * kNanosecond;  ///< fixed cost per message (0 allowed)
+  Bandwidth local_mem_bw{0};                  ///< 0 = no reduction cost and no roofline memory roof
+  double peak_perf_flops = 0;                 ///< FLOP/s; 0 = unset
   bool roofline_enabled = false;
   bool replay_only = false;
   bool trace_enabled = false;
@@ -134,9 +134,9 @@ struct SystemConfig {
   double loggp_L = 0, loggp_o = 0, loggp_g = 0, loggp_G = 0;
   // Command-line knobs of ASTRA-sim's analytical binaries.
   int num_queues_per_dim = 1;
-  double injection_scale = 1.0;   ///< multiplies endpoint_delay (already applied to endpoint_delay)
-  double compute_scale = 1.0;     ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
-  double comm_scale = 1.0;        ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
+  double injection_scale = 1.0;  ///< multiplies endpoint_delay (already applied to endpoint_delay)
+  double compute_scale = 1.0;    ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
+  double comm_scale = 1.0;       ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
   bool rendezvous_protocol = false;
   std::string source;  ///< the file it was read from
 };
@@ -148,10 +148,10 @@ enum class MemoryType { kNoMemoryExpansion, kPerNodeMemoryExpansion, kPerNpuMemo
 
 struct RemoteMemoryConfig {
   MemoryType memory_type = MemoryType::kNoMemoryExpansion;
-  int num_nodes = 0;               ///< PER_NODE_MEMORY_EXPANSION only
-  int num_npus_per_node = 0;       ///< PER_NODE_MEMORY_EXPANSION only
-  SimTime latency = 0;             ///< per transaction
-  Bandwidth bandwidth{0};          ///< 0 = unset
+  int num_nodes = 0;          ///< PER_NODE_MEMORY_EXPANSION only
+  int num_npus_per_node = 0;  ///< PER_NODE_MEMORY_EXPANSION only
+  SimTime latency = 0;        ///< per transaction
+  Bandwidth bandwidth{0};     ///< 0 = unset
   std::string source;
 };
 
@@ -170,20 +170,20 @@ enum class ControlDependencies { kDataOnly, kStrict, kLenient };
 
 struct WorkloadConfig {
   WorkloadKind kind = WorkloadKind::kChakra;
-  std::string chakra_prefix;   ///< files <prefix>.<npu>.et
-  std::string text_path;       ///< ASTRA-sim 1.0 text workload
-  int passes = 1;              ///< training passes (text workloads)
+  std::string chakra_prefix;  ///< files <prefix>.<npu>.et
+  std::string text_path;      ///< ASTRA-sim 1.0 text workload
+  int passes = 1;             ///< training passes (text workloads)
   ControlDependencies control_dependencies = ControlDependencies::kStrict;
 };
 
 enum class LogFormat { kTessera, kAstraSim };
 
 struct OutputConfig {
-  std::string hdf5_path;        ///< "" = no HDF5 timeline
-  std::string summary_json;     ///< "" = no JSON summary
+  std::string hdf5_path;     ///< "" = no HDF5 timeline
+  std::string summary_json;  ///< "" = no JSON summary
   LogFormat log_format = LogFormat::kTessera;
   bool quiet = false;
-  std::string logging_folder;   ///< ASTRA-sim's --logging-folder; "" = none
+  std::string logging_folder;  ///< ASTRA-sim's --logging-folder; "" = none
 };
 
 enum class NetworkModel { kAstraCongestionAware, kAstraCongestionUnaware, kPacket };
@@ -192,9 +192,9 @@ enum class Placement { kAuto, kRoundRobin, kExplicit };
 struct SimulationConfig {
   NetworkModel network_model = NetworkModel::kPacket;
   Placement placement = Placement::kAuto;
-  std::vector<int> rank_of_npu;          ///< kExplicit only: the MPI rank of each NPU
-  SimTime max_sim_time = kTimeInfinity;  ///< stop (exit 1) past this simulated time
-  SimTime max_wall_time = kTimeInfinity; ///< stop (exit 1) past this wall-clock time
+  std::vector<int> rank_of_npu;           ///< kExplicit only: the MPI rank of each NPU
+  SimTime max_sim_time = kTimeInfinity;   ///< stop (exit 1) past this simulated time
+  SimTime max_wall_time = kTimeInfinity;  ///< stop (exit 1) past this wall-clock time
 };
 
 /// Everything one run needs.

@@ -14,19 +14,20 @@ namespace tessera {
 
 /// ASTRA-sim's command-line flags, with ASTRA-sim's defaults. Empty strings mean "not given".
 struct AstraArgs {
-  std::string workload;                       ///< --workload-configuration (ET prefix or .txt)
-  std::string system;                         ///< --system-configuration
-  std::string network;                        ///< --network-configuration
-  std::string remote_memory;                  ///< --remote-memory-configuration
-  std::string comm_group = "empty";           ///< --comm-group-configuration; a path containing "empty" disables it
-  std::string logging_configuration = "empty";///< --logging-configuration (spdlog TOML; not used by Tessera)
-  std::string logging_folder = "log";         ///< --logging-folder
+  std::string workload;              ///< --workload-configuration (ET prefix or .txt)
+  std::string system;                ///< --system-configuration
+  std::string network;               ///< --network-configuration
+  std::string remote_memory;         ///< --remote-memory-configuration
+  std::string comm_group = "empty";  ///< --comm-group-configuration; a path containing "empty" disables it
+  std::string logging_configuration =
+      "empty";                         ///< --logging-configuration (spdlog TOML; not used by Tessera)
+  std::string logging_folder = "log";  ///< --logging-folder
   int num_queues_per_dim = 1;
   double compute_scale = 1.0;
   double comm_scale = 1.0;
   double injection_scale = 1.0;
   bool rendezvous_protocol = false;
-  int num_passes = 1;                         ///< ASTRA-sim 1.0's --num-passes (text workloads)
+  int num_passes = 1;  ///< ASTRA-sim 1.0's --num-passes (text workloads)
 };
 
 /// Command-line settings that override the scenario (or the ASTRA defaults).
@@ -40,8 +41,8 @@ struct RunOverrides {
 
 /// What `tessera run` / `validate` were asked to load: a scenario file or ASTRA-sim flags.
 struct RunRequest {
-  std::string scenario;              ///< "" when ASTRA flags are used
-  std::optional<AstraArgs> astra;    ///< set when any ASTRA-sim flag was given
+  std::string scenario;            ///< "" when ASTRA flags are used
+  std::optional<AstraArgs> astra;  ///< set when any ASTRA-sim flag was given
   RunOverrides overrides;
 };
 

@@ -12,23 +12,28 @@
 namespace tessera::app {
 
 void add_run_command(CLI::App& cli, Action& action) {
-  auto* cmd = cli.add_subcommand("run", "Simulate a scenario YAML, or ASTRA-sim inputs given by ASTRA-sim's own flags");
+  auto* cmd = cli.add_subcommand(
+      "run", "Simulate a scenario YAML, or ASTRA-sim inputs given by ASTRA-sim's own flags");
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
   cmd->footer(
       "Examples:\n"
       "  tessera run configs/scenarios/default.yaml\n"
-      "  tessera run --workload-configuration=configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce \\\n"
+      "  tessera run "
+      "--workload-configuration=configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/"
+      "all_reduce \\\n"
       "      --system-configuration=configs/astra-sim/tests/rt_template/inputs/system_cfg.json \\\n"
       "      --network-configuration=configs/astra-sim/tests/rt_template/inputs/network_cfg.yml \\\n"
-      "      --remote-memory-configuration=configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
+      "      "
+      "--remote-memory-configuration=configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
   cmd->callback([opts, &action] {
     action = [opts] {
       const LoadResult r = load_and_warn(*opts);
       std::printf("tessera run: would simulate\n%s\n", describe(r.config).c_str());
-      std::fprintf(stderr,
-                   "note: this build has no simulation engine yet (configuration layer only); the inputs are valid "
-                   "but nothing was simulated\n");
+      std::fprintf(
+          stderr,
+          "note: this build has no simulation engine yet (configuration layer only); the inputs are valid "
+          "but nothing was simulated\n");
       return 0;
     };
   });

@@ -12,9 +12,11 @@
 namespace tessera::app {
 
 void add_schema_command(CLI::App& cli, Action& action) {
-  auto* cmd = cli.add_subcommand("schema", "List every configuration parameter (scenario YAML and ASTRA-sim inputs)");
+  auto* cmd =
+      cli.add_subcommand("schema", "List every configuration parameter (scenario YAML and ASTRA-sim inputs)");
   auto format = std::make_shared<std::string>("text");
-  cmd->add_option("--format", *format, "text | markdown | json")->check(CLI::IsMember({"text", "markdown", "json"}));
+  cmd->add_option("--format", *format, "text | markdown | json")
+      ->check(CLI::IsMember({"text", "markdown", "json"}));
   cmd->callback([format, &action] {
     action = [format] {
       std::fputs(format_schema(*format).c_str(), stdout);

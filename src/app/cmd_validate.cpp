@@ -11,7 +11,8 @@
 namespace tessera::app {
 
 void add_validate_command(CLI::App& cli, Action& action) {
-  auto* cmd = cli.add_subcommand("validate", "Check a scenario or ASTRA-sim inputs (same arguments as run); simulate nothing");
+  auto* cmd = cli.add_subcommand(
+      "validate", "Check a scenario or ASTRA-sim inputs (same arguments as run); simulate nothing");
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
   cmd->callback([opts, &action] {

@@ -30,28 +30,38 @@ int NetworkConfig::npu_count() const {
 
 const char* to_string(DimensionKind k) {
   switch (k) {
-    case DimensionKind::kRing: return "Ring";
-    case DimensionKind::kFullyConnected: return "FullyConnected";
-    case DimensionKind::kSwitch: return "Switch";
+    case DimensionKind::kRing:
+      return "Ring";
+    case DimensionKind::kFullyConnected:
+      return "FullyConnected";
+    case DimensionKind::kSwitch:
+      return "Switch";
   }
   return "?";
 }
 
 const char* to_string(TopologyKind k) {
   switch (k) {
-    case TopologyKind::kDimensions: return "dimensions";
-    case TopologyKind::kFatTree: return "fat_tree";
-    case TopologyKind::kTorus: return "torus";
-    case TopologyKind::kHgxH100: return "hgx_h100";
+    case TopologyKind::kDimensions:
+      return "dimensions";
+    case TopologyKind::kFatTree:
+      return "fat_tree";
+    case TopologyKind::kTorus:
+      return "torus";
+    case TopologyKind::kHgxH100:
+      return "hgx_h100";
   }
   return "?";
 }
 
 const char* to_string(SchedulingPolicy p) {
   switch (p) {
-    case SchedulingPolicy::kLifo: return "LIFO";
-    case SchedulingPolicy::kFifo: return "FIFO";
-    case SchedulingPolicy::kExplicit: return "EXPLICIT";
+    case SchedulingPolicy::kLifo:
+      return "LIFO";
+    case SchedulingPolicy::kFifo:
+      return "FIFO";
+    case SchedulingPolicy::kExplicit:
+      return "EXPLICIT";
   }
   return "?";
 }
@@ -62,10 +72,14 @@ const char* to_string(CollectiveOptimization o) {
 
 const char* to_string(MemoryType t) {
   switch (t) {
-    case MemoryType::kNoMemoryExpansion: return "NO_MEMORY_EXPANSION";
-    case MemoryType::kPerNodeMemoryExpansion: return "PER_NODE_MEMORY_EXPANSION";
-    case MemoryType::kPerNpuMemoryExpansion: return "PER_NPU_MEMORY_EXPANSION";
-    case MemoryType::kMemoryPool: return "MEMORY_POOL";
+    case MemoryType::kNoMemoryExpansion:
+      return "NO_MEMORY_EXPANSION";
+    case MemoryType::kPerNodeMemoryExpansion:
+      return "PER_NODE_MEMORY_EXPANSION";
+    case MemoryType::kPerNpuMemoryExpansion:
+      return "PER_NPU_MEMORY_EXPANSION";
+    case MemoryType::kMemoryPool:
+      return "MEMORY_POOL";
   }
   return "?";
 }
@@ -74,9 +88,12 @@ const char* to_string(WorkloadKind k) { return k == WorkloadKind::kChakra ? "cha
 
 const char* to_string(ControlDependencies c) {
   switch (c) {
-    case ControlDependencies::kDataOnly: return "data-only";
-    case ControlDependencies::kStrict: return "strict";
-    case ControlDependencies::kLenient: return "lenient";
+    case ControlDependencies::kDataOnly:
+      return "data-only";
+    case ControlDependencies::kStrict:
+      return "strict";
+    case ControlDependencies::kLenient:
+      return "lenient";
   }
   return "?";
 }
@@ -85,18 +102,24 @@ const char* to_string(LogFormat f) { return f == LogFormat::kTessera ? "tessera"
 
 const char* to_string(NetworkModel m) {
   switch (m) {
-    case NetworkModel::kAstraCongestionAware: return "astra-congestion-aware";
-    case NetworkModel::kAstraCongestionUnaware: return "astra-congestion-unaware";
-    case NetworkModel::kPacket: return "packet";
+    case NetworkModel::kAstraCongestionAware:
+      return "astra-congestion-aware";
+    case NetworkModel::kAstraCongestionUnaware:
+      return "astra-congestion-unaware";
+    case NetworkModel::kPacket:
+      return "packet";
   }
   return "?";
 }
 
 const char* to_string(Placement p) {
   switch (p) {
-    case Placement::kAuto: return "auto";
-    case Placement::kRoundRobin: return "round_robin";
-    case Placement::kExplicit: return "explicit";
+    case Placement::kAuto:
+      return "auto";
+    case Placement::kRoundRobin:
+      return "round_robin";
+    case Placement::kExplicit:
+      return "explicit";
   }
   return "?";
 }

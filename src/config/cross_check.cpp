@@ -16,9 +16,10 @@ bool exists(const std::string& path) {
 
 bool power_of_two(std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
-Diagnostic at(const CollectiveImplementation& impl, const std::string& fallback_file, std::string key, std::string msg,
-              std::string fix = "") {
-  return Diagnostic{impl.file.empty() ? fallback_file : impl.file, impl.line, std::move(key), std::move(msg), std::move(fix)};
+Diagnostic at(const CollectiveImplementation& impl, const std::string& fallback_file, std::string key,
+              std::string msg, std::string fix = "") {
+  return Diagnostic{impl.file.empty() ? fallback_file : impl.file, impl.line, std::move(key), std::move(msg),
+                    std::move(fix)};
 }
 
 std::string dims_text(const std::vector<int>& sizes) { return fmt::format("[{}]", fmt::join(sizes, ", ")); }
@@ -26,18 +27,19 @@ std::string dims_text(const std::vector<int>& sizes) { return fmt::format("[{}]"
 void check_implementations(const Config& c, Sink& sink) {
   const std::vector<int> sizes = c.network.dimension_sizes();
   const int npus = c.network.npu_count();
-  const std::pair<const char*, const CollectiveImplementation*> all[] = {{"all-reduce", &c.system.all_reduce},
-                                                                         {"reduce-scatter", &c.system.reduce_scatter},
-                                                                         {"all-gather", &c.system.all_gather},
-                                                                         {"all-to-all", &c.system.all_to_all}};
+  const std::pair<const char*, const CollectiveImplementation*> all[] = {
+      {"all-reduce", &c.system.all_reduce},
+      {"reduce-scatter", &c.system.reduce_scatter},
+      {"all-gather", &c.system.all_gather},
+      {"all-to-all", &c.system.all_to_all}};
   for (const auto& [name, impl] : all) {
     if (!impl->custom_prefix.empty() || impl->per_dimension.empty()) continue;
     const std::string key = fmt::format("{}-implementation", name);
     const auto& list = impl->per_dimension;
     if (list.size() > sizes.size()) {
       sink.error(at(*impl, c.system.source, key,
-                    fmt::format("{} entries but the network has {} dimension(s) {}", list.size(), sizes.size(),
-                                dims_text(sizes)),
+                    fmt::format("{} entries but the network has {} dimension(s) {}", list.size(),
+                                sizes.size(), dims_text(sizes)),
                     fmt::format("give at most {} entries, one per dimension", sizes.size())));
       continue;
     }
@@ -45,11 +47,13 @@ void check_implementations(const Config& c, Sink& sink) {
       const std::string& algo = list[d];
       const bool flat = algo.rfind("one", 0) == 0;
       const std::int64_t n = flat ? npus : sizes[d];
-      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling" || algo == "doubleBinaryTree") && !power_of_two(n)) {
-        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
-                      fmt::format("{} needs a power-of-two number of NPUs, but {} has {}", algo,
-                                  flat ? std::string("the whole network") : fmt::format("dimension {}", d), n),
-                      "use ring or direct on this dimension"));
+      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling" || algo == "doubleBinaryTree") &&
+          !power_of_two(n)) {
+        sink.error(
+            at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
+               fmt::format("{} needs a power-of-two number of NPUs, but {} has {}", algo,
+                           flat ? std::string("the whole network") : fmt::format("dimension {}", d), n),
+               "use ring or direct on this dimension"));
       }
       if (algo == "doubleBinaryTree" && std::string(name) != "all-reduce") {
         sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
@@ -60,7 +64,8 @@ void check_implementations(const Config& c, Sink& sink) {
                       fmt::format("{} has no all-to-all", algo), "use direct or ring"));
       }
     }
-    const bool all_flat = std::all_of(list.begin(), list.end(), [](const std::string& a) { return a.rfind("one", 0) == 0; });
+    const bool all_flat =
+        std::all_of(list.begin(), list.end(), [](const std::string& a) { return a.rfind("one", 0) == 0; });
     if (list.size() < sizes.size() && !all_flat) {
       std::vector<std::string> dropped;
       int covered = 1;
@@ -75,13 +80,14 @@ void check_implementations(const Config& c, Sink& sink) {
       while (fixed.size() < sizes.size()) fixed.push_back(list.back());
       std::vector<std::string> quoted;
       for (const auto& f : fixed) quoted.push_back("\"" + f + "\"");
-      sink.warn(at(*impl, c.system.source, key,
-                   fmt::format("{} entr{} for a {}-dimensional network {}: {} collectives run only on the first {} "
-                               "dimension(s) and DROP {}, so one {} over all {} NPUs reaches only groups of {} "
-                               "(ASTRA-sim does the same silently; Tessera keeps it for parity)",
-                               list.size(), list.size() == 1 ? "y" : "ies", sizes.size(), dims_text(sizes), name,
-                               list.size(), fmt::join(dropped, ", "), name, npus, covered),
-                   fmt::format("write one entry per dimension, e.g. [{}]", fmt::join(quoted, ", "))));
+      sink.warn(
+          at(*impl, c.system.source, key,
+             fmt::format("{} entr{} for a {}-dimensional network {}: {} collectives run only on the first {} "
+                         "dimension(s) and DROP {}, so one {} over all {} NPUs reaches only groups of {} "
+                         "(ASTRA-sim does the same silently; Tessera keeps it for parity)",
+                         list.size(), list.size() == 1 ? "y" : "ies", sizes.size(), dims_text(sizes), name,
+                         list.size(), fmt::join(dropped, ", "), name, npus, covered),
+             fmt::format("write one entry per dimension, e.g. [{}]", fmt::join(quoted, ", "))));
     }
   }
 }
@@ -108,21 +114,23 @@ void check_workload(const Config& c, Sink& sink) {
     for (std::size_t i = 0; i < missing.size() && i < 4; ++i) list += (i ? ", " : "") + missing[i];
     if (missing.size() > 4) list += fmt::format(" and {} more", missing.size() - 4);
     const bool none = static_cast<int>(missing.size()) == npus;
-    sink.error(Diagnostic{prefix, 0, "workload",
-                          fmt::format("{} of the {} trace files <prefix>.<npu>.et the network needs are missing: {}",
-                                      missing.size(), npus, list),
-                          none ? "check the prefix: it is the path without \".<npu>.et\", e.g. "
-                                 "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce"
-                               : "give one trace per NPU, or a network with as many NPUs as traces"});
+    sink.error(
+        Diagnostic{prefix, 0, "workload",
+                   fmt::format("{} of the {} trace files <prefix>.<npu>.et the network needs are missing: {}",
+                               missing.size(), npus, list),
+                   none ? "check the prefix: it is the path without \".<npu>.et\", e.g. "
+                          "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce"
+                        : "give one trace per NPU, or a network with as many NPUs as traces"});
   }
   int extra = 0;
   while (exists(fmt::format("{}.{}.et", prefix, npus + extra))) ++extra;
   if (extra > 0) {
-    sink.warn(Diagnostic{prefix, 0, "workload",
-                         fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, so "
-                                     "they are ignored (as ASTRA-sim does)",
-                                     extra, prefix, npus, npus),
-                         "check that the network matches the traces"});
+    sink.warn(
+        Diagnostic{prefix, 0, "workload",
+                   fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, so "
+                               "they are ignored (as ASTRA-sim does)",
+                               extra, prefix, npus, npus),
+                   "check that the network matches the traces"});
   }
 }
 
@@ -146,19 +154,21 @@ void cross_check(Config& c, Sink& sink) {
   // Network model against topology.
   const bool astra_model = c.simulation.network_model != NetworkModel::kPacket;
   if (astra_model && c.network.topology != TopologyKind::kDimensions) {
-    sink.error(Diagnostic{net_file, 0, "simulation.network_model",
-                          fmt::format("{} models only ASTRA-style dimension networks (Ring/FullyConnected/Switch), "
-                                      "but the topology is {}",
-                                      to_string(c.simulation.network_model), to_string(c.network.topology)),
-                          "use --network-model packet, or describe the network with topology: dimensions"});
+    sink.error(
+        Diagnostic{net_file, 0, "simulation.network_model",
+                   fmt::format("{} models only ASTRA-style dimension networks (Ring/FullyConnected/Switch), "
+                               "but the topology is {}",
+                               to_string(c.simulation.network_model), to_string(c.network.topology)),
+                   "use --network-model packet, or describe the network with topology: dimensions"});
   }
   if (c.simulation.network_model == NetworkModel::kAstraCongestionAware && c.network.dimensions.size() > 1) {
-    sink.warn(Diagnostic{net_file, 0, "network",
-                         fmt::format("ASTRA-sim's congestion-aware backend rejects multi-dimensional networks "
-                                     "(\"only support 1-dim topology\"); Tessera models all {} dimensions, so there is "
-                                     "no ASTRA-sim number to compare against",
-                                     c.network.dimensions.size()),
-                         "use --network-model astra-congestion-unaware for a parity run"});
+    sink.warn(Diagnostic{
+        net_file, 0, "network",
+        fmt::format("ASTRA-sim's congestion-aware backend rejects multi-dimensional networks "
+                    "(\"only support 1-dim topology\"); Tessera models all {} dimensions, so there is "
+                    "no ASTRA-sim number to compare against",
+                    c.network.dimensions.size()),
+        "use --network-model astra-congestion-unaware for a parity run"});
   }
 
   check_implementations(c, sink);
@@ -181,10 +191,11 @@ void cross_check(Config& c, Sink& sink) {
   const RemoteMemoryConfig& m = c.remote_memory;
   if (m.memory_type == MemoryType::kPerNodeMemoryExpansion && m.num_nodes > 0 && m.num_npus_per_node > 0 &&
       static_cast<std::int64_t>(m.num_nodes) * m.num_npus_per_node != npus) {
-    sink.warn(Diagnostic{m.source, 0, "num-nodes x num-npus-per-node",
-                         fmt::format("{} x {} = {} but the network has {} NPUs", m.num_nodes, m.num_npus_per_node,
-                                     static_cast<std::int64_t>(m.num_nodes) * m.num_npus_per_node, npus),
-                         ""});
+    sink.warn(
+        Diagnostic{m.source, 0, "num-nodes x num-npus-per-node",
+                   fmt::format("{} x {} = {} but the network has {} NPUs", m.num_nodes, m.num_npus_per_node,
+                               static_cast<std::int64_t>(m.num_nodes) * m.num_npus_per_node, npus),
+                   ""});
   }
 
   // Placement.
@@ -196,7 +207,8 @@ void cross_check(Config& c, Sink& sink) {
                           "list the MPI rank of every NPU, or use placement: auto"});
   }
   if (s.placement != Placement::kExplicit && !s.rank_of_npu.empty()) {
-    sink.error(Diagnostic{c.source, 0, "simulation.rank_of_npu", "given but placement is not explicit, so it would be unused",
+    sink.error(Diagnostic{c.source, 0, "simulation.rank_of_npu",
+                          "given but placement is not explicit, so it would be unused",
                           "set placement: explicit or remove rank_of_npu"});
   }
 

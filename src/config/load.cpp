@@ -1,8 +1,8 @@
 // The two ways into a Config: a Tessera scenario YAML, or ASTRA-sim's command-line inputs.
 // Both collect every error before throwing, and both end in the same cross-checks.
+#include <sys/stat.h>
 #include <cmath>
 #include <functional>
-#include <sys/stat.h>
 
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
@@ -26,9 +26,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 /// Reads one scenario section: `{file: other.yaml}` (the same keys in another file), `{<astra_key>:
 /// astra-file}` (an ASTRA-sim input read as ASTRA-sim reads it), inline keys, or a file plus inline
 /// keys that override it.
-void apply_section(const Node& node, const std::string& astra_key, Sink& sink,
-                   const std::function<void(const std::string& path)>& load_astra,
-                   const std::function<void(const Node& map, const std::vector<std::string>& also)>& load_map) {
+void apply_section(
+    const Node& node, const std::string& astra_key, Sink& sink,
+    const std::function<void(const std::string& path)>& load_astra,
+    const std::function<void(const Node& map, const std::vector<std::string>& also)>& load_map) {
   if (!node.is_map()) {
     sink.error(node.diag(fmt::format("expected a mapping, got {}", node.describe()),
                          "write the section's keys indented below it, or {file: path}"));
@@ -43,7 +44,8 @@ void apply_section(const Node& node, const std::string& astra_key, Sink& sink,
   if (file) {
     if (auto p = get_string(*file, sink)) {
       Node sub;
-      if (sink.collect([&] { sub = read_yaml_file(resolve_relative_to(*file, *p), node.path); })) load_map(sub, {});
+      if (sink.collect([&] { sub = read_yaml_file(resolve_relative_to(*file, *p), node.path); }))
+        load_map(sub, {});
     }
   }
   if (astra) {
@@ -74,8 +76,8 @@ void apply_overrides(Config& c, const RunOverrides& o) {
 
 LoadResult finish(Config config, Sink& sink, bool astra_inputs) {
   sink.throw_if_errors();  // cross-checks on a half-read config would only add noise
-  default_implementations(config.system, config.system.source, static_cast<int>(config.network.dimension_sizes().size()),
-                          sink, astra_inputs);
+  default_implementations(config.system, config.system.source,
+                          static_cast<int>(config.network.dimension_sizes().size()), sink, astra_inputs);
   cross_check(config, sink);
   sink.throw_if_errors();
   return LoadResult{std::move(config), std::move(sink.warnings)};
@@ -94,10 +96,11 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
   c.simulation.network_model = NetworkModel::kPacket;
   const Node root = cfg::read_yaml_file(path);
   if (!root.is_map()) {
-    throw InputError(root.diag(fmt::format("a scenario must be a mapping of sections, got {}", root.describe()),
-                               "start from configs/scenarios/default.yaml"));
+    throw InputError(
+        root.diag(fmt::format("a scenario must be a mapping of sections, got {}", root.describe()),
+                  "start from configs/scenarios/default.yaml"));
   }
-  bool astra_network = false, astra_system = false;
+  bool astra_network = false;
   for (const auto& [key, value] : root.entries) {
     if (key == "description") {
       cfg::get_string(value, sink);
@@ -113,8 +116,9 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
             if (astra_network) {
               for (const char* k : {"topology", "dimensions"}) {
                 if (const Node* n = m.find(k)) {
-                  sink.error(n->diag(fmt::format("\"{}\" conflicts with astra_network, which defines the dimensions", k),
-                                     "remove it"));
+                  sink.error(n->diag(
+                      fmt::format("\"{}\" conflicts with astra_network, which defines the dimensions", k),
+                      "remove it"));
                 }
               }
             }
@@ -124,11 +128,10 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
       c.system.source = path;
       cfg::apply_section(
           value, "astra_system", sink,
-          [&](const std::string& p) {
-            astra_system = true;
-            c.system = cfg::read_astra_system(p, sink, 1.0);
-          },
-          [&](const Node& m, const std::vector<std::string>& also) { cfg::system_table().load(m, c.system, sink, also); });
+          [&](const std::string& p) { c.system = cfg::read_astra_system(p, sink, 1.0); },
+          [&](const Node& m, const std::vector<std::string>& also) {
+            cfg::system_table().load(m, c.system, sink, also);
+          });
     } else if (key == "remote_memory") {
       cfg::apply_section(
           value, "astra_remote_memory", sink,
@@ -150,8 +153,9 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
       if (value.is_map()) {
         const bool chakra = !c.workload.chakra_prefix.empty(), text = !c.workload.text_path.empty();
         if (chakra == text) {
-          sink.error(value.diag(chakra ? "both \"chakra\" and \"text\" are given" : "no workload given",
-                                "give exactly one of chakra: <ET prefix> or text: <ASTRA-sim text workload>"));
+          sink.error(
+              value.diag(chakra ? "both \"chakra\" and \"text\" are given" : "no workload given",
+                         "give exactly one of chakra: <ET prefix> or text: <ASTRA-sim text workload>"));
         }
         c.workload.kind = text ? WorkloadKind::kAstraText : WorkloadKind::kChakra;
       }
@@ -166,9 +170,10 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
     } else {
       const std::string near = cfg::did_you_mean(key, cfg::kScenarioSections);
       sink.error(value.diag(fmt::format("unknown section \"{}\"", key),
-                            near.empty() ? "sections are: description, network, system, remote_memory, comm_groups, "
-                                           "workload, output, simulation"
-                                         : fmt::format("did you mean \"{}\"?", near)));
+                            near.empty()
+                                ? "sections are: description, network, system, remote_memory, comm_groups, "
+                                  "workload, output, simulation"
+                                : fmt::format("did you mean \"{}\"?", near)));
     }
   }
   for (const char* required : {"network", "workload"}) {
@@ -178,9 +183,8 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
     }
   }
   // The scenario's injection_scale applies to its endpoint delay once, wherever the delay came from.
-  c.system.endpoint_delay =
-      static_cast<SimTime>(std::llround(static_cast<double>(c.system.endpoint_delay) * c.system.injection_scale));
-  (void)astra_system;
+  c.system.endpoint_delay = static_cast<SimTime>(
+      std::llround(static_cast<double>(c.system.endpoint_delay) * c.system.injection_scale));
   cfg::apply_overrides(c, overrides);
   return cfg::finish(std::move(c), sink, false);
 }
@@ -194,7 +198,8 @@ LoadResult load_astra(const AstraArgs& args, const RunOverrides& overrides) {
                                                                {"--network-configuration", &args.network}};
   for (const auto& [flag, value] : needed) {
     if (value->empty()) {
-      sink.error(Diagnostic{"", 0, flag, "missing: ASTRA-sim inputs need the workload, system and network files",
+      sink.error(Diagnostic{"", 0, flag,
+                            "missing: ASTRA-sim inputs need the workload, system and network files",
                             fmt::format("add {}=<path>", flag)});
     }
   }
@@ -220,23 +225,27 @@ LoadResult load_astra(const AstraArgs& args, const RunOverrides& overrides) {
                          "has no effect in ASTRA-sim 2.x; Tessera ignores it too, for parity", ""});
   }
   if (args.num_queues_per_dim < 1) {
-    sink.error(Diagnostic{"", 0, "--num-queues-per-dim", fmt::format("expected an integer >= 1, got {}", args.num_queues_per_dim), ""});
+    sink.error(Diagnostic{"", 0, "--num-queues-per-dim",
+                          fmt::format("expected an integer >= 1, got {}", args.num_queues_per_dim), ""});
   }
   if (!(args.injection_scale >= 0)) {
-    sink.error(Diagnostic{"", 0, "--injection-scale", fmt::format("expected a number >= 0, got {}", args.injection_scale), ""});
+    sink.error(Diagnostic{"", 0, "--injection-scale",
+                          fmt::format("expected a number >= 0, got {}", args.injection_scale), ""});
   }
   if (args.num_passes < 1) {
-    sink.error(Diagnostic{"", 0, "--num-passes", fmt::format("expected an integer >= 1, got {}", args.num_passes), ""});
+    sink.error(Diagnostic{"", 0, "--num-passes",
+                          fmt::format("expected an integer >= 1, got {}", args.num_passes), ""});
   }
   c.system.num_queues_per_dim = args.num_queues_per_dim;
   c.system.compute_scale = args.compute_scale;
   c.system.comm_scale = args.comm_scale;
   c.system.rendezvous_protocol = args.rendezvous_protocol;
   if (c.system.endpoint_delay == 0 && !args.system.empty() && sink.ok()) {
-    sink.warn(Diagnostic{args.system, 0, "endpoint-delay",
-                         "0 aborts ASTRA-sim (its event queue asserts strictly future events); Tessera runs it, "
-                         "ordering zero-delay events deterministically, so there is no ASTRA-sim number to compare",
-                         ""});
+    sink.warn(
+        Diagnostic{args.system, 0, "endpoint-delay",
+                   "0 aborts ASTRA-sim (its event queue asserts strictly future events); Tessera runs it, "
+                   "ordering zero-delay events deterministically, so there is no ASTRA-sim number to compare",
+                   ""});
   }
   // A workload that names an existing .txt file is an ASTRA-sim 1.0 text workload; otherwise an ET prefix.
   if (cfg::ends_with(args.workload, ".txt") || cfg::is_regular_file(args.workload)) {
@@ -262,10 +271,11 @@ LoadResult load_run_config(const RunRequest& request) {
                                 "give either SCENARIO.yaml or the --*-configuration flags, not both"});
   }
   if (request.scenario.empty() && !request.astra) {
-    throw InputError(Diagnostic{"", 0, "", "nothing to load",
-                                "give a scenario (tessera run configs/scenarios/default.yaml) or ASTRA-sim's flags "
-                                "(--workload-configuration, --system-configuration, --network-configuration, "
-                                "--remote-memory-configuration)"});
+    throw InputError(
+        Diagnostic{"", 0, "", "nothing to load",
+                   "give a scenario (tessera run configs/scenarios/default.yaml) or ASTRA-sim's flags "
+                   "(--workload-configuration, --system-configuration, --network-configuration, "
+                   "--remote-memory-configuration)"});
   }
   if (request.astra) return load_astra(*request.astra, request.overrides);
   return load_scenario(request.scenario, request.overrides);

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 namespace tessera::cfg {
 
@@ -25,16 +25,24 @@ const Node* Node::find(const std::string& key) const {
 
 std::string Node::describe() const {
   switch (kind) {
-    case Kind::kNull: return "nothing (null)";
-    case Kind::kList: return "a list";
-    case Kind::kMap: return "a mapping";
-    case Kind::kScalar: break;
+    case Kind::kNull:
+      return "nothing (null)";
+    case Kind::kList:
+      return "a list";
+    case Kind::kMap:
+      return "a mapping";
+    case Kind::kScalar:
+      break;
   }
   switch (scalar_type) {
-    case Scalar::kString: return fmt::format("the string \"{}\"", text);
-    case Scalar::kNumber: return fmt::format("the number {}", text);
-    case Scalar::kBool: return fmt::format("the boolean {}", text);
-    case Scalar::kPlain: break;
+    case Scalar::kString:
+      return fmt::format("the string \"{}\"", text);
+    case Scalar::kNumber:
+      return fmt::format("the number {}", text);
+    case Scalar::kBool:
+      return fmt::format("the boolean {}", text);
+    case Scalar::kPlain:
+      break;
   }
   return fmt::format("\"{}\"", text);
 }
@@ -48,8 +56,9 @@ namespace {
 std::string read_text(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw InputError(Diagnostic{file, 0, "", "cannot open the file", "check the path (relative paths are taken from "
-                                                                        "the current directory or the scenario's folder)"});
+    throw InputError(Diagnostic{file, 0, "", "cannot open the file",
+                                "check the path (relative paths are taken from "
+                                "the current directory or the scenario's folder)"});
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -221,8 +230,8 @@ Node read_yaml_file(const std::string& file, const std::string& path_prefix) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw InputError(Diagnostic{file, e.mark.is_null() ? 0 : e.mark.line + 1, "",
-                                "not valid YAML: " + e.msg, "fix the syntax at that line"});
+    throw InputError(Diagnostic{file, e.mark.is_null() ? 0 : e.mark.line + 1, "", "not valid YAML: " + e.msg,
+                                "fix the syntax at that line"});
   }
   std::vector<Diagnostic> errors;
   Node n = from_yaml(root, file, path_prefix, errors);
@@ -252,7 +261,8 @@ Node read_json_file(const std::string& file, const std::string& path_prefix) {
   const JsonLines lines = scan_json_lines(text, path_prefix);
   std::vector<Diagnostic> errors;
   for (const auto& [p, l] : lines.duplicates) {
-    errors.push_back(Diagnostic{file, l, p, "duplicate key", "keep one; JSON readers keep only the last silently"});
+    errors.push_back(
+        Diagnostic{file, l, p, "duplicate key", "keep one; JSON readers keep only the last silently"});
   }
   if (!errors.empty()) throw InputError(std::move(errors));
   return from_json(j, file, path_prefix, lines, 1);

@@ -19,12 +19,12 @@ struct Node {
 
   Kind kind = Kind::kNull;
   Scalar scalar_type = Scalar::kPlain;
-  std::string text;                                    ///< scalar text (JSON numbers as written)
-  std::vector<Node> items;                             ///< kList
-  std::vector<std::pair<std::string, Node>> entries;   ///< kMap, in file order
+  std::string text;                                   ///< scalar text (JSON numbers as written)
+  std::vector<Node> items;                            ///< kList
+  std::vector<std::pair<std::string, Node>> entries;  ///< kMap, in file order
   std::string file;
-  int line = 0;       ///< 1-based, 0 when unknown
-  std::string path;   ///< key path such as "network.dimensions[1].bandwidth"
+  int line = 0;      ///< 1-based, 0 when unknown
+  std::string path;  ///< key path such as "network.dimensions[1].bandwidth"
 
   bool is_map() const { return kind == Kind::kMap; }
   bool is_list() const { return kind == Kind::kList; }

@@ -15,7 +15,11 @@ const std::vector<std::pair<std::string, MemoryType>> kMemoryTypes{
 /// A path relative to the file it is written in.
 template <class S>
 Param<S> p_path(std::string key, std::string S::*field, std::string doc) {
-  return {key, "path", "relative to the file it is written in", std::move(doc), false,
+  return {key,
+          "path",
+          "relative to the file it is written in",
+          std::move(doc),
+          false,
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_string(n, sink)) s.*field = resolve_relative_to(n, *v);
           },
@@ -45,7 +49,8 @@ Table<RemoteMemoryConfig> remote_memory_table() {
           {
               p_enum("memory_type", &R::memory_type, kMemoryTypes, "how remote memory is shared"),
               p_int("num_nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
-              p_int("num_npus_per_node", &R::num_npus_per_node, 1, INT32_MAX, "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
+              p_int("num_npus_per_node", &R::num_npus_per_node, 1, INT32_MAX,
+                    "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
               p_time("latency", &R::latency, "latency per transaction"),
               p_bandwidth("bandwidth", &R::bandwidth, "bandwidth per transaction"),
           },
@@ -54,24 +59,27 @@ Table<RemoteMemoryConfig> remote_memory_table() {
 
 Table<RemoteMemoryConfig> astra_remote_memory_table() {
   using R = RemoteMemoryConfig;
-  return {"astra-remote-memory-json",
-          "ASTRA-sim's remote-memory JSON (--remote-memory-configuration). Time per transaction = latency + size/bw.",
-          {
-              required(p_enum("memory-type", &R::memory_type, kMemoryTypes, "how remote memory is shared")),
-              p_int("num-nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
-              p_int("num-npus-per-node", &R::num_npus_per_node, 1, INT32_MAX, "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
-              {"remote-mem-latency", "number", "ns", "latency per transaction", false,
-               [](const Node& n, R& s, Sink& sink) {
-                 if (auto v = get_astra_ns(n, sink)) s.latency = *v;
-               },
-               [](const R&) { return std::string("0"); }},
-              {"remote-mem-bw", "number", "bytes/ns (= GB/s with GB = 10^9)", "bandwidth per transaction", false,
-               [](const Node& n, R& s, Sink& sink) {
-                 if (auto v = get_double(n, sink, 0.0, HUGE_VAL)) s.bandwidth = Bandwidth{std::llround(*v * 1e9)};
-               },
-               [](const R&) { return std::string("none"); }},
-          },
-          {}};
+  return {
+      "astra-remote-memory-json",
+      "ASTRA-sim's remote-memory JSON (--remote-memory-configuration). Time per transaction = latency + "
+      "size/bw.",
+      {
+          required(p_enum("memory-type", &R::memory_type, kMemoryTypes, "how remote memory is shared")),
+          p_int("num-nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
+          p_int("num-npus-per-node", &R::num_npus_per_node, 1, INT32_MAX,
+                "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
+          {"remote-mem-latency", "number", "ns", "latency per transaction", false,
+           [](const Node& n, R& s, Sink& sink) {
+             if (auto v = get_astra_ns(n, sink)) s.latency = *v;
+           },
+           [](const R&) { return std::string("0"); }},
+          {"remote-mem-bw", "number", "bytes/ns (= GB/s with GB = 10^9)", "bandwidth per transaction", false,
+           [](const Node& n, R& s, Sink& sink) {
+             if (auto v = get_double(n, sink, 0.0, HUGE_VAL)) s.bandwidth = Bandwidth{std::llround(*v * 1e9)};
+           },
+           [](const R&) { return std::string("none"); }},
+      },
+      {}};
 }
 
 RemoteMemoryConfig read_astra_remote_memory(const std::string& path, Sink& sink) {
@@ -80,8 +88,9 @@ RemoteMemoryConfig read_astra_remote_memory(const std::string& path, Sink& sink)
   Node root;
   if (!sink.collect([&] { root = read_json_file(path); })) return out;
   std::set<std::string> seen;
-  astra_remote_memory_table().load(root, out, sink, {}, &seen,
-                                   "add \"memory-type\": \"NO_MEMORY_EXPANSION\" (what every shipped example uses)");
+  astra_remote_memory_table().load(
+      root, out, sink, {}, &seen,
+      "add \"memory-type\": \"NO_MEMORY_EXPANSION\" (what every shipped example uses)");
   check_per_node(root, out, seen, "num-nodes", "num-npus-per-node", sink);
   return out;
 }
@@ -112,10 +121,11 @@ void load_comm_groups(const Node& map, CommGroups& out, Sink& sink) {
       continue;
     }
     if (id.empty() || id == "0") {
-      sink.warn(value.diag(fmt::format("group id \"{}\" is reserved for \"all NPUs\"; COLL nodes with pg_name \"{}\" "
-                                       "use every NPU, not this list",
-                                       id, id),
-                           "use another id"));
+      sink.warn(value.diag(
+          fmt::format("group id \"{}\" is reserved for \"all NPUs\"; COLL nodes with pg_name \"{}\" "
+                      "use every NPU, not this list",
+                      id, id),
+          "use another id"));
     }
     out.groups[id] = *npus;
   }
@@ -132,39 +142,45 @@ CommGroups read_astra_comm_groups(const std::string& path, Sink& sink) {
 
 Table<WorkloadConfig> workload_table() {
   using W = WorkloadConfig;
-  return {"workload",
-          "What runs on the NPUs: Chakra ETs (chakra: prefix of <prefix>.<npu>.et) or an ASTRA-sim 1.0 text "
-          "workload (text: file.txt). Exactly one of the two.",
-          {
-              p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
-              p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
-              p_int("passes", &W::passes, 1, INT32_MAX, "training passes over a text workload"),
-              p_enum("control_dependencies", &W::control_dependencies,
-                     std::vector<std::pair<std::string, ControlDependencies>>{{"strict", ControlDependencies::kStrict},
-                                                                              {"data-only", ControlDependencies::kDataOnly},
-                                                                              {"lenient", ControlDependencies::kLenient}},
-                     "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
-                     "feeder), lenient (dangling ids and self-loops dropped and counted)"),
-          },
-          {}};
+  return {
+      "workload",
+      "What runs on the NPUs: Chakra ETs (chakra: prefix of <prefix>.<npu>.et) or an ASTRA-sim 1.0 text "
+      "workload (text: file.txt). Exactly one of the two.",
+      {
+          p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
+          p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
+          p_int("passes", &W::passes, 1, INT32_MAX, "training passes over a text workload"),
+          p_enum(
+              "control_dependencies", &W::control_dependencies,
+              std::vector<std::pair<std::string, ControlDependencies>>{
+                  {"strict", ControlDependencies::kStrict},
+                  {"data-only", ControlDependencies::kDataOnly},
+                  {"lenient", ControlDependencies::kLenient}},
+              "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
+              "feeder), lenient (dangling ids and self-loops dropped and counted)"),
+      },
+      {}};
 }
 
 Table<OutputConfig> output_table() {
   using O = OutputConfig;
-  return {"output",
-          "What a run writes. Command-line --output, --summary-json, --log-format and --quiet override these.",
-          {
-              p_string("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)", "path"),
-              p_string("summary_json", &O::summary_json, "run summary as JSON (relative to the current directory)", "path"),
-              p_enum("log_format", &O::log_format,
-                     std::vector<std::pair<std::string, LogFormat>>{{"tessera", LogFormat::kTessera},
-                                                                    {"astra-sim", LogFormat::kAstraSim}},
-                     "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
-              p_bool("quiet", &O::quiet, "print only errors and the final summary"),
-              p_string("logging_folder", &O::logging_folder,
-                       "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path"),
-          },
-          {}};
+  return {
+      "output",
+      "What a run writes. Command-line --output, --summary-json, --log-format and --quiet override these.",
+      {
+          p_string("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)",
+                   "path"),
+          p_string("summary_json", &O::summary_json,
+                   "run summary as JSON (relative to the current directory)", "path"),
+          p_enum("log_format", &O::log_format,
+                 std::vector<std::pair<std::string, LogFormat>>{{"tessera", LogFormat::kTessera},
+                                                                {"astra-sim", LogFormat::kAstraSim}},
+                 "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
+          p_bool("quiet", &O::quiet, "print only errors and the final summary"),
+          p_string("logging_folder", &O::logging_folder,
+                   "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path"),
+      },
+      {}};
 }
 
 Table<SimulationConfig> simulation_table() {
@@ -183,7 +199,8 @@ Table<SimulationConfig> simulation_table() {
                                                                     {"round_robin", Placement::kRoundRobin},
                                                                     {"explicit", Placement::kExplicit}},
                      "how NPUs and switches are assigned to MPI ranks"),
-              {"rank_of_npu", "list of int", "one MPI rank per NPU", "placement: explicit: the rank of each NPU", false,
+              {"rank_of_npu", "list of int", "one MPI rank per NPU",
+               "placement: explicit: the rank of each NPU", false,
                [](const Node& n, M& s, Sink& sink) {
                  if (auto v = get_int_list(n, sink, 0, INT32_MAX)) s.rank_of_npu = *v;
                },

@@ -83,7 +83,8 @@ struct Table {
     SectionDoc d{name, doc, {}};
     const S defaults{};
     for (const auto& p : params) {
-      d.params.push_back(ParamDoc{name, p.key, p.type, p.unit, p.required ? "(required)" : p.show(defaults), p.doc});
+      d.params.push_back(
+          ParamDoc{name, p.key, p.type, p.unit, p.required ? "(required)" : p.show(defaults), p.doc});
     }
     for (const auto& [key, why] : ignored) {
       d.params.push_back(ParamDoc{name, key, "ignored", "", "", why});
@@ -102,7 +103,11 @@ struct Table {
 
 template <class S, class T>
 Param<S> p_int(std::string key, T S::*field, std::int64_t min, std::int64_t max, std::string doc) {
-  return {key, "int", max >= INT32_MAX ? fmt::format(">= {}", min) : fmt::format("{}..{}", min, max), std::move(doc), false,
+  return {key,
+          "int",
+          max >= INT32_MAX ? fmt::format(">= {}", min) : fmt::format("{}..{}", min, max),
+          std::move(doc),
+          false,
           [field, min, max](const Node& n, S& s, Sink& sink) {
             if (auto v = get_int(n, sink, min, max)) s.*field = static_cast<T>(*v);
           },
@@ -112,7 +117,11 @@ Param<S> p_int(std::string key, T S::*field, std::int64_t min, std::int64_t max,
 template <class S>
 Param<S> p_double(std::string key, double S::*field, double min, std::string unit, std::string doc,
                   bool min_exclusive = false) {
-  return {key, "number", std::move(unit), std::move(doc), false,
+  return {key,
+          "number",
+          std::move(unit),
+          std::move(doc),
+          false,
           [field, min, min_exclusive](const Node& n, S& s, Sink& sink) {
             if (auto v = get_double(n, sink, min, HUGE_VAL, min_exclusive)) s.*field = *v;
           },
@@ -121,7 +130,11 @@ Param<S> p_double(std::string key, double S::*field, double min, std::string uni
 
 template <class S>
 Param<S> p_bool(std::string key, bool S::*field, std::string doc) {
-  return {key, "bool", "true/false (or 1/0)", std::move(doc), false,
+  return {key,
+          "bool",
+          "true/false (or 1/0)",
+          std::move(doc),
+          false,
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_bool(n, sink)) s.*field = *v;
           },
@@ -130,7 +143,11 @@ Param<S> p_bool(std::string key, bool S::*field, std::string doc) {
 
 template <class S>
 Param<S> p_string(std::string key, std::string S::*field, std::string doc, std::string type = "string") {
-  return {key, std::move(type), "", std::move(doc), false,
+  return {key,
+          std::move(type),
+          "",
+          std::move(doc),
+          false,
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_string(n, sink)) s.*field = *v;
           },
@@ -139,16 +156,26 @@ Param<S> p_string(std::string key, std::string S::*field, std::string doc, std::
 
 template <class S>
 Param<S> p_time(std::string key, SimTime S::*field, std::string doc) {
-  return {key, "duration", "ps, ns, us, ms, s", std::move(doc), false,
+  return {key,
+          "duration",
+          "ps, ns, us, ms, s",
+          std::move(doc),
+          false,
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_time(n, sink)) s.*field = *v;
           },
-          [field](const S& s) { return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field); }};
+          [field](const S& s) {
+            return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field);
+          }};
 }
 
 template <class S>
 Param<S> p_bandwidth(std::string key, Bandwidth S::*field, std::string doc) {
-  return {key, "bandwidth", "B/s, GB/s, GiB/s, Gb/s, ...", std::move(doc), false,
+  return {key,
+          "bandwidth",
+          "B/s, GB/s, GiB/s, Gb/s, ...",
+          std::move(doc),
+          false,
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_bandwidth(n, sink)) s.*field = *v;
           },
@@ -159,11 +186,16 @@ Param<S> p_bandwidth(std::string key, Bandwidth S::*field, std::string doc) {
 
 template <class S>
 Param<S> p_bytes(std::string key, Bytes S::*field, Bytes min, std::string doc) {
-  return {key, "size", "B, KB, KiB, MB, MiB, ...", std::move(doc), false,
+  return {key,
+          "size",
+          "B, KB, KiB, MB, MiB, ...",
+          std::move(doc),
+          false,
           [field, min](const Node& n, S& s, Sink& sink) {
             if (auto v = get_bytes(n, sink)) {
               if (*v < min) {
-                sink.error(n.diag(fmt::format("expected at least {}, got {}", format_bytes(min), format_bytes(*v))));
+                sink.error(
+                    n.diag(fmt::format("expected at least {}, got {}", format_bytes(min), format_bytes(*v))));
               } else {
                 s.*field = *v;
               }
@@ -179,7 +211,11 @@ Param<S> p_enum(std::string key, E S::*field, std::vector<std::pair<std::string,
   std::vector<std::string> choices;
   for (const auto& [name, v] : names) choices.push_back(name);
   std::string unit = Table<S>::join(choices);
-  return {key, "enum", unit, std::move(doc), false,
+  return {key,
+          "enum",
+          unit,
+          std::move(doc),
+          false,
           [field, names, choices](const Node& n, S& s, Sink& sink) {
             if (auto v = get_choice(n, sink, choices)) {
               for (const auto& [name, e] : names) {

@@ -22,7 +22,9 @@ std::optional<double> parse_double(const std::string& t) {
   const double v = std::strtod(t.c_str(), &end);
   if (end != t.c_str() + t.size() || !std::isfinite(v)) return std::nullopt;
   // strtod also takes "inf", "nan" and hex; only plain decimal numbers are inputs here.
-  if (std::any_of(t.begin(), t.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) && c != 'e' && c != 'E'; })) {
+  if (std::any_of(t.begin(), t.end(), [](char c) {
+        return std::isalpha(static_cast<unsigned char>(c)) && c != 'e' && c != 'E';
+      })) {
     return std::nullopt;
   }
   return v;
@@ -47,7 +49,8 @@ std::optional<T> get_with_unit(const Node& n, Sink& s, const char* what, const c
     std::string reason = e.what();
     if (auto p = reason.find("': "); p != std::string::npos) reason = reason.substr(p + 3);
     if (auto p = reason.find("; expected"); p != std::string::npos) reason = reason.substr(0, p);
-    std::string fix = fmt::format("write it with its unit, e.g. {}: {}", n.path.substr(n.path.rfind('.') + 1), example);
+    std::string fix =
+        fmt::format("write it with its unit, e.g. {}: {}", n.path.substr(n.path.rfind('.') + 1), example);
     s.error(n.diag(fmt::format("expected {}, got {} ({})", what, n.describe(), reason), fix));
     return std::nullopt;
   }
@@ -165,9 +168,10 @@ std::optional<double> get_flops(const Node& n, Sink& s) {
       }
     }
   }
-  s.error(n.diag(fmt::format("expected a compute rate with a unit (FLOP/s, GFLOP/s, TFLOP/s, PFLOP/s), got {}",
-                             n.describe()),
-                 "e.g. peak_perf: 989TFLOP/s"));
+  s.error(
+      n.diag(fmt::format("expected a compute rate with a unit (FLOP/s, GFLOP/s, TFLOP/s, PFLOP/s), got {}",
+                         n.describe()),
+             "e.g. peak_perf: 989TFLOP/s"));
   return std::nullopt;
 }
 
@@ -184,7 +188,8 @@ std::optional<double> get_ratio(const Node& n, Sink& s) {
     }
     if (v >= 1.0) return v;
   }
-  s.error(n.diag(fmt::format("expected an oversubscription ratio >= 1 (a number or \"N:1\"), got {}", n.describe())));
+  s.error(n.diag(
+      fmt::format("expected an oversubscription ratio >= 1 (a number or \"N:1\"), got {}", n.describe())));
   return std::nullopt;
 }
 

@@ -10,7 +10,8 @@ std::vector<SectionDoc> schema_sections() {
   std::vector<SectionDoc> out;
   out.push_back(SectionDoc{
       "scenario",
-      "Top level of a Tessera scenario YAML. Each section is inline, {file: path} (the same keys in another YAML "
+      "Top level of a Tessera scenario YAML. Each section is inline, {file: path} (the same keys in another "
+      "YAML "
       "file, relative to the scenario), or for some sections an ASTRA-sim file. Inline keys next to a file "
       "reference override the file.",
       {
@@ -19,7 +20,8 @@ std::vector<SectionDoc> schema_sections() {
           {"scenario", "system", "section", "", "(defaults)", "see system; or {astra_system: sys.json}"},
           {"scenario", "remote_memory", "section", "", "NO_MEMORY_EXPANSION",
            "see remote_memory; or {astra_remote_memory: mem.json}"},
-          {"scenario", "comm_groups", "section", "", "none", "{group id: [NPU ids]}; or {astra_comm_groups: groups.json}"},
+          {"scenario", "comm_groups", "section", "", "none",
+           "{group id: [NPU ids]}; or {astra_comm_groups: groups.json}"},
           {"scenario", "workload", "section", "", "(required)", "see workload"},
           {"scenario", "output", "section", "", "(defaults)", "see output"},
           {"scenario", "simulation", "section", "", "(defaults)", "see simulation"},
@@ -32,20 +34,21 @@ std::vector<SectionDoc> schema_sections() {
   out.push_back(packet_table().docs());
   out.push_back(system_table().docs());
   out.push_back(remote_memory_table().docs());
-  out.push_back(SectionDoc{"comm_groups",
-                           "Communicator groups: a COLL node's pg_name selects one; \"\" and \"0\" mean all NPUs.",
-                           {{"comm_groups", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
+  out.push_back(
+      SectionDoc{"comm_groups",
+                 "Communicator groups: a COLL node's pg_name selects one; \"\" and \"0\" mean all NPUs.",
+                 {{"comm_groups", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
   out.push_back(workload_table().docs());
   out.push_back(output_table().docs());
   out.push_back(simulation_table().docs());
   out.push_back(astra_network_table().docs());
   out.push_back(astra_system_table().docs());
   out.push_back(astra_remote_memory_table().docs());
-  out.push_back(SectionDoc{"astra-comm-group-json",
-                           "ASTRA-sim's communicator-group JSON (--comm-group-configuration); a path containing "
-                           "\"empty\" disables it, as in ASTRA-sim.",
-                           {{"astra-comm-group-json", "<group id>", "list of int", "NPU ids", "none",
-                             "the NPUs of the group"}}});
+  out.push_back(SectionDoc{
+      "astra-comm-group-json",
+      "ASTRA-sim's communicator-group JSON (--comm-group-configuration); a path containing "
+      "\"empty\" disables it, as in ASTRA-sim.",
+      {{"astra-comm-group-json", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
   return out;
 }
 
@@ -67,8 +70,9 @@ std::string format_schema(const std::string& format) {
     }
   } else if (format == "markdown") {
     for (const auto& s : sections) {
-      out += fmt::format("### `{}`\n\n{}\n\n| key | type | unit / values | default | meaning |\n|---|---|---|---|---|\n",
-                         s.name, s.doc);
+      out += fmt::format(
+          "### `{}`\n\n{}\n\n| key | type | unit / values | default | meaning |\n|---|---|---|---|---|\n",
+          s.name, s.doc);
       for (const auto& p : s.params) {
         out += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.key, p.type, p.unit, p.default_value, p.doc);
       }
@@ -79,7 +83,11 @@ std::string format_schema(const std::string& format) {
     for (const auto& s : sections) {
       nlohmann::ordered_json params = nlohmann::ordered_json::array();
       for (const auto& p : s.params) {
-        params.push_back({{"key", p.key}, {"type", p.type}, {"unit", p.unit}, {"default", p.default_value}, {"doc", p.doc}});
+        params.push_back({{"key", p.key},
+                          {"type", p.type},
+                          {"unit", p.unit},
+                          {"default", p.default_value},
+                          {"doc", p.doc}});
       }
       j.push_back({{"section", s.name}, {"doc", s.doc}, {"params", params}});
     }

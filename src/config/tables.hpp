@@ -27,9 +27,9 @@ Table<SimulationConfig> simulation_table();
 struct AstraNetworkLists {
   std::vector<std::string> topology;
   std::vector<int> npus_count;
-  std::vector<double> bandwidth;  ///< GB/s, GB = 2^30 bytes
-  std::vector<double> latency;    ///< ns
-  std::vector<const Node*> nodes; ///< the four list nodes (for per-entry diagnostics)
+  std::vector<double> bandwidth;   ///< GB/s, GB = 2^30 bytes
+  std::vector<double> latency;     ///< ns
+  std::vector<const Node*> nodes;  ///< the four list nodes (for per-entry diagnostics)
 };
 
 // ASTRA-sim input files (their own key names and bare-number units).
@@ -45,7 +45,8 @@ std::string resolve_relative_to(const Node& n, const std::string& path);
 
 // Network loading shared by the scenario and ASTRA readers.
 /// Reads a scenario `network:` mapping (inline keys) into `out`.
-void load_network_section(const Node& map, NetworkConfig& out, Sink& sink, const std::vector<std::string>& also_allowed);
+void load_network_section(const Node& map, NetworkConfig& out, Sink& sink,
+                          const std::vector<std::string>& also_allowed);
 /// Reads an ASTRA-sim network YAML file.
 NetworkConfig read_astra_network(const std::string& path, Sink& sink);
 SystemConfig read_astra_system(const std::string& path, Sink& sink, double injection_scale);

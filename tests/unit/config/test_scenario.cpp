@@ -14,8 +14,12 @@ using test::repo;
 using test::scratch;
 
 // Scenarios written by these tests live in the build tree, so workload paths point back to the repo.
-std::string ar8() { return repo("configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce"); }
-std::string ar16() { return repo("configs/astra-sim/examples/workload/microbenchmarks/all_reduce/16npus_1MB/all_reduce"); }
+std::string ar8() {
+  return repo("configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce");
+}
+std::string ar16() {
+  return repo("configs/astra-sim/examples/workload/microbenchmarks/all_reduce/16npus_1MB/all_reduce");
+}
 
 TEST(Scenario, ShippedScenariosLoad) {
   for (const char* s : {"default", "astra-rt-template", "hgx-h100-2box-allreduce", "ring-8-inline"}) {
@@ -29,15 +33,18 @@ TEST(Scenario, ShippedScenariosLoad) {
   EXPECT_EQ(c.simulation.network_model, NetworkModel::kPacket);
   EXPECT_EQ(c.workload.kind, WorkloadKind::kAstraText);
   EXPECT_DOUBLE_EQ(c.system.peak_perf_flops, 989e12);
-  EXPECT_EQ(c.system.all_to_all.per_dimension, std::vector<std::string>{"direct"});  // inline overrides the file
-  EXPECT_EQ(c.system.active_chunks_per_dimension, 2);                              // from the file
+  EXPECT_EQ(c.system.all_to_all.per_dimension,
+            std::vector<std::string>{"direct"});       // inline overrides the file
+  EXPECT_EQ(c.system.active_chunks_per_dimension, 2);  // from the file
 }
 
 TEST(Scenario, NetworkPresetsLoad) {
-  for (const char* p : {"hgx-h100-1box", "hgx-h100-2box", "hgx-h100-4box", "ring-8-astra", "fat-tree-k8", "torus-4x4x4"}) {
+  for (const char* p :
+       {"hgx-h100-1box", "hgx-h100-2box", "hgx-h100-4box", "ring-8-astra", "fat-tree-k8", "torus-4x4x4"}) {
     SCOPED_TRACE(p);
-    const auto s = scratch("s.yaml", "network: {file: " + repo(std::string("configs/network/") + p + ".yaml") +
-                                         "}\nworkload: {chakra: " + ar8() + "}\n");
+    const auto s =
+        scratch("s.yaml", "network: {file: " + repo(std::string("configs/network/") + p + ".yaml") +
+                              "}\nworkload: {chakra: " + ar8() + "}\n");
     // The 8 traces match only the 8-NPU presets; elsewhere only the trace count may be reported.
     try {
       EXPECT_EQ(load_scenario(s).config.network.npu_count(), 8);
@@ -119,8 +126,11 @@ simulation:
 }
 
 TEST(Scenario, InjectionScaleMultipliesTheEndpointDelay) {
-  const auto path = scratch("s.yaml", "network: {topology: hgx_h100}\nsystem: {endpoint_delay: 10ns, injection_scale: 1.5}\n"
-                                      "workload: {chakra: " + ar8() + "}\n");
+  const auto path =
+      scratch("s.yaml",
+              "network: {topology: hgx_h100}\nsystem: {endpoint_delay: 10ns, injection_scale: 1.5}\n"
+              "workload: {chakra: " +
+                  ar8() + "}\n");
   EXPECT_EQ(load_scenario(path).config.system.endpoint_delay, 15 * kNanosecond);
 }
 
@@ -185,38 +195,50 @@ TEST(Scenario, SectionShapes) {
   EXPECT_TRUE(mentions(e, "workload: expected a mapping, got a list"));
   e = input_errors([&] { load_scenario(scratch("s.yaml", "- a\n- b\n")); });
   EXPECT_TRUE(mentions(e, "a scenario must be a mapping of sections"));
-  e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {topology: hgx_h100}\nnetwork: {topology: torus}\n")); });
+  e = input_errors([&] {
+    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100}\nnetwork: {topology: torus}\n"));
+  });
   EXPECT_TRUE(mentions(e, "s.yaml:2: network: duplicate key"));
   e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {topology: [x\n")); });
   EXPECT_TRUE(mentions(e, "not valid YAML"));
 }
 
 TEST(Scenario, FileAndAstraReferences) {
-  const std::string net = scratch("net.yaml", "topology: torus\ntorus: {dims: [2, 2, 2], bandwidth: 100GB/s, latency: 50ns}\n");
-  auto c = load_scenario(scratch("s.yaml", "network: {file: net.yaml}\nworkload: {chakra: " + ar8() + "}\n")).config;
+  const std::string net =
+      scratch("net.yaml", "topology: torus\ntorus: {dims: [2, 2, 2], bandwidth: 100GB/s, latency: 50ns}\n");
+  auto c = load_scenario(scratch("s.yaml", "network: {file: net.yaml}\nworkload: {chakra: " + ar8() + "}\n"))
+               .config;
   EXPECT_EQ(c.network.topology, TopologyKind::kTorus);
   EXPECT_EQ(c.network.npu_count(), 8);
   EXPECT_EQ(c.network.dimension_sizes(), (std::vector<int>{2, 2, 2}));
 
   // Errors inside a referenced file point into that file.
   scratch("bad.yaml", "topology: torus\ntorus: {dims: [2], bandwidth: 100GB/s}\n");
-  auto e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {file: bad.yaml}\nworkload: {chakra: x}\n")); });
+  auto e = input_errors(
+      [&] { load_scenario(scratch("s.yaml", "network: {file: bad.yaml}\nworkload: {chakra: x}\n")); });
   ASSERT_FALSE(e.empty());
   EXPECT_TRUE(e[0].file.ends_with("bad.yaml")) << test::dump(e);
   EXPECT_TRUE(mentions(e, "expected 2 or 3 dimension sizes, got 1"));
 
-  e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {file: a.yaml, astra_network: b.yml}\nworkload: {chakra: x}\n")); });
+  e = input_errors([&] {
+    load_scenario(
+        scratch("s.yaml", "network: {file: a.yaml, astra_network: b.yml}\nworkload: {chakra: x}\n"));
+  });
   EXPECT_TRUE(mentions(e, "both \"file\" and \"astra_network\" are given"));
-  e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {file: missing.yaml}\nworkload: {chakra: x}\n")); });
+  e = input_errors(
+      [&] { load_scenario(scratch("s.yaml", "network: {file: missing.yaml}\nworkload: {chakra: x}\n")); });
   EXPECT_TRUE(mentions(e, "missing.yaml: cannot open the file"));
 
   const std::string astra = repo("configs/astra-sim/examples/network/analytical/Ring_8npus.yml");
   e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {astra_network: " + astra + ", topology: torus}\nworkload: {chakra: " + ar8() + "}\n"));
+    load_scenario(scratch("s.yaml", "network: {astra_network: " + astra +
+                                        ", topology: torus}\nworkload: {chakra: " + ar8() + "}\n"));
   });
   EXPECT_TRUE(mentions(e, "\"topology\" conflicts with astra_network")) << test::dump(e);
-  c = load_scenario(scratch("s.yaml", "network: {astra_network: " + astra + ", packet: {packet_size: 2KiB}}\n"
-                                      "workload: {chakra: " + ar8() + "}\n"))
+  c = load_scenario(scratch("s.yaml", "network: {astra_network: " + astra +
+                                          ", packet: {packet_size: 2KiB}}\n"
+                                          "workload: {chakra: " +
+                                          ar8() + "}\n"))
           .config;
   EXPECT_EQ(c.network.dimensions.size(), 1u);
   EXPECT_EQ(c.network.packet.packet_size, 2048);
@@ -224,18 +246,26 @@ TEST(Scenario, FileAndAstraReferences) {
 
 TEST(Scenario, TopologyChecks) {
   auto e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {topology: fat_tree, fat_tree: {radix: 5, hosts: 4}}\nworkload: {chakra: " + ar8() + "}\n"));
+    load_scenario(scratch(
+        "s.yaml", "network: {topology: fat_tree, fat_tree: {radix: 5, hosts: 4}}\nworkload: {chakra: " +
+                      ar8() + "}\n"));
   });
   EXPECT_TRUE(mentions(e, "fat_tree.radix must be even, got 5")) << test::dump(e);
   e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {topology: fat_tree, fat_tree: {radix: 4, hosts: 40}}\nworkload: {chakra: " + ar8() + "}\n"));
+    load_scenario(scratch(
+        "s.yaml", "network: {topology: fat_tree, fat_tree: {radix: 4, hosts: 40}}\nworkload: {chakra: " +
+                      ar8() + "}\n"));
   });
   EXPECT_TRUE(mentions(e, "a fat-tree of radix 4 holds at most k^3/4 = 16 hosts, got 40"));
-  e = input_errors([&] { load_scenario(scratch("s.yaml", "network: {topology: dimensions}\nworkload: {chakra: x}\n")); });
+  e = input_errors(
+      [&] { load_scenario(scratch("s.yaml", "network: {topology: dimensions}\nworkload: {chakra: x}\n")); });
   EXPECT_TRUE(mentions(e, "topology is dimensions but no \"dimensions\" list is given"));
   e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100, packet: {packet_size: 8KiB, buffer_per_port: 4KiB}}\n"
-                                    "workload: {chakra: " + ar8() + "}\n"));
+    load_scenario(
+        scratch("s.yaml",
+                "network: {topology: hgx_h100, packet: {packet_size: 8KiB, buffer_per_port: 4KiB}}\n"
+                "workload: {chakra: " +
+                    ar8() + "}\n"));
   });
   EXPECT_TRUE(mentions(e, "packet.buffer_per_port (4.00 KiB) is smaller than one packet (8.00 KiB)"));
   e = input_errors([&] {
@@ -244,22 +274,31 @@ TEST(Scenario, TopologyChecks) {
   });
   EXPECT_TRUE(mentions(e, "given but placement is not explicit"));
   e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300}}\nworkload: {chakra: x}\n"));
+    load_scenario(
+        scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300}}\nworkload: {chakra: x}\n"));
   });
-  EXPECT_TRUE(mentions(e, "300 boxes x 8 NICs = 2400 NICs exceed what a leaf-spine fabric of radix-64 switches with "
-                          "oversubscription 1:1 connects (2048)")) << test::dump(e);
+  EXPECT_TRUE(
+      mentions(e,
+               "300 boxes x 8 NICs = 2400 NICs exceed what a leaf-spine fabric of radix-64 switches with "
+               "oversubscription 1:1 connects (2048)"))
+      << test::dump(e);
   // With 3:1 oversubscription the fabric holds them; only the trace count is then wrong.
   e = input_errors([&] {
-    load_scenario(scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300, ib_oversubscription: \"3:1\"}}\n"
-                                    "workload: {chakra: " + ar8() + "}\n"));
+    load_scenario(
+        scratch("s.yaml",
+                "network: {topology: hgx_h100, hgx_h100: {boxes: 300, ib_oversubscription: \"3:1\"}}\n"
+                "workload: {chakra: " +
+                    ar8() + "}\n"));
   });
   ASSERT_EQ(e.size(), 1u) << test::dump(e);
   EXPECT_EQ(e[0].key, "workload");
 }
 
 TEST(Scenario, HgxDimensionsAndTheShortListWarning) {
-  const auto path = scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 2}}\n"
-                                      "system: {all_reduce_implementation: [ring]}\nworkload: {chakra: " + ar16() + "}\n");
+  const auto path = scratch("s.yaml",
+                            "network: {topology: hgx_h100, hgx_h100: {boxes: 2}}\n"
+                            "system: {all_reduce_implementation: [ring]}\nworkload: {chakra: " +
+                                ar16() + "}\n");
   const LoadResult r = load_scenario(path);
   EXPECT_EQ(r.config.network.dimension_sizes(), (std::vector<int>{8, 2}));
   EXPECT_EQ(r.config.network.npu_count(), 16);
@@ -273,7 +312,8 @@ TEST(Scenario, RunRequestRouting) {
   RunRequest both;
   both.scenario = "x.yaml";
   both.astra = AstraArgs{};
-  EXPECT_TRUE(mentions(input_errors([&] { load_run_config(both); }), "both a scenario file and ASTRA-sim input flags"));
+  EXPECT_TRUE(mentions(input_errors([&] { load_run_config(both); }),
+                       "both a scenario file and ASTRA-sim input flags"));
   EXPECT_TRUE(mentions(input_errors([&] { load_run_config(RunRequest{}); }), "nothing to load"));
   RunRequest s;
   s.scenario = repo("configs/scenarios/ring-8-inline.yaml");

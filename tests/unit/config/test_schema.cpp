@@ -9,7 +9,8 @@
 namespace tessera {
 namespace {
 
-const ParamDoc* find(const std::vector<SectionDoc>& sections, const std::string& section, const std::string& key) {
+const ParamDoc* find(const std::vector<SectionDoc>& sections, const std::string& section,
+                     const std::string& key) {
   for (const auto& s : sections) {
     for (const auto& p : s.params) {
       if (s.name == section && p.key == key) return &p;
@@ -28,7 +29,9 @@ TEST(Schema, EveryParameterIsDocumented) {
       ++n;
       EXPECT_FALSE(p.type.empty()) << s.name << "." << p.key;
       EXPECT_FALSE(p.doc.empty()) << s.name << "." << p.key;
-      if (p.type != "ignored") EXPECT_FALSE(p.default_value.empty()) << s.name << "." << p.key;
+      if (p.type != "ignored") {
+        EXPECT_FALSE(p.default_value.empty()) << s.name << "." << p.key;
+      }
     }
   }
   EXPECT_GT(n, 100u);
@@ -37,10 +40,11 @@ TEST(Schema, EveryParameterIsDocumented) {
 TEST(Schema, ListsTheKeysTheLoadersAccept) {
   const auto sections = schema_sections();
   // Every key of every ASTRA-sim shipped system JSON, and ASTRA-sim's silently ignored keys.
-  for (const char* k : {"scheduling-policy", "endpoint-delay", "active-chunks-per-dimension", "preferred-dataset-splits",
-                        "all-reduce-implementation", "all-gather-implementation", "reduce-scatter-implementation",
-                        "all-to-all-implementation", "collective-optimization", "local-mem-bw", "boost-mode",
-                        "roofline-enabled", "peak-perf", "intra-dimension-scheduling", "inter-dimension-scheduling"}) {
+  for (const char* k :
+       {"scheduling-policy", "endpoint-delay", "active-chunks-per-dimension", "preferred-dataset-splits",
+        "all-reduce-implementation", "all-gather-implementation", "reduce-scatter-implementation",
+        "all-to-all-implementation", "collective-optimization", "local-mem-bw", "boost-mode",
+        "roofline-enabled", "peak-perf", "intra-dimension-scheduling", "inter-dimension-scheduling"}) {
     EXPECT_NE(find(sections, "astra-system-json", k), nullptr) << k;
   }
   for (const char* k : {"topology", "npus_count", "bandwidth", "latency"}) {
@@ -48,8 +52,10 @@ TEST(Schema, ListsTheKeysTheLoadersAccept) {
   }
   EXPECT_NE(find(sections, "astra-remote-memory-json", "memory-type"), nullptr);
   // The tables themselves: the schema shows each one's keys.
-  for (const auto& p : cfg::hgx_h100_table().params) EXPECT_NE(find(sections, "network.hgx_h100", p.key), nullptr) << p.key;
-  for (const auto& p : cfg::system_table().params) EXPECT_NE(find(sections, "system", p.key), nullptr) << p.key;
+  for (const auto& p : cfg::hgx_h100_table().params)
+    EXPECT_NE(find(sections, "network.hgx_h100", p.key), nullptr) << p.key;
+  for (const auto& p : cfg::system_table().params)
+    EXPECT_NE(find(sections, "system", p.key), nullptr) << p.key;
 }
 
 TEST(Schema, DefaultsComeFromTheStructs) {
@@ -65,7 +71,8 @@ TEST(Schema, DefaultsComeFromTheStructs) {
   EXPECT_EQ(find(sections, "astra-system-json", "endpoint-delay")->unit, "ns");
   EXPECT_EQ(find(sections, "astra-network-yaml", "bandwidth")->unit, "GB/s with GB = 2^30 bytes");
   EXPECT_EQ(find(sections, "astra-system-json", "local-mem-bw")->unit, "GB/s with GB = 10^9 bytes");
-  EXPECT_EQ(find(sections, "astra-remote-memory-json", "remote-mem-bw")->unit, "bytes/ns (= GB/s with GB = 10^9)");
+  EXPECT_EQ(find(sections, "astra-remote-memory-json", "remote-mem-bw")->unit,
+            "bytes/ns (= GB/s with GB = 10^9)");
 }
 
 TEST(Schema, Formats) {
