@@ -15,5 +15,8 @@ using Action = std::function<int()>;
 
 // One declaration per subcommand, each defined in its own cmd_<name>.cpp:
 // void add_<name>_command(CLI::App& cli, Action& action);
+void add_run_command(CLI::App& cli, Action& action);       // cmd_run.cpp
+void add_validate_command(CLI::App& cli, Action& action);  // cmd_validate.cpp
+void add_schema_command(CLI::App& cli, Action& action);    // cmd_schema.cpp
 
 }  // namespace tessera::app

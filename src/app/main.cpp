@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
 
   tessera::app::Action action;
   // Subcommands (one cmd_<name>.cpp each) register themselves here.
+  tessera::app::add_run_command(cli, action);
+  tessera::app::add_validate_command(cli, action);
+  tessera::app::add_schema_command(cli, action);
 
   try {
     cli.parse(argc, argv);

@@ -1,0 +1,112 @@
+#include "run_options.hpp"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+namespace tessera::app {
+namespace {
+
+// ASTRA-sim's flags, in ASTRA-sim's spelling; the group name shows them together in --help.
+constexpr const char* kAstraGroup =
+    "ASTRA-sim inputs (instead of SCENARIO; same flags as ASTRA-sim's analytical binaries)";
+
+const char* const kAstraFlags[] = {"--workload-configuration",
+                                   "--system-configuration",
+                                   "--network-configuration",
+                                   "--remote-memory-configuration",
+                                   "--comm-group-configuration",
+                                   "--logging-configuration",
+                                   "--logging-folder",
+                                   "--num-queues-per-dim",
+                                   "--compute-scale",
+                                   "--comm-scale",
+                                   "--injection-scale",
+                                   "--rendezvous-protocol",
+                                   "--num-passes"};
+
+}  // namespace
+
+void add_run_options(CLI::App& cmd, RunOptions& o) {
+  o.command = &cmd;
+  cmd.add_option("scenario", o.scenario,
+                 "Tessera scenario YAML (see configs/scenarios/ and `tessera schema`)");
+  AstraArgs& a = o.astra;
+  cmd.add_option("--workload-configuration", a.workload,
+                 "Chakra ET prefix (<prefix>.<npu>.et) or ASTRA-sim 1.0 text workload (.txt)")
+      ->group(kAstraGroup);
+  cmd.add_option("--system-configuration", a.system, "ASTRA-sim system JSON")->group(kAstraGroup);
+  cmd.add_option("--network-configuration", a.network, "ASTRA-sim analytical network YAML")
+      ->group(kAstraGroup);
+  cmd.add_option("--remote-memory-configuration", a.remote_memory, "ASTRA-sim remote-memory JSON")
+      ->group(kAstraGroup);
+  cmd.add_option("--comm-group-configuration", a.comm_group,
+                 "communicator-group JSON; a path containing \"empty\" disables it (default: empty)")
+      ->group(kAstraGroup);
+  cmd.add_option("--logging-configuration", a.logging_configuration,
+                 "ASTRA-sim spdlog TOML (accepted, not used)")
+      ->group(kAstraGroup);
+  cmd.add_option("--logging-folder", a.logging_folder, "folder for log.log / err.log (default: log)")
+      ->group(kAstraGroup);
+  cmd.add_option("--num-queues-per-dim", a.num_queues_per_dim,
+                 "system-layer queues per dimension (default: 1)")
+      ->group(kAstraGroup);
+  cmd.add_option("--compute-scale", a.compute_scale, "accepted for parity; no effect, as in ASTRA-sim 2.x")
+      ->group(kAstraGroup);
+  cmd.add_option("--comm-scale", a.comm_scale, "accepted for parity; no effect, as in ASTRA-sim 2.x")
+      ->group(kAstraGroup);
+  cmd.add_option("--injection-scale", a.injection_scale, "multiplies endpoint-delay (default: 1)")
+      ->group(kAstraGroup);
+  cmd.add_flag("--rendezvous-protocol", a.rendezvous_protocol,
+               "8,192-byte handshake before each send (--rendezvous-protocol[=true|false])")
+      ->group(kAstraGroup);
+  cmd.add_option("--num-passes", a.num_passes, "passes over an ASTRA-sim 1.0 text workload (default: 1)")
+      ->group(kAstraGroup);
+  // The last of a repeated flag wins, so scripts can append overrides to a base command line.
+  for (const char* flag : kAstraFlags) {
+    if (flag != std::string("--rendezvous-protocol"))
+      cmd.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
+
+  cmd.add_option(
+         "--network-model", o.network_model,
+         "packet | astra-congestion-aware | astra-congestion-unaware (default: astra-congestion-aware with "
+         "ASTRA-sim flags, else the scenario's simulation.network_model, else packet)")
+      ->check(CLI::IsMember({"packet", "astra-congestion-aware", "astra-congestion-unaware"}));
+  cmd.add_option(
+         "--log-format", o.log_format,
+         "tessera | astra-sim: console report format (default: astra-sim with ASTRA-sim flags, else tessera)")
+      ->check(CLI::IsMember({"tessera", "astra-sim"}));
+  cmd.add_option("--summary-json", o.summary_json, "write the run summary as JSON to FILE");
+  cmd.add_option("--output", o.hdf5_path, "write per-NPU timelines to FILE.h5");
+  cmd.add_flag("--quiet,-q", o.quiet, "print only errors and the final summary");
+}
+
+RunRequest to_request(RunOptions& o) {
+  RunRequest r;
+  r.scenario = o.scenario;
+  for (const char* flag : kAstraFlags) {
+    if (o.command->count(flag) > 0) o.any_astra_flag = true;
+  }
+  if (o.any_astra_flag) r.astra = o.astra;
+  if (!o.network_model.empty()) {
+    r.overrides.network_model = o.network_model == "packet" ? NetworkModel::kPacket
+                                : o.network_model == "astra-congestion-aware"
+                                    ? NetworkModel::kAstraCongestionAware
+                                    : NetworkModel::kAstraCongestionUnaware;
+  }
+  if (!o.log_format.empty())
+    r.overrides.log_format = o.log_format == "tessera" ? LogFormat::kTessera : LogFormat::kAstraSim;
+  if (!o.summary_json.empty()) r.overrides.summary_json = o.summary_json;
+  if (!o.hdf5_path.empty()) r.overrides.hdf5_path = o.hdf5_path;
+  r.overrides.quiet = o.quiet;
+  return r;
+}
+
+LoadResult load_and_warn(RunOptions& o) {
+  LoadResult result = load_run_config(to_request(o));
+  for (const auto& w : result.warnings) std::fprintf(stderr, "warning: %s\n", w.str().c_str());
+  return result;
+}
+
+}  // namespace tessera::app

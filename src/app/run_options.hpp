@@ -1,0 +1,38 @@
+// The options `tessera run` and `tessera validate` share: a scenario file or ASTRA-sim's flags,
+// plus overrides. Both subcommands accept exactly the same arguments, so a command line that
+// validates is a command line that runs.
+#pragma once
+
+#include <string>
+
+#include "tessera/config_load.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace tessera::app {
+
+/// Raw values bound to CLI11 options; to_request() turns them into a RunRequest after parsing.
+struct RunOptions {
+  std::string scenario;
+  AstraArgs astra;
+  bool any_astra_flag = false;  ///< set by to_request from the option counts
+  std::string network_model;
+  std::string log_format;
+  std::string summary_json;
+  std::string hdf5_path;
+  bool quiet = false;
+  CLI::App* command = nullptr;
+};
+
+/// Declares the shared options on `cmd`, bound to `opts` (which must outlive parsing).
+void add_run_options(CLI::App& cmd, RunOptions& opts);
+
+/// The load request described by the parsed options.
+RunRequest to_request(RunOptions& opts);
+
+/// Loads and checks; prints warnings to stderr. Throws InputError as the loader does.
+LoadResult load_and_warn(RunOptions& opts);
+
+}  // namespace tessera::app

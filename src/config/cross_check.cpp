@@ -1,0 +1,218 @@
+// Checks that need more than one input at once: the network's dimensions against the collective
+// implementation lists, groups and traces against the NPU count, the network model against the
+// topology. ASTRA-sim finds most of these late (a crash, a hang, a silently dropped dimension);
+// here each gets one message before anything runs.
+#include <sys/stat.h>
+
+#include "tables.hpp"
+
+namespace tessera::cfg {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool power_of_two(std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
+
+Diagnostic at(const CollectiveImplementation& impl, const std::string& fallback_file, std::string key,
+              std::string msg, std::string fix = "") {
+  return Diagnostic{impl.file.empty() ? fallback_file : impl.file, impl.line, std::move(key), std::move(msg),
+                    std::move(fix)};
+}
+
+std::string dims_text(const std::vector<int>& sizes) { return fmt::format("[{}]", fmt::join(sizes, ", ")); }
+
+void check_implementations(const Config& c, Sink& sink) {
+  const std::vector<int> sizes = c.network.dimension_sizes();
+  const int npus = c.network.npu_count();
+  const std::pair<const char*, const CollectiveImplementation*> all[] = {
+      {"all-reduce", &c.system.all_reduce},
+      {"reduce-scatter", &c.system.reduce_scatter},
+      {"all-gather", &c.system.all_gather},
+      {"all-to-all", &c.system.all_to_all}};
+  for (const auto& [name, impl] : all) {
+    if (!impl->custom_prefix.empty() || impl->per_dimension.empty()) continue;
+    const std::string key = fmt::format("{}-implementation", name);
+    const auto& list = impl->per_dimension;
+    if (list.size() > sizes.size()) {
+      sink.error(at(*impl, c.system.source, key,
+                    fmt::format("{} entries but the network has {} dimension(s) {}", list.size(),
+                                sizes.size(), dims_text(sizes)),
+                    fmt::format("give at most {} entries, one per dimension", sizes.size())));
+      continue;
+    }
+    for (std::size_t d = 0; d < list.size(); ++d) {
+      const std::string& algo = list[d];
+      const bool flat = algo.rfind("one", 0) == 0;
+      const std::int64_t n = flat ? npus : sizes[d];
+      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling" || algo == "doubleBinaryTree") &&
+          !power_of_two(n)) {
+        sink.error(
+            at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
+               fmt::format("{} needs a power-of-two number of NPUs, but {} has {}", algo,
+                           flat ? std::string("the whole network") : fmt::format("dimension {}", d), n),
+               "use ring or direct on this dimension"));
+      }
+      if (algo == "doubleBinaryTree" && std::string(name) != "all-reduce") {
+        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
+                      fmt::format("doubleBinaryTree implements all-reduce only, not {}", name), "use ring"));
+      }
+      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling") && std::string(name) == "all-to-all") {
+        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
+                      fmt::format("{} has no all-to-all", algo), "use direct or ring"));
+      }
+    }
+    const bool all_flat =
+        std::all_of(list.begin(), list.end(), [](const std::string& a) { return a.rfind("one", 0) == 0; });
+    if (list.size() < sizes.size() && !all_flat) {
+      std::vector<std::string> dropped;
+      int covered = 1;
+      for (std::size_t d = 0; d < sizes.size(); ++d) {
+        if (d < list.size()) {
+          covered *= sizes[d];
+        } else {
+          dropped.push_back(fmt::format("dimension {} ({} NPUs)", d, sizes[d]));
+        }
+      }
+      std::vector<std::string> fixed = list;
+      while (fixed.size() < sizes.size()) fixed.push_back(list.back());
+      std::vector<std::string> quoted;
+      for (const auto& f : fixed) quoted.push_back("\"" + f + "\"");
+      sink.warn(
+          at(*impl, c.system.source, key,
+             fmt::format("{} entr{} for a {}-dimensional network {}: {} collectives run only on the first {} "
+                         "dimension(s) and DROP {}, so one {} over all {} NPUs reaches only groups of {} "
+                         "(ASTRA-sim does the same silently; Tessera keeps it for parity)",
+                         list.size(), list.size() == 1 ? "y" : "ies", sizes.size(), dims_text(sizes), name,
+                         list.size(), fmt::join(dropped, ", "), name, npus, covered),
+             fmt::format("write one entry per dimension, e.g. [{}]", fmt::join(quoted, ", "))));
+    }
+  }
+}
+
+void check_workload(const Config& c, Sink& sink) {
+  const WorkloadConfig& w = c.workload;
+  if (w.kind == WorkloadKind::kAstraText) {
+    if (!exists(w.text_path)) {
+      sink.error(Diagnostic{w.text_path, 0, "workload", "the text workload file does not exist",
+                            "check the path (ASTRA-sim 1.0 text workloads end in .txt)"});
+    }
+    return;
+  }
+  const std::string& prefix = w.chakra_prefix;
+  if (prefix.empty()) return;
+  const int npus = c.network.npu_count();
+  std::vector<std::string> missing;
+  for (int i = 0; i < npus; ++i) {
+    const std::string f = fmt::format("{}.{}.et", prefix, i);
+    if (!exists(f)) missing.push_back(f);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < missing.size() && i < 4; ++i) list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 4) list += fmt::format(" and {} more", missing.size() - 4);
+    const bool none = static_cast<int>(missing.size()) == npus;
+    sink.error(
+        Diagnostic{prefix, 0, "workload",
+                   fmt::format("{} of the {} trace files <prefix>.<npu>.et the network needs are missing: {}",
+                               missing.size(), npus, list),
+                   none ? "check the prefix: it is the path without \".<npu>.et\", e.g. "
+                          "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce"
+                        : "give one trace per NPU, or a network with as many NPUs as traces"});
+  }
+  int extra = 0;
+  while (exists(fmt::format("{}.{}.et", prefix, npus + extra))) ++extra;
+  if (extra > 0) {
+    sink.warn(
+        Diagnostic{prefix, 0, "workload",
+                   fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, so "
+                               "they are ignored (as ASTRA-sim does)",
+                               extra, prefix, npus, npus),
+                   "check that the network matches the traces"});
+  }
+}
+
+}  // namespace
+
+void cross_check(Config& c, Sink& sink) {
+  const std::string net_file = c.network.source;
+  // Sizes are bounded one by one; their product is bounded here, before anything loops over NPUs.
+  constexpr std::int64_t kMaxNpus = std::int64_t{1} << 24;
+  std::int64_t total = 1;
+  for (int s : c.network.dimension_sizes()) total = std::min(total * s, kMaxNpus + 1);
+  if (total > kMaxNpus) {
+    sink.error(Diagnostic{net_file, 0, "network",
+                          fmt::format("the network has more than {} NPUs ({}), beyond what Tessera simulates",
+                                      kMaxNpus, fmt::join(c.network.dimension_sizes(), " x ")),
+                          "check the NPU counts"});
+    return;
+  }
+  const int npus = c.network.npu_count();
+
+  // Network model against topology.
+  const bool astra_model = c.simulation.network_model != NetworkModel::kPacket;
+  if (astra_model && c.network.topology != TopologyKind::kDimensions) {
+    sink.error(
+        Diagnostic{net_file, 0, "simulation.network_model",
+                   fmt::format("{} models only ASTRA-style dimension networks (Ring/FullyConnected/Switch), "
+                               "but the topology is {}",
+                               to_string(c.simulation.network_model), to_string(c.network.topology)),
+                   "use --network-model packet, or describe the network with topology: dimensions"});
+  }
+  if (c.simulation.network_model == NetworkModel::kAstraCongestionAware && c.network.dimensions.size() > 1) {
+    sink.warn(Diagnostic{
+        net_file, 0, "network",
+        fmt::format("ASTRA-sim's congestion-aware backend rejects multi-dimensional networks "
+                    "(\"only support 1-dim topology\"); Tessera models all {} dimensions, so there is "
+                    "no ASTRA-sim number to compare against",
+                    c.network.dimensions.size()),
+        "use --network-model astra-congestion-unaware for a parity run"});
+  }
+
+  check_implementations(c, sink);
+
+  // Communicator groups.
+  for (const auto& [id, members] : c.comm_groups.groups) {
+    std::vector<int> bad;
+    for (int m : members) {
+      if (m >= npus) bad.push_back(m);
+    }
+    if (!bad.empty()) {
+      sink.error(Diagnostic{c.comm_groups.source, 0, fmt::format("group \"{}\"", id),
+                            fmt::format("NPU id(s) {} out of range: the network has {} NPUs (ids 0..{})",
+                                        fmt::join(bad, ", "), npus, npus - 1),
+                            "fix the group or the network size"});
+    }
+  }
+
+  // Remote memory.
+  const RemoteMemoryConfig& m = c.remote_memory;
+  if (m.memory_type == MemoryType::kPerNodeMemoryExpansion && m.num_nodes > 0 && m.num_npus_per_node > 0 &&
+      static_cast<std::int64_t>(m.num_nodes) * m.num_npus_per_node != npus) {
+    sink.warn(
+        Diagnostic{m.source, 0, "num-nodes x num-npus-per-node",
+                   fmt::format("{} x {} = {} but the network has {} NPUs", m.num_nodes, m.num_npus_per_node,
+                               static_cast<std::int64_t>(m.num_nodes) * m.num_npus_per_node, npus),
+                   ""});
+  }
+
+  // Placement.
+  const SimulationConfig& s = c.simulation;
+  if (s.placement == Placement::kExplicit && static_cast<int>(s.rank_of_npu.size()) != npus) {
+    sink.error(Diagnostic{c.source, 0, "simulation.rank_of_npu",
+                          fmt::format("placement explicit needs one rank per NPU: {} entries for {} NPUs",
+                                      s.rank_of_npu.size(), npus),
+                          "list the MPI rank of every NPU, or use placement: auto"});
+  }
+  if (s.placement != Placement::kExplicit && !s.rank_of_npu.empty()) {
+    sink.error(Diagnostic{c.source, 0, "simulation.rank_of_npu",
+                          "given but placement is not explicit, so it would be unused",
+                          "set placement: explicit or remove rank_of_npu"});
+  }
+
+  check_workload(c, sink);
+}
+
+}  // namespace tessera::cfg

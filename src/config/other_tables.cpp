@@ -1,0 +1,214 @@
+// Remote memory, communicator groups, workload, output and simulation parameters.
+#include <cmath>
+
+#include "tables.hpp"
+
+namespace tessera::cfg {
+namespace {
+
+const std::vector<std::pair<std::string, MemoryType>> kMemoryTypes{
+    {"NO_MEMORY_EXPANSION", MemoryType::kNoMemoryExpansion},
+    {"PER_NODE_MEMORY_EXPANSION", MemoryType::kPerNodeMemoryExpansion},
+    {"PER_NPU_MEMORY_EXPANSION", MemoryType::kPerNpuMemoryExpansion},
+    {"MEMORY_POOL", MemoryType::kMemoryPool}};
+
+/// A path relative to the file it is written in.
+template <class S>
+Param<S> p_path(std::string key, std::string S::*field, std::string doc) {
+  return {key,
+          "path",
+          "relative to the file it is written in",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_string(n, sink)) s.*field = resolve_relative_to(n, *v);
+          },
+          [field](const S& s) { return (s.*field).empty() ? std::string("none") : s.*field; }};
+}
+
+void check_per_node(const Node& map, const RemoteMemoryConfig& m, const std::set<std::string>& seen,
+                    const char* nodes_key, const char* per_node_key, Sink& sink) {
+  if (m.memory_type != MemoryType::kPerNodeMemoryExpansion) return;
+  for (const char* key : {nodes_key, per_node_key}) {
+    if (!seen.count(key)) {
+      Diagnostic d = map.diag(fmt::format("PER_NODE_MEMORY_EXPANSION needs \"{}\"", key),
+                              fmt::format("add \"{}\"", key));
+      d.key = join_path(map.path, key);
+      sink.error(std::move(d));
+    }
+  }
+}
+
+}  // namespace
+
+Table<RemoteMemoryConfig> remote_memory_table() {
+  using R = RemoteMemoryConfig;
+  return {"remote_memory",
+          "Remote (disaggregated) memory for MEM_LOAD/MEM_STORE nodes. Inline keys, {file: ...}, or "
+          "{astra_remote_memory: mem.json}.",
+          {
+              p_enum("memory_type", &R::memory_type, kMemoryTypes, "how remote memory is shared"),
+              p_int("num_nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
+              p_int("num_npus_per_node", &R::num_npus_per_node, 1, INT32_MAX,
+                    "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
+              p_time("latency", &R::latency, "latency per transaction"),
+              p_bandwidth("bandwidth", &R::bandwidth, "bandwidth per transaction"),
+          },
+          {}};
+}
+
+Table<RemoteMemoryConfig> astra_remote_memory_table() {
+  using R = RemoteMemoryConfig;
+  return {
+      "astra-remote-memory-json",
+      "ASTRA-sim's remote-memory JSON (--remote-memory-configuration). Time per transaction = latency + "
+      "size/bw.",
+      {
+          required(p_enum("memory-type", &R::memory_type, kMemoryTypes, "how remote memory is shared")),
+          p_int("num-nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
+          p_int("num-npus-per-node", &R::num_npus_per_node, 1, INT32_MAX,
+                "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
+          {"remote-mem-latency", "number", "ns", "latency per transaction", false,
+           [](const Node& n, R& s, Sink& sink) {
+             if (auto v = get_astra_ns(n, sink)) s.latency = *v;
+           },
+           [](const R&) { return std::string("0"); }},
+          {"remote-mem-bw", "number", "bytes/ns (= GB/s with GB = 10^9)", "bandwidth per transaction", false,
+           [](const Node& n, R& s, Sink& sink) {
+             if (auto v = get_double(n, sink, 0.0, HUGE_VAL)) s.bandwidth = Bandwidth{std::llround(*v * 1e9)};
+           },
+           [](const R&) { return std::string("none"); }},
+      },
+      {}};
+}
+
+RemoteMemoryConfig read_astra_remote_memory(const std::string& path, Sink& sink) {
+  RemoteMemoryConfig out;
+  out.source = path;
+  Node root;
+  if (!sink.collect([&] { root = read_json_file(path); })) return out;
+  std::set<std::string> seen;
+  astra_remote_memory_table().load(
+      root, out, sink, {}, &seen,
+      "add \"memory-type\": \"NO_MEMORY_EXPANSION\" (what every shipped example uses)");
+  check_per_node(root, out, seen, "num-nodes", "num-npus-per-node", sink);
+  return out;
+}
+
+void load_remote_memory_section(const Node& map, RemoteMemoryConfig& out, Sink& sink,
+                                const std::vector<std::string>& also_allowed) {
+  std::set<std::string> seen;
+  remote_memory_table().load(map, out, sink, also_allowed, &seen);
+  check_per_node(map, out, seen, "num_nodes", "num_npus_per_node", sink);
+}
+
+void load_comm_groups(const Node& map, CommGroups& out, Sink& sink) {
+  if (!map.is_map()) {
+    sink.error(map.diag(fmt::format("expected a mapping of group id to NPU list, got {}", map.describe()),
+                        "e.g. {\"1\": [0, 1, 2, 3], \"2\": [4, 5, 6, 7]}"));
+    return;
+  }
+  for (const auto& [id, value] : map.entries) {
+    auto npus = get_int_list(value, sink, 0, INT32_MAX);
+    if (!npus) continue;
+    if (npus->empty()) {
+      sink.error(value.diag("a communicator group needs at least one NPU"));
+      continue;
+    }
+    std::set<int> unique(npus->begin(), npus->end());
+    if (unique.size() != npus->size()) {
+      sink.error(value.diag("an NPU appears more than once in this group", "list each NPU once"));
+      continue;
+    }
+    if (id.empty() || id == "0") {
+      sink.warn(value.diag(
+          fmt::format("group id \"{}\" is reserved for \"all NPUs\"; COLL nodes with pg_name \"{}\" "
+                      "use every NPU, not this list",
+                      id, id),
+          "use another id"));
+    }
+    out.groups[id] = *npus;
+  }
+}
+
+CommGroups read_astra_comm_groups(const std::string& path, Sink& sink) {
+  CommGroups out;
+  out.source = path;
+  Node root;
+  if (!sink.collect([&] { root = read_json_file(path); })) return out;
+  load_comm_groups(root, out, sink);
+  return out;
+}
+
+Table<WorkloadConfig> workload_table() {
+  using W = WorkloadConfig;
+  return {
+      "workload",
+      "What runs on the NPUs: Chakra ETs (chakra: prefix of <prefix>.<npu>.et) or an ASTRA-sim 1.0 text "
+      "workload (text: file.txt). Exactly one of the two.",
+      {
+          p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
+          p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
+          p_int("passes", &W::passes, 1, INT32_MAX, "training passes over a text workload"),
+          p_enum(
+              "control_dependencies", &W::control_dependencies,
+              std::vector<std::pair<std::string, ControlDependencies>>{
+                  {"strict", ControlDependencies::kStrict},
+                  {"data-only", ControlDependencies::kDataOnly},
+                  {"lenient", ControlDependencies::kLenient}},
+              "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
+              "feeder), lenient (dangling ids and self-loops dropped and counted)"),
+      },
+      {}};
+}
+
+Table<OutputConfig> output_table() {
+  using O = OutputConfig;
+  return {
+      "output",
+      "What a run writes. Command-line --output, --summary-json, --log-format and --quiet override these.",
+      {
+          p_string("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)",
+                   "path"),
+          p_string("summary_json", &O::summary_json,
+                   "run summary as JSON (relative to the current directory)", "path"),
+          p_enum("log_format", &O::log_format,
+                 std::vector<std::pair<std::string, LogFormat>>{{"tessera", LogFormat::kTessera},
+                                                                {"astra-sim", LogFormat::kAstraSim}},
+                 "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
+          p_bool("quiet", &O::quiet, "print only errors and the final summary"),
+          p_string("logging_folder", &O::logging_folder,
+                   "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path"),
+      },
+      {}};
+}
+
+Table<SimulationConfig> simulation_table() {
+  using M = SimulationConfig;
+  return {"simulation",
+          "How the simulation runs. Command-line --network-model overrides network_model.",
+          {
+              p_enum("network_model", &M::network_model,
+                     std::vector<std::pair<std::string, NetworkModel>>{
+                         {"packet", NetworkModel::kPacket},
+                         {"astra-congestion-aware", NetworkModel::kAstraCongestionAware},
+                         {"astra-congestion-unaware", NetworkModel::kAstraCongestionUnaware}},
+                     "packet-level network, or ASTRA-sim's analytical backends (for parity)"),
+              p_enum("placement", &M::placement,
+                     std::vector<std::pair<std::string, Placement>>{{"auto", Placement::kAuto},
+                                                                    {"round_robin", Placement::kRoundRobin},
+                                                                    {"explicit", Placement::kExplicit}},
+                     "how NPUs and switches are assigned to MPI ranks"),
+              {"rank_of_npu", "list of int", "one MPI rank per NPU",
+               "placement: explicit: the rank of each NPU", false,
+               [](const Node& n, M& s, Sink& sink) {
+                 if (auto v = get_int_list(n, sink, 0, INT32_MAX)) s.rank_of_npu = *v;
+               },
+               [](const M&) { return std::string("[]"); }},
+              p_time("max_sim_time", &M::max_sim_time, "stop with an error past this simulated time"),
+              p_time("max_wall_time", &M::max_wall_time, "stop with an error past this wall-clock time"),
+          },
+          {}};
+}
+
+}  // namespace tessera::cfg

@@ -1,0 +1,240 @@
+// One declaration per parameter (key, type, unit, doc, how to read and check it, how to show its
+// default), grouped in a Table per struct. The same Table drives the loader and `tessera schema`,
+// in the spirit of ns-3 attributes: a key cannot be accepted without being documented.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "node.hpp"
+#include "scalars.hpp"
+#include "sink.hpp"
+#include "tessera/config_schema.hpp"
+
+namespace tessera::cfg {
+
+template <class S>
+struct Param {
+  std::string key;
+  std::string type;
+  std::string unit;
+  std::string doc;
+  bool required = false;
+  std::function<void(const Node&, S&, Sink&)> load;
+  std::function<std::string(const S&)> show;  ///< the default, from a default-constructed S
+};
+
+template <class S>
+struct Table {
+  std::string name;  ///< section name in the schema ("network.hgx_h100", "astra-system-json")
+  std::string doc;
+  std::vector<Param<S>> params;
+  /// Keys the input may contain that the reader knowingly ignores, with the warning to give.
+  std::vector<std::pair<std::string, std::string>> ignored;
+
+  /// Reads every entry of `map` into `out`. Keys in `also_allowed` are left to the caller.
+  /// Unknown keys are errors with "did you mean"; missing required keys are errors unless listed
+  /// in `provided` (set elsewhere, e.g. by a file the section refers to).
+  void load(const Node& map, S& out, Sink& sink, const std::vector<std::string>& also_allowed = {},
+            std::set<std::string>* seen_out = nullptr, const std::string& missing_fix = "") const {
+    if (!map.is_map()) {
+      sink.error(map.diag(fmt::format("expected a mapping of {} keys, got {}", name, map.describe())));
+      return;
+    }
+    std::set<std::string> seen;
+    for (const auto& [key, value] : map.entries) {
+      auto it = std::find_if(params.begin(), params.end(), [&](const Param<S>& p) { return p.key == key; });
+      if (it != params.end()) {
+        seen.insert(key);
+        it->load(value, out, sink);
+        continue;
+      }
+      if (std::find(also_allowed.begin(), also_allowed.end(), key) != also_allowed.end()) continue;
+      auto ig = std::find_if(ignored.begin(), ignored.end(), [&](const auto& p) { return p.first == key; });
+      if (ig != ignored.end()) {
+        sink.warn(value.diag(ig->second));
+        continue;
+      }
+      std::vector<std::string> keys = also_allowed;
+      for (const auto& p : params) keys.push_back(p.key);
+      const std::string near = did_you_mean(key, keys);
+      sink.error(value.diag(fmt::format("unknown key \"{}\" in {}", key, name),
+                            near.empty() ? fmt::format("valid keys: {}; see `tessera schema`", join(keys))
+                                         : fmt::format("did you mean \"{}\"?", near)));
+    }
+    for (const auto& p : params) {
+      if (p.required && !seen.count(p.key)) {
+        Diagnostic d = map.diag(fmt::format("missing required key \"{}\" ({})", p.key, p.doc),
+                                missing_fix.empty() ? fmt::format("add \"{}\"", p.key) : missing_fix);
+        d.key = join_path(map.path, p.key);
+        sink.error(std::move(d));
+      }
+    }
+    if (seen_out) seen_out->insert(seen.begin(), seen.end());
+  }
+
+  SectionDoc docs() const {
+    SectionDoc d{name, doc, {}};
+    const S defaults{};
+    for (const auto& p : params) {
+      d.params.push_back(
+          ParamDoc{name, p.key, p.type, p.unit, p.required ? "(required)" : p.show(defaults), p.doc});
+    }
+    for (const auto& [key, why] : ignored) {
+      d.params.push_back(ParamDoc{name, key, "ignored", "", "", why});
+    }
+    return d;
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out;
+  }
+};
+
+// ----- builders: one line per parameter in the tables ------------------------------------------
+
+template <class S, class T>
+Param<S> p_int(std::string key, T S::*field, std::int64_t min, std::int64_t max, std::string doc) {
+  return {key,
+          "int",
+          max >= INT32_MAX ? fmt::format(">= {}", min) : fmt::format("{}..{}", min, max),
+          std::move(doc),
+          false,
+          [field, min, max](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_int(n, sink, min, max)) s.*field = static_cast<T>(*v);
+          },
+          [field](const S& s) { return fmt::format("{}", s.*field); }};
+}
+
+template <class S>
+Param<S> p_double(std::string key, double S::*field, double min, std::string unit, std::string doc,
+                  bool min_exclusive = false) {
+  return {key,
+          "number",
+          std::move(unit),
+          std::move(doc),
+          false,
+          [field, min, min_exclusive](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_double(n, sink, min, HUGE_VAL, min_exclusive)) s.*field = *v;
+          },
+          [field](const S& s) { return format_number(s.*field); }};
+}
+
+template <class S>
+Param<S> p_bool(std::string key, bool S::*field, std::string doc) {
+  return {key,
+          "bool",
+          "true/false (or 1/0)",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_bool(n, sink)) s.*field = *v;
+          },
+          [field](const S& s) { return std::string(s.*field ? "true" : "false"); }};
+}
+
+template <class S>
+Param<S> p_string(std::string key, std::string S::*field, std::string doc, std::string type = "string") {
+  return {key,
+          std::move(type),
+          "",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_string(n, sink)) s.*field = *v;
+          },
+          [field](const S& s) { return (s.*field).empty() ? std::string("\"\"") : s.*field; }};
+}
+
+template <class S>
+Param<S> p_time(std::string key, SimTime S::*field, std::string doc) {
+  return {key,
+          "duration",
+          "ps, ns, us, ms, s",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_time(n, sink)) s.*field = *v;
+          },
+          [field](const S& s) {
+            return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field);
+          }};
+}
+
+template <class S>
+Param<S> p_bandwidth(std::string key, Bandwidth S::*field, std::string doc) {
+  return {key,
+          "bandwidth",
+          "B/s, GB/s, GiB/s, Gb/s, ...",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_bandwidth(n, sink)) s.*field = *v;
+          },
+          [field](const S& s) {
+            return (s.*field).bytes_per_second == 0 ? std::string("none") : format_bandwidth(s.*field);
+          }};
+}
+
+template <class S>
+Param<S> p_bytes(std::string key, Bytes S::*field, Bytes min, std::string doc) {
+  return {key,
+          "size",
+          "B, KB, KiB, MB, MiB, ...",
+          std::move(doc),
+          false,
+          [field, min](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_bytes(n, sink)) {
+              if (*v < min) {
+                sink.error(
+                    n.diag(fmt::format("expected at least {}, got {}", format_bytes(min), format_bytes(*v))));
+              } else {
+                s.*field = *v;
+              }
+            }
+          },
+          [field](const S& s) { return format_bytes(s.*field); }};
+}
+
+/// An enumeration read by name. `names` pairs each accepted spelling with its value; the first
+/// spelling of a value is the one shown.
+template <class S, class E>
+Param<S> p_enum(std::string key, E S::*field, std::vector<std::pair<std::string, E>> names, std::string doc) {
+  std::vector<std::string> choices;
+  for (const auto& [name, v] : names) choices.push_back(name);
+  std::string unit = Table<S>::join(choices);
+  return {key,
+          "enum",
+          unit,
+          std::move(doc),
+          false,
+          [field, names, choices](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_choice(n, sink, choices)) {
+              for (const auto& [name, e] : names) {
+                if (name == *v) s.*field = e;
+              }
+            }
+          },
+          [field, names](const S& s) {
+            for (const auto& [name, e] : names) {
+              if (e == s.*field) return name;
+            }
+            return std::string("?");
+          }};
+}
+
+template <class S>
+Param<S> required(Param<S> p) {
+  p.required = true;
+  return p;
+}
+
+}  // namespace tessera::cfg

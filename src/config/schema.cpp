@@ -1,0 +1,102 @@
+// `tessera schema`: every parameter of every input, straight from the loaders' tables.
+#include <nlohmann/json.hpp>
+
+#include "tables.hpp"
+
+namespace tessera {
+
+std::vector<SectionDoc> schema_sections() {
+  using namespace cfg;
+  std::vector<SectionDoc> out;
+  out.push_back(SectionDoc{
+      "scenario",
+      "Top level of a Tessera scenario YAML. Each section is inline, {file: path} (the same keys in another "
+      "YAML "
+      "file, relative to the scenario), or for some sections an ASTRA-sim file. Inline keys next to a file "
+      "reference override the file.",
+      {
+          {"scenario", "description", "string", "", "\"\"", "free text shown nowhere else"},
+          {"scenario", "network", "section", "", "(required)", "see network; or {astra_network: net.yml}"},
+          {"scenario", "system", "section", "", "(defaults)", "see system; or {astra_system: sys.json}"},
+          {"scenario", "remote_memory", "section", "", "NO_MEMORY_EXPANSION",
+           "see remote_memory; or {astra_remote_memory: mem.json}"},
+          {"scenario", "comm_groups", "section", "", "none",
+           "{group id: [NPU ids]}; or {astra_comm_groups: groups.json}"},
+          {"scenario", "workload", "section", "", "(required)", "see workload"},
+          {"scenario", "output", "section", "", "(defaults)", "see output"},
+          {"scenario", "simulation", "section", "", "(defaults)", "see simulation"},
+      }});
+  out.push_back(network_table().docs());
+  out.push_back(dimension_table().docs());
+  out.push_back(fat_tree_table().docs());
+  out.push_back(torus_table().docs());
+  out.push_back(hgx_h100_table().docs());
+  out.push_back(packet_table().docs());
+  out.push_back(system_table().docs());
+  out.push_back(remote_memory_table().docs());
+  out.push_back(
+      SectionDoc{"comm_groups",
+                 "Communicator groups: a COLL node's pg_name selects one; \"\" and \"0\" mean all NPUs.",
+                 {{"comm_groups", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
+  out.push_back(workload_table().docs());
+  out.push_back(output_table().docs());
+  out.push_back(simulation_table().docs());
+  out.push_back(astra_network_table().docs());
+  out.push_back(astra_system_table().docs());
+  out.push_back(astra_remote_memory_table().docs());
+  out.push_back(SectionDoc{
+      "astra-comm-group-json",
+      "ASTRA-sim's communicator-group JSON (--comm-group-configuration); a path containing "
+      "\"empty\" disables it, as in ASTRA-sim.",
+      {{"astra-comm-group-json", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
+  return out;
+}
+
+std::string format_schema(const std::string& format) {
+  const auto sections = schema_sections();
+  std::string out;
+  if (format == "text") {
+    for (const auto& s : sections) {
+      out += fmt::format("[{}]\n  {}\n", s.name, s.doc);
+      std::size_t w = 0;
+      for (const auto& p : s.params) w = std::max(w, p.key.size());
+      for (const auto& p : s.params) {
+        out += fmt::format("  {:<{}}  {}", p.key, w, p.type);
+        if (!p.unit.empty()) out += fmt::format(" [{}]", p.unit);
+        if (!p.default_value.empty()) out += fmt::format(", default {}", p.default_value);
+        out += fmt::format("\n  {:<{}}    {}\n", "", w, p.doc);
+      }
+      out += "\n";
+    }
+  } else if (format == "markdown") {
+    for (const auto& s : sections) {
+      out += fmt::format(
+          "### `{}`\n\n{}\n\n| key | type | unit / values | default | meaning |\n|---|---|---|---|---|\n",
+          s.name, s.doc);
+      for (const auto& p : s.params) {
+        out += fmt::format("| `{}` | {} | {} | {} | {} |\n", p.key, p.type, p.unit, p.default_value, p.doc);
+      }
+      out += "\n";
+    }
+  } else if (format == "json") {
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (const auto& s : sections) {
+      nlohmann::ordered_json params = nlohmann::ordered_json::array();
+      for (const auto& p : s.params) {
+        params.push_back({{"key", p.key},
+                          {"type", p.type},
+                          {"unit", p.unit},
+                          {"default", p.default_value},
+                          {"doc", p.doc}});
+      }
+      j.push_back({{"section", s.name}, {"doc", s.doc}, {"params", params}});
+    }
+    out = j.dump(2) + "\n";
+  } else {
+    throw InputError(Diagnostic{"", 0, "--format", fmt::format("unknown schema format \"{}\"", format),
+                                "use text, markdown or json"});
+  }
+  return out;
+}
+
+}  // namespace tessera

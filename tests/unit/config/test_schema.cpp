@@ -1,0 +1,91 @@
+// `tessera schema` is generated from the loaders' own tables: every key a loader accepts is listed
+// with a type and a doc, and the defaults shown are the structs' defaults.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tables.hpp"
+#include "tessera/config_schema.hpp"
+
+namespace tessera {
+namespace {
+
+const ParamDoc* find(const std::vector<SectionDoc>& sections, const std::string& section,
+                     const std::string& key) {
+  for (const auto& s : sections) {
+    for (const auto& p : s.params) {
+      if (s.name == section && p.key == key) return &p;
+    }
+  }
+  return nullptr;
+}
+
+TEST(Schema, EveryParameterIsDocumented) {
+  const auto sections = schema_sections();
+  std::size_t n = 0;
+  for (const auto& s : sections) {
+    EXPECT_FALSE(s.doc.empty()) << s.name;
+    EXPECT_FALSE(s.params.empty()) << s.name;
+    for (const auto& p : s.params) {
+      ++n;
+      EXPECT_FALSE(p.type.empty()) << s.name << "." << p.key;
+      EXPECT_FALSE(p.doc.empty()) << s.name << "." << p.key;
+      if (p.type != "ignored") {
+        EXPECT_FALSE(p.default_value.empty()) << s.name << "." << p.key;
+      }
+    }
+  }
+  EXPECT_GT(n, 100u);
+}
+
+TEST(Schema, ListsTheKeysTheLoadersAccept) {
+  const auto sections = schema_sections();
+  // Every key of every ASTRA-sim shipped system JSON, and ASTRA-sim's silently ignored keys.
+  for (const char* k :
+       {"scheduling-policy", "endpoint-delay", "active-chunks-per-dimension", "preferred-dataset-splits",
+        "all-reduce-implementation", "all-gather-implementation", "reduce-scatter-implementation",
+        "all-to-all-implementation", "collective-optimization", "local-mem-bw", "boost-mode",
+        "roofline-enabled", "peak-perf", "intra-dimension-scheduling", "inter-dimension-scheduling"}) {
+    EXPECT_NE(find(sections, "astra-system-json", k), nullptr) << k;
+  }
+  for (const char* k : {"topology", "npus_count", "bandwidth", "latency"}) {
+    EXPECT_NE(find(sections, "astra-network-yaml", k), nullptr) << k;
+  }
+  EXPECT_NE(find(sections, "astra-remote-memory-json", "memory-type"), nullptr);
+  // The tables themselves: the schema shows each one's keys.
+  for (const auto& p : cfg::hgx_h100_table().params)
+    EXPECT_NE(find(sections, "network.hgx_h100", p.key), nullptr) << p.key;
+  for (const auto& p : cfg::system_table().params)
+    EXPECT_NE(find(sections, "system", p.key), nullptr) << p.key;
+}
+
+TEST(Schema, DefaultsComeFromTheStructs) {
+  const auto sections = schema_sections();
+  EXPECT_EQ(find(sections, "network.hgx_h100", "nvlink_bandwidth")->default_value, "450.00 GB/s");
+  EXPECT_EQ(find(sections, "network.hgx_h100", "nvlink_latency")->default_value, "936.250 ns");
+  EXPECT_EQ(find(sections, "network.packet", "packet_size")->default_value, "4.00 KiB");
+  EXPECT_EQ(find(sections, "system", "endpoint_delay")->default_value, "10.000 ns");
+  EXPECT_EQ(find(sections, "system", "scheduling_policy")->default_value, "LIFO");
+  EXPECT_EQ(find(sections, "simulation", "network_model")->default_value, "packet");
+  EXPECT_EQ(find(sections, "astra-system-json", "preferred-dataset-splits")->default_value, "(required)");
+  EXPECT_EQ(find(sections, "astra-system-json", "endpoint-delay")->default_value, "10");
+  EXPECT_EQ(find(sections, "astra-system-json", "endpoint-delay")->unit, "ns");
+  EXPECT_EQ(find(sections, "astra-network-yaml", "bandwidth")->unit, "GB/s with GB = 2^30 bytes");
+  EXPECT_EQ(find(sections, "astra-system-json", "local-mem-bw")->unit, "GB/s with GB = 10^9 bytes");
+  EXPECT_EQ(find(sections, "astra-remote-memory-json", "remote-mem-bw")->unit,
+            "bytes/ns (= GB/s with GB = 10^9)");
+}
+
+TEST(Schema, Formats) {
+  const std::string text = format_schema("text");
+  EXPECT_NE(text.find("[astra-system-json]"), std::string::npos);
+  EXPECT_NE(text.find("preferred-dataset-splits"), std::string::npos);
+  const std::string md = format_schema("markdown");
+  EXPECT_NE(md.find("### `network.hgx_h100`"), std::string::npos);
+  const auto j = nlohmann::json::parse(format_schema("json"));
+  ASSERT_TRUE(j.is_array());
+  EXPECT_EQ(j.size(), schema_sections().size());
+  EXPECT_THROW(format_schema("xml"), InputError);
+}
+
+}  // namespace
+}  // namespace tessera
