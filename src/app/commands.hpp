@@ -15,5 +15,6 @@ using Action = std::function<int()>;
 
 // One declaration per subcommand, each defined in its own cmd_<name>.cpp:
 // void add_<name>_command(CLI::App& cli, Action& action);
+void add_trace_command(CLI::App& cli, Action& action);
 
 }  // namespace tessera::app

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   tessera::app::Action action;
   // Subcommands (one cmd_<name>.cpp each) register themselves here.
+  tessera::app::add_trace_command(cli, action);
 
   try {
     cli.parse(argc, argv);
