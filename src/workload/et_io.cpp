@@ -260,7 +260,10 @@ struct EtReader::Impl {
       fail("", "the file is empty: a Chakra trace starts with a GlobalMetadata record", kFormatFix);
     }
     if (!gm_msg.ParseFromString(buf)) {
-      fail("GlobalMetadata", "the first record is not a Chakra GlobalMetadata (garbage or not a Chakra trace)", kFormatFix);
+      fail("GlobalMetadata",
+           "the first record is not a Chakra GlobalMetadata (garbage, not a Chakra trace, or a pre-2023 trace that "
+           "starts directly with a node)",
+           kFormatFix);
     }
     if (int f = unknown_field_at_most(gm_msg.GetReflection()->GetUnknownFields(gm_msg), 10)) {
       fail("GlobalMetadata",

@@ -356,15 +356,17 @@ void WorkloadBuilder::Impl::resolve_deps() {
   std::vector<NodeIndex> perm(n);
   for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<NodeIndex>(i);
   std::stable_sort(perm.begin(), perm.end(), [&](NodeIndex a, NodeIndex b) { return nodes[a].id < nodes[b].id; });
+  bool duplicates = false;
   for (std::size_t i = 1; i < n; ++i) {
     if (nodes[perm[i]].id == nodes[perm[i - 1]].id) {
+      duplicates = true;
       error(fmt::format("node {}", nodes[perm[i]].id),
             fmt::format("duplicate node id {} ('{}' and '{}')", nodes[perm[i]].id, w.names_[nodes[perm[i - 1]].name],
                         w.names_[nodes[perm[i]].name]),
             "node ids must be unique within a file");
     }
   }
-  if (error_count) throw_errors();
+  if (duplicates) throw_errors();  // ids cannot be resolved; report what we have
   std::vector<Node> sorted(n);
   for (std::size_t i = 0; i < n; ++i) sorted[i] = nodes[perm[i]];
   nodes.swap(sorted);
