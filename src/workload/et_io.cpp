@@ -199,6 +199,10 @@ struct EtReader::Impl {
   std::string buf;
   std::uint64_t nodes = 0;
   std::uint64_t offset = 0;
+  // Parse failures are reported by us, once: keep protobuf's own logging (e.g. its UTF-8
+  // complaints) quiet while this reader exists. Held for the reader's lifetime, because taking
+  // it per record costs a mutex per node.
+  google::protobuf::LogSilencer quiet;
 
   ~Impl() {
     gzip.reset();
@@ -209,11 +213,18 @@ struct EtReader::Impl {
   [[noreturn]] void fail(const std::string& where, const std::string& message, const std::string& fix) const {
     throw InputError(Diagnostic{path, 0, where, message, fix});
   }
+  template <typename Where>
+  [[noreturn]] void fail(const Where& where, const std::string& message, const std::string& fix) const {
+    fail(std::string(where()), message, fix);
+  }
+  [[noreturn]] void fail(const char* where, const std::string& message, const std::string& fix) const {
+    fail(std::string(where), message, fix);
+  }
 
-  std::string where_node() const { return fmt::format("node #{} (byte {})", nodes, offset); }
-
-  /// Reads one length-delimited record into `buf`; false at a clean end of file.
-  bool read_record(const std::string& where) {
+  /// Reads one length-delimited record into `buf`; false at a clean end of file. `where` names
+  /// the record in messages (only formatted when something is wrong).
+  template <typename Where>
+  bool read_record(const Where& where) {
     gpio::CodedInputStream cis(in);
     cis.SetTotalBytesLimit(INT_MAX);
     const void* data = nullptr;
@@ -255,8 +266,7 @@ struct EtReader::Impl {
       gzip = std::make_unique<gpio::GzipInputStream>(file.get(), gpio::GzipInputStream::GZIP);
       in = gzip.get();
     }
-    google::protobuf::LogSilencer quiet;  // parse failures are reported by us, once
-    if (!read_record("GlobalMetadata")) {
+    if (!read_record([] { return std::string("GlobalMetadata"); })) {
       fail("", "the file is empty: a Chakra trace starts with a GlobalMetadata record", kFormatFix);
     }
     if (!gm_msg.ParseFromString(buf)) {
@@ -291,7 +301,8 @@ const std::string& EtReader::path() const { return impl_->path; }
 
 bool EtReader::next(EtNode& node) {
   Impl& m = *impl_;
-  const std::string where = m.where_node();
+  const std::uint64_t start = m.offset;
+  const auto where = [&m, start] { return fmt::format("node #{} (byte {})", m.nodes, start); };
   if (!m.read_record(where)) {
     if (m.gzip && m.gzip->ZlibErrorCode() < 0) {
       m.fail(where, fmt::format("gzip stream is corrupt ({})", m.gzip->ZlibErrorMessage() ? m.gzip->ZlibErrorMessage() : "zlib error"),
@@ -299,7 +310,6 @@ bool EtReader::next(EtNode& node) {
     }
     return false;
   }
-  google::protobuf::LogSilencer quiet;
   if (m.buf.empty()) {
     m.fail(where, "zero-length node record: Chakra's Python tools read this as end of file",
            "every node needs at least a name and a type; regenerate the trace");

@@ -30,6 +30,12 @@ std::optional<DepPolicy> dep_policy_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::size_t Workload::memory_bytes() const {
+  return nodes_.capacity() * sizeof(Node) + (deps_.capacity() + children_.capacity() + parent_count_.capacity() +
+                                             roots_.capacity() + topo_.capacity()) * sizeof(NodeIndex) +
+         names_.memory_bytes();
+}
+
 std::optional<NodeIndex> Workload::find(std::uint64_t id) const {
   // Nodes are sorted by id, so a binary search over them needs no extra index.
   auto it = std::lower_bound(nodes_.begin(), nodes_.end(), id,
@@ -81,7 +87,6 @@ class StringTable {
 struct WorkloadBuilder::Impl {
   LoadOptions options;
   Workload w;
-  StringTable names{w.names_};
   StringTable pgs{w.pg_names_};
   std::vector<std::uint64_t> raw_deps;  // trace ids, per node [deps_begin, +data, +ctrl)
   std::vector<Diagnostic> errors;
@@ -194,7 +199,7 @@ struct WorkloadBuilder::Impl {
             "COMM_SEND, COMM_RECV, COMM_COLL)");
     }
     n.kind = static_cast<std::uint8_t>(t);
-    n.name = options.keep_names ? names.intern(e.name) : 0;
+    n.name = options.keep_names ? w.names_.intern(e.name) : 0;
     if (auto cpu = int_attr(e, "is_cpu_op"); cpu && *cpu != 0) n.flags |= Node::kCpuOp;
 
     switch (e.type) {
@@ -367,13 +372,36 @@ void WorkloadBuilder::Impl::resolve_deps() {
     }
   }
   if (duplicates) throw_errors();  // ids cannot be resolved; report what we have
-  std::vector<Node> sorted(n);
-  for (std::size_t i = 0; i < n; ++i) sorted[i] = nodes[perm[i]];
-  nodes.swap(sorted);
-  std::vector<Node>().swap(sorted);
+  // Apply the permutation in place (cycle by cycle) so that peak memory holds one node array.
+  {
+    std::vector<bool> placed(n, false);
+    for (std::size_t start = 0; start < n; ++start) {
+      if (placed[start] || perm[start] == start) continue;
+      const Node first = nodes[start];
+      std::size_t j = start;
+      while (true) {
+        const std::size_t k = perm[j];
+        placed[j] = true;
+        if (k == start) {
+          nodes[j] = first;
+          break;
+        }
+        nodes[j] = nodes[k];
+        j = k;
+      }
+    }
+  }
   std::vector<NodeIndex>().swap(perm);
 
+  // Most traces number their nodes densely (k*M .. k*M+M-1); then an id maps to its index by
+  // subtraction instead of a binary search.
+  const bool dense = n > 0 && nodes[n - 1].id - nodes[0].id == n - 1;
+  const std::uint64_t first_id = n > 0 ? nodes[0].id : 0;
   const auto find = [&](std::uint64_t id) -> std::optional<NodeIndex> {
+    if (dense) {
+      if (id < first_id || id - first_id >= n) return std::nullopt;
+      return static_cast<NodeIndex>(id - first_id);
+    }
     auto it = std::lower_bound(nodes.begin(), nodes.end(), id, [](const Node& a, std::uint64_t v) { return a.id < v; });
     if (it == nodes.end() || it->id != id) return std::nullopt;
     return static_cast<NodeIndex>(it - nodes.begin());
@@ -682,6 +710,7 @@ void WorkloadBuilder::Impl::order_and_check_cycles() {
 }
 
 Workload WorkloadBuilder::Impl::finish() {
+  w.names_.seal();
   resolve_deps();
   if (error_count) throw_errors();
   build_children();

@@ -86,6 +86,31 @@ struct Node {
   bool has(Flag f) const { return flags & f; }
 };
 
+/// Interned strings in one character arena: 8 bytes of offset per distinct string plus its
+/// characters (no per-string allocation), with an open-addressing index used while building.
+/// Id 0 is "".
+class NameTable {
+ public:
+  NameTable();
+  /// The id of `s`, adding it if new.
+  std::uint32_t intern(std::string_view s);
+  std::string_view operator[](std::uint32_t id) const {
+    return std::string_view(chars_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
+  }
+  /// Number of distinct strings, "" included.
+  std::size_t size() const { return offsets_.size() - 1; }
+  /// Drops the lookup index (intern() must not be called afterwards).
+  void seal();
+  /// Bytes held.
+  std::size_t memory_bytes() const;
+
+ private:
+  void grow();
+  std::string chars_;
+  std::vector<std::uint64_t> offsets_;
+  std::vector<std::uint32_t> slots_;  // id + 1; 0 is empty
+};
+
 /// A process group declared by a PyTorch METADATA node ("process_group:init").
 struct PgDeclaration {
   std::string pg_name;
@@ -138,6 +163,8 @@ class Workload {
   const std::vector<NodeIndex>& topological_order() const { return topo_; }
 
   std::string_view name(NodeIndex i) const { return names_[nodes_[i].name]; }
+  /// The interned node names (Node::name indexes it).
+  const NameTable& names() const { return names_; }
   std::string_view pg_name(NodeIndex i) const { return pg_names_[nodes_[i].pg]; }
   /// Distinct pg_name values; index 0 is "".
   const std::vector<std::string>& pg_names() const { return pg_names_; }
@@ -149,6 +176,8 @@ class Workload {
 
   const LoadReport& report() const { return report_; }
   const std::vector<Diagnostic>& warnings() const { return warnings_; }
+  /// Bytes held by this workload (nodes, dependency and child arrays, orders, names).
+  std::size_t memory_bytes() const;
 
  private:
   friend class WorkloadBuilder;
@@ -161,7 +190,7 @@ class Workload {
   std::vector<std::uint32_t> parent_count_;
   std::vector<NodeIndex> roots_;
   std::vector<NodeIndex> topo_;
-  std::vector<std::string> names_;
+  NameTable names_;
   std::vector<std::string> pg_names_;
   std::vector<PgDeclaration> pg_declarations_;
   LoadReport report_;
