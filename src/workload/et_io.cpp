@@ -298,6 +298,7 @@ const EtGlobalMetadata& EtReader::metadata() const { return impl_->gm; }
 std::uint64_t EtReader::nodes_read() const { return impl_->nodes; }
 std::uint64_t EtReader::offset() const { return impl_->offset; }
 const std::string& EtReader::path() const { return impl_->path; }
+bool EtReader::compressed() const { return impl_->gzip != nullptr; }
 
 bool EtReader::next(EtNode& node) {
   Impl& m = *impl_;

@@ -2,6 +2,7 @@
 // (docs/workload.md, "Node semantics"); every problem is collected and reported together.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <queue>
 #include <unordered_map>
@@ -31,8 +32,8 @@ std::optional<DepPolicy> dep_policy_from_name(std::string_view name) {
 }
 
 std::size_t Workload::memory_bytes() const {
-  return nodes_.capacity() * sizeof(Node) + (deps_.capacity() + children_.capacity() + parent_count_.capacity() +
-                                             roots_.capacity() + topo_.capacity()) * sizeof(NodeIndex) +
+  return nodes_.size() * sizeof(Node) +
+         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) * sizeof(NodeIndex) +
          names_.memory_bytes();
 }
 
@@ -735,12 +736,18 @@ WorkloadBuilder::~WorkloadBuilder() = default;
 
 void WorkloadBuilder::set_metadata(EtGlobalMetadata metadata) { impl_->w.metadata_ = std::move(metadata); }
 void WorkloadBuilder::add(const EtNode& node) { impl_->add(node); }
+void WorkloadBuilder::reserve(std::size_t nodes) { impl_->w.nodes_.reserve(nodes); }
 Workload WorkloadBuilder::finish() { return impl_->finish(); }
 
 Workload load_workload_file(const std::string& path, int npu, const LoadOptions& options) {
   EtReader reader(path);
   WorkloadBuilder builder(npu, path, options);
   builder.set_metadata(reader.metadata());
+  // Real nodes take at least ~24 bytes on disk (id, name, type, a dependency); reserving for
+  // that many only claims address space, pages are touched as nodes arrive.
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (!ec && !reader.compressed()) builder.reserve(static_cast<std::size_t>(bytes / 24));
   EtNode node;
   while (reader.next(node)) builder.add(node);
   if (reader.nodes_read() == 0) {

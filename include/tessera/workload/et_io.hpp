@@ -30,6 +30,8 @@ class EtReader {
   /// Bytes consumed so far (of the decompressed stream for gzip input).
   std::uint64_t offset() const;
   const std::string& path() const;
+  /// True if the file is gzip-compressed.
+  bool compressed() const;
 
  private:
   struct Impl;

@@ -176,7 +176,7 @@ class Workload {
 
   const LoadReport& report() const { return report_; }
   const std::vector<Diagnostic>& warnings() const { return warnings_; }
-  /// Bytes held by this workload (nodes, dependency and child arrays, orders, names).
+  /// Bytes in use by this workload (nodes, dependency and child arrays, orders, names).
   std::size_t memory_bytes() const;
 
  private:
@@ -208,6 +208,8 @@ class WorkloadBuilder {
   WorkloadBuilder& operator=(const WorkloadBuilder&) = delete;
 
   void set_metadata(EtGlobalMetadata metadata);
+  /// Reserves room for about `nodes` nodes (saves the copies of a growing array on big traces).
+  void reserve(std::size_t nodes);
   /// Adds one node. Problems are collected and reported together by finish().
   void add(const EtNode& node);
   /// Resolves ids, applies the dependency policy, checks for cycles. Throws InputError listing
