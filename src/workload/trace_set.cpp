@@ -30,8 +30,26 @@ std::string format_ranges(const std::vector<int>& ids) {
   return out;
 }
 
+/// A prefix that names a directory is a common slip: suggest the prefix of a trace inside it.
+void reject_directory_prefix(const std::string& prefix) {
+  std::error_code ec;
+  if (!fs::is_directory(prefix, ec)) return;
+  std::string example;
+  for (const auto& entry : fs::directory_iterator(prefix, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".0.et") == 0) {
+      example = (fs::path(prefix) / name.substr(0, name.size() - 5)).string();
+      break;
+    }
+  }
+  throw InputError(Diagnostic{prefix, 0, "", "the trace prefix is a directory",
+                              example.empty() ? "give the prefix of the files <prefix>.<npu>.et, not their directory"
+                                              : fmt::format("give the prefix of the files, e.g. {}", example)});
+}
+
 /// NPU ids of the files <prefix>.<n>.et present in the prefix's directory.
 std::vector<int> present_npus(const std::string& prefix) {
+  reject_directory_prefix(prefix);
   const fs::path p(prefix);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
   const std::string stem = p.filename().string();

@@ -54,6 +54,13 @@ TEST(TraceFiles, NoFilesAtAll) {
   expect_input_error([&] { check_trace_files("/no/such/dir/x", 4); }, {"/no/such/dir", "does not exist"});
 }
 
+TEST(TraceFiles, DirectoryInsteadOfPrefix) {
+  const auto dir = scratch_dir();
+  make_set(dir, {0, 1});
+  expect_input_error([&] { check_trace_files(dir, 2); }, {"the trace prefix is a directory", "e.g. " + dir + "/ar"});
+  expect_input_error([&] { discover_npu_count(dir + "/"); }, {"is a directory"});
+}
+
 TEST(TraceSet, LoadsEveryNpu) {
   const auto prefix = make_set(scratch_dir(), {0, 1, 2, 3});
   const auto set = load_trace_set(prefix, 4, {});
