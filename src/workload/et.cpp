@@ -6,9 +6,10 @@
 namespace tessera::workload {
 
 namespace {
-constexpr std::array<const char*, 8> kNodeTypeNames{
-    "INVALID_NODE", "METADATA_NODE", "MEM_LOAD_NODE",  "MEM_STORE_NODE",
-    "COMP_NODE",    "COMM_SEND_NODE", "COMM_RECV_NODE", "COMM_COLL_NODE"};
+// 8..10 come from Chakra's storage/batch/checkpoint extension; the workload model rejects them.
+constexpr std::array<const char*, 11> kNodeTypeNames{
+    "INVALID_NODE", "METADATA_NODE",  "MEM_LOAD_NODE",  "MEM_STORE_NODE", "COMP_NODE",      "COMM_SEND_NODE",
+    "COMM_RECV_NODE", "COMM_COLL_NODE", "STORAGE_NODE", "BATCH_NODE",     "CHECKPOINT_NODE"};
 constexpr std::array<const char*, 10> kCollNames{
     "ALL_REDUCE", "REDUCE",         "ALL_GATHER",     "GATHER",               "SCATTER",
     "BROADCAST",  "ALL_TO_ALL",     "REDUCE_SCATTER", "REDUCE_SCATTER_BLOCK", "BARRIER"};

@@ -181,6 +181,21 @@ int unknown_field_at_most(const google::protobuf::UnknownFieldSet& fields, int m
   return found;
 }
 
+/// Field 11 of a Node was `repeated AttributeProto attribute` before Oct 2023 and is `StorageInfo
+/// storage` in current Chakra. Both are length-delimited; an old attribute starts with its name
+/// (field 1, string: tag 0x0a) while StorageInfo starts with `level` (a varint, tag 0x08) or one
+/// of its detail messages (fields 10..12).
+bool is_pre_2023_node(const google::protobuf::UnknownFieldSet& fields) {
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const auto& f = fields.field(i);
+    if (f.number() != 11) continue;
+    if (f.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) return true;
+    const std::string& payload = f.length_delimited();
+    if (!payload.empty() && static_cast<unsigned char>(payload[0]) == 0x0a) return true;
+  }
+  return false;
+}
+
 constexpr const char* kFormatFix =
     "give a Chakra execution trace (.et) written by Chakra >= 0.0.4 (Oct 2023) or by `tessera trace`";
 
@@ -319,17 +334,15 @@ bool EtReader::next(EtNode& node) {
     m.fail(where, "not a valid Chakra Node (garbage, a truncated copy, or a pre-2023 trace)", kFormatFix);
   }
   const auto& unknown = m.node_msg.GetReflection()->GetUnknownFields(m.node_msg);
-  if (unknown.field_count() > 0) {
-    if (unknown_field_at_most(unknown, 11) != 0) {
-      m.fail(where,
-             "the node uses field numbers of the pre-October-2023 Chakra schema (e.g. 'attribute' = 11), "
-             "which is not wire-compatible",
-             "re-convert the workload with a current Chakra (>= 0.0.4)");
-    }
+  if (unknown.field_count() > 0 && is_pre_2023_node(unknown)) {
+    m.fail(where,
+           "the node uses field numbers of the pre-October-2023 Chakra schema ('attribute' = 11), which is not "
+           "wire-compatible",
+           "re-convert the workload with a current Chakra (>= 0.0.4)");
   }
+  // Fields of newer schemas (Node.storage = 11, any_val = 33 inside attributes) are skipped:
+  // node_from_pb copies only known fields.
   node_from_pb(m.node_msg, node);
-  // Fields from newer schemas (e.g. storage = 11 is rejected above, any_val = 33 inside attrs)
-  // are skipped: node_from_pb copies only known fields.
   ++m.nodes;
   return true;
 }

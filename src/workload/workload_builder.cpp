@@ -195,7 +195,8 @@ struct WorkloadBuilder::Impl {
     n.id = e.id;
     const auto t = static_cast<std::int32_t>(e.type);
     if (t < 0 || t > static_cast<std::int32_t>(NodeType::kCommColl)) {
-      error(key(e), fmt::format("unknown node type {}", t),
+      const char* known = t == 8 ? " (STORAGE_NODE)" : t == 9 ? " (BATCH_NODE)" : t == 10 ? " (CHECKPOINT_NODE)" : "";
+      error(key(e), fmt::format("unsupported node type {}{}", t, known),
             "Tessera (like ASTRA-sim) runs node types 0..7 (INVALID, METADATA, MEM_LOAD, MEM_STORE, COMP, "
             "COMM_SEND, COMM_RECV, COMM_COLL)");
     }

@@ -241,7 +241,7 @@ TEST(WorkloadErrors, DuplicateIds) {
 TEST(WorkloadErrors, UnknownNodeType) {
   EtNode n = comp(1, 1);
   n.type = static_cast<NodeType>(9);
-  expect_build_error({n}, {"node 1 'comp1'", "unknown node type 9"});
+  expect_build_error({n}, {"node 1 'comp1'", "unsupported node type 9 (BATCH_NODE)", "0..7"});
 }
 
 TEST(WorkloadErrors, FloatingPointSize) {
