@@ -125,7 +125,22 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
   n.name = options.keep_names ? w.names_.intern(e.name) : 0;
   if (auto cpu = int_attr(e, "is_cpu_op"); cpu && *cpu != 0) n.flags |= Node::kCpuOp;
 
-  switch (e.type) {
+  // ASTRA-sim's `replay-only` replays every node from duration_micros and reads no other
+  // attribute, so nothing else is required of any node type.
+  const NodeType type = options.compute.replay_only ? NodeType::kInvalid : e.type;
+  if (options.compute.replay_only) {
+    n.duration = replay_time(e);
+    if (e.type == NodeType::kComp && e.duration_micros == 0) ++w.report_.zero_duration_comp;
+    if (e.type != NodeType::kComp) n.flags |= Node::kReplayed;
+    const EtAttribute* size = e.find(e.type == NodeType::kComp || e.type == NodeType::kMemLoad ||
+                                             e.type == NodeType::kMemStore ? "tensor_size" : "comm_size");
+    if (size && size->as_int64() && *size->as_int64() >= 0) n.size = *size->as_int64();
+    if (const EtAttribute* ct = e.find("comm_type"); ct && ct->as_int64() && *ct->as_int64() >= 0 && *ct->as_int64() <= 9) {
+      n.coll = static_cast<std::uint8_t>(*ct->as_int64());
+    }
+  }
+
+  switch (type) {
     case NodeType::kComp:
       if (options.compute.mode == ComputeModel::Mode::kRoofline && !n.is_cpu_op()) {
         n.duration = roofline_time(e);

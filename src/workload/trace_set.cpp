@@ -202,7 +202,7 @@ void resolve_groups(TraceSet& set, std::vector<Diagnostic>& problems) {
         continue;
       }
       const int id = std::stoi(d.pg_name);
-      if (set.groups.groups().count(id) == 0) set.groups.add(id, d.ranks);  // the JSON file wins
+      set.groups.add(id, d.ranks);  // as in ASTRA-sim, METADATA declarations override the JSON file
     }
   }
   for (const auto& w : set.npus) {

@@ -40,6 +40,9 @@ struct ComputeModel {
   Mode mode = Mode::kReplay;
   double peak_perf_tflops = 0.0;   ///< roofline: peak compute, TFLOP/s (10^12)
   double local_mem_bw_gbps = 0.0;  ///< roofline: local memory bandwidth, GB/s (10^9)
+  /// ASTRA-sim's `replay-only`: every node (communication included) takes its duration_micros
+  /// (1 ns if 0) and is flagged kReplayed; no other attribute is required.
+  bool replay_only = false;
 };
 
 struct LoadOptions {
@@ -56,8 +59,9 @@ struct Node {
     kHasSrc = 1 << 1,   ///< comm_src present
     kHasDst = 1 << 2,   ///< comm_dst present
     kHasTag = 1 << 3,   ///< comm_tag present
-    kReplayed = 1 << 4, ///< a COLL that is replayed from `duration` instead of simulated
-                        ///< (BROADCAST, as ASTRA-sim; CPU-side COLL launch nodes)
+    kReplayed = 1 << 4, ///< a non-COMP node replayed from `duration` instead of simulated
+                        ///< (BROADCAST, as ASTRA-sim; CPU-side COLL launch nodes; every
+                        ///< node under ComputeModel::replay_only)
   };
 
   std::uint64_t id = 0;     ///< id in the trace file

@@ -91,6 +91,27 @@ TEST(Workload, RooflineCompute) {
   expect_build_error({comp(0, 1)}, {"node 0 'comp0'", "roofline", "num_ops", "tensor_size"}, o);
 }
 
+TEST(Workload, ReplayOnlyReplaysEveryNode) {
+  EtNode send;
+  send.id = 1;
+  send.name = "send";
+  send.type = NodeType::kCommSend;
+  send.duration_micros = 3;
+  send.attrs = {EtAttribute::make_int64("comm_size", 64)};  // no dst/tag: fine when replayed
+  EtNode c = coll(2, CollectiveType::kAllGather, 128);
+  LoadOptions o;
+  o.compute.replay_only = true;
+  const auto w = build({send, c, comp(3, 0)}, o);
+  EXPECT_TRUE(w.node(0).has(Node::kReplayed));
+  EXPECT_EQ(w.node(0).duration, 3 * kMicrosecond);
+  EXPECT_EQ(w.node(0).size, 64);
+  EXPECT_TRUE(w.node(1).has(Node::kReplayed));
+  EXPECT_EQ(w.node(1).duration, kNanosecond);
+  EXPECT_EQ(w.node(1).collective(), CollectiveType::kAllGather);
+  EXPECT_EQ(w.node(2).duration, kNanosecond);
+  EXPECT_FALSE(w.node(2).has(Node::kReplayed));
+}
+
 TEST(Workload, ReadsCommunicationAttributes) {
   EtNode send;
   send.id = 1;
