@@ -65,7 +65,7 @@ struct Node {
   };
 
   std::uint64_t id = 0;     ///< id in the trace file
-  SimTime duration = 0;     ///< COMP: compute time (replay or roofline); replayed COLL: its time
+  SimTime duration = 0;     ///< COMP: compute time (replay or roofline); kReplayed: replay time
   Bytes size = 0;           ///< COLL/SEND/RECV: comm_size; MEM_LOAD/STORE and COMP: tensor_size
   std::uint32_t name = 0;   ///< index into Workload::name()'s table
   std::uint32_t deps_begin = 0;     ///< into the flat dependency array: data deps, then ctrl deps
