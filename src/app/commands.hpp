@@ -18,5 +18,6 @@ using Action = std::function<int()>;
 void add_run_command(CLI::App& cli, Action& action);       // cmd_run.cpp
 void add_validate_command(CLI::App& cli, Action& action);  // cmd_validate.cpp
 void add_schema_command(CLI::App& cli, Action& action);    // cmd_schema.cpp
+void add_trace_command(CLI::App& cli, Action& action);
 
 }  // namespace tessera::app
