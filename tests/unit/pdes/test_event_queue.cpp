@@ -159,6 +159,36 @@ TEST_P(QueueTest, SkewedTimesComeOutInOrder) {
   EXPECT_TRUE(q->empty());
 }
 
+TEST_P(QueueTest, HoldModelWithDenseFrontMatchesReference) {
+  // The classic "hold" pattern with an exponential front far denser than the average: the ladder
+  // must spawn finer rungs (and drop them) many times while pushes keep landing in every tier.
+  std::mt19937_64 rng(21);
+  std::exponential_distribution<double> ex(1.0 / 20000);
+  auto cmp = [](const Event& a, const Event& b) { return event_before(b, a); };
+  std::vector<Event> ref;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const SimTime t = i % 2 ? static_cast<SimTime>(rng() % 200) : static_cast<SimTime>(ex(rng));
+    const Event e = ev(t, 0, static_cast<PortId>(rng() % 3), seq++);
+    q->push(e);
+    ref.push_back(e);
+    std::push_heap(ref.begin(), ref.end(), cmp);
+  }
+  for (int i = 0; i < 100000; ++i) {
+    Event got;
+    q->pop(got);
+    std::pop_heap(ref.begin(), ref.end(), cmp);
+    ASSERT_TRUE(same_key(got, ref.back())) << "op " << i;
+    ref.pop_back();
+    const SimTime delay = i % 5 == 0 ? static_cast<SimTime>(rng() % 3) : 20000 + static_cast<SimTime>(ex(rng));
+    const Event e = ev(got.time + delay, static_cast<Priority>(rng() % 2), static_cast<PortId>(rng() % 3), seq++);
+    q->push(e);
+    ref.push_back(e);
+    std::push_heap(ref.begin(), ref.end(), cmp);
+  }
+  EXPECT_EQ(q->size(), ref.size());
+}
+
 INSTANTIATE_TEST_SUITE_P(AllKinds, QueueTest, ::testing::Values("ladder", "heap4", "binary"));
 
 TEST(EventQueueFactory, UnknownKindNamesTheValidOnes) {
