@@ -82,7 +82,8 @@ struct RunResult {
 
 class Engine {
  public:
-  /// `queue` defaults to LadderEventQueue. Throws Error if the partition does not match the
+  /// `queue` defaults to LadderEventQueue. The graph, partition and transport are referenced, not
+  /// copied: they must outlive the engine. Throws Error if the partition does not match the
   /// transport's rank count or the graph.
   Engine(const Graph& graph, const Partition& partition, Transport& transport,
          std::unique_ptr<EventQueue> queue = nullptr);
