@@ -17,7 +17,7 @@ constexpr std::size_t kHugeFrom = std::size_t{1} << 20;
 }  // namespace
 
 void* queue_storage_allocate(std::size_t bytes) {
-  if (bytes < kHugeFrom) return ::operator new(bytes, std::align_val_t{64});
+  if (bytes < kHugeFrom) return ::operator new (bytes, std::align_val_t{64});
   const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* p = std::aligned_alloc(kHugePage, rounded);
   if (!p) throw std::bad_alloc();
@@ -28,7 +28,7 @@ void* queue_storage_allocate(std::size_t bytes) {
 
 void queue_storage_free(void* p, std::size_t bytes) {
   if (bytes < kHugeFrom) {
-    ::operator delete(p, std::align_val_t{64});
+    ::operator delete (p, std::align_val_t{64});
   } else {
     std::free(p);
   }
@@ -147,8 +147,8 @@ void LadderEventQueue::refill() {
       continue;
     }
     List& b = r.buckets[r.cur];
-    const SimTime bucket_end =
-        std::min<SimTime>(r.base + static_cast<SimTime>((static_cast<std::uint64_t>(r.cur) + 1) << r.shift), r.end);
+    const SimTime bucket_end = std::min<SimTime>(
+        r.base + static_cast<SimTime>((static_cast<std::uint64_t>(r.cur) + 1) << r.shift), r.end);
     ++r.cur;  // this bucket's range now belongs to the new rung or to near
     if (b.size > kSplitAbove && r.shift > 0 && depth_ < kMaxRungs) {
       List dense = b;

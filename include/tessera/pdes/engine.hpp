@@ -39,9 +39,9 @@ class StallError : public Error {
 };
 
 struct Progress {
-  SimTime sim_time = 0;        ///< start of the window just run
-  std::uint64_t windows = 0;   ///< windows run so far
-  std::uint64_t events = 0;    ///< events run on all ranks before this window
+  SimTime sim_time = 0;       ///< start of the window just run
+  std::uint64_t windows = 0;  ///< windows run so far
+  std::uint64_t events = 0;   ///< events run on all ranks before this window
   double wall_seconds = 0;
 };
 
@@ -75,9 +75,9 @@ struct EngineStats {
 
 struct RunResult {
   StopReason reason = StopReason::kCompleted;
-  SimTime last_event_time = 0;    ///< latest event time run on any rank
+  SimTime last_event_time = 0;  ///< latest event time run on any rank
   std::uint64_t global_events = 0;
-  EngineStats stats;              ///< this rank's
+  EngineStats stats;  ///< this rank's
 };
 
 class Engine {

@@ -111,9 +111,7 @@ class HeapEventQueue final : public EventQueue {
     h[i] = last;
   }
 
-  SimTime next_time() const override {
-    return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time;
-  }
+  SimTime next_time() const override { return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time; }
   /// The earliest event, or nullptr when empty (for prefetching; no ordering guarantee beyond pop).
   const Event* peek() const { return keys_.size() == kOffset ? nullptr : &slab_[keys_[kOffset].slot]; }
   std::size_t size() const override { return keys_.size() - kOffset; }
@@ -210,7 +208,9 @@ class LadderEventQueue final : public EventQueue {
     for (std::size_t r = depth_; r-- > 0;) {
       Rung& rung = rungs_[r];
       if (e.time < rung.end) {
-        append(rung.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - rung.base) >> rung.shift)], e);
+        append(rung.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - rung.base) >>
+                                                     rung.shift)],
+               e);
         return;
       }
     }
