@@ -19,10 +19,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 const char* to_string(StopReason r) {
   switch (r) {
-    case StopReason::kCompleted: return "completed";
-    case StopReason::kEndTime: return "end time reached";
-    case StopReason::kWallLimit: return "wall-time limit reached";
-    case StopReason::kStopRequested: return "stop requested";
+    case StopReason::kCompleted:
+      return "completed";
+    case StopReason::kEndTime:
+      return "end time reached";
+    case StopReason::kWallLimit:
+      return "wall-time limit reached";
+    case StopReason::kStopRequested:
+      return "stop requested";
   }
   return "?";
 }
@@ -30,12 +34,14 @@ const char* to_string(StopReason r) {
 // ---- Context error paths (out of line: they are cold) ----
 
 void Context::no_port(LocalPort port) const {
-  throw Error(fmt::format("logical process '{}' sent on port {}, which has no channel", graph_->name(current_), port));
+  throw Error(fmt::format("logical process '{}' sent on port {}, which has no channel",
+                          graph_->name(current_), port));
 }
 
 void Context::bad_delay(const char* what, SimTime delay) const {
-  throw Error(fmt::format("logical process '{}': {} with delay {} ps at t={} ps (must be >= 0 and not overflow)",
-                          graph_->name(current_), what, delay, now_));
+  throw Error(
+      fmt::format("logical process '{}': {} with delay {} ps at t={} ps (must be >= 0 and not overflow)",
+                  graph_->name(current_), what, delay, now_));
 }
 
 void Context::bad_direct(LpId target, SimTime delay) const {
@@ -44,21 +50,25 @@ void Context::bad_direct(LpId target, SimTime delay) const {
     throw Error(fmt::format("logical process '{}' sent directly to unknown LP id {}", me, target));
   }
   if (!graph_->direct_send_min_delay()) {
-    throw Error(fmt::format("logical process '{}' used send_direct, but the graph declares no minimum direct-send "
-                            "delay (GraphBuilder::set_direct_send_min_delay)",
-                            me));
+    throw Error(
+        fmt::format("logical process '{}' used send_direct, but the graph declares no minimum direct-send "
+                    "delay (GraphBuilder::set_direct_send_min_delay)",
+                    me));
   }
-  throw Error(fmt::format("logical process '{}' sent directly to '{}' with delay {} ps, below the declared minimum "
-                          "{} ps that the lookahead relies on",
-                          me, graph_->name(target), delay, *graph_->direct_send_min_delay()));
+  throw Error(
+      fmt::format("logical process '{}' sent directly to '{}' with delay {} ps, below the declared minimum "
+                  "{} ps that the lookahead relies on",
+                  me, graph_->name(target), delay, *graph_->direct_send_min_delay()));
 }
 
 // ---- Engine ----
 
-Engine::Engine(const Graph& graph, const Partition& partition, Transport& transport, std::unique_ptr<EventQueue> queue)
+Engine::Engine(const Graph& graph, const Partition& partition, Transport& transport,
+               std::unique_ptr<EventQueue> queue)
     : graph_(graph), partition_(partition), transport_(transport), queue_(std::move(queue)) {
   if (partition.num_ranks != transport.size()) {
-    throw Error(fmt::format("partition is for {} ranks but {} ranks run", partition.num_ranks, transport.size()));
+    throw Error(
+        fmt::format("partition is for {} ranks but {} ranks run", partition.num_ranks, transport.size()));
   }
   if (partition.rank_of.size() != graph.num_lps()) {
     throw Error("partition does not belong to this graph (LP count differs)");
@@ -91,7 +101,9 @@ void Engine::instantiate(const LpFactory& factory) {
   owned_.reserve(local_ids_.size());
   for (const LpId lp : local_ids_) {
     std::unique_ptr<LogicalProcess> obj = factory(lp);
-    if (!obj) throw Error(fmt::format("the model factory returned no object for logical process '{}'", graph_.name(lp)));
+    if (!obj)
+      throw Error(
+          fmt::format("the model factory returned no object for logical process '{}'", graph_.name(lp)));
     local_[lp] = obj.get();
     owned_.push_back(std::move(obj));
   }
@@ -166,7 +178,8 @@ RunResult Engine::run(const RunLimits& limits) {
       break;
     }
     // Nothing another rank sends from time >= global_min can arrive before global_min + lookahead.
-    SimTime end = lookahead >= kTimeInfinity - round.global_min ? kTimeInfinity : round.global_min + lookahead;
+    SimTime end =
+        lookahead >= kTimeInfinity - round.global_min ? kTimeInfinity : round.global_min + lookahead;
     end = std::min(end, limits.end_time);
     const std::uint64_t before = stats_.events;
     if (ctx_.fast_) {
@@ -214,9 +227,10 @@ void Engine::check_stall(const RunLimits& limits, SimTime last_time) {
   std::sort(lines.begin(), lines.end());
   if (lines.size() > limits.stall_report_limit) lines.resize(limits.stall_report_limit);
   std::vector<std::string> text;
-  std::string what = fmt::format("simulation stalled at t={} ps: no events are left, but {} logical process{} "
-                                 "still ha{} unfinished work:",
-                                 last_time, total, total == 1 ? "" : "es", total == 1 ? "s" : "ve");
+  std::string what = fmt::format(
+      "simulation stalled at t={} ps: no events are left, but {} logical process{} "
+      "still ha{} unfinished work:",
+      last_time, total, total == 1 ? "" : "es", total == 1 ? "s" : "ve");
   for (auto& [id, line] : lines) {
     what += "\n  " + line;
     text.push_back(std::move(line));

@@ -17,7 +17,7 @@ constexpr std::size_t kHugeFrom = std::size_t{1} << 20;
 }  // namespace
 
 void* queue_storage_allocate(std::size_t bytes) {
-  if (bytes < kHugeFrom) return ::operator new(bytes, std::align_val_t{64});
+  if (bytes < kHugeFrom) return ::operator new (bytes, std::align_val_t{64});
   const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* p = std::aligned_alloc(kHugePage, rounded);
   if (!p) throw std::bad_alloc();
@@ -28,7 +28,7 @@ void* queue_storage_allocate(std::size_t bytes) {
 
 void queue_storage_free(void* p, std::size_t bytes) {
   if (bytes < kHugeFrom) {
-    ::operator delete(p, std::align_val_t{64});
+    ::operator delete (p, std::align_val_t{64});
   } else {
     std::free(p);
   }
@@ -65,26 +65,31 @@ void BinaryEventHeap::pop(Event& out) {
 }
 
 LadderEventQueue::~LadderEventQueue() {
-  for (Chunk* c : owned_) delete c;
+  for (void* block : owned_) queue_storage_free(block, kBlockBytes);
 }
 
-LadderEventQueue::Chunk* LadderEventQueue::grow(List& list) {
-  Chunk* c = free_;
-  if (c) {
-    free_ = c->next;
-  } else {
-    c = new Chunk;
-    owned_.push_back(c);
+void LadderEventQueue::grow(List& list) {
+  if (!free_) {
+    // Chunks come in 2 MiB huge-page blocks: appends hit random buckets, so TLB reach matters.
+    void* block = queue_storage_allocate(kBlockBytes);
+    owned_.push_back(block);
+    auto* chunks = static_cast<Chunk*>(block);
+    for (std::size_t i = kBlockBytes / sizeof(Chunk); i-- > 0;) {
+      chunks[i].next = free_;
+      free_ = &chunks[i];
+    }
   }
+  Chunk* c = free_;
+  free_ = c->next;
   c->next = nullptr;
-  c->count = 0;
   if (list.tail) {
+    list.tail->count = list.tail_count;
     list.tail->next = c;
   } else {
     list.head = c;
   }
   list.tail = c;
-  return c;
+  list.tail_count = 0;
 }
 
 void LadderEventQueue::release(List& list) {
@@ -95,40 +100,32 @@ void LadderEventQueue::release(List& list) {
   list = List{};
 }
 
-void LadderEventQueue::splice(List& into, List& from) {
-  if (!from.head) return;
-  if (into.tail) {
-    into.tail->next = from.head;
-  } else {
-    into.head = from.head;
-  }
-  into.tail = from.tail;
-  into.size += from.size;
-  from = List{};
-}
-
-void LadderEventQueue::rebuild(List& src, SimTime cap) {
+void LadderEventQueue::push_rung(List& src, SimTime end) {
   SimTime lo = kTimeInfinity, hi = 0;
   for (const Chunk* c = src.head; c; c = c->next) {
-    for (std::uint32_t i = 0; i < c->count; ++i) {
+    for (std::uint32_t i = 0, n = count_in(src, c); i < n; ++i) {
       lo = std::min(lo, c->events[i].time);
       hi = std::max(hi, c->events[i].time);
     }
   }
+  if (rungs_.size() <= depth_) rungs_.resize(depth_ + 1);
+  Rung& r = rungs_[depth_++];
   const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
   const std::size_t target = std::clamp<std::size_t>(src.size / kPerBucket, 1, kMaxBuckets);
-  width_ = (span + target - 1) / target;
-  nb_ = static_cast<std::size_t>((span + width_ - 1) / width_);
-  if (buckets_.size() < nb_) buckets_.resize(nb_);
-  base_ = lo;
-  cur_ = 0;
+  r.shift = 0;
+  while (((span - 1) >> r.shift) + 1 > target) ++r.shift;  // ceil(span / width) <= target
+  r.nb = static_cast<std::size_t>(((span - 1) >> r.shift) + 1);
+  if (r.buckets.size() < r.nb) r.buckets.resize(r.nb);
+  r.base = lo;
+  r.cur = 0;
+  const std::uint64_t stop = static_cast<std::uint64_t>(lo) + (static_cast<std::uint64_t>(r.nb) << r.shift);
+  r.end = stop >= static_cast<std::uint64_t>(end) ? end : static_cast<SimTime>(stop);
+  // Everything before the rung's first event is earlier than all it holds: it belongs to near.
   near_end_ = lo;
-  const std::uint64_t end = static_cast<std::uint64_t>(lo) + nb_ * width_;
-  far_begin_ = end >= static_cast<std::uint64_t>(cap) ? cap : static_cast<SimTime>(end);
   for (const Chunk* c = src.head; c; c = c->next) {
-    for (std::uint32_t i = 0; i < c->count; ++i) {
+    for (std::uint32_t i = 0, n = count_in(src, c); i < n; ++i) {
       const Event& e = c->events[i];
-      append(buckets_[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - base_) / width_)], e);
+      append(r.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - r.base) >> r.shift)], e);
     }
   }
   release(src);
@@ -136,31 +133,35 @@ void LadderEventQueue::rebuild(List& src, SimTime cap) {
 
 void LadderEventQueue::refill() {
   for (;;) {
-    while (cur_ < nb_ && buckets_[cur_].size == 0) ++cur_;
-    if (cur_ < nb_) {
-      List& b = buckets_[cur_];
-      const SimTime bucket_end = std::min<SimTime>(base_ + static_cast<SimTime>((cur_ + 1) * width_), far_begin_);
-      if (b.size > kSplitAbove && width_ > 1) {
-        // Later buckets hold only times >= bucket_end, so they can wait in the overflow.
-        for (std::size_t k = cur_ + 1; k < nb_; ++k) splice(overflow_, buckets_[k]);
-        List dense = b;
-        b = List{};
-        rebuild(dense, bucket_end);
-        continue;
-      }
-      for (const Chunk* c = b.head; c; c = c->next) {
-        for (std::uint32_t i = 0; i < c->count; ++i) near_.push(c->events[i]);
-      }
-      release(b);
-      near_end_ = bucket_end;
-      ++cur_;
-      return;
+    if (depth_ == 0) {
+      if (overflow_.size == 0) return;  // empty queue
+      List all = overflow_;
+      overflow_ = List{};
+      push_rung(all, kTimeInfinity);
+      continue;
     }
-    if (overflow_.size == 0) return;  // empty queue
-    nb_ = 0;
-    List all = overflow_;
-    overflow_ = List{};
-    rebuild(all, kTimeInfinity);
+    Rung& r = rungs_[depth_ - 1];
+    while (r.cur < r.nb && r.buckets[r.cur].size == 0) ++r.cur;
+    if (r.cur == r.nb) {
+      --depth_;  // used up; its range is behind us
+      continue;
+    }
+    List& b = r.buckets[r.cur];
+    const SimTime bucket_end = std::min<SimTime>(
+        r.base + static_cast<SimTime>((static_cast<std::uint64_t>(r.cur) + 1) << r.shift), r.end);
+    ++r.cur;  // this bucket's range now belongs to the new rung or to near
+    if (b.size > kSplitAbove && r.shift > 0 && depth_ < kMaxRungs) {
+      List dense = b;
+      b = List{};
+      push_rung(dense, bucket_end);  // may move rungs_: r and b are not used after this
+      continue;
+    }
+    for (const Chunk* c = b.head; c; c = c->next) {
+      for (std::uint32_t i = 0, n = count_in(b, c); i < n; ++i) near_.push(c->events[i]);
+    }
+    release(b);
+    near_end_ = bucket_end;
+    return;
   }
 }
 

@@ -20,7 +20,8 @@ std::string Graph::channel_name(const Channel& c) const {
 
 void GraphBuilder::add_lp(std::string name, std::int64_t weight, std::string group) {
   if (name.empty()) {
-    problems_.push_back({"", 0, "graph", "a logical process has an empty name", "give every LP a unique name"});
+    problems_.push_back(
+        {"", 0, "graph", "a logical process has an empty name", "give every LP a unique name"});
     return;
   }
   if (weight < 0) {
@@ -43,8 +44,8 @@ std::uint32_t GraphBuilder::lookup(std::string_view name, std::string_view role)
   return UINT32_MAX;
 }
 
-void GraphBuilder::connect(std::string_view from, LocalPort from_port, std::string_view to,
-                           LocalPort to_port, SimTime latency) {
+void GraphBuilder::connect(std::string_view from, LocalPort from_port, std::string_view to, LocalPort to_port,
+                           SimTime latency) {
   const std::uint32_t f = lookup(from, "source");
   const std::uint32_t t = lookup(to, "target");
   const std::string label = fmt::format("{}:{} -> {}:{}", from, from_port, to, to_port);
@@ -54,7 +55,8 @@ void GraphBuilder::connect(std::string_view from, LocalPort from_port, std::stri
     ok = false;
   }
   if (from_port > kMaxLocalPort || to_port > kMaxLocalPort) {
-    problems_.push_back({"", 0, label, fmt::format("port number above {}", kMaxLocalPort), "number ports densely from 0"});
+    problems_.push_back(
+        {"", 0, label, fmt::format("port number above {}", kMaxLocalPort), "number ports densely from 0"});
     ok = false;
   }
   if (ok) channels_.push_back({f, t, from_port, to_port, latency});
@@ -68,7 +70,8 @@ void GraphBuilder::connect_both(std::string_view a, LocalPort a_port, std::strin
 
 void GraphBuilder::set_direct_send_min_delay(SimTime delay) {
   if (delay < 0) {
-    problems_.push_back({"", 0, "direct send delay", fmt::format("negative minimum delay {} ps", delay), "use a delay >= 0"});
+    problems_.push_back(
+        {"", 0, "direct send delay", fmt::format("negative minimum delay {} ps", delay), "use a delay >= 0"});
     return;
   }
   direct_min_delay_ = delay;
@@ -109,10 +112,10 @@ Graph GraphBuilder::build() && {
     const Channel& a = g.channels_[i - 1];
     const Channel& b = g.channels_[i];
     if (a.from == b.from && a.from_port == b.from_port) {
-      problems.push_back({"", 0, fmt::format("{}:{}", g.names_[b.from], b.from_port),
-                          fmt::format("output port carries two channels ({} and {})", g.channel_name(a),
-                                      g.channel_name(b)),
-                          "give each channel its own port number"});
+      problems.push_back(
+          {"", 0, fmt::format("{}:{}", g.names_[b.from], b.from_port),
+           fmt::format("output port carries two channels ({} and {})", g.channel_name(a), g.channel_name(b)),
+           "give each channel its own port number"});
     }
   }
   {

@@ -19,7 +19,8 @@ class LoopbackAborted : public Error {
 
 LoopbackHub::LoopbackHub(int ranks)
     : ranks_(ranks),
-      mail_(static_cast<std::size_t>(ranks), std::vector<std::vector<Event>>(static_cast<std::size_t>(ranks))),
+      mail_(static_cast<std::size_t>(ranks),
+            std::vector<std::vector<Event>>(static_cast<std::size_t>(ranks))),
       inputs_(static_cast<std::size_t>(ranks)),
       ints_(static_cast<std::size_t>(ranks)),
       doubles_(static_cast<std::size_t>(ranks)),

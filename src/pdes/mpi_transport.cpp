@@ -5,12 +5,12 @@
 #include <climits>
 #include <functional>
 
+#include <mpi.h>
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <mpi.h>
 
 #include "tessera/error.hpp"
 
@@ -63,7 +63,8 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
   Impl& m = *impl_;
   const std::size_t n = outboxes.size();
   std::int64_t total_out = 0;
-  for (std::size_t r = 0; r < n; ++r) total_out += static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event));
+  for (std::size_t r = 0; r < n; ++r)
+    total_out += static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event));
   for (std::size_t r = 0; r < n; ++r) {
     m.send_head[r] = {static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event)), in.local_min,
                       static_cast<std::int64_t>(in.flags), static_cast<std::int64_t>(in.events), total_out};
@@ -86,7 +87,8 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
   for (std::size_t r = 0; r < n; ++r) {
     const std::int64_t sb = m.send_head[r].bytes, rb = m.recv_head[r].bytes;
     if (sb > INT_MAX - send_total || rb > INT_MAX - recv_total) {
-      throw Error("more than 2 GiB of events cross ranks in one window; run more ranks or lower the lookahead");
+      throw Error(
+          "more than 2 GiB of events cross ranks in one window; run more ranks or lower the lookahead");
     }
     m.send_counts[r] = static_cast<int>(sb);
     m.send_displs[r] = send_total;

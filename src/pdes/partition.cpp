@@ -11,7 +11,8 @@ namespace {
 
 void check_ranks(int ranks) {
   if (ranks < 1) {
-    throw InputError(Diagnostic{"", 0, "ranks", fmt::format("{} ranks requested", ranks), "run at least one rank"});
+    throw InputError(
+        Diagnostic{"", 0, "ranks", fmt::format("{} ranks requested", ranks), "run at least one rank"});
   }
 }
 
@@ -83,7 +84,8 @@ SimTime compute_lookahead(const Graph& g, const std::vector<int>& rank_of, int r
   }
   if (ranks > 1 && g.direct_send_min_delay()) {
     if (*g.direct_send_min_delay() == 0) {
-      problems.push_back({"", 0, "direct send delay", "minimum direct-send delay is 0 with more than one rank",
+      problems.push_back({"", 0, "direct send delay",
+                          "minimum direct-send delay is 0 with more than one rank",
                           "declare a minimum delay > 0 (the smallest latency the model can produce)"});
     }
     lookahead = std::min(lookahead, *g.direct_send_min_delay());
@@ -95,11 +97,13 @@ SimTime compute_lookahead(const Graph& g, const std::vector<int>& rank_of, int r
 Partition partition_round_robin(const Graph& g, int ranks) {
   check_ranks(ranks);
   std::vector<int> rank_of(g.num_lps());
-  for (std::size_t l = 0; l < rank_of.size(); ++l) rank_of[l] = static_cast<int>(l % static_cast<std::size_t>(ranks));
+  for (std::size_t l = 0; l < rank_of.size(); ++l)
+    rank_of[l] = static_cast<int>(l % static_cast<std::size_t>(ranks));
   return finish(g, std::move(rank_of), ranks);
 }
 
-Partition partition_explicit(const Graph& g, int ranks, const std::unordered_map<std::string, int>& placement) {
+Partition partition_explicit(const Graph& g, int ranks,
+                             const std::unordered_map<std::string, int>& placement) {
   check_ranks(ranks);
   std::vector<int> rank_of(g.num_lps(), -1);
   std::vector<Diagnostic> problems;
@@ -110,7 +114,8 @@ Partition partition_explicit(const Graph& g, int ranks, const std::unordered_map
       continue;
     }
     if (rank < 0 || rank >= ranks) {
-      problems.push_back({"", 0, name, fmt::format("placed on rank {} but only ranks 0..{} run", rank, ranks - 1),
+      problems.push_back({"", 0, name,
+                          fmt::format("placed on rank {} but only ranks 0..{} run", rank, ranks - 1),
                           "use a rank in range, or run more ranks"});
       continue;
     }
@@ -127,7 +132,8 @@ Partition partition_explicit(const Graph& g, int ranks, const std::unordered_map
     problems.push_back({"", 0, "placement", fmt::format("{} more LPs have no placement", missing - 10), ""});
   }
   // Sorted so the message does not depend on the hash map's order.
-  std::sort(problems.begin(), problems.end(), [](const Diagnostic& a, const Diagnostic& b) { return a.key < b.key; });
+  std::sort(problems.begin(), problems.end(),
+            [](const Diagnostic& a, const Diagnostic& b) { return a.key < b.key; });
   if (!problems.empty()) throw InputError(std::move(problems));
   return finish(g, std::move(rank_of), ranks);
 }
@@ -172,7 +178,8 @@ Partition partition_auto(const Graph& g, int ranks, const AutoPartitionOptions& 
   auto merged = [&](std::size_t classes) {
     Groups trial = groups;
     const std::size_t end = classes == 0 ? next : class_end[classes - 1];
-    for (std::size_t i = next; i < end; ++i) trial.unite(g.channels()[order[i]].from, g.channels()[order[i]].to);
+    for (std::size_t i = next; i < end; ++i)
+      trial.unite(g.channels()[order[i]].from, g.channels()[order[i]].to);
     return trial;
   };
   auto feasible = [&](const Groups& t) {

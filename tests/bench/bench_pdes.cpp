@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "phold.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
@@ -31,10 +31,11 @@ void report(const bench::PholdConfig& cfg, const bench::PholdRun& run, pdes::Tra
   const std::int64_t max_ev = t.all_reduce_max(static_cast<std::int64_t>(st.events));
   if (t.rank() != 0) return;
   const double events = static_cast<double>(run.result.global_events + 0);
-  fmt::print("bench_pdes: model={} ranks={} lps={} population={} remote_fraction={} lookahead={} mean_delay={} "
-             "end_time={} queue={}\n",
-             cfg.model, t.size(), cfg.lps, cfg.population, cfg.remote_fraction, format_time(run.lookahead),
-             format_time(cfg.mean_delay), format_time(cfg.end_time), cfg.queue);
+  fmt::print(
+      "bench_pdes: model={} ranks={} lps={} population={} remote_fraction={} lookahead={} mean_delay={} "
+      "end_time={} queue={}\n",
+      cfg.model, t.size(), cfg.lps, cfg.population, cfg.remote_fraction, format_time(run.lookahead),
+      format_time(cfg.mean_delay), format_time(cfg.end_time), cfg.queue);
   fmt::print("  events            {}\n", run.result.global_events);
   fmt::print("  wall (run)        {:.3f} s   (setup {:.3f} s)\n", wall, setup);
   fmt::print("  events/s          {:.3f} M\n", events / wall / 1e6);
@@ -45,8 +46,8 @@ void report(const bench::PholdConfig& cfg, const bench::PholdRun& run, pdes::Tra
   fmt::print("  remote events     {}\n", remote);
   fmt::print("  events per rank   min {} max {}\n", min_ev, max_ev);
   fmt::print("  peak queue        {}\n", peak_q);
-  fmt::print("  peak RSS          {:.1f} MiB max per rank, {:.1f} MiB all ranks\n", static_cast<double>(rss_kib) / 1024,
-             static_cast<double>(rss_sum) / 1024);
+  fmt::print("  peak RSS          {:.1f} MiB max per rank, {:.1f} MiB all ranks\n",
+             static_cast<double>(rss_kib) / 1024, static_cast<double>(rss_sum) / 1024);
   fmt::print("  checksum          {:016x}\n", run.checksum);
 }
 
@@ -67,9 +68,11 @@ int main(int argc, char** argv) {
   CLI::App cli{"PHOLD benchmark of the Tessera engine (run under mpirun for real ranks)", "bench_pdes"};
   cli.add_option("--model", cfg.model, "phold or mix")->capture_default_str();
   cli.add_option("--lps", cfg.lps, "logical processes")->capture_default_str();
-  cli.add_option("--groups", cfg.groups, "LP groups (auto placement keeps a group on one rank)")->capture_default_str();
+  cli.add_option("--groups", cfg.groups, "LP groups (auto placement keeps a group on one rank)")
+      ->capture_default_str();
   cli.add_option("--population", cfg.population, "events in flight")->capture_default_str();
-  cli.add_option("--remote", cfg.remote_fraction, "probability an event goes to another group")->capture_default_str();
+  cli.add_option("--remote", cfg.remote_fraction, "probability an event goes to another group")
+      ->capture_default_str();
   cli.add_option("--lookahead", lookahead, "minimum event delay (the lookahead)")->capture_default_str();
   cli.add_option("--mean", mean, "mean of the exponential extra delay")->capture_default_str();
   cli.add_option("--end", end, "simulated end time")->capture_default_str();

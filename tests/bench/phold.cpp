@@ -32,7 +32,8 @@ struct Record {
 };
 
 std::uint64_t hash_event(const Event& ev) {
-  std::uint64_t h = splitmix64(static_cast<std::uint64_t>(ev.time)) ^ ev.kind ^ (std::uint64_t{ev.port} << 16);
+  std::uint64_t h =
+      splitmix64(static_cast<std::uint64_t>(ev.time)) ^ ev.kind ^ (std::uint64_t{ev.port} << 16);
   for (std::size_t i = 0; i < 5; ++i) h = splitmix64(h ^ ev.payload.word(i));
   return h;
 }
@@ -47,14 +48,19 @@ class RecordingLp : public pdes::LogicalProcess {
 
  protected:
   // splitmix64 of (seed, lp id, draw number): the same stream wherever the LP runs.
-  std::uint64_t next_random() { return splitmix64(cfg_.seed * 0x100000001B3ull ^ (std::uint64_t{id_} << 40) ^ draws_++); }
+  std::uint64_t next_random() {
+    return splitmix64(cfg_.seed * 0x100000001B3ull ^ (std::uint64_t{id_} << 40) ^ draws_++);
+  }
   double uniform() { return static_cast<double>(next_random() >> 11) * 0x1.0p-53; }
-  SimTime exponential(SimTime mean) { return static_cast<SimTime>(-static_cast<double>(mean) * std::log1p(-uniform())); }
+  SimTime exponential(SimTime mean) {
+    return static_cast<SimTime>(-static_cast<double>(mean) * std::log1p(-uniform()));
+  }
   void note(const Event& ev) {
     ++count_;
     const std::uint64_t h = hash_event(ev);
     chain_ = splitmix64(chain_ ^ h);
-    if (cfg_.record) records_.push_back({ev.time, id_, static_cast<std::uint32_t>(records_.size()), ev.kind, h});
+    if (cfg_.record)
+      records_.push_back({ev.time, id_, static_cast<std::uint32_t>(records_.size()), ev.kind, h});
   }
 
   const PholdConfig& cfg_;
@@ -89,7 +95,8 @@ class PholdLp final : public RecordingLp {
     const std::uint32_t group = id_ / per_group_;
     std::uint32_t target_group = group;
     if (cfg_.groups > 1 && uniform() < cfg_.remote_fraction) {
-      target_group = (group + 1 + static_cast<std::uint32_t>(next_random() % (cfg_.groups - 1))) % cfg_.groups;
+      target_group =
+          (group + 1 + static_cast<std::uint32_t>(next_random() % (cfg_.groups - 1))) % cfg_.groups;
     }
     const LpId target = target_group * per_group_ + static_cast<LpId>(next_random() % per_group_);
     Payload p = ev.payload;
@@ -117,7 +124,8 @@ class MixLp final : public RecordingLp {
       Payload p{};
       p.set_word(0, id_);
       p.set_word(2, i);
-      ctx.schedule(static_cast<SimTime>(next_random() % 4) * kQuantum, 1, p, static_cast<pdes::Priority>(i % 3));
+      ctx.schedule(static_cast<SimTime>(next_random() % 4) * kQuantum, 1, p,
+                   static_cast<pdes::Priority>(i % 3));
     }
   }
 
@@ -131,9 +139,15 @@ class MixLp final : public RecordingLp {
     const auto prio = static_cast<pdes::Priority>(next_random() % 3);
     const SimTime extra = static_cast<SimTime>(next_random() % 3) * kQuantum;
     switch (next_random() % 4) {
-      case 0: ctx.send(0, 1, p, extra, prio); break;
-      case 1: ctx.send(1, 1, p, extra, prio); break;
-      case 2: ctx.send(2, 1, p, extra, prio); break;
+      case 0:
+        ctx.send(0, 1, p, extra, prio);
+        break;
+      case 1:
+        ctx.send(1, 1, p, extra, prio);
+        break;
+      case 2:
+        ctx.send(2, 1, p, extra, prio);
+        break;
       default: {
         const auto target = static_cast<LpId>(next_random() % cfg_.lps);
         ctx.send_direct(target, kDirectMin + extra, 1, p, prio);
@@ -149,7 +163,8 @@ pdes::Graph build_graph(const PholdConfig& cfg) {
   pdes::GraphBuilder b;
   if (cfg.model == "phold") {
     if (cfg.groups == 0 || cfg.lps % cfg.groups != 0) {
-      throw InputError(Diagnostic{"", 0, "--groups", "the LP count must be a multiple of the group count", ""});
+      throw InputError(
+          Diagnostic{"", 0, "--groups", "the LP count must be a multiple of the group count", ""});
     }
     const std::uint32_t per = cfg.lps / cfg.groups;
     // Added in reverse so the test of sorted-name ids is not trivially satisfied.
@@ -179,7 +194,8 @@ PholdRun run_model(const PholdConfig& cfg, pdes::Transport& transport) {
   } else if (cfg.placement == "round-robin") {
     part = pdes::partition_round_robin(graph, transport.size());
   } else {
-    throw InputError(Diagnostic{"", 0, "--placement", "unknown placement '" + cfg.placement + "'", "use auto or round-robin"});
+    throw InputError(Diagnostic{"", 0, "--placement", "unknown placement '" + cfg.placement + "'",
+                                "use auto or round-robin"});
   }
   pdes::Engine engine(graph, part, transport, pdes::make_event_queue(cfg.queue));
   engine.instantiate([&](LpId id) -> std::unique_ptr<pdes::LogicalProcess> {
@@ -193,8 +209,10 @@ PholdRun run_model(const PholdConfig& cfg, pdes::Transport& transport) {
   run.result = engine.run(limits);
   // Checksum: the sum of the per-LP hash chains (each chain covers that LP's events in order).
   std::uint64_t local_sum = 0;
-  for (const LpId id : engine.local_lps()) local_sum += static_cast<const RecordingLp*>(engine.local(id))->chain();
-  for (const std::string& s : transport.all_gather(fmt::format("{}", local_sum))) run.checksum += std::stoull(s);
+  for (const LpId id : engine.local_lps())
+    local_sum += static_cast<const RecordingLp*>(engine.local(id))->chain();
+  for (const std::string& s : transport.all_gather(fmt::format("{}", local_sum)))
+    run.checksum += std::stoull(s);
   if (!cfg.record) return run;
 
   // Fingerprint: events and per-LP chains from every rank, merged in a partition-free order.

@@ -17,17 +17,17 @@
 namespace tessera::bench {
 
 struct PholdConfig {
-  std::string model = "phold";          ///< "phold" or "mix"
+  std::string model = "phold";  ///< "phold" or "mix"
   std::uint32_t lps = 10000;
   std::uint32_t groups = 2;
-  std::uint64_t population = 100000;    ///< events in flight
+  std::uint64_t population = 100000;  ///< events in flight
   double remote_fraction = 0.1;
-  SimTime lookahead = kMicrosecond;     ///< minimum delay of every event
-  SimTime mean_delay = kMicrosecond;    ///< mean of the exponential part
+  SimTime lookahead = kMicrosecond;   ///< minimum delay of every event
+  SimTime mean_delay = kMicrosecond;  ///< mean of the exponential part
   SimTime end_time = 100 * kMicrosecond;
   std::uint64_t seed = 1;
-  bool record = false;                  ///< keep per-event fingerprint records
-  std::string placement = "auto";       ///< auto | round-robin
+  bool record = false;             ///< keep per-event fingerprint records
+  std::string placement = "auto";  ///< auto | round-robin
   std::string queue = "ladder";
 };
 

@@ -16,7 +16,7 @@ run() {  # label, ranks, bench args...
   for _ in $(seq "$repeat"); do
     "${mpirun[@]}" -np "$np" "$bench" "$@" | awk -v label="$label" -v np="$np" '
       /events\/s/ {eps=$2} /wall \(run\)/ {wall=$3} /^  windows/ {w=$2} /sync rounds/ {r=$3}
-      /events\/window/ {epw=$2} /sync time/ {sync=$6} /peak RSS/ {rss=$3} /^  events  / {ev=$2}
+      /events\/window/ {epw=$2} /sync time/ {sync=$6; gsub(/[(]/, "", sync)} /peak RSS/ {rss=$3} /^  events  / {ev=$2}
       END {printf "%-10s np=%d events=%s wall=%ss Mevents/s=%s windows=%s rounds=%s events/window=%s sync=%s rss/rank=%sMiB\n",
                   label, np, ev, wall, eps, w, r, epw, sync, rss}'
   done

@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "pdes_fingerprint: cannot write %s\n", argv[1]);
         return 1;
       }
-      std::printf("pdes_fingerprint: %d ranks, mix %lu events (lookahead %ld ps), phold %lu events\n", transport.size(),
-                  static_cast<unsigned long>(a.result.global_events), static_cast<long>(a.lookahead),
-                  static_cast<unsigned long>(b.result.global_events));
+      std::printf("pdes_fingerprint: %d ranks, mix %lu events (lookahead %ld ps), phold %lu events\n",
+                  transport.size(), static_cast<unsigned long>(a.result.global_events),
+                  static_cast<long>(a.lookahead), static_cast<unsigned long>(b.result.global_events));
     }
   } catch (const Error& e) {
     std::fprintf(stderr, "pdes_fingerprint: %s\n", e.what());

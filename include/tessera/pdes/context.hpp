@@ -28,7 +28,8 @@ class Context {
 
   /// Sends on outgoing `port`: the peer receives it at now + channel latency + extra_delay, on the
   /// channel's input port. Throws Error if the LP has no channel on `port` or extra_delay < 0.
-  void send(LocalPort port, EventKind kind, const Payload& payload, SimTime extra_delay = 0, Priority priority = 0) {
+  void send(LocalPort port, EventKind kind, const Payload& payload, SimTime extra_delay = 0,
+            Priority priority = 0) {
     const PortId p = checked_port(port);
     const Route& r = routes_[p];
     if (extra_delay < 0 || extra_delay > kTimeInfinity - now_ - r.latency) bad_delay("send", extra_delay);
@@ -45,7 +46,8 @@ class Context {
   /// An event for any LP without a channel (closed-form network models), delivered at now + delay
   /// on kDirectPort. delay must be >= Graph::direct_send_min_delay(), which bounds the lookahead,
   /// so it is safe across ranks; ordered by the sender's self port. Throws Error otherwise.
-  void send_direct(LpId target, SimTime delay, EventKind kind, const Payload& payload, Priority priority = 0) {
+  void send_direct(LpId target, SimTime delay, EventKind kind, const Payload& payload,
+                   Priority priority = 0) {
     if (delay < direct_min_delay_ || delay > kTimeInfinity - now_ || target >= rank_of_->size()) {
       bad_direct(target, delay);
     }
@@ -107,8 +109,8 @@ class Context {
   const std::vector<int>* rank_of_ = nullptr;
   LadderEventQueue* fast_ = nullptr;  // the queue when it is the default kind: no virtual calls
   EventQueue* queue_ = nullptr;
-  std::vector<Route> routes_;       // per global port
-  std::vector<std::uint64_t> seq_;  // per global port
+  std::vector<Route> routes_;                 // per global port
+  std::vector<std::uint64_t> seq_;            // per global port
   std::vector<std::vector<Event>> outboxes_;  // per rank
   SimTime outbox_min_ = kTimeInfinity;
   SimTime direct_min_delay_ = kTimeInfinity;

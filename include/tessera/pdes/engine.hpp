@@ -39,9 +39,9 @@ class StallError : public Error {
 };
 
 struct Progress {
-  SimTime sim_time = 0;        ///< start of the window just run
-  std::uint64_t windows = 0;   ///< windows run so far
-  std::uint64_t events = 0;    ///< events run on all ranks before this window
+  SimTime sim_time = 0;       ///< start of the window just run
+  std::uint64_t windows = 0;  ///< windows run so far
+  std::uint64_t events = 0;   ///< events run on all ranks before this window
   double wall_seconds = 0;
 };
 
@@ -75,14 +75,15 @@ struct EngineStats {
 
 struct RunResult {
   StopReason reason = StopReason::kCompleted;
-  SimTime last_event_time = 0;    ///< latest event time run on any rank
+  SimTime last_event_time = 0;  ///< latest event time run on any rank
   std::uint64_t global_events = 0;
-  EngineStats stats;              ///< this rank's
+  EngineStats stats;  ///< this rank's
 };
 
 class Engine {
  public:
-  /// `queue` defaults to LadderEventQueue. Throws Error if the partition does not match the
+  /// `queue` defaults to LadderEventQueue. The graph, partition and transport are referenced, not
+  /// copied: they must outlive the engine. Throws Error if the partition does not match the
   /// transport's rank count or the graph.
   Engine(const Graph& graph, const Partition& partition, Transport& transport,
          std::unique_ptr<EventQueue> queue = nullptr);

@@ -66,12 +66,12 @@ struct Payload {
 /// port id. Port ids and sequence numbers are assigned from sorted configuration names and per-port
 /// counters, so the order of simultaneous events never depends on insertion order or rank count.
 struct Event {
-  SimTime time = 0;          ///< delivery time, ps
-  std::uint64_t order = 0;   ///< priority << 56 | source PortId
-  std::uint64_t seq = 0;     ///< per-source-port sequence number
-  LpId target = kNoLp;       ///< receiving LP
+  SimTime time = 0;            ///< delivery time, ps
+  std::uint64_t order = 0;     ///< priority << 56 | source PortId
+  std::uint64_t seq = 0;       ///< per-source-port sequence number
+  LpId target = kNoLp;         ///< receiving LP
   LocalPort port = kSelfPort;  ///< receiving port on the target, or kSelfPort / kDirectPort
-  EventKind kind = 0;        ///< model-defined
+  EventKind kind = 0;          ///< model-defined
   Payload payload{};
 
   Priority priority() const { return static_cast<Priority>(order >> 56); }

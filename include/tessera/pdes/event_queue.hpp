@@ -111,9 +111,7 @@ class HeapEventQueue final : public EventQueue {
     h[i] = last;
   }
 
-  SimTime next_time() const override {
-    return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time;
-  }
+  SimTime next_time() const override { return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time; }
   /// The earliest event, or nullptr when empty (for prefetching; no ordering guarantee beyond pop).
   const Event* peek() const { return keys_.size() == kOffset ? nullptr : &slab_[keys_[kOffset].slot]; }
   std::size_t size() const override { return keys_.size() - kOffset; }
@@ -182,16 +180,18 @@ class HeapEventQueue final : public EventQueue {
   std::vector<std::uint32_t> free_;
 };
 
-/// A two-tier ladder queue: a small HeapEventQueue of the earliest events ("near") over
-/// time buckets of unsorted events and an unsorted overflow beyond the last bucket.
+/// A ladder queue (after Tang, Goh and Thng, 2005): a small HeapEventQueue of the earliest events
+/// ("near") over rungs of time buckets holding unsorted events, and an unsorted overflow beyond.
 ///
 /// Why: with 10^5 pending events any heap pays several cache misses per pop (measured ~0.4 us on
 /// the CI machine); here a push appends to one of a few hot bucket tails and pops come from a
 /// heap of a few hundred events that stays in cache, so both are O(1) amortized. When the near
-/// heap runs dry the next non-empty bucket moves into it; when the buckets run out they are rebuilt
-/// from the overflow with a width that puts ~kPerBucket events in each. A bucket that is too full
-/// (a skewed time distribution) is re-bucketed alone at a finer width, so the near heap stays small.
-/// Order among events is still exactly event_before(): buckets split by time only.
+/// heap runs dry, the next non-empty bucket of the deepest rung moves into it. A bucket holding
+/// too many events (a dense stretch of time) becomes a new, finer rung instead, so the near heap
+/// stays small without touching any other bucket. When every rung is used up, rung 0 is rebuilt
+/// from the overflow with a power-of-two width that puts ~kPerBucket events in each bucket.
+/// Ranges are disjoint and ordered: near < deepest rung < ... < rung 0 < overflow. Order among
+/// events is still exactly event_before(): buckets split by time only.
 class LadderEventQueue final : public EventQueue {
  public:
   LadderEventQueue() = default;
@@ -203,11 +203,18 @@ class LadderEventQueue final : public EventQueue {
     ++size_;
     if (e.time < near_end_) {
       near_.push(e);
-    } else if (e.time < far_begin_) {
-      append(buckets_[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - base_) / width_)], e);
-    } else {
-      append(overflow_, e);
+      return;
     }
+    for (std::size_t r = depth_; r-- > 0;) {
+      Rung& rung = rungs_[r];
+      if (e.time < rung.end) {
+        append(rung.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - rung.base) >>
+                                                     rung.shift)],
+               e);
+        return;
+      }
+    }
+    append(overflow_, e);
   }
   void pop(Event& out) override {
     if (near_.size() == 0) refill();
@@ -230,48 +237,57 @@ class LadderEventQueue final : public EventQueue {
   static constexpr std::size_t kPerBucket = 48;
   static constexpr std::size_t kSplitAbove = 16 * kPerBucket;
   static constexpr std::size_t kMaxBuckets = std::size_t{1} << 16;
+  static constexpr std::size_t kMaxRungs = 8;
   static constexpr std::uint32_t kChunkEvents = 16;
+  static constexpr std::size_t kBlockBytes = std::size_t{2} << 20;
 
   // Buckets are lists of fixed-size chunks from a free list that only grows to the peak event
-  // count: memory stays ~ the pending events (vectors per bucket kept every capacity they ever
-  // reached, 3-4x more), splicing a list is O(1), and no allocation happens in steady state.
+  // count: memory stays ~ the pending events (a vector per bucket keeps every capacity it ever
+  // reached, 3-4x more), splicing is O(1), and no allocation happens in steady state.
   struct Chunk {
-    Event events[kChunkEvents];
     Chunk* next;
-    std::uint32_t count;
+    std::uint32_t count;  ///< valid once the chunk is no longer a list's tail
+    Event events[kChunkEvents];
   };
+  /// The tail's fill count lives here, not in the chunk, so an append touches only this header
+  /// (hot) and the line the event goes to.
   struct List {
     Chunk* head = nullptr;
     Chunk* tail = nullptr;
+    std::uint32_t tail_count = kChunkEvents;
     std::size_t size = 0;
   };
+  struct Rung {
+    SimTime base = 0;           ///< start of bucket 0
+    SimTime end = 0;            ///< every event of this rung is before this
+    unsigned shift = 0;         ///< bucket width = 2^shift ps (a shift per push, not a division)
+    std::size_t nb = 0;         ///< buckets in use
+    std::size_t cur = 0;        ///< next bucket to take
+    std::vector<List> buckets;  ///< storage reused when the rung is rebuilt
+  };
 
+  static std::uint32_t count_in(const List& list, const Chunk* c) {
+    return c == list.tail ? list.tail_count : c->count;
+  }
   void append(List& list, const Event& e) {
-    Chunk* t = list.tail;
-    if (t == nullptr || t->count == kChunkEvents) t = grow(list);
-    t->events[t->count++] = e;
+    if (list.tail_count == kChunkEvents) grow(list);
+    list.tail->events[list.tail_count++] = e;
     ++list.size;
   }
-  Chunk* grow(List& list);
+  void grow(List& list);
   void release(List& list);
-  static void splice(List& into, List& from);
   void refill();
-  /// Spreads `src` (times within [min, max], max < cap) over fresh buckets starting at its minimum;
-  /// events at or after `cap` would belong to the overflow, so far_begin_ never passes it.
-  void rebuild(List& src, SimTime cap);
+  /// Makes rungs_[depth_] from `src` (all times in [min, end)) and pushes it.
+  void push_rung(List& src, SimTime end);
 
   HeapEventQueue near_;
-  std::vector<List> buckets_;
+  std::vector<Rung> rungs_;  // [0, depth_) in use; deeper rungs cover earlier time
+  std::size_t depth_ = 0;
   List overflow_;
-  Chunk* free_ = nullptr;  // free chunks, linked through next
-  std::vector<Chunk*> owned_;  // every chunk ever allocated
+  Chunk* free_ = nullptr;     // free chunks, linked through next
+  std::vector<void*> owned_;  // blocks of chunks, kBlockBytes each
   std::size_t size_ = 0;
-  std::size_t cur_ = 0;       // next bucket to move into near_
-  std::size_t nb_ = 0;        // buckets in use
-  SimTime base_ = 0;          // start of bucket 0
-  std::uint64_t width_ = 1;   // ps per bucket
-  SimTime near_end_ = INT64_MIN;   // near_ holds every event before this
-  SimTime far_begin_ = INT64_MIN;  // overflow_ holds every event from this on
+  SimTime near_end_ = INT64_MIN;  // near_ holds every event before this
 };
 
 /// A binary heap of whole events: the simple alternative, kept to measure against (bench_pdes

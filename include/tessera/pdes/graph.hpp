@@ -65,10 +65,10 @@ class Graph {
   std::vector<std::string> names_;
   std::vector<std::int64_t> weights_;
   std::vector<std::string> groups_;
-  std::vector<PortId> port_base_;     // size num_lps + 1
-  std::vector<LpId> port_owner_;      // per global port
+  std::vector<PortId> port_base_;             // size num_lps + 1
+  std::vector<LpId> port_owner_;              // per global port
   std::vector<std::uint32_t> port_map_base_;  // size num_lps + 1
-  std::vector<PortId> port_map_;      // local port number -> global port id
+  std::vector<PortId> port_map_;              // local port number -> global port id
   std::vector<Channel> channels_;
   std::optional<SimTime> direct_min_delay_;
 };

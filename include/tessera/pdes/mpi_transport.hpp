@@ -24,8 +24,8 @@ class MpiEnvironment {
 };
 
 /// Transport over MPI_COMM_WORLD. One round is one MPI_Alltoall of a 40-byte header per peer
-/// (bytes for that peer, local minimum time, flags, event count, total bytes out) plus, only when some rank has events to
-/// send, one MPI_Alltoallv of raw event bytes.
+/// (bytes for that peer, local minimum time, flags, event count, total bytes out) plus, only when some rank
+/// has events to send, one MPI_Alltoallv of raw event bytes.
 class MpiTransport final : public Transport {
  public:
   MpiTransport();

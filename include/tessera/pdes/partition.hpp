@@ -25,7 +25,8 @@ Partition partition_round_robin(const Graph& g, int ranks);
 
 /// Every LP named in `placement` (name -> rank). Throws InputError naming LPs that are missing,
 /// unknown, or placed outside [0, ranks).
-Partition partition_explicit(const Graph& g, int ranks, const std::unordered_map<std::string, int>& placement);
+Partition partition_explicit(const Graph& g, int ranks,
+                             const std::unordered_map<std::string, int>& placement);
 
 struct AutoPartitionOptions {
   /// A coupled group may weigh at most this fraction of an even share (total weight / ranks).

@@ -58,7 +58,8 @@ struct OneRank {
   RunResult result;
 
   void run(std::map<std::string, ScriptLp::Script> init,
-           std::map<std::string, std::function<void(const Event&, Context&)>> on = {}, RunLimits limits = {}) {
+           std::map<std::string, std::function<void(const Event&, Context&)>> on = {},
+           RunLimits limits = {}) {
     run_loopback(1, [&](Transport& t) {
       const Partition part = partition_round_robin(graph, 1);
       Engine engine(graph, part, t);
@@ -110,14 +111,13 @@ TEST(Engine, SendDeliversAfterLatencyPlusExtraDelayOnThePeerPort) {
 
 TEST(Engine, ZeroDelayScheduleRunsAfterTheCurrentEventAtTheSameTime) {
   OneRank r{pair_graph()};
-  r.run({{"a", [](Context& c) { c.schedule(10, 1, word(1)); }}},
-        {{"a", [](const Event& ev, Context& c) {
-            if (ev.kind == 1) {
-              c.schedule(0, 2, word(2));
-              c.schedule(0, 3, word(3), 0);
-              c.schedule(0, 4, word(4), 0);
-            }
-          }}});
+  r.run({{"a", [](Context& c) { c.schedule(10, 1, word(1)); }}}, {{"a", [](const Event& ev, Context& c) {
+                                                                     if (ev.kind == 1) {
+                                                                       c.schedule(0, 2, word(2));
+                                                                       c.schedule(0, 3, word(3), 0);
+                                                                       c.schedule(0, 4, word(4), 0);
+                                                                     }
+                                                                   }}});
   const auto& s = r.lp["a"]->seen;
   ASSERT_EQ(s.size(), 4u);
   for (int i = 0; i < 4; ++i) {
@@ -134,9 +134,20 @@ TEST(Engine, SimultaneousArrivalsOrderByPriorityThenSourcePortThenSequence) {
   b.connect("s2", 0, "sink", 1, 100);
   b.connect("s3", 0, "sink", 2, 100);
   OneRank r{std::move(b).build()};
-  r.run({{"s3", [](Context& c) { c.send(0, 1, word(30)); c.send(0, 1, word(31)); }},
-         {"s1", [](Context& c) { c.send(0, 1, word(10)); c.send(0, 1, word(11), 0, 2); }},
-         {"s2", [](Context& c) { c.send(0, 1, word(20), 0, 1); c.send(0, 1, word(21)); }}});
+  r.run({{"s3",
+          [](Context& c) {
+            c.send(0, 1, word(30));
+            c.send(0, 1, word(31));
+          }},
+         {"s1",
+          [](Context& c) {
+            c.send(0, 1, word(10));
+            c.send(0, 1, word(11), 0, 2);
+          }},
+         {"s2", [](Context& c) {
+            c.send(0, 1, word(20), 0, 1);
+            c.send(0, 1, word(21));
+          }}});
   std::vector<std::uint64_t> order;
   for (const Seen& s : r.lp["sink"]->seen) order.push_back(s.word);
   // priority 0: s1(10), s2(21), s3(30, 31); priority 1: s2(20); priority 2: s1(11)
@@ -153,7 +164,8 @@ TEST(Engine, BadSendsNameTheLpAndTheRule) {
       EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
     }
   };
-  expect_error([](Context& c) { c.send(9, 1, word(0)); }, "logical process 'a' sent on port 9, which has no channel");
+  expect_error([](Context& c) { c.send(9, 1, word(0)); },
+               "logical process 'a' sent on port 9, which has no channel");
   expect_error([](Context& c) { c.send(3, 1, word(0), -1); }, "'a': send with delay -1 ps");
   expect_error([](Context& c) { c.schedule(-5, 1, word(0)); }, "'a': schedule with delay -5 ps");
   expect_error([](Context& c) { c.send_direct(0, 99, 1, word(0)); }, "below the declared minimum 100 ps");
@@ -169,7 +181,8 @@ TEST(Engine, DirectSendWithoutADeclaredMinimumIsRejected) {
     r.run({{"a", [](Context& c) { c.send_direct(1, kSecond, 1, word(0)); }}});
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("declares no minimum direct-send delay"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("declares no minimum direct-send delay"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -178,11 +191,14 @@ class WaitingLp final : public LogicalProcess {
  public:
   WaitingLp(int expected, bool sends) : expected_(expected), sends_(sends) {}
   void init(Context& ctx) override {
-    if (sends_) ctx.send_direct((ctx.self() + 1) % static_cast<LpId>(ctx.graph().num_lps()), 1000, 1, Payload{});
+    if (sends_)
+      ctx.send_direct((ctx.self() + 1) % static_cast<LpId>(ctx.graph().num_lps()), 1000, 1, Payload{});
   }
   void handle(const Event&, Context&) override { ++got_; }
   bool finished() const override { return got_ >= expected_; }
-  std::string stall_report() const override { return fmt::format("waiting for {} of {} messages", expected_ - got_, expected_); }
+  std::string stall_report() const override {
+    return fmt::format("waiting for {} of {} messages", expected_ - got_, expected_);
+  }
 
  private:
   int expected_;
@@ -243,10 +259,11 @@ TEST(Engine, EndTimeStopRequestAndProgress) {
     {
       // No end: PHOLD never finishes; the stop request ends it after a few windows.
       Engine engine(g, part, t);
-      engine.instantiate([&](LpId) { return std::make_unique<ScriptLp>([](Context& c) { c.schedule(0, 1, Payload{}); },
-                                                                       [](const Event&, Context& c) {
-                                                                         c.schedule(50 * kNanosecond, 1, Payload{});
-                                                                       }); });
+      engine.instantiate([&](LpId) {
+        return std::make_unique<ScriptLp>(
+            [](Context& c) { c.schedule(0, 1, Payload{}); },
+            [](const Event&, Context& c) { c.schedule(50 * kNanosecond, 1, Payload{}); });
+      });
       RunLimits limits;
       int progress_calls = 0;
       std::uint64_t windows_seen = 0;
@@ -264,10 +281,11 @@ TEST(Engine, EndTimeStopRequestAndProgress) {
     }
     {
       Engine engine(g, part, t);
-      engine.instantiate([&](LpId) { return std::make_unique<ScriptLp>([](Context& c) { c.schedule(0, 1, Payload{}); },
-                                                                       [](const Event&, Context& c) {
-                                                                         c.schedule(50 * kNanosecond, 1, Payload{});
-                                                                       }); });
+      engine.instantiate([&](LpId) {
+        return std::make_unique<ScriptLp>(
+            [](Context& c) { c.schedule(0, 1, Payload{}); },
+            [](const Event&, Context& c) { c.schedule(50 * kNanosecond, 1, Payload{}); });
+      });
       RunLimits limits;
       limits.end_time = 1000 * kNanosecond;
       const RunResult r = engine.run(limits);
@@ -342,7 +360,8 @@ TEST(Engine, LoopbackRankCountsGiveIdenticalFingerprints) {
               reference_sum = run.checksum;
               EXPECT_GT(run.result.global_events, 1000u);
             }
-            EXPECT_EQ(run.fingerprint, reference) << model << " ranks=" << ranks << " " << placement << " " << queue;
+            EXPECT_EQ(run.fingerprint, reference)
+                << model << " ranks=" << ranks << " " << placement << " " << queue;
             EXPECT_EQ(run.checksum, reference_sum);
           }
         }

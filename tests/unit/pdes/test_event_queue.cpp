@@ -20,7 +20,9 @@ Event ev(SimTime t, Priority prio, PortId port, std::uint64_t seq) {
   return e;
 }
 
-bool same_key(const Event& a, const Event& b) { return a.time == b.time && a.order == b.order && a.seq == b.seq; }
+bool same_key(const Event& a, const Event& b) {
+  return a.time == b.time && a.order == b.order && a.seq == b.seq;
+}
 
 class QueueTest : public ::testing::TestWithParam<const char*> {
  protected:
@@ -40,8 +42,9 @@ TEST_P(QueueTest, EmptyQueueReportsInfinity) {
 
 TEST_P(QueueTest, TiesBreakByPriorityThenPortThenSequenceNotInsertion) {
   // Every event at t=100; the expected order is the key order.
-  std::vector<Event> expected = {ev(100, 0, 1, 0), ev(100, 0, 1, 1), ev(100, 0, 2, 0), ev(100, 0, 70000000, 0),
-                                 ev(100, 1, 0, 5), ev(100, 1, 3, 0),  ev(100, 7, 0, 0), ev(100, 7, 0, 9)};
+  std::vector<Event> expected = {ev(100, 0, 1, 0),        ev(100, 0, 1, 1), ev(100, 0, 2, 0),
+                                 ev(100, 0, 70000000, 0), ev(100, 1, 0, 5), ev(100, 1, 3, 0),
+                                 ev(100, 7, 0, 0),        ev(100, 7, 0, 9)};
   std::mt19937 rng(3);
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<Event> shuffled = expected;
@@ -50,7 +53,8 @@ TEST_P(QueueTest, TiesBreakByPriorityThenPortThenSequenceNotInsertion) {
     for (const Event& want : expected) {
       Event got;
       q->pop(got);
-      EXPECT_TRUE(same_key(got, want)) << "trial " << trial << ": got port " << got.source_port() << " seq " << got.seq;
+      EXPECT_TRUE(same_key(got, want))
+          << "trial " << trial << ": got port " << got.source_port() << " seq " << got.seq;
     }
     EXPECT_TRUE(q->empty());
   }
@@ -79,11 +83,17 @@ void random_against_reference(EventQueue& q, int distribution, std::uint32_t see
   std::uint64_t seq = 0;
   auto draw = [&]() -> SimTime {
     switch (distribution) {
-      case 0: return now + static_cast<SimTime>(rng() % 1000);                        // uniform
-      case 1: return now + static_cast<SimTime>(rng() % 4) * 10;                      // many ties
-      case 2: return now + static_cast<SimTime>(std::exponential_distribution<>(1e-6)(rng));  // long tail
-      case 3: return rng() % 500 == 0 ? now + 1'000'000'000'000 : now + static_cast<SimTime>(rng() % 100);
-      default: return 4'000'000'000'000'000'000 + static_cast<SimTime>(rng() % 1'000'000'000'000'000'000ull);  // huge
+      case 0:
+        return now + static_cast<SimTime>(rng() % 1000);  // uniform
+      case 1:
+        return now + static_cast<SimTime>(rng() % 4) * 10;  // many ties
+      case 2:
+        return now + static_cast<SimTime>(std::exponential_distribution<>(1e-6)(rng));  // long tail
+      case 3:
+        return rng() % 500 == 0 ? now + 1'000'000'000'000 : now + static_cast<SimTime>(rng() % 100);
+      default:
+        return 4'000'000'000'000'000'000 +
+               static_cast<SimTime>(rng() % 1'000'000'000'000'000'000ull);  // huge
     }
   };
   for (int i = 0; i < 20000; ++i) {
@@ -157,6 +167,38 @@ TEST_P(QueueTest, SkewedTimesComeOutInOrder) {
     ASSERT_TRUE(same_key(got, want));
   }
   EXPECT_TRUE(q->empty());
+}
+
+TEST_P(QueueTest, HoldModelWithDenseFrontMatchesReference) {
+  // The classic "hold" pattern with an exponential front far denser than the average: the ladder
+  // must spawn finer rungs (and drop them) many times while pushes keep landing in every tier.
+  std::mt19937_64 rng(21);
+  std::exponential_distribution<double> ex(1.0 / 20000);
+  auto cmp = [](const Event& a, const Event& b) { return event_before(b, a); };
+  std::vector<Event> ref;
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const SimTime t = i % 2 ? static_cast<SimTime>(rng() % 200) : static_cast<SimTime>(ex(rng));
+    const Event e = ev(t, 0, static_cast<PortId>(rng() % 3), seq++);
+    q->push(e);
+    ref.push_back(e);
+    std::push_heap(ref.begin(), ref.end(), cmp);
+  }
+  for (int i = 0; i < 100000; ++i) {
+    Event got;
+    q->pop(got);
+    std::pop_heap(ref.begin(), ref.end(), cmp);
+    ASSERT_TRUE(same_key(got, ref.back())) << "op " << i;
+    ref.pop_back();
+    const SimTime delay =
+        i % 5 == 0 ? static_cast<SimTime>(rng() % 3) : 20000 + static_cast<SimTime>(ex(rng));
+    const Event e =
+        ev(got.time + delay, static_cast<Priority>(rng() % 2), static_cast<PortId>(rng() % 3), seq++);
+    q->push(e);
+    ref.push_back(e);
+    std::push_heap(ref.begin(), ref.end(), cmp);
+  }
+  EXPECT_EQ(q->size(), ref.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, QueueTest, ::testing::Values("ladder", "heap4", "binary"));

@@ -52,13 +52,13 @@ TEST(Graph, ReportsEveryProblemAtOnce) {
   GraphBuilder b;
   b.add_lp("x");
   b.add_lp("y");
-  b.add_lp("x");                   // duplicate
+  b.add_lp("x");                    // duplicate
   b.connect("x", 0, "nope", 0, 1);  // unknown target
   b.connect("x", 1, "y", 0, -3);    // negative latency
   b.connect("x", 2, "y", 1, 1);
-  b.connect("x", 2, "y", 2, 1);     // output port used twice
+  b.connect("x", 2, "y", 2, 1);  // output port used twice
   b.connect("y", 5, "x", 9, 1);
-  b.connect("y", 6, "x", 9, 1);     // input port used twice
+  b.connect("y", 6, "x", 9, 1);  // input port used twice
   try {
     std::move(b).build();
     FAIL() << "expected InputError";
@@ -76,7 +76,8 @@ TEST(Graph, ReportsEveryProblemAtOnce) {
 Graph chain(int n, SimTime latency) {
   GraphBuilder b;
   for (int i = 0; i < n; ++i) b.add_lp(fmt::format("n{}", i));
-  for (int i = 0; i + 1 < n; ++i) b.connect_both(fmt::format("n{}", i), 0, fmt::format("n{}", i + 1), 1, latency + i);
+  for (int i = 0; i + 1 < n; ++i)
+    b.connect_both(fmt::format("n{}", i), 0, fmt::format("n{}", i + 1), 1, latency + i);
   return std::move(b).build();
 }
 
@@ -189,7 +190,8 @@ TEST(Partition, AutoHonoursGroupHintsAndIsDeterministic) {
   for (int i = 0; i < 12; ++i) b.add_lp(fmt::format("lp{:02}", i), 1, fmt::format("g{}", i % 3));
   const Graph g = std::move(b).build();
   const Partition p = partition_auto(g, 3);
-  for (int i = 0; i < 12; ++i) EXPECT_EQ(p.rank_of[static_cast<std::size_t>(i)], p.rank_of[static_cast<std::size_t>(i % 3)]);
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(p.rank_of[static_cast<std::size_t>(i)], p.rank_of[static_cast<std::size_t>(i % 3)]);
   EXPECT_NE(p.rank_of[0], p.rank_of[1]);
   EXPECT_NE(p.rank_of[1], p.rank_of[2]);
   EXPECT_EQ(partition_auto(g, 3).rank_of, p.rank_of);
@@ -202,8 +204,9 @@ TEST(Partition, AutoScalesToLargeGraphs) {
   for (int i = 0; i < n; ++i) b.add_lp(fmt::format("lp{}", i));
   for (int i = 0; i < n; ++i) {
     for (int k = 1; k <= 2; ++k) {
-      b.connect_both(fmt::format("lp{}", i), static_cast<LocalPort>(2 * k), fmt::format("lp{}", (i + k * 7) % n),
-                     static_cast<LocalPort>(2 * k + 1), 1000 + (i * 37 + k) % 5000);
+      b.connect_both(fmt::format("lp{}", i), static_cast<LocalPort>(2 * k),
+                     fmt::format("lp{}", (i + k * 7) % n), static_cast<LocalPort>(2 * k + 1),
+                     1000 + (i * 37 + k) % 5000);
     }
   }
   const Graph g = std::move(b).build();
