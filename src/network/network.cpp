@@ -36,7 +36,9 @@ Network::Network(const TopologySpec& spec, NetworkModel model, const PacketSpec&
   }
   SimTime m = kTimeInfinity;
   for (const Node& n : topology_.nodes()) {
-    for (const PortInfo& p : n.ports) m = std::min(m, astra::floor_ns(p.latency));
+    for (const PortInfo& p : n.ports) {
+      if (p.peer != kNoNode) m = std::min(m, astra::floor_ns(p.latency));
+    }
   }
   min_direct_delay_ = m == kTimeInfinity ? 0 : m;
 }
@@ -53,6 +55,7 @@ void Network::add_to_graph(pdes::GraphBuilder& builder) const {
     const Node& n = t.node(i);
     for (std::size_t p = 0; p < n.ports.size(); ++p) {
       const PortInfo& info = n.ports[p];
+      if (info.peer == kNoNode) continue;  // spare switch port
       builder.connect(n.name, static_cast<pdes::LocalPort>(p), t.node(info.peer).name, info.peer_port,
                       channel_latency(i, static_cast<pdes::LocalPort>(p)));
     }
@@ -90,6 +93,7 @@ SimTime Network::channel_latency(NodeId node, pdes::LocalPort port) const {
 
 Bytes Network::credits(NodeId node, pdes::LocalPort port) const {
   const PortInfo& fwd = topology_.node(node).ports[port];
+  if (fwd.peer == kNoNode) return 0;
   const int vcs = topology_.num_vcs();
   if (packet_.buffer_per_port > 0) {
     // A fixed buffer is shared by the virtual channels, each keeping at least one packet.

@@ -21,7 +21,7 @@ inline constexpr std::uint8_t kNoDim = 0xFF;
 /// of node a arrives on port peer_port of `peer`, and the reverse direction uses the same two
 /// port numbers (credits of a direction travel back over the reverse one).
 struct PortInfo {
-  NodeId peer = kNoNode;
+  NodeId peer = kNoNode;  ///< kNoNode: a spare switch port (partly filled leaf or pod)
   pdes::LocalPort peer_port = 0;
   Bandwidth bandwidth{};  ///< of this direction
   /// Latency of this direction: the link's latency plus the owning node's forwarding latency
