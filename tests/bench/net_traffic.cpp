@@ -17,12 +17,8 @@ constexpr pdes::EventKind kSend = 1;  // self event: send message i of this NPU'
 
 class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
  public:
-  TrafficNpu(const network::Network& net, int npu, const TrafficSpec& spec)
-      : nic_(net, npu, *this), npu_(npu), n_(net.num_npus()), spec_(spec) {
-    for (std::size_t i = 0; i < spec.messages.size(); ++i) {
-      if (spec.messages[i].src == npu) mine_.push_back(i);
-    }
-  }
+  TrafficNpu(const network::Network& net, int npu, const TrafficSpec& spec, std::vector<std::size_t> mine)
+      : nic_(net, npu, *this), npu_(npu), n_(net.num_npus()), spec_(spec), mine_(std::move(mine)) {}
   void init(pdes::Context& ctx) override {
     for (std::size_t k = 0; k < mine_.size(); ++k) {
       pdes::Payload p{};
@@ -30,6 +26,9 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
       ctx.schedule(spec_.messages[mine_[k]].at, kSend, p);
     }
     if (spec_.ring_rounds > 0) send(ctx, (npu_ + 1) % n_, spec_.ring_bytes, 0);
+    if (spec_.all_to_all_bytes > 0) {
+      for (int k = 1; k < n_; ++k) send(ctx, (npu_ + k) % n_, spec_.all_to_all_bytes, static_cast<std::uint64_t>(k));
+    }
   }
   void handle(const pdes::Event& ev, pdes::Context& ctx) override {
     if (network::is_network_event(ev.kind)) {
@@ -91,6 +90,10 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
   const pdes::Partition part = spec.placement == "round-robin" ? pdes::partition_round_robin(graph, transport.size())
                                                                : pdes::partition_auto(graph, transport.size());
   pdes::Engine engine(graph, part, transport);
+  std::vector<std::vector<std::size_t>> by_src(static_cast<std::size_t>(net.num_npus()));
+  for (std::size_t i = 0; i < spec.messages.size(); ++i) {
+    by_src.at(static_cast<std::size_t>(spec.messages[i].src)).push_back(i);
+  }
   std::vector<TrafficNpu*> npus;
   std::vector<network::SwitchLp*> switches;
   engine.instantiate([&](pdes::LpId lp) -> std::unique_ptr<pdes::LogicalProcess> {
@@ -99,7 +102,8 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
       switches.push_back(static_cast<network::SwitchLp*>(s.get()));
       return s;
     }
-    auto n = std::make_unique<TrafficNpu>(net, static_cast<int>(net.node_of(lp)), spec);
+    const auto npu = static_cast<int>(net.node_of(lp));
+    auto n = std::make_unique<TrafficNpu>(net, npu, spec, std::move(by_src[static_cast<std::size_t>(npu)]));
     npus.push_back(n.get());
     return n;
   });

@@ -30,6 +30,8 @@ struct TrafficSpec {
   /// arrives, it sends round r+1; ring_rounds rounds in all (0 = none).
   int ring_rounds = 0;
   Bytes ring_bytes = 0;
+  /// All-to-all: when > 0, every NPU i sends this many bytes to i+1, i+2, ... (mod n) at t=0.
+  Bytes all_to_all_bytes = 0;
   std::string placement = "auto";  ///< auto | round-robin
   bool collect = true;             ///< gather per-message records and link statistics on every rank
 };
