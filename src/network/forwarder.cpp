@@ -33,6 +33,7 @@ Forwarder::Forwarder(const Network& net, NodeId self)
     o.latency = info.latency;
     o.channel_latency = net.channel_latency(self, lp);
     o.full_tx = tx_time(packet_size_, info.bandwidth);
+    o.bytes_per_ps = static_cast<double>(info.bandwidth.bytes_per_second) / 1e12;
     const std::int64_t c = net.model() == NetworkModel::kPacket ? net.credits(self, lp) : kUnlimited;
     o.credits[0] = o.credits[1] = c;
     stats_[p].from = self;
@@ -55,7 +56,10 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   const auto size = static_cast<Bytes>(h.size());
   const SimTime now = ctx.now();
   // Backlog this packet joins (bytes not yet on the wire), for the max-queue statistic.
-  const Bytes backlog = (o.busy_until > now ? bytes_in(o.busy_until - now, o.bw) : 0) + o.blocked_bytes + size;
+  // (A statistic: double arithmetic instead of an exact 128-bit division per packet.)
+  const Bytes backlog =
+      (o.busy_until > now ? static_cast<Bytes>(static_cast<double>(o.busy_until - now) * o.bytes_per_ps) : 0) +
+      o.blocked_bytes + size;
   LinkStats& s = stats_[port];
   if (backlog > s.max_queue_bytes) s.max_queue_bytes = backlog;
 

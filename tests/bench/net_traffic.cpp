@@ -159,14 +159,20 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
   std::string links;
   for (const auto* v : stats) {
     for (const auto& l : *v) {
-      links += fmt::format("{} {} {} {} {} {} {} {}\n", l.from, l.port, l.to, l.bytes, l.packets, l.busy,
-                           l.max_queue_bytes, l.credit_stall);
+      links += fmt::format("{} {} {} {} {} {} {} {} {}", l.from, l.port, l.to, l.bytes, l.packets, l.busy,
+                           l.max_queue_bytes, l.credit_stall, l.bins.size());
+      for (Bytes b : l.bins) links += fmt::format(" {}", b);
+      links += '\n';
     }
   }
   for (const std::string& text : transport.all_gather(links)) {
     std::istringstream in(text);
     network::LinkStats l;
-    while (in >> l.from >> l.port >> l.to >> l.bytes >> l.packets >> l.busy >> l.max_queue_bytes >> l.credit_stall) {
+    std::size_t nbins = 0;
+    while (in >> l.from >> l.port >> l.to >> l.bytes >> l.packets >> l.busy >> l.max_queue_bytes >> l.credit_stall >>
+           nbins) {
+      l.bins.assign(nbins, 0);
+      for (Bytes& b : l.bins) in >> b;
       r.links.push_back(l);
     }
   }
@@ -183,8 +189,10 @@ std::string TrafficResult::fingerprint() const {
                        d.injected, d.delivered);
   }
   for (const auto& l : links) {
-    out += fmt::format("link {}:{}->{} bytes {} packets {} busy {} maxq {} stall {}\n", l.from, l.port, l.to, l.bytes,
+    out += fmt::format("link {}:{}->{} bytes {} packets {} busy {} maxq {} stall {}", l.from, l.port, l.to, l.bytes,
                        l.packets, l.busy, l.max_queue_bytes, l.credit_stall);
+    for (Bytes b : l.bins) out += fmt::format(" {}", b);
+    out += '\n';
   }
   return out;
 }

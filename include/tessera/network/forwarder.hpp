@@ -71,6 +71,7 @@ class Forwarder {
     SimTime latency = 0;          // true latency of the direction (ps)
     SimTime channel_latency = 0;  // what the engine adds
     SimTime full_tx = 0;          // tx time of a full packet (cached)
+    double bytes_per_ps = 0;      // for the backlog statistic
     SimTime busy_until = 0;
     std::int64_t credits[2] = {0, 0};
     SimTime blocked_since[2] = {0, 0};

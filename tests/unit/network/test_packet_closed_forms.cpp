@@ -97,3 +97,23 @@ TEST(PacketClosedForm, IncastSharesThePortFairly) {
   }
   EXPECT_GT(stall, 0);
 }
+
+TEST(PacketStats, UtilizationBinsSplitSerializationByTime) {
+  // A 10-packet stream over one link from t = 0, 100 ns bins: 50 B/ns x 100 ns = 5000 B per full
+  // bin while the link is busy (819.2 ns), the remainder in the last bin.
+  bench::TrafficSpec s;
+  s.topology = dims_spec({dim(DimensionKind::kRing, 2, kBw, kLat)});
+  s.packet.stats_bin = 100 * kNanosecond;
+  s.messages = {{0, 1, 4096 * 10, 0, 0}};
+  const auto r = run(s);
+  const auto& bins = r.links[0].bins;
+  ASSERT_EQ(bins.size(), 9u);
+  Bytes sum = 0;
+  for (std::size_t b = 0; b < bins.size(); ++b) {
+    sum += bins[b];
+    EXPECT_NEAR(static_cast<double>(bins[b]), b < 8 ? 5000.0 : 960.0, 2.0) << b;
+  }
+  EXPECT_EQ(sum, 40960);
+  EXPECT_TRUE(r.links[1].bins.empty());  // the reverse direction carried nothing
+  EXPECT_EQ(r.links[0].max_queue_bytes, 4096);  // the NIC cuts one packet at a time
+}
