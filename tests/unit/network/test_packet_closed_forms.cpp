@@ -63,6 +63,27 @@ TEST(PacketClosedForm, LongStreamRunsAtLinkBandwidth) {
   }
 }
 
+TEST(PacketClosedForm, StreamThroughASlowerLinkRunsAtItsBandwidth) {
+  // 0 -> 3 over [FullyConnected 2 at 100 GB/s, FullyConnected 2 at 25 GB/s]: the fast hop feeds
+  // NPU 1, whose slow link is busy without a gap from the first packet's arrival on, so the
+  // stream's rate is the bottleneck's; NPU 1's buffer fills and pushes back on the fast link.
+  bench::TrafficSpec s;
+  s.topology = dims_spec({dim(DimensionKind::kFullyConnected, 2, 100'000'000'000, kLat),
+                          dim(DimensionKind::kFullyConnected, 2, 25'000'000'000, 2 * kLat)});
+  const int P = 2000;
+  s.messages = {{0, 3, Bytes{4096} * P, 0, 0}};
+  const auto r = run(s);
+  const SimTime fast = tx_time(4096, Bandwidth{100'000'000'000});
+  const SimTime slow = tx_time(4096, Bandwidth{25'000'000'000});
+  EXPECT_EQ(find(r, 0, 3).arrived, fast + kLat + P * slow + 2 * kLat);
+  SimTime stall_fast = -1;
+  for (const auto& l : r.links) {
+    if (l.from == 0 && l.to == 1) stall_fast = l.credit_stall;
+    if (l.from == 1 && l.to == 3) EXPECT_EQ(l.busy, P * slow);
+  }
+  EXPECT_GT(stall_fast, 0);
+}
+
 TEST(PacketClosedForm, CreditRoundTripLimitsAOnePacketBuffer) {
   // One-packet buffers: each packet waits for the previous one's credit, which returns over the
   // reverse link when the receiver drains it: period tx + 2 latencies.
