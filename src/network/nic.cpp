@@ -11,7 +11,6 @@ Nic::Nic(const Network& net, int npu, NicOwner& owner)
     : net_(net), self_(static_cast<NodeId>(npu)), owner_(owner), fwd_(net, static_cast<NodeId>(npu)) {
   if (npu < 0 || npu >= net.num_npus()) throw Error(fmt::format("Nic for NPU {} of a {}-NPU network", npu, net.num_npus()));
   inject_.resize(fwd_.num_ports());
-  inject_scheduled_.assign(fwd_.num_ports(), false);
 }
 
 std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag) {
@@ -77,16 +76,10 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
 void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
   auto& q = inject_[port];
   const Bytes mtu = net_.packet().packet_size;
+  // Packets are cut and committed to the link as long as the downstream buffer has credits: the
+  // credit window bounds what one message puts in the event queue, and each further packet is
+  // released by a credit event that exists anyway, so injection costs no event of its own.
   while (!q.empty()) {
-    if (inject_scheduled_[port]) return;
-    const SimTime free_at = fwd_.busy_until(port);
-    if (free_at > ctx.now()) {
-      // One packet at a time: the next is cut when the link is free, so a large message never
-      // floods the event queue and transit packets interleave with it.
-      inject_scheduled_[port] = true;
-      ctx.schedule(free_at - ctx.now(), kInjectNext, pdes::Payload::of(PortEvent{port}));
-      return;
-    }
     OutMessage& m = q.front();
     const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(mtu), m.bytes - m.sent);
     if (!fwd_.can_send(port, m.vc, size)) {
@@ -132,12 +125,6 @@ void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
       const pdes::LocalPort port = ev.port;
       fwd_.on_credit(ctx, port, ev.payload.as<CreditReturn>());
       if (net_.model() == NetworkModel::kPacket) try_inject(ctx, port);
-      return;
-    }
-    case kInjectNext: {
-      const pdes::LocalPort port = ev.payload.as<PortEvent>().port;
-      inject_scheduled_[port] = false;
-      try_inject(ctx, port);
       return;
     }
     case kMessageInjected:

@@ -17,7 +17,7 @@ bench::TrafficSpec all_to_all(network::TopologySpec topo, int n, Bytes bytes) {
   s.topology = std::move(topo);
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
-      if (i != j) s.messages.push_back({i, j, bytes, (i % 3) * kMicrosecond, static_cast<std::uint64_t>(j)});
+      if (i != j) s.messages.push_back({i, j, bytes, (i % 3) * 100 * kNanosecond, static_cast<std::uint64_t>(j)});
     }
   }
   return s;
@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
     network::TopologySpec hgx;
     hgx.kind = network::TopologyKind::kHgxH100;
     hgx.hgx_h100.boxes = 2;
-    hgx.hgx_h100.ib_switch_radix = 8;
+    hgx.hgx_h100.gpus_per_box = 4;
+    hgx.hgx_h100.nics_per_box = 4;
+    hgx.hgx_h100.ib_switch_radix = 4;  // 2 GPUs per leaf: 4 leaves, 2 spines
     network::TopologySpec torus;
     torus.kind = network::TopologyKind::kTorus;
     torus.torus.dims = {4, 3};
@@ -44,13 +46,13 @@ int main(int argc, char** argv) {
     sw.dimensions.dims = {{network::DimensionKind::kSwitch, 8, astra_gbps(400), 936'250}};
 
     std::vector<bench::TrafficSpec> specs;
-    specs.push_back(all_to_all(hgx, 16, 4096 * 4 + 9));
-    specs.back().packet.buffer_per_port = 8192;
+    specs.push_back(all_to_all(hgx, 8, 4096 * 2 + 9));
+    specs.back().packet.buffer_per_port = 4096;
     specs.push_back(specs.back());
     specs.back().placement = "round-robin";
-    specs.push_back(all_to_all(torus, 12, 30000));
+    specs.push_back(all_to_all(torus, 12, 9000));
     specs.back().packet.buffer_per_port = 4096;
-    specs.push_back(all_to_all(sw, 8, 1 << 20));
+    specs.push_back(all_to_all(sw, 8, 1 << 16));
     specs.back().model = network::NetworkModel::kAstraCongestionAware;
     specs.back().placement = "round-robin";
 
@@ -58,6 +60,11 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < specs.size(); ++i) {
       const bench::TrafficResult r = bench::run_traffic(specs[i], transport);
       out += "# case " + std::to_string(i) + "\n" + r.fingerprint();
+      if (transport.rank() == 0) {
+        std::printf("case %zu: %lu events, %lu windows, lookahead %ld ps\n", i,
+                    static_cast<unsigned long>(r.run.global_events), static_cast<unsigned long>(r.run.stats.windows),
+                    static_cast<long>(r.lookahead));
+      }
     }
     if (transport.rank() == 0) {
       std::ofstream f(argv[1], std::ios::binary);

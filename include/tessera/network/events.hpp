@@ -16,7 +16,7 @@ inline constexpr pdes::EventKind kLastNetworkKind = 0x4EFF;
 enum NetworkEventKind : pdes::EventKind {
   kPacketArrival = 0x4E00,   ///< PacketHeader, on a link: the last bit of a packet has arrived
   kCredit = 0x4E01,          ///< CreditReturn, on the reverse link: buffer space freed downstream
-  kInjectNext = 0x4E02,      ///< PortEvent, self: a NIC port is free to inject its next packet
+  // 0x4E02 is unused (reserved).
   kMessageInjected = 0x4E03, ///< MessageNote, self: the last byte of a message left the NIC
   kMessageDelivered = 0x4E04,///< MessageNote, direct from the destination (or self): acknowledgement
   kDirectArrival = 0x4E05,   ///< PacketHeader (whole message), direct: closed-form delivery
@@ -48,10 +48,6 @@ static_assert(sizeof(PacketHeader) == 40 && std::is_trivially_copyable_v<PacketH
 struct CreditReturn {
   std::uint64_t bytes = 0;
   std::uint8_t vc = 0;
-};
-
-struct PortEvent {
-  std::uint16_t port = 0;
 };
 
 /// A message seen from its sender: kMessageInjected / kMessageDelivered.

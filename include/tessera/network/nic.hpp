@@ -87,7 +87,6 @@ class Nic {
   NicOwner& owner_;
   Forwarder fwd_;
   std::vector<std::deque<OutMessage>> inject_;  // per port, packet model only
-  std::vector<bool> inject_scheduled_;          // per port: a kInjectNext is pending
   std::unordered_map<std::uint64_t, std::uint64_t> partial_;  // (src << 32 | msg_seq) -> bytes received
   std::uint32_t next_msg_ = 0;
   std::uint64_t received_ = 0;
