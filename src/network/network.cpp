@@ -82,6 +82,7 @@ void Network::bind(const pdes::Graph& graph) {
 }
 
 std::unique_ptr<pdes::LogicalProcess> Network::make_switch(pdes::LpId lp) const {
+  if (!bound()) throw Error("Network::make_switch before Network::bind(graph)");
   if (!is_switch_lp(lp)) throw Error(fmt::format("LP {} is not a switch of the network", lp));
   return std::make_unique<SwitchLp>(*this, node_of(lp));
 }

@@ -10,6 +10,7 @@ namespace tessera::network {
 Nic::Nic(const Network& net, int npu, NicOwner& owner)
     : net_(net), self_(static_cast<NodeId>(npu)), owner_(owner), fwd_(net, static_cast<NodeId>(npu)) {
   if (npu < 0 || npu >= net.num_npus()) throw Error(fmt::format("Nic for NPU {} of a {}-NPU network", npu, net.num_npus()));
+  if (!net.bound()) throw Error("Nic created before Network::bind(graph)");
   inject_.resize(fwd_.num_ports());
 }
 

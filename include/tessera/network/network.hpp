@@ -31,6 +31,8 @@ class Network {
   /// Looks up the LP id of every node in the built graph. Required before Nic / make_switch.
   void bind(const pdes::Graph& graph);
 
+  /// Whether bind() ran.
+  bool bound() const { return !lp_of_.empty(); }
   pdes::LpId lp_of(NodeId node) const { return lp_of_[node]; }
   /// The node an LP is, kNoNode for LPs the network did not add.
   NodeId node_of(pdes::LpId lp) const { return lp < node_of_.size() ? node_of_[lp] : kNoNode; }

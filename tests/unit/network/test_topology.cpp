@@ -6,6 +6,7 @@
 #include <set>
 
 #include "net_test_util.hpp"
+#include "tessera/network/nic.hpp"
 #include "tessera/pdes/graph.hpp"
 
 using namespace tessera;
@@ -211,4 +212,22 @@ TEST(Topology, ErrorsNameTheKeyAndTheFix) {
   PacketSpec p;
   p.buffer_per_port = 100;
   EXPECT_THROW(Network(fat_tree(4, 16), NetworkModel::kPacket, p), InputError);
+}
+
+TEST(NetworkBinding, UseBeforeBindIsAnError) {
+  struct Owner : NicOwner {
+    void on_message_arrived(pdes::Context&, const ArrivedMessage&) override {}
+  } owner;
+  Network net(fat_tree(4, 16), NetworkModel::kPacket);
+  EXPECT_FALSE(net.bound());
+  EXPECT_THROW(Nic(net, 0, owner), Error);
+  EXPECT_THROW(net.make_switch(20), Error);
+  pdes::GraphBuilder gb;
+  net.add_to_graph(gb);
+  const pdes::Graph g = std::move(gb).build();
+  net.bind(g);
+  EXPECT_THROW(Nic(net, 16, owner), Error);  // no NPU 16
+  EXPECT_THROW(net.make_switch(3), Error);   // an NPU, not a switch
+  EXPECT_NE(net.make_switch(20), nullptr);
+  EXPECT_EQ(g.direct_send_min_delay().value_or(-1), 100 * kNanosecond);
 }
