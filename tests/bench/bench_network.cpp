@@ -69,10 +69,21 @@ bench::TrafficSpec make_spec(const Options& o) {
   return s;
 }
 
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 void run_on(const Options& o, pdes::Transport& t) {
   const bench::TrafficSpec spec = make_spec(o);
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
   const bench::TrafficResult r = bench::run_traffic(spec, t);
+  // CPU time (user + system, this process) next to wall time: on a shared, loaded machine it is
+  // the steadier figure. With --loopback it includes every thread.
+  const double cpu = t.all_reduce_sum(cpu_seconds() - cpu0);
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto& st = r.run.stats;
   rusage ru{};
@@ -98,6 +109,8 @@ void run_on(const Options& o, pdes::Transport& t) {
   fmt::print("  wall (run)        {:.3f} s   (setup {:.3f} s, sync {:.3f} s)\n", wall, setup, sync);
   fmt::print("  packets/s         {:.3f} M packet-hops/s\n", static_cast<double>(r.packets_sent) / wall / 1e6);
   fmt::print("  events/s          {:.3f} M\n", events / wall / 1e6);
+  fmt::print("  cpu (all ranks)   {:.3f} s   -> {:.3f} M events per cpu-second, {:.3f} M packet-hops per cpu-second\n",
+             cpu, events / cpu / 1e6, static_cast<double>(r.packets_sent) / cpu / 1e6);
   fmt::print("  lookahead         {}   remote events {}\n", format_time(r.lookahead), remote);
   fmt::print("  peak RSS          {:.1f} MiB max per rank, {:.1f} MiB all ranks\n", static_cast<double>(rss_max) / 1024,
              static_cast<double>(rss_sum) / 1024);
