@@ -50,15 +50,16 @@ void Forwarder::forward(pdes::Context& ctx, PacketHeader h, pdes::LocalPort in_p
   enqueue(ctx, hop.port, h, in_port, in_vc);
 }
 
-void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
-                        std::uint8_t in_vc) {
+void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
+                        pdes::LocalPort in_port, std::uint8_t in_vc) {
   Port& o = ports_[port];
   const auto size = static_cast<Bytes>(h.size());
   const SimTime now = ctx.now();
   // Backlog this packet joins (bytes not yet on the wire), for the max-queue statistic.
   // (A statistic: double arithmetic instead of an exact 128-bit division per packet.)
   const Bytes backlog =
-      (o.busy_until > now ? static_cast<Bytes>(static_cast<double>(o.busy_until - now) * o.bytes_per_ps) : 0) +
+      (o.busy_until > now ? static_cast<Bytes>(static_cast<double>(o.busy_until - now) * o.bytes_per_ps)
+                          : 0) +
       o.blocked_bytes + size;
   LinkStats& s = stats_[port];
   if (backlog > s.max_queue_bytes) s.max_queue_bytes = backlog;
@@ -73,8 +74,8 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   o.blocked_bytes += size;
 }
 
-void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
-                         std::uint8_t in_vc) {
+void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
+                         pdes::LocalPort in_port, std::uint8_t in_vc) {
   Port& o = ports_[port];
   const SimTime now = ctx.now();
   const SimTime start = std::max(now, o.busy_until);
@@ -167,8 +168,8 @@ void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes
   for (SimTime t = start; t < end;) {
     const SimTime bin_end = (t / bin_ + 1) * bin_;
     const SimTime seg_end = std::min(end, bin_end);
-    const Bytes part = seg_end == end ? left
-                                      : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
+    const Bytes part =
+        seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
     s.bins[static_cast<std::size_t>(t / bin_)] += part;
     left -= part;
     t = seg_end;

@@ -15,7 +15,8 @@ namespace {
 std::vector<Diagnostic> check_packet(const PacketSpec& p) {
   std::vector<Diagnostic> out;
   if (p.packet_size < 1 || p.packet_size > (Bytes{1} << 30)) {
-    out.push_back({"", 0, "network.packet.packet_size", fmt::format("{} bytes is not in [1 B, 1 GiB]", p.packet_size),
+    out.push_back({"", 0, "network.packet.packet_size",
+                   fmt::format("{} bytes is not in [1 B, 1 GiB]", p.packet_size),
                    "4096 (the InfiniBand MTU) is the default"});
   }
   if (p.buffer_per_port != 0 && p.buffer_per_port < p.packet_size) {
@@ -132,34 +133,45 @@ SimTime Network::ack_delay(NodeId from, NodeId to) const {
 
 const char* to_string(NetworkModel m) {
   switch (m) {
-    case NetworkModel::kAstraCongestionAware: return "astra-congestion-aware";
-    case NetworkModel::kAstraCongestionUnaware: return "astra-congestion-unaware";
-    case NetworkModel::kPacket: return "packet";
+    case NetworkModel::kAstraCongestionAware:
+      return "astra-congestion-aware";
+    case NetworkModel::kAstraCongestionUnaware:
+      return "astra-congestion-unaware";
+    case NetworkModel::kPacket:
+      return "packet";
   }
   return "?";
 }
 
 const char* to_string(TopologyKind k) {
   switch (k) {
-    case TopologyKind::kDimensions: return "dimensions";
-    case TopologyKind::kFatTree: return "fat_tree";
-    case TopologyKind::kTorus: return "torus";
-    case TopologyKind::kHgxH100: return "hgx_h100";
+    case TopologyKind::kDimensions:
+      return "dimensions";
+    case TopologyKind::kFatTree:
+      return "fat_tree";
+    case TopologyKind::kTorus:
+      return "torus";
+    case TopologyKind::kHgxH100:
+      return "hgx_h100";
   }
   return "?";
 }
 
 const char* to_string(DimensionKind k) {
   switch (k) {
-    case DimensionKind::kRing: return "Ring";
-    case DimensionKind::kFullyConnected: return "FullyConnected";
-    case DimensionKind::kSwitch: return "Switch";
+    case DimensionKind::kRing:
+      return "Ring";
+    case DimensionKind::kFullyConnected:
+      return "FullyConnected";
+    case DimensionKind::kSwitch:
+      return "Switch";
   }
   return "?";
 }
 
 NetworkModel parse_network_model(std::string_view text) {
-  for (auto m : {NetworkModel::kAstraCongestionAware, NetworkModel::kAstraCongestionUnaware, NetworkModel::kPacket}) {
+  for (auto m :
+       {NetworkModel::kAstraCongestionAware, NetworkModel::kAstraCongestionUnaware, NetworkModel::kPacket}) {
     if (text == to_string(m)) return m;
   }
   throw InputError(Diagnostic{"", 0, "--network-model", fmt::format("unknown network model '{}'", text),

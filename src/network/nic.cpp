@@ -9,7 +9,8 @@ namespace tessera::network {
 
 Nic::Nic(const Network& net, int npu, NicOwner& owner)
     : net_(net), self_(static_cast<NodeId>(npu)), owner_(owner), fwd_(net, static_cast<NodeId>(npu)) {
-  if (npu < 0 || npu >= net.num_npus()) throw Error(fmt::format("Nic for NPU {} of a {}-NPU network", npu, net.num_npus()));
+  if (npu < 0 || npu >= net.num_npus())
+    throw Error(fmt::format("Nic for NPU {} of a {}-NPU network", npu, net.num_npus()));
   if (!net.bound()) throw Error("Nic created before Network::bind(graph)");
   inject_.resize(fwd_.num_ports());
 }
@@ -163,13 +164,14 @@ void Nic::receive(pdes::Context& ctx, const PacketHeader& h) {
 
 void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   ++received_;
-  owner_.on_message_arrived(ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag,
-                                                ctx.now()});
+  owner_.on_message_arrived(
+      ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
   if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware) return;
   // The sender may run on another rank: tell it with a fixed, path-determined delay so the result
   // does not depend on where it runs.
   const MessageNote note{self_, h.msg_seq, h.tag, h.msg_bytes, ctx.now()};
-  ctx.send_direct(net_.lp_of(h.src), net_.ack_delay(self_, h.src), kMessageDelivered, pdes::Payload::of(note));
+  ctx.send_direct(net_.lp_of(h.src), net_.ack_delay(self_, h.src), kMessageDelivered,
+                  pdes::Payload::of(note));
 }
 
 bool Nic::idle() const {
@@ -180,8 +182,8 @@ bool Nic::idle() const {
 std::string Nic::stall_report() const {
   std::size_t queued = 0;
   for (const auto& q : inject_) queued += q.size();
-  std::string s = fmt::format("NIC: {} messages not yet injected, {} partially received, {} notes pending", queued,
-                              partial_.size(), pending_notes_);
+  std::string s = fmt::format("NIC: {} messages not yet injected, {} partially received, {} notes pending",
+                              queued, partial_.size(), pending_notes_);
   const std::string w = fwd_.waiting_report();
   if (!w.empty()) s += "; " + w;
   return s;

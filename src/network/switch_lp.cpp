@@ -13,8 +13,8 @@ void SwitchLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
       fwd_.on_credit(ctx, ev.port, ev.payload.as<CreditReturn>());
       return;
     default:
-      throw Error(fmt::format("switch {}: unexpected event kind {:#x}", fwd_.network().topology().node(fwd_.self()).name,
-                              ev.kind));
+      throw Error(fmt::format("switch {}: unexpected event kind {:#x}",
+                              fwd_.network().topology().node(fwd_.self()).name, ev.kind));
   }
 }
 

@@ -136,7 +136,8 @@ NodeId Topology::add_node(std::string name, Role role, std::uint32_t index, std:
   return static_cast<NodeId>(nodes_.size() - 1);
 }
 
-void Topology::link(NodeId a, pdes::LocalPort pa, NodeId b, pdes::LocalPort pb, Bandwidth bw, SimTime latency) {
+void Topology::link(NodeId a, pdes::LocalPort pa, NodeId b, pdes::LocalPort pb, Bandwidth bw,
+                    SimTime latency) {
   auto put = [&](NodeId from, pdes::LocalPort port, NodeId to, pdes::LocalPort to_port) {
     auto& ports = nodes_[from].ports;
     if (ports.size() <= port) ports.resize(port + 1u);

@@ -38,7 +38,8 @@ struct TopologyBuilder {
     std::int64_t total = 1;
     for (std::size_t d = 0; d < ds.size(); ++d) {
       const std::string k = fmt::format("{}[{}]", key, d);
-      if (ds[d].npus < 2) problem(k + ".npus", fmt::format("{} NPUs; each dimension needs at least 2", ds[d].npus));
+      if (ds[d].npus < 2)
+        problem(k + ".npus", fmt::format("{} NPUs; each dimension needs at least 2", ds[d].npus));
       check_bw(k + ".bandwidth", ds[d].bandwidth);
       check_latency(k + ".latency", ds[d].latency);
       total *= std::max(ds[d].npus, 1);
@@ -82,8 +83,8 @@ struct TopologyBuilder {
             const std::uint32_t c = (x / stride) % n;
             for (std::uint32_t tc = c + 1; tc < n; ++tc) {
               const NodeId y = x + (tc - c) * stride;
-              t.link(x, static_cast<pdes::LocalPort>(port + tc - 1), y, static_cast<pdes::LocalPort>(port + c), bw,
-                     lat);
+              t.link(x, static_cast<pdes::LocalPort>(port + tc - 1), y,
+                     static_cast<pdes::LocalPort>(port + c), bw, lat);
             }
           }
           port = static_cast<pdes::LocalPort>(port + n - 1);
@@ -122,7 +123,8 @@ struct TopologyBuilder {
     check_latency(key + ".link_latency", link_lat);
     check_latency(key + ".switch_latency", switch_lat);
     if (!(oversub >= 1.0) || !std::isfinite(oversub)) {
-      problem(key + ".oversubscription", fmt::format("{} is below 1", oversub), "use 1 for a non-blocking tree");
+      problem(key + ".oversubscription", fmt::format("{} is below 1", oversub),
+              "use 1 for a non-blocking tree");
     }
     if (!problems.empty()) return;
     const double up_exact = radix / (1.0 + oversub);
@@ -131,8 +133,8 @@ struct TopologyBuilder {
     if (std::abs(up_exact - up) > 1e-9 || up < 1 || down < 1) {
       problem(key + ".oversubscription",
               fmt::format("{} does not split {} ports into whole down:up counts", oversub, radix),
-              fmt::format("radix/(1+oversubscription) must be a whole number, e.g. 1 ({}:{}) or 3 ({}:{})", radix / 2,
-                          radix / 2, radix - radix / 4, radix / 4));
+              fmt::format("radix/(1+oversubscription) must be a whole number, e.g. 1 ({}:{}) or 3 ({}:{})",
+                          radix / 2, radix / 2, radix - radix / 4, radix / 4));
       return;
     }
     const std::uint32_t half = static_cast<std::uint32_t>(radix / 2);
@@ -147,9 +149,10 @@ struct TopologyBuilder {
     const std::uint32_t pods = (leaves + half - 1) / half;
     if (ft.levels == 3 && pods > static_cast<std::uint32_t>(radix)) {
       problem(key + ".hosts",
-              fmt::format("{} hosts need {} pods, but radix-{} core switches reach at most {} pods", hosts, pods,
-                          radix, radix),
-              fmt::format("at most {} hosts with radix {}; raise the radix", std::int64_t{radix} * half * down, radix));
+              fmt::format("{} hosts need {} pods, but radix-{} core switches reach at most {} pods", hosts,
+                          pods, radix, radix),
+              fmt::format("at most {} hosts with radix {}; raise the radix",
+                          std::int64_t{radix} * half * down, radix));
       return;
     }
     ft.leaf_base = static_cast<NodeId>(t.nodes_.size());
@@ -159,7 +162,8 @@ struct TopologyBuilder {
     }
     for (int h = 0; h < hosts; ++h) {
       const auto hh = static_cast<std::uint32_t>(h);
-      t.link(hh, host_port, ft.leaf_base + hh / ft.down, static_cast<pdes::LocalPort>(hh % ft.down), bw, link_lat);
+      t.link(hh, host_port, ft.leaf_base + hh / ft.down, static_cast<pdes::LocalPort>(hh % ft.down), bw,
+             link_lat);
     }
     if (ft.levels == 2) {
       ft.mid_base = static_cast<NodeId>(t.nodes_.size());
@@ -194,8 +198,8 @@ struct TopologyBuilder {
       for (std::uint32_t pod = 0; pod < pods; ++pod) {
         for (std::uint32_t j = 0; j < ft.up; ++j) {
           for (std::uint32_t m = 0; m < half; ++m) {
-            t.link(ft.mid_base + pod * ft.up + j, static_cast<pdes::LocalPort>(half + m), ft.core_base + j * half + m,
-                   static_cast<pdes::LocalPort>(pod), bw, link_lat);
+            t.link(ft.mid_base + pod * ft.up + j, static_cast<pdes::LocalPort>(half + m),
+                   ft.core_base + j * half + m, static_cast<pdes::LocalPort>(pod), bw, link_lat);
           }
         }
       }
@@ -240,10 +244,12 @@ Topology build_topology(const TopologySpec& spec) {
       const std::string k = "network.hgx_h100";
       if (h.boxes < 1) b.problem(k + ".boxes", fmt::format("{} boxes; need at least 1", h.boxes));
       if (h.gpus_per_box < 1 || h.gpus_per_box > 8) {
-        b.problem(k + ".gpus_per_box", fmt::format("{} GPUs per box; an HGX board holds 1 to 8", h.gpus_per_box));
+        b.problem(k + ".gpus_per_box",
+                  fmt::format("{} GPUs per box; an HGX board holds 1 to 8", h.gpus_per_box));
       }
       if (h.boxes > 1 && h.nics_per_box != h.gpus_per_box) {
-        b.problem(k + ".nics_per_box", fmt::format("{} NICs for {} GPUs per box", h.nics_per_box, h.gpus_per_box),
+        b.problem(k + ".nics_per_box",
+                  fmt::format("{} NICs for {} GPUs per box", h.nics_per_box, h.gpus_per_box),
                   "one NIC per GPU is modelled: set nics_per_box = gpus_per_box");
       }
       b.check_bw(k + ".nvlink_bandwidth", h.nvlink_bandwidth);

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "net_traffic.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
@@ -95,26 +95,30 @@ void run_on(const Options& o, pdes::Transport& t) {
   const std::int64_t rss_sum = t.all_reduce_sum(static_cast<std::int64_t>(ru.ru_maxrss));
   const std::int64_t remote = t.all_reduce_sum(static_cast<std::int64_t>(st.remote_events));
   if (t.rank() != 0) return;
-  const auto n = static_cast<double>(spec.topology.kind == network::TopologyKind::kHgxH100
-                                         ? spec.topology.hgx_h100.boxes * 8
-                                         : o.npus);
+  const auto n = static_cast<double>(
+      spec.topology.kind == network::TopologyKind::kHgxH100 ? spec.topology.hgx_h100.boxes * 8 : o.npus);
   const double events = static_cast<double>(r.run.global_events);
-  fmt::print("bench_network: topology={} npus={} pattern={} bytes={} model={} packet={} ranks={} placement={}{}\n",
-             o.topology, n, o.pattern, o.bytes, o.model, o.packet, t.size(), o.placement,
-             o.pattern == "ring" ? fmt::format(" rounds={}", o.rounds) : std::string{});
+  fmt::print(
+      "bench_network: topology={} npus={} pattern={} bytes={} model={} packet={} ranks={} placement={}{}\n",
+      o.topology, n, o.pattern, o.bytes, o.model, o.packet, t.size(), o.placement,
+      o.pattern == "ring" ? fmt::format(" rounds={}", o.rounds) : std::string{});
   fmt::print("  messages          {}\n", r.messages);
   fmt::print("  simulated time    {}\n", format_time(r.last_arrival));
   fmt::print("  packet-hops       {}  ({} link bytes)\n", r.packets_sent, format_bytes(r.bytes_sent));
   fmt::print("  events            {}\n", r.run.global_events);
   fmt::print("  wall (run)        {:.3f} s   (setup {:.3f} s, sync {:.3f} s)\n", wall, setup, sync);
-  fmt::print("  packets/s         {:.3f} M packet-hops/s\n", static_cast<double>(r.packets_sent) / wall / 1e6);
+  fmt::print("  packets/s         {:.3f} M packet-hops/s\n",
+             static_cast<double>(r.packets_sent) / wall / 1e6);
   fmt::print("  events/s          {:.3f} M\n", events / wall / 1e6);
-  fmt::print("  cpu (all ranks)   {:.3f} s   -> {:.3f} M events per cpu-second, {:.3f} M packet-hops per cpu-second\n",
-             cpu, events / cpu / 1e6, static_cast<double>(r.packets_sent) / cpu / 1e6);
+  fmt::print(
+      "  cpu (all ranks)   {:.3f} s   -> {:.3f} M events per cpu-second, {:.3f} M packet-hops per "
+      "cpu-second\n",
+      cpu, events / cpu / 1e6, static_cast<double>(r.packets_sent) / cpu / 1e6);
   fmt::print("  lookahead         {}   remote events {}\n", format_time(r.lookahead), remote);
-  fmt::print("  peak RSS          {:.1f} MiB max per rank, {:.1f} MiB all ranks\n", static_cast<double>(rss_max) / 1024,
-             static_cast<double>(rss_sum) / 1024);
-  fmt::print("  memory per NPU    {:.1f} KiB (all ranks' peak RSS / NPUs)\n", static_cast<double>(rss_sum) / n);
+  fmt::print("  peak RSS          {:.1f} MiB max per rank, {:.1f} MiB all ranks\n",
+             static_cast<double>(rss_max) / 1024, static_cast<double>(rss_sum) / 1024);
+  fmt::print("  memory per NPU    {:.1f} KiB (all ranks' peak RSS / NPUs)\n",
+             static_cast<double>(rss_sum) / n);
 }
 
 }  // namespace
@@ -123,14 +127,17 @@ int main(int argc, char** argv) {
   pdes::MpiEnvironment env(argc, argv);
   Options o;
   int loopback = 0;
-  CLI::App cli{"Packet-level network benchmark of Tessera (run under mpirun for real ranks)", "bench_network"};
+  CLI::App cli{"Packet-level network benchmark of Tessera (run under mpirun for real ranks)",
+               "bench_network"};
   cli.add_option("--topology", o.topology, "fat-tree, hgx, torus or ring")->capture_default_str();
   cli.add_option("--npus", o.npus, "NPUs (hgx: rounded up to whole boxes of 8)")->capture_default_str();
   cli.add_option("--radix", o.radix, "fat-tree switch radix")->capture_default_str();
   cli.add_option("--pattern", o.pattern, "all-to-all or ring")->capture_default_str();
   cli.add_option("--bytes", o.bytes, "bytes per message")->capture_default_str();
-  cli.add_option("--rounds", o.rounds, "ring rounds (each waits for the previous from the left)")->capture_default_str();
-  cli.add_option("--model", o.model, "packet, astra-congestion-aware or astra-congestion-unaware")->capture_default_str();
+  cli.add_option("--rounds", o.rounds, "ring rounds (each waits for the previous from the left)")
+      ->capture_default_str();
+  cli.add_option("--model", o.model, "packet, astra-congestion-aware or astra-congestion-unaware")
+      ->capture_default_str();
   cli.add_option("--packet", o.packet, "packet size")->capture_default_str();
   cli.add_option("--placement", o.placement, "auto or round-robin")->capture_default_str();
   cli.add_option("--loopback", loopback, "run N loopback ranks as threads instead of MPI ranks");

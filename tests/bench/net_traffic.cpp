@@ -27,7 +27,8 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
     }
     if (spec_.ring_rounds > 0) send(ctx, (npu_ + 1) % n_, spec_.ring_bytes, 0);
     if (spec_.all_to_all_bytes > 0) {
-      for (int k = 1; k < n_; ++k) send(ctx, (npu_ + k) % n_, spec_.all_to_all_bytes, static_cast<std::uint64_t>(k));
+      for (int k = 1; k < n_; ++k)
+        send(ctx, (npu_ + k) % n_, spec_.all_to_all_bytes, static_cast<std::uint64_t>(k));
     }
   }
   void handle(const pdes::Event& ev, pdes::Context& ctx) override {
@@ -45,7 +46,8 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
     ++arrivals_;
     last_ = std::max(last_, m.time);
     if (spec_.collect) records_[{m.src, m.tag, npu_}].arrived = m.time;
-    if (spec_.ring_rounds > 0 && m.src == (npu_ + n_ - 1) % n_ && static_cast<int>(m.tag) + 1 < spec_.ring_rounds) {
+    if (spec_.ring_rounds > 0 && m.src == (npu_ + n_ - 1) % n_ &&
+        static_cast<int>(m.tag) + 1 < spec_.ring_rounds) {
       send(ctx, (npu_ + 1) % n_, spec_.ring_bytes, m.tag + 1);
     }
   }
@@ -63,7 +65,9 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
   std::map<std::tuple<int, std::uint64_t, int>, Delivery> records_;
 
  private:
-  void send(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag) { nic_.send_message(ctx, dst, bytes, tag); }
+  void send(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag) {
+    nic_.send_message(ctx, dst, bytes, tag);
+  }
   network::Nic nic_;
   int npu_, n_;
   const TrafficSpec& spec_;
@@ -73,8 +77,8 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
 std::string serialize(const std::map<std::tuple<int, std::uint64_t, int>, Delivery>& recs) {
   std::string out;
   for (const auto& [k, d] : recs) {
-    out += fmt::format("{} {} {} {} {} {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), d.arrived, d.injected,
-                       d.delivered);
+    out += fmt::format("{} {} {} {} {} {}\n", std::get<0>(k), std::get<1>(k), std::get<2>(k), d.arrived,
+                       d.injected, d.delivered);
   }
   return out;
 }
@@ -87,8 +91,9 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
   net.add_to_graph(builder);
   const pdes::Graph graph = std::move(builder).build();
   net.bind(graph);
-  const pdes::Partition part = spec.placement == "round-robin" ? pdes::partition_round_robin(graph, transport.size())
-                                                               : pdes::partition_auto(graph, transport.size());
+  const pdes::Partition part = spec.placement == "round-robin"
+                                   ? pdes::partition_round_robin(graph, transport.size())
+                                   : pdes::partition_auto(graph, transport.size());
   pdes::Engine engine(graph, part, transport);
   std::vector<std::vector<std::size_t>> by_src(static_cast<std::size_t>(net.num_npus()));
   for (std::size_t i = 0; i < spec.messages.size(); ++i) {
@@ -169,28 +174,29 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
     std::istringstream in(text);
     network::LinkStats l;
     std::size_t nbins = 0;
-    while (in >> l.from >> l.port >> l.to >> l.bytes >> l.packets >> l.busy >> l.max_queue_bytes >> l.credit_stall >>
-           nbins) {
+    while (in >> l.from >> l.port >> l.to >> l.bytes >> l.packets >> l.busy >> l.max_queue_bytes >>
+           l.credit_stall >> nbins) {
       l.bins.assign(nbins, 0);
       for (Bytes& b : l.bins) in >> b;
       r.links.push_back(l);
     }
   }
-  std::sort(r.links.begin(), r.links.end(),
-            [](const auto& a, const auto& b) { return a.from != b.from ? a.from < b.from : a.port < b.port; });
+  std::sort(r.links.begin(), r.links.end(), [](const auto& a, const auto& b) {
+    return a.from != b.from ? a.from < b.from : a.port < b.port;
+  });
   return r;
 }
 
 std::string TrafficResult::fingerprint() const {
-  std::string out = fmt::format("messages {} last {} packets {} bytes {}\n", messages, last_arrival, packets_sent,
-                                bytes_sent);
+  std::string out = fmt::format("messages {} last {} packets {} bytes {}\n", messages, last_arrival,
+                                packets_sent, bytes_sent);
   for (const Delivery& d : deliveries) {
-    out += fmt::format("msg {}->{} tag {} arrived {} injected {} delivered {}\n", d.src, d.dst, d.tag, d.arrived,
-                       d.injected, d.delivered);
+    out += fmt::format("msg {}->{} tag {} arrived {} injected {} delivered {}\n", d.src, d.dst, d.tag,
+                       d.arrived, d.injected, d.delivered);
   }
   for (const auto& l : links) {
-    out += fmt::format("link {}:{}->{} bytes {} packets {} busy {} maxq {} stall {}", l.from, l.port, l.to, l.bytes,
-                       l.packets, l.busy, l.max_queue_bytes, l.credit_stall);
+    out += fmt::format("link {}:{}->{} bytes {} packets {} busy {} maxq {} stall {}", l.from, l.port, l.to,
+                       l.bytes, l.packets, l.busy, l.max_queue_bytes, l.credit_stall);
     for (Bytes b : l.bins) out += fmt::format(" {}", b);
     out += '\n';
   }

@@ -49,10 +49,10 @@ struct Delivery {
 struct TrafficResult {
   pdes::RunResult run;
   SimTime lookahead = 0;
-  std::uint64_t messages = 0;        ///< arrivals, all ranks
-  SimTime last_arrival = 0;          ///< all ranks
-  std::uint64_t packets_sent = 0;    ///< link transmissions (packet-hops), all ranks
-  Bytes bytes_sent = 0;              ///< link bytes (byte-hops), all ranks
+  std::uint64_t messages = 0;      ///< arrivals, all ranks
+  SimTime last_arrival = 0;        ///< all ranks
+  std::uint64_t packets_sent = 0;  ///< link transmissions (packet-hops), all ranks
+  Bytes bytes_sent = 0;            ///< link bytes (byte-hops), all ranks
   // Only with collect: sorted by (src, tag, dst); links sorted by (from, port).
   std::vector<Delivery> deliveries;
   std::vector<network::LinkStats> links;

@@ -17,7 +17,8 @@ bench::TrafficSpec all_to_all(network::TopologySpec topo, int n, Bytes bytes) {
   s.topology = std::move(topo);
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
-      if (i != j) s.messages.push_back({i, j, bytes, (i % 3) * 100 * kNanosecond, static_cast<std::uint64_t>(j)});
+      if (i != j)
+        s.messages.push_back({i, j, bytes, (i % 3) * 100 * kNanosecond, static_cast<std::uint64_t>(j)});
     }
   }
   return s;
@@ -62,8 +63,8 @@ int main(int argc, char** argv) {
       out += "# case " + std::to_string(i) + "\n" + r.fingerprint();
       if (transport.rank() == 0) {
         std::printf("case %zu: %lu events, %lu windows, lookahead %ld ps\n", i,
-                    static_cast<unsigned long>(r.run.global_events), static_cast<unsigned long>(r.run.stats.windows),
-                    static_cast<long>(r.lookahead));
+                    static_cast<unsigned long>(r.run.global_events),
+                    static_cast<unsigned long>(r.run.stats.windows), static_cast<long>(r.lookahead));
       }
     }
     if (transport.rank() == 0) {
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "net_fingerprint: cannot write %s\n", argv[1]);
         return 1;
       }
-      std::printf("net_fingerprint: %d ranks, %zu cases, %zu bytes\n", transport.size(), specs.size(), out.size());
+      std::printf("net_fingerprint: %d ranks, %zu cases, %zu bytes\n", transport.size(), specs.size(),
+                  out.size());
     }
   } catch (const Error& e) {
     std::fprintf(stderr, "net_fingerprint: %s\n", e.what());

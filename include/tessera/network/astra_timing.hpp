@@ -17,12 +17,14 @@ inline double latency_ns(SimTime latency) { return static_cast<double>(latency) 
 
 /// Congestion-aware hop: the message arrives uint64(latency + size/B) ns after it starts.
 inline SimTime hop_arrival(Bytes size, Bandwidth bw, SimTime latency) {
-  return static_cast<SimTime>(static_cast<std::uint64_t>(latency_ns(latency) + static_cast<double>(size) / bytes_per_ns(bw))) *
+  return static_cast<SimTime>(
+             static_cast<std::uint64_t>(latency_ns(latency) + static_cast<double>(size) / bytes_per_ns(bw))) *
          kNanosecond;
 }
 /// Congestion-aware link busy time: uint64(size/B) ns.
 inline SimTime serialization(Bytes size, Bandwidth bw) {
-  return static_cast<SimTime>(static_cast<std::uint64_t>(static_cast<double>(size) / bytes_per_ns(bw))) * kNanosecond;
+  return static_cast<SimTime>(static_cast<std::uint64_t>(static_cast<double>(size) / bytes_per_ns(bw))) *
+         kNanosecond;
 }
 /// Congestion-unaware message: uint64(hops x latency + size/B) ns, one truncation.
 inline SimTime unaware(int hops, Bytes size, Bandwidth bw, SimTime latency) {

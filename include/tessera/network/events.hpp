@@ -14,12 +14,12 @@ inline constexpr pdes::EventKind kFirstNetworkKind = 0x4E00;
 inline constexpr pdes::EventKind kLastNetworkKind = 0x4EFF;
 
 enum NetworkEventKind : pdes::EventKind {
-  kPacketArrival = 0x4E00,   ///< PacketHeader, on a link: the last bit of a packet has arrived
-  kCredit = 0x4E01,          ///< CreditReturn, on the reverse link: buffer space freed downstream
+  kPacketArrival = 0x4E00,  ///< PacketHeader, on a link: the last bit of a packet has arrived
+  kCredit = 0x4E01,         ///< CreditReturn, on the reverse link: buffer space freed downstream
   // 0x4E02 is unused (reserved).
-  kMessageInjected = 0x4E03, ///< MessageNote, self: the last byte of a message left the NIC
-  kMessageDelivered = 0x4E04,///< MessageNote, direct from the destination (or self): acknowledgement
-  kDirectArrival = 0x4E05,   ///< PacketHeader (whole message), direct: closed-form delivery
+  kMessageInjected = 0x4E03,   ///< MessageNote, self: the last byte of a message left the NIC
+  kMessageDelivered = 0x4E04,  ///< MessageNote, direct from the destination (or self): acknowledgement
+  kDirectArrival = 0x4E05,     ///< PacketHeader (whole message), direct: closed-form delivery
 };
 
 inline bool is_network_event(pdes::EventKind k) { return k >= kFirstNetworkKind && k <= kLastNetworkKind; }
@@ -52,11 +52,11 @@ struct CreditReturn {
 
 /// A message seen from its sender: kMessageInjected / kMessageDelivered.
 struct MessageNote {
-  std::uint32_t peer = 0;       ///< the destination NPU
+  std::uint32_t peer = 0;  ///< the destination NPU
   std::uint32_t msg_seq = 0;
   std::uint64_t tag = 0;
   std::uint64_t bytes = 0;
-  SimTime arrived = 0;          ///< kMessageDelivered: when the last byte reached the destination
+  SimTime arrived = 0;  ///< kMessageDelivered: when the last byte reached the destination
 };
 static_assert(sizeof(MessageNote) <= 40);
 

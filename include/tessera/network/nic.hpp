@@ -86,7 +86,7 @@ class Nic {
   NodeId self_;
   NicOwner& owner_;
   Forwarder fwd_;
-  std::vector<std::deque<OutMessage>> inject_;  // per port, packet model only
+  std::vector<std::deque<OutMessage>> inject_;                // per port, packet model only
   std::unordered_map<std::uint64_t, std::uint64_t> partial_;  // (src << 32 | msg_seq) -> bytes received
   std::uint32_t next_msg_ = 0;
   std::uint64_t received_ = 0;

@@ -75,7 +75,9 @@ class Topology {
   /// The first dimension in which two NPUs' mixed-radix coordinates differ (-1 when equal).
   int first_differing_dim(NodeId a, NodeId b) const;
   /// The coordinate of `npu` in dimension d.
-  int coord(NodeId npu, int d) const { return static_cast<int>((npu / dim_info_[d].stride) % dim_info_[d].n); }
+  int coord(NodeId npu, int d) const {
+    return static_cast<int>((npu / dim_info_[d].stride) % dim_info_[d].n);
+  }
 
  private:
   friend struct TopologyBuilder;
@@ -105,8 +107,8 @@ class Topology {
   int num_npus_ = 0;
   int num_vcs_ = 1;
   std::vector<Node> nodes_;
-  std::vector<Role> role_;            // per node
-  std::vector<std::uint32_t> index_;  // per node: index within its role (dim switches: dim << 24 | i)
+  std::vector<Role> role_;                // per node
+  std::vector<std::uint32_t> index_;      // per node: index within its role (dim switches: dim << 24 | i)
   std::vector<SimTime> forward_latency_;  // per node
   std::vector<DimensionSpec> dims_;
   std::vector<DimInfo> dim_info_;

@@ -35,20 +35,20 @@ struct DimensionsSpec {
 /// spine (leaves <= radix); otherwise three levels: pods of radix/2 leaves and `up` aggregation
 /// switches, (radix/2) core switches per aggregation index, up to radix pods.
 struct FatTreeSpec {
-  int radix = 8;                             ///< k, ports per switch (even, >= 4)
-  int hosts = 16;                            ///< NPUs attached to leaves
-  double oversubscription = 1.0;             ///< leaf down:up port ratio (>= 1, radix*o/(1+o) whole)
-  Bandwidth link_bandwidth{50'000'000'000};  ///< per link and direction (400 Gb/s)
-  SimTime link_latency = 100 * kNanosecond;  ///< per link (cable + SerDes)
+  int radix = 8;                               ///< k, ports per switch (even, >= 4)
+  int hosts = 16;                              ///< NPUs attached to leaves
+  double oversubscription = 1.0;               ///< leaf down:up port ratio (>= 1, radix*o/(1+o) whole)
+  Bandwidth link_bandwidth{50'000'000'000};    ///< per link and direction (400 Gb/s)
+  SimTime link_latency = 100 * kNanosecond;    ///< per link (cable + SerDes)
   SimTime switch_latency = 200 * kNanosecond;  ///< port to port forwarding
 };
 
 /// A 2-D or 3-D torus (every dimension a ring with wrap-around), NPUs as routers,
 /// dimension-ordered routing with two virtual channels (dateline) so it cannot deadlock.
 struct TorusSpec {
-  std::vector<int> dims{4, 4};               ///< 2 or 3 sizes, each >= 2
-  Bandwidth bandwidth{50'000'000'000};       ///< per link and direction
-  SimTime latency = 100 * kNanosecond;       ///< per link
+  std::vector<int> dims{4, 4};          ///< 2 or 3 sizes, each >= 2
+  Bandwidth bandwidth{50'000'000'000};  ///< per link and direction
+  SimTime latency = 100 * kNanosecond;  ///< per link
 };
 
 /// HGX-H100 boxes: `gpus_per_box` GPUs on one NVSwitch fabric per box (modelled as one crossbar
@@ -56,16 +56,16 @@ struct TorusSpec {
 /// order, so consecutive boxes share leaves).
 struct HgxH100Spec {
   int boxes = 1;
-  int gpus_per_box = 8;                         ///< 1..8
-  Bandwidth nvlink_bandwidth{450'000'000'000};  ///< per GPU per direction (18 links x 25 GB/s)
-  SimTime nvlink_latency = 936'250;             ///< GPU<->NVSwitch link (ASTRA-sim HGX calibration)
-  SimTime nvswitch_latency = 0;                 ///< NVSwitch forwarding (included above by default)
-  int nics_per_box = 8;                         ///< must equal gpus_per_box when boxes > 1
-  Bandwidth nic_bandwidth{50'000'000'000};      ///< per NIC per direction (NDR 400 Gb/s)
-  SimTime ib_link_latency = 100 * kNanosecond;  ///< per IB link
+  int gpus_per_box = 8;                           ///< 1..8
+  Bandwidth nvlink_bandwidth{450'000'000'000};    ///< per GPU per direction (18 links x 25 GB/s)
+  SimTime nvlink_latency = 936'250;               ///< GPU<->NVSwitch link (ASTRA-sim HGX calibration)
+  SimTime nvswitch_latency = 0;                   ///< NVSwitch forwarding (included above by default)
+  int nics_per_box = 8;                           ///< must equal gpus_per_box when boxes > 1
+  Bandwidth nic_bandwidth{50'000'000'000};        ///< per NIC per direction (NDR 400 Gb/s)
+  SimTime ib_link_latency = 100 * kNanosecond;    ///< per IB link
   SimTime ib_switch_latency = 200 * kNanosecond;  ///< per IB switch traversal
-  double ib_oversubscription = 1.0;             ///< leaf down:up port ratio (>= 1)
-  int ib_switch_radix = 64;                     ///< ports per IB switch (Quantum-2: 64 x NDR)
+  double ib_oversubscription = 1.0;               ///< leaf down:up port ratio (>= 1)
+  int ib_switch_radix = 64;                       ///< ports per IB switch (Quantum-2: 64 x NDR)
 };
 
 enum class TopologyKind { kDimensions, kFatTree, kTorus, kHgxH100 };

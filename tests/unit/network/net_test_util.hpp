@@ -22,7 +22,9 @@ inline TopologySpec dims_spec(std::vector<DimensionSpec> ds) {
 /// Runs `spec` on `ranks` loopback ranks and returns rank 0's result.
 inline bench::TrafficResult run(const bench::TrafficSpec& spec, int ranks = 1) {
   std::vector<bench::TrafficResult> out(static_cast<std::size_t>(ranks));
-  pdes::run_loopback(ranks, [&](pdes::Transport& t) { out[static_cast<std::size_t>(t.rank())] = bench::run_traffic(spec, t); });
+  pdes::run_loopback(ranks, [&](pdes::Transport& t) {
+    out[static_cast<std::size_t>(t.rank())] = bench::run_traffic(spec, t);
+  });
   return out[0];
 }
 

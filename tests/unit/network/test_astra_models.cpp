@@ -9,7 +9,7 @@ using namespace tessera::network;
 using namespace tessera::network::testing;
 
 namespace {
-const Bandwidth kBw50 = astra_gbps(50.0);   // Ring_8npus.yml: 50 GB/s, 500 ns
+const Bandwidth kBw50 = astra_gbps(50.0);    // Ring_8npus.yml: 50 GB/s, 500 ns
 const Bandwidth kBw400 = astra_gbps(400.0);  // HGX-H100-validated.yml: 400 GB/s, 936.25 ns
 constexpr SimTime kLat500 = 500 * kNanosecond;
 constexpr SimTime kLat93625 = 936'250;
@@ -45,12 +45,14 @@ TEST(AstraAware, RingNeighbourEqualsUnaware) {
 TEST(AstraAware, StoreAndForwardPerHop) {
   // Whole message per hop: k x uint64(lat + size/B) (no pipelining); unaware: one truncation.
   const auto topo = dims_spec({dim(DimensionKind::kRing, 8, kBw50.bytes_per_second, kLat500)});
-  const auto a = run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 3, 1 << 20, 0, 0}, {0, 5, 1 << 20, 0, 1}}));
+  const auto a =
+      run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 3, 1 << 20, 0, 0}, {0, 5, 1 << 20, 0, 1}}));
   EXPECT_EQ(find(a, 0, 3).arrived, 3 * 20031 * kNanosecond);
   // 0 -> 5 goes anticlockwise (3 hops) on the other link: no interaction.
   EXPECT_EQ(find(a, 0, 5, 1).arrived, 3 * 20031 * kNanosecond);
   // 0 -> 4: a tie, clockwise (shares the link 0->1 with the first message: waits 19531 ns).
-  const auto b = run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 3, 1 << 20, 0, 0}, {0, 4, 1 << 20, 0, 1}}));
+  const auto b =
+      run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 3, 1 << 20, 0, 0}, {0, 4, 1 << 20, 0, 1}}));
   EXPECT_EQ(find(b, 0, 4, 1).arrived, 19531 * kNanosecond + 4 * 20031 * kNanosecond);
   const auto u = run(spec(NetworkModel::kAstraCongestionUnaware, topo, {{0, 3, 1 << 20, 0, 0}}));
   EXPECT_EQ(find(u, 0, 3).arrived, static_cast<SimTime>(3 * 500 + 19531.25) * kNanosecond);
@@ -64,7 +66,8 @@ TEST(AstraAware, SwitchIsTwoHopsAndQueuesFifo) {
   const auto u = run(spec(NetworkModel::kAstraCongestionUnaware, topo, {{0, 1, 131072, 0, 0}}));
   EXPECT_EQ(find(u, 0, 1).arrived, 2177 * kNanosecond);
   // Two messages sharing the NPU0 -> switch link are spaced by uint64(size/B) = 305 ns.
-  const auto q = run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 1, 131072, 0, 0}, {0, 2, 131072, 0, 1}}));
+  const auto q =
+      run(spec(NetworkModel::kAstraCongestionAware, topo, {{0, 1, 131072, 0, 0}, {0, 2, 131072, 0, 1}}));
   EXPECT_EQ(find(q, 0, 1).arrived, 2482 * kNanosecond);
   EXPECT_EQ(find(q, 0, 2, 1).arrived, (305 + 2482) * kNanosecond);
   // The sender learns of delivery through the acknowledgement (one path latency later).
@@ -74,9 +77,10 @@ TEST(AstraAware, SwitchIsTwoHopsAndQueuesFifo) {
 
 TEST(AstraUnaware, FirstDifferingDimensionOnly) {
   // Ring 4 x FullyConnected 2 x Switch 3; 0 -> (1, 1, 2) pays only dimension 0 (1 ring hop).
-  const auto topo = dims_spec({dim(DimensionKind::kRing, 4, astra_gbps(200).bytes_per_second, 50 * kNanosecond),
-                               dim(DimensionKind::kFullyConnected, 2, astra_gbps(100).bytes_per_second, 500 * kNanosecond),
-                               dim(DimensionKind::kSwitch, 3, astra_gbps(50).bytes_per_second, 2000 * kNanosecond)});
+  const auto topo =
+      dims_spec({dim(DimensionKind::kRing, 4, astra_gbps(200).bytes_per_second, 50 * kNanosecond),
+                 dim(DimensionKind::kFullyConnected, 2, astra_gbps(100).bytes_per_second, 500 * kNanosecond),
+                 dim(DimensionKind::kSwitch, 3, astra_gbps(50).bytes_per_second, 2000 * kNanosecond)});
   const int far = 1 + 1 * 4 + 2 * 8;
   const int d2 = 2 * 8;
   const int d0_2hops = 2;
@@ -105,7 +109,8 @@ TEST(NetworkModelNames, ParseAndList) {
     parse_network_model("analytical");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("astra-congestion-aware, astra-congestion-unaware, packet"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("astra-congestion-aware, astra-congestion-unaware, packet"),
+              std::string::npos);
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
   }
 }

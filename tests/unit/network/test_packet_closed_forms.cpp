@@ -58,7 +58,7 @@ TEST(PacketClosedForm, LongStreamRunsAtLinkBandwidth) {
   for (const auto& l : r.links) {
     if (l.bytes == 0) continue;
     EXPECT_EQ(l.bytes, Bytes{4096} * P);
-    EXPECT_EQ(l.busy, P * kTx);  // busy all the time: throughput = bandwidth
+    EXPECT_EQ(l.busy, P * kTx);    // busy all the time: throughput = bandwidth
     EXPECT_EQ(l.credit_stall, 0);  // automatic buffers cover the credit round trip
   }
 }
@@ -79,7 +79,9 @@ TEST(PacketClosedForm, StreamThroughASlowerLinkRunsAtItsBandwidth) {
   SimTime stall_fast = -1;
   for (const auto& l : r.links) {
     if (l.from == 0 && l.to == 1) stall_fast = l.credit_stall;
-    if (l.from == 1 && l.to == 3) EXPECT_EQ(l.busy, P * slow);
+    if (l.from == 1 && l.to == 3) {
+      EXPECT_EQ(l.busy, P * slow);
+    }
   }
   EXPECT_GT(stall_fast, 0);
 }

@@ -34,7 +34,9 @@ TopologySpec load(const std::string& path, PacketSpec& packet) {
       only_keys(d, {"kind", "npus", "bandwidth", "latency"}, path);
       const std::string k = str(d["kind"]);
       DimensionSpec ds;
-      ds.kind = k == "Ring" ? DimensionKind::kRing : k == "Switch" ? DimensionKind::kSwitch : DimensionKind::kFullyConnected;
+      ds.kind = k == "Ring"     ? DimensionKind::kRing
+                : k == "Switch" ? DimensionKind::kSwitch
+                                : DimensionKind::kFullyConnected;
       EXPECT_TRUE(k == "Ring" || k == "Switch" || k == "FullyConnected") << k;
       ds.npus = d["npus"].as<int>();
       ds.bandwidth = parse_bandwidth(str(d["bandwidth"]));
@@ -44,7 +46,8 @@ TopologySpec load(const std::string& path, PacketSpec& packet) {
   } else if (kind == "fat_tree") {
     s.kind = TopologyKind::kFatTree;
     const YAML::Node f = net["fat_tree"];
-    only_keys(f, {"radix", "hosts", "oversubscription", "link_bandwidth", "link_latency", "switch_latency"}, path);
+    only_keys(f, {"radix", "hosts", "oversubscription", "link_bandwidth", "link_latency", "switch_latency"},
+              path);
     s.fat_tree.radix = f["radix"].as<int>();
     s.fat_tree.hosts = f["hosts"].as<int>();
     if (f["oversubscription"]) s.fat_tree.oversubscription = f["oversubscription"].as<double>();
@@ -62,9 +65,11 @@ TopologySpec load(const std::string& path, PacketSpec& packet) {
     EXPECT_EQ(kind, "hgx_h100");
     s.kind = TopologyKind::kHgxH100;
     const YAML::Node h = net["hgx_h100"];
-    only_keys(h, {"boxes", "gpus_per_box", "nvlink_bandwidth", "nvlink_latency", "nvswitch_latency", "nics_per_box",
-                  "nic_bandwidth", "ib_link_latency", "ib_switch_latency", "ib_oversubscription", "ib_switch_radix"},
-              path);
+    only_keys(
+        h,
+        {"boxes", "gpus_per_box", "nvlink_bandwidth", "nvlink_latency", "nvswitch_latency", "nics_per_box",
+         "nic_bandwidth", "ib_link_latency", "ib_switch_latency", "ib_oversubscription", "ib_switch_radix"},
+        path);
     HgxH100Spec& x = s.hgx_h100;
     x.boxes = h["boxes"].as<int>();
     if (h["gpus_per_box"]) x.gpus_per_box = h["gpus_per_box"].as<int>();
@@ -81,7 +86,8 @@ TopologySpec load(const std::string& path, PacketSpec& packet) {
   if (net["packet"]) {
     only_keys(net["packet"], {"packet_size", "buffer_per_port", "stats_bin"}, path);
     if (net["packet"]["packet_size"]) packet.packet_size = parse_bytes(str(net["packet"]["packet_size"]));
-    if (net["packet"]["buffer_per_port"]) packet.buffer_per_port = parse_bytes(str(net["packet"]["buffer_per_port"]));
+    if (net["packet"]["buffer_per_port"])
+      packet.buffer_per_port = parse_bytes(str(net["packet"]["buffer_per_port"]));
   }
   return s;
 }

@@ -74,7 +74,8 @@ TEST(Topology, LinksAreSymmetricAndNamesSortLikeIds) {
     net.add_to_graph(gb);
     const pdes::Graph g = std::move(gb).build();
     net.bind(g);
-    for (int n = 0; n < t.num_npus(); ++n) EXPECT_EQ(net.lp_of(static_cast<NodeId>(n)), static_cast<pdes::LpId>(n));
+    for (int n = 0; n < t.num_npus(); ++n)
+      EXPECT_EQ(net.lp_of(static_cast<NodeId>(n)), static_cast<pdes::LpId>(n));
     expect_all_routes_arrive(t);
   }
 }
@@ -103,9 +104,9 @@ TEST(Topology, AstraDimensionsHopCounts) {
 
 TEST(Topology, MultiDimensionalRoutesAreDimensionOrdered) {
   // [Ring 4, Switch 2, FullyConnected 3]: 0 -> (2, 1, 2) = 2 + 4 + 16 = 22.
-  const Topology t = build_topology(dims_spec({dim(DimensionKind::kRing, 4, 1, 1),
-                                               dim(DimensionKind::kSwitch, 2, 1, 1),
-                                               dim(DimensionKind::kFullyConnected, 3, 1, 1)}));
+  const Topology t =
+      build_topology(dims_spec({dim(DimensionKind::kRing, 4, 1, 1), dim(DimensionKind::kSwitch, 2, 1, 1),
+                                dim(DimensionKind::kFullyConnected, 3, 1, 1)}));
   EXPECT_EQ(t.num_npus(), 24);
   const auto p = walk(t, 0, 22);
   ASSERT_EQ(p.size(), 5u);  // 2 ring hops, switch, NPU, one FC hop
@@ -136,12 +137,12 @@ TEST(Topology, TorusDatelineVirtualChannels) {
 TEST(Topology, FatTreeLevelsAndOversubscription) {
   const Topology two = build_topology(fat_tree(8, 32));  // 8 leaves of 4 hosts, 4 spines
   EXPECT_EQ(two.num_nodes(), 32u + 8 + 4);
-  EXPECT_EQ(walk(two, 0, 1).size(), 2u);   // same leaf
-  EXPECT_EQ(walk(two, 0, 31).size(), 4u);  // via a spine
+  EXPECT_EQ(walk(two, 0, 1).size(), 2u);                   // same leaf
+  EXPECT_EQ(walk(two, 0, 31).size(), 4u);                  // via a spine
   const Topology three = build_topology(fat_tree(4, 16));  // k=4: 4 pods x 2 leaves x 2 hosts
   EXPECT_EQ(three.num_nodes(), 16u + 8 + 8 + 4);
-  EXPECT_EQ(walk(three, 0, 2).size(), 4u);   // same pod
-  EXPECT_EQ(walk(three, 0, 15).size(), 6u);  // via a core
+  EXPECT_EQ(walk(three, 0, 2).size(), 4u);                     // same pod
+  EXPECT_EQ(walk(three, 0, 15).size(), 6u);                    // via a core
   const Topology over = build_topology(fat_tree(8, 24, 3.0));  // 6 down, 2 up per leaf
   EXPECT_EQ(over.node(24).ports.size(), 8u);
   EXPECT_EQ(over.num_nodes(), 24u + 4 + 2);
@@ -169,8 +170,8 @@ TEST(Topology, HgxBoxes) {
   EXPECT_EQ(t.node(9).group, "box/00001");
   EXPECT_EQ(t.node(32).name, "sw/nvswitch/00000");
   EXPECT_EQ(t.node(33).group, "box/00001");
-  EXPECT_EQ(walk(t, 0, 7).size(), 2u);    // over NVSwitch
-  EXPECT_EQ(walk(t, 0, 8).size(), 4u);    // leaf, spine, leaf
+  EXPECT_EQ(walk(t, 0, 7).size(), 2u);  // over NVSwitch
+  EXPECT_EQ(walk(t, 0, 8).size(), 4u);  // leaf, spine, leaf
   EXPECT_EQ(t.dimension_sizes(), (std::vector<int>{8, 4}));
   expect_all_routes_arrive(t);
 }

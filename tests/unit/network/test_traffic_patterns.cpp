@@ -127,7 +127,9 @@ TEST(Conservation, HeavyCongestionLosesAndDuplicatesNothing) {
   // All-to-all with one-packet buffers on an oversubscribed fat-tree, a torus and a ring: every
   // message arrives exactly once, and every switch forwards exactly what it received.
   std::vector<std::pair<TopologySpec, int>> cases = {
-      {fat_tree(8, 24, 3.0), 24}, {torus({4, 4}), 16}, {dims_spec({dim(DimensionKind::kRing, 6, kBw, kLat)}), 6}};
+      {fat_tree(8, 24, 3.0), 24},
+      {torus({4, 4}), 16},
+      {dims_spec({dim(DimensionKind::kRing, 6, kBw, kLat)}), 6}};
   for (auto& [topo, n] : cases) {
     auto s = all_to_all(topo, n, 4096 * 5 + 17);
     s.packet.buffer_per_port = 4096;
@@ -150,7 +152,9 @@ TEST(Conservation, HeavyCongestionLosesAndDuplicatesNothing) {
       }
     }
     for (const auto& [node, inout] : io) {
-      if (node >= static_cast<std::uint32_t>(n)) EXPECT_EQ(inout.first, inout.second) << "switch " << node;
+      if (node >= static_cast<std::uint32_t>(n)) {
+        EXPECT_EQ(inout.first, inout.second) << "switch " << node;
+      }
     }
     std::uint64_t stall = 0;
     for (const auto& l : r.links) stall += static_cast<std::uint64_t>(l.credit_stall);
