@@ -143,6 +143,9 @@ TEST(Topology, FatTreeLevelsAndOversubscription) {
   EXPECT_EQ(three.num_nodes(), 16u + 8 + 8 + 4);
   EXPECT_EQ(walk(three, 0, 2).size(), 4u);                     // same pod
   EXPECT_EQ(walk(three, 0, 15).size(), 6u);                    // via a core
+  const Topology one = build_topology(fat_tree(8, 3));  // one leaf, nothing above it
+  EXPECT_EQ(one.num_nodes(), 4u);
+  EXPECT_EQ(walk(one, 0, 2).size(), 2u);
   const Topology over = build_topology(fat_tree(8, 24, 3.0));  // 6 down, 2 up per leaf
   EXPECT_EQ(over.node(24).ports.size(), 8u);
   EXPECT_EQ(over.num_nodes(), 24u + 4 + 2);
