@@ -1,0 +1,30 @@
+// Per-link statistics, kept by the node that owns the sending end of each link direction and read
+// by the output layer after the run (plain data, no engine types).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tessera/units.hpp"
+
+namespace tessera::network {
+
+struct LinkStats {
+  std::uint32_t from = 0;     ///< node id of the sending end (NPU id for NPUs)
+  std::uint16_t port = 0;     ///< its port number
+  std::uint32_t to = 0;       ///< node id of the receiving end
+  Bytes bytes = 0;            ///< payload bytes sent
+  std::uint64_t packets = 0;  ///< packets (whole messages in the ASTRA models) sent
+  SimTime busy = 0;           ///< total serialization time
+  /// Largest backlog seen when a packet was queued: bytes waiting for the link (committed but
+  /// not yet on the wire, plus packets waiting for credits), including that packet.
+  Bytes max_queue_bytes = 0;
+  /// Time the head packet of a virtual channel waited for credits while the link could have
+  /// sent it (summed over virtual channels): the backpressure this link felt.
+  SimTime credit_stall = 0;
+  /// Bytes sent per time bin of PacketSpec::stats_bin (serialization split across bins);
+  /// empty when bins are off.
+  std::vector<Bytes> bins;
+};
+
+}  // namespace tessera::network

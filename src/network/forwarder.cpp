@@ -1,0 +1,179 @@
+// Output ports: serialization, FIFO per virtual channel, credit-based flow control, statistics.
+#include "tessera/network/forwarder.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "tessera/network/astra_timing.hpp"
+
+namespace tessera::network {
+
+namespace {
+// "Unlimited" credits for the message-level models (links there have unbounded FIFOs).
+__extension__ typedef __int128 Wide;  // exact products of bytes and ps
+constexpr std::int64_t kUnlimited = std::numeric_limits<std::int64_t>::max() / 4;
+}  // namespace
+
+Forwarder::Forwarder(const Network& net, NodeId self)
+    : net_(net),
+      self_(self),
+      aware_(net.model() == NetworkModel::kAstraCongestionAware),
+      packet_size_(net.packet().packet_size),
+      bin_(net.packet().stats_bin) {
+  const Node& node = net.topology().node(self);
+  ports_.resize(node.ports.size());
+  stats_.resize(node.ports.size());
+  for (std::size_t p = 0; p < node.ports.size(); ++p) {
+    const PortInfo& info = node.ports[p];
+    Port& o = ports_[p];
+    const auto lp = static_cast<pdes::LocalPort>(p);
+    o.bw = info.bandwidth;
+    o.latency = info.latency;
+    o.channel_latency = net.channel_latency(self, lp);
+    o.full_tx = tx_time(packet_size_, info.bandwidth);
+    o.bytes_per_ps = static_cast<double>(info.bandwidth.bytes_per_second) / 1e12;
+    const std::int64_t c = net.model() == NetworkModel::kPacket ? net.credits(self, lp) : kUnlimited;
+    o.credits[0] = o.credits[1] = c;
+    stats_[p].from = self;
+    stats_[p].port = lp;
+    stats_[p].to = info.peer;
+  }
+}
+
+void Forwarder::forward(pdes::Context& ctx, PacketHeader h, pdes::LocalPort in_port) {
+  const std::uint8_t in_vc = h.vc;
+  const Hop hop = net_.topology().route(self_, h.dst, flow_hash(h.src, h.dst, h.msg_seq, h.seq), h.vc, h.dim);
+  h.vc = hop.vc;
+  h.dim = hop.dim;
+  enqueue(ctx, hop.port, h, in_port, in_vc);
+}
+
+void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
+                        pdes::LocalPort in_port, std::uint8_t in_vc) {
+  Port& o = ports_[port];
+  const auto size = static_cast<Bytes>(h.size());
+  const SimTime now = ctx.now();
+  // Backlog this packet joins (bytes not yet on the wire), for the max-queue statistic.
+  // (A statistic: double arithmetic instead of an exact 128-bit division per packet.)
+  const Bytes backlog =
+      (o.busy_until > now ? static_cast<Bytes>(static_cast<double>(o.busy_until - now) * o.bytes_per_ps)
+                          : 0) +
+      o.blocked_bytes + size;
+  LinkStats& s = stats_[port];
+  if (backlog > s.max_queue_bytes) s.max_queue_bytes = backlog;
+
+  auto& q = o.waiting[h.vc];
+  if (q.empty() && o.credits[h.vc] >= size) {
+    transmit(ctx, port, h, in_port, in_vc);
+    return;
+  }
+  if (q.empty()) o.blocked_since[h.vc] = std::max(now, o.busy_until);
+  q.push_back(Waiting{h, in_port, in_vc});
+  o.blocked_bytes += size;
+}
+
+void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
+                         pdes::LocalPort in_port, std::uint8_t in_vc) {
+  Port& o = ports_[port];
+  const SimTime now = ctx.now();
+  const SimTime start = std::max(now, o.busy_until);
+  const auto size = static_cast<Bytes>(h.size());
+  SimTime tx;
+  SimTime extra;
+  if (aware_) {
+    // ASTRA-sim: arrival at start + uint64(lat + size/B) ns, link busy uint64(size/B) ns.
+    tx = astra::serialization(size, o.bw);
+    extra = start + astra::hop_arrival(size, o.bw, o.latency) - now - o.channel_latency;
+  } else {
+    tx = size == packet_size_ ? o.full_tx : tx_time(size, o.bw);
+    extra = start + tx - now;  // store-and-forward per packet: the last bit arrives after latency
+  }
+  o.busy_until = start + tx;
+  ctx.send(port, kPacketArrival, pdes::Payload::of(h), extra);
+  if (in_port == kInjected && o.inject_blocked_since >= 0) {
+    if (now > o.inject_blocked_since) stats_[port].credit_stall += now - o.inject_blocked_since;
+    o.inject_blocked_since = -1;
+  }
+  if (!aware_) {
+    o.credits[h.vc] -= size;
+    // The packet leaves this node's input buffer when its last bit is on the wire.
+    if (in_port != kInjected) {
+      ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(size), in_vc}),
+               start + tx - now);
+    }
+  }
+  LinkStats& s = stats_[port];
+  s.bytes += size;
+  ++s.packets;
+  s.busy += tx;
+  if (bin_ > 0) add_to_bins(s, start, tx, size);
+}
+
+void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c) {
+  Port& o = ports_[port];
+  o.credits[c.vc] += static_cast<std::int64_t>(c.bytes);
+  auto& q = o.waiting[c.vc];
+  bool released = false;
+  while (!q.empty() && o.credits[c.vc] >= static_cast<std::int64_t>(q.front().h.size())) {
+    if (!released) {
+      const SimTime now = ctx.now();
+      if (now > o.blocked_since[c.vc]) stats_[port].credit_stall += now - o.blocked_since[c.vc];
+      released = true;
+    }
+    const Waiting w = q.front();
+    q.pop_front();
+    o.blocked_bytes -= static_cast<Bytes>(w.h.size());
+    transmit(ctx, port, w.h, w.in_port, w.in_vc);
+  }
+  if (released && !q.empty()) o.blocked_since[c.vc] = std::max(ctx.now(), o.busy_until);
+}
+
+void Forwarder::consume(pdes::Context& ctx, const PacketHeader& h, pdes::LocalPort in_port) {
+  if (aware_ || in_port == kInjected) return;
+  ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{h.size(), h.vc}));
+}
+
+std::size_t Forwarder::waiting_packets() const {
+  std::size_t n = 0;
+  for (const Port& o : ports_) n += o.waiting[0].size() + o.waiting[1].size();
+  return n;
+}
+
+std::string Forwarder::waiting_report() const {
+  std::string out;
+  for (std::size_t p = 0; p < ports_.size(); ++p) {
+    for (int vc = 0; vc < 2; ++vc) {
+      const auto& q = ports_[p].waiting[vc];
+      if (q.empty()) continue;
+      if (!out.empty()) out += ", ";
+      out += fmt::format("port {} vc {}: {} packets wait for {} B of credits (have {})", p, vc, q.size(),
+                         q.front().h.size(), ports_[p].credits[vc]);
+    }
+  }
+  return out;
+}
+
+void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes) const {
+  // Split the bytes over the bins the serialization spans, proportionally to time.
+  const SimTime end = start + tx;
+  const auto last_bin = static_cast<std::size_t>((tx > 0 ? end - 1 : start) / bin_);
+  if (s.bins.size() <= last_bin) s.bins.resize(last_bin + 1, 0);
+  if (tx == 0) {
+    s.bins[last_bin] += bytes;
+    return;
+  }
+  Bytes left = bytes;
+  for (SimTime t = start; t < end;) {
+    const SimTime bin_end = (t / bin_ + 1) * bin_;
+    const SimTime seg_end = std::min(end, bin_end);
+    const Bytes part =
+        seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
+    s.bins[static_cast<std::size_t>(t / bin_)] += part;
+    left -= part;
+    t = seg_end;
+  }
+}
+
+}  // namespace tessera::network

@@ -1,0 +1,181 @@
+// The network of a run: graph construction, LP binding, channel latencies, credits, closed forms.
+#include "tessera/network/network.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "tessera/error.hpp"
+#include "tessera/network/astra_timing.hpp"
+#include "tessera/network/switch_lp.hpp"
+
+namespace tessera::network {
+
+namespace {
+std::vector<Diagnostic> check_packet(const PacketSpec& p) {
+  std::vector<Diagnostic> out;
+  if (p.packet_size < 1 || p.packet_size > (Bytes{1} << 30)) {
+    out.push_back({"", 0, "network.packet.packet_size",
+                   fmt::format("{} bytes is not in [1 B, 1 GiB]", p.packet_size),
+                   "4096 (the InfiniBand MTU) is the default"});
+  }
+  if (p.buffer_per_port != 0 && p.buffer_per_port < p.packet_size) {
+    out.push_back({"", 0, "network.packet.buffer_per_port",
+                   fmt::format("{} bytes cannot hold one {}-byte packet", p.buffer_per_port, p.packet_size),
+                   "use at least one packet, or 0 for the automatic size"});
+  }
+  if (p.stats_bin < 0) out.push_back({"", 0, "network.packet.stats_bin", "must be >= 0 (0 = no bins)", ""});
+  return out;
+}
+}  // namespace
+
+Network::Network(const TopologySpec& spec, NetworkModel model, const PacketSpec& packet)
+    : topology_(build_topology(spec)), model_(model), packet_(packet) {
+  if (model == NetworkModel::kPacket) {
+    auto problems = check_packet(packet);
+    if (!problems.empty()) throw InputError(std::move(problems));
+  }
+  SimTime m = kTimeInfinity;
+  for (const Node& n : topology_.nodes()) {
+    for (const PortInfo& p : n.ports) {
+      if (p.peer != kNoNode) m = std::min(m, astra::floor_ns(p.latency));
+    }
+  }
+  min_direct_delay_ = m == kTimeInfinity ? 0 : m;
+}
+
+void Network::add_to_graph(pdes::GraphBuilder& builder) const {
+  const Topology& t = topology_;
+  for (NodeId i = 0; i < t.num_nodes(); ++i) {
+    const Node& n = t.node(i);
+    // Weight: the expected event load, roughly one per port (NPUs also run the workload).
+    const auto w = static_cast<std::int64_t>(n.ports.size()) + (t.is_npu(i) ? 2 : 0);
+    builder.add_lp(n.name, w, n.group);
+  }
+  for (NodeId i = 0; i < t.num_nodes(); ++i) {
+    const Node& n = t.node(i);
+    for (std::size_t p = 0; p < n.ports.size(); ++p) {
+      const PortInfo& info = n.ports[p];
+      if (info.peer == kNoNode) continue;  // spare switch port
+      builder.connect(n.name, static_cast<pdes::LocalPort>(p), t.node(info.peer).name, info.peer_port,
+                      channel_latency(i, static_cast<pdes::LocalPort>(p)));
+    }
+  }
+  builder.set_direct_send_min_delay(min_direct_delay_);
+}
+
+void Network::bind(const pdes::Graph& graph) {
+  const Topology& t = topology_;
+  lp_of_.assign(t.num_nodes(), pdes::kNoLp);
+  node_of_.assign(graph.num_lps(), kNoNode);
+  std::vector<Diagnostic> missing;
+  for (NodeId i = 0; i < t.num_nodes(); ++i) {
+    const auto lp = graph.find(t.node(i).name);
+    if (!lp) {
+      missing.push_back({"", 0, t.node(i).name, "network node is not in the simulation graph",
+                         "call Network::add_to_graph before building the graph"});
+      continue;
+    }
+    lp_of_[i] = *lp;
+    node_of_[*lp] = i;
+  }
+  if (!missing.empty()) throw InputError(std::move(missing));
+}
+
+std::unique_ptr<pdes::LogicalProcess> Network::make_switch(pdes::LpId lp) const {
+  if (!bound()) throw Error("Network::make_switch before Network::bind(graph)");
+  if (!is_switch_lp(lp)) throw Error(fmt::format("LP {} is not a switch of the network", lp));
+  return std::make_unique<SwitchLp>(*this, node_of(lp));
+}
+
+SimTime Network::channel_latency(NodeId node, pdes::LocalPort port) const {
+  const SimTime lat = topology_.node(node).ports[port].latency;
+  return model_ == NetworkModel::kAstraCongestionAware ? astra::floor_ns(lat) : lat;
+}
+
+Bytes Network::credits(NodeId node, pdes::LocalPort port) const {
+  const PortInfo& fwd = topology_.node(node).ports[port];
+  if (fwd.peer == kNoNode) return 0;
+  const int vcs = topology_.num_vcs();
+  if (packet_.buffer_per_port > 0) {
+    // A fixed buffer is shared by the virtual channels, each keeping at least one packet.
+    return std::max(packet_.buffer_per_port / vcs, packet_.packet_size);
+  }
+  const SimTime rtt = fwd.latency + topology_.node(fwd.peer).ports[fwd.peer_port].latency;
+  return 2 * bytes_in(rtt, fwd.bandwidth) + 3 * packet_.packet_size;
+}
+
+SimTime Network::unaware_delay(NodeId src, NodeId dst, Bytes bytes) const {
+  if (src == dst) return 0;
+  if (topology_.kind() == TopologyKind::kDimensions) {
+    const int d = topology_.first_differing_dim(src, dst);
+    const DimensionSpec& spec = topology_.dims()[static_cast<std::size_t>(d)];
+    int hops = 1;
+    if (spec.kind == DimensionKind::kSwitch) {
+      hops = 2;
+    } else if (spec.kind == DimensionKind::kRing) {
+      const int n = spec.npus;
+      const int c = topology_.coord(src, d);
+      const int t = topology_.coord(dst, d);
+      const int cw = (t - c + n) % n;
+      const int acw = (c - t + n) % n;
+      hops = cw < acw ? cw : acw;
+    }
+    return astra::unaware(hops, bytes, spec.bandwidth, spec.latency);
+  }
+  const Topology::PathSummary p = topology_.path(src, dst);
+  return p.latency + tx_time(bytes, p.bottleneck);
+}
+
+SimTime Network::ack_delay(NodeId from, NodeId to) const {
+  return std::max(topology_.path(from, to).latency, min_direct_delay_);
+}
+
+const char* to_string(NetworkModel m) {
+  switch (m) {
+    case NetworkModel::kAstraCongestionAware:
+      return "astra-congestion-aware";
+    case NetworkModel::kAstraCongestionUnaware:
+      return "astra-congestion-unaware";
+    case NetworkModel::kPacket:
+      return "packet";
+  }
+  return "?";
+}
+
+const char* to_string(TopologyKind k) {
+  switch (k) {
+    case TopologyKind::kDimensions:
+      return "dimensions";
+    case TopologyKind::kFatTree:
+      return "fat_tree";
+    case TopologyKind::kTorus:
+      return "torus";
+    case TopologyKind::kHgxH100:
+      return "hgx_h100";
+  }
+  return "?";
+}
+
+const char* to_string(DimensionKind k) {
+  switch (k) {
+    case DimensionKind::kRing:
+      return "Ring";
+    case DimensionKind::kFullyConnected:
+      return "FullyConnected";
+    case DimensionKind::kSwitch:
+      return "Switch";
+  }
+  return "?";
+}
+
+NetworkModel parse_network_model(std::string_view text) {
+  for (auto m :
+       {NetworkModel::kAstraCongestionAware, NetworkModel::kAstraCongestionUnaware, NetworkModel::kPacket}) {
+    if (text == to_string(m)) return m;
+  }
+  throw InputError(Diagnostic{"", 0, "--network-model", fmt::format("unknown network model '{}'", text),
+                              "use one of: astra-congestion-aware, astra-congestion-unaware, packet"});
+}
+
+}  // namespace tessera::network

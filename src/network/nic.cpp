@@ -1,0 +1,192 @@
+// The NIC: segmentation and injection, reassembly, acknowledgements, closed-form delivery.
+#include "tessera/network/nic.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace tessera::network {
+
+Nic::Nic(const Network& net, int npu, NicOwner& owner)
+    : net_(net), self_(static_cast<NodeId>(npu)), owner_(owner), fwd_(net, static_cast<NodeId>(npu)) {
+  if (npu < 0 || npu >= net.num_npus())
+    throw Error(fmt::format("Nic for NPU {} of a {}-NPU network", npu, net.num_npus()));
+  if (!net.bound()) throw Error("Nic created before Network::bind(graph)");
+  inject_.resize(fwd_.num_ports());
+}
+
+std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag) {
+  if (dst < 0 || dst >= net_.num_npus()) {
+    throw Error(fmt::format("NPU {} sent a message to NPU {}, but the network has NPUs 0..{}", self_, dst,
+                            net_.num_npus() - 1));
+  }
+  if (bytes < 0) throw Error(fmt::format("NPU {} sent a message of {} bytes", self_, bytes));
+  const std::uint32_t id = next_msg_++;
+  PacketHeader h;
+  h.src = self_;
+  h.dst = static_cast<std::uint32_t>(dst);
+  h.tag = tag;
+  h.msg_bytes = static_cast<std::uint64_t>(bytes);
+  h.msg_seq = id;
+  MessageNote note{h.dst, id, tag, h.msg_bytes, 0};
+  const auto d = static_cast<NodeId>(dst);
+
+  if (d == self_) {
+    // A message to itself never touches the network: it arrives now (after the current event).
+    h.flags = PacketHeader::kWholeMessage;
+    ctx.schedule(0, kDirectArrival, pdes::Payload::of(h));
+    note.arrived = ctx.now();
+    ctx.schedule(0, kMessageInjected, pdes::Payload::of(note));
+    ctx.schedule(0, kMessageDelivered, pdes::Payload::of(note));
+    pending_notes_ += 2;
+    return id;
+  }
+  switch (net_.model()) {
+    case NetworkModel::kAstraCongestionUnaware: {
+      h.flags = PacketHeader::kWholeMessage;
+      const SimTime delay = net_.unaware_delay(self_, d, bytes);
+      ctx.send_direct(net_.lp_of(d), delay, kDirectArrival, pdes::Payload::of(h));
+      // The sender knows the arrival exactly (as ASTRA-sim's send callback at arrival).
+      note.arrived = ctx.now() + delay;
+      ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
+      ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
+      pending_notes_ += 2;
+      return id;
+    }
+    case NetworkModel::kAstraCongestionAware: {
+      h.flags = PacketHeader::kWholeMessage;
+      const Hop hop = net_.topology().route(self_, d, flow_hash(self_, d, id, 0), 0, kNoDim);
+      h.vc = hop.vc;
+      h.dim = hop.dim;
+      fwd_.enqueue(ctx, hop.port, h, kInjected, 0);
+      ctx.schedule(fwd_.busy_until(hop.port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
+      pending_notes_ += 2;  // injected + the acknowledgement
+      return id;
+    }
+    case NetworkModel::kPacket: {
+      // The first hop of an NPU depends only on the destination, so the message queues on one port.
+      const Hop hop = net_.topology().route(self_, d, flow_hash(self_, d, id, 0), 0, kNoDim);
+      inject_[hop.port].push_back(OutMessage{h.dst, id, tag, h.msg_bytes, 0, 0, hop.vc, hop.dim});
+      pending_notes_ += 2;
+      try_inject(ctx, hop.port);
+      return id;
+    }
+  }
+  return id;
+}
+
+void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
+  auto& q = inject_[port];
+  const Bytes mtu = net_.packet().packet_size;
+  // Packets are cut and committed to the link as long as the downstream buffer has credits: the
+  // credit window bounds what one message puts in the event queue, and each further packet is
+  // released by a credit event that exists anyway, so injection costs no event of its own.
+  while (!q.empty()) {
+    OutMessage& m = q.front();
+    const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(mtu), m.bytes - m.sent);
+    if (!fwd_.can_send(port, m.vc, size)) {
+      fwd_.injection_blocked(port, ctx.now());
+      return;  // a credit return calls us again
+    }
+    PacketHeader h;
+    h.src = self_;
+    h.dst = m.dst;
+    h.tag = m.tag;
+    h.msg_bytes = m.bytes;
+    h.bytes = static_cast<std::uint32_t>(size);
+    h.seq = m.next_seq++;
+    h.msg_seq = m.msg_seq;
+    h.vc = m.vc;
+    h.dim = m.dim;
+    fwd_.enqueue(ctx, port, h, kInjected, 0);
+    m.sent += size;
+    if (m.sent >= m.bytes) {
+      const MessageNote note{m.dst, m.msg_seq, m.tag, m.bytes, 0};
+      ctx.schedule(fwd_.busy_until(port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
+      q.pop_front();
+    }
+  }
+}
+
+void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
+  switch (ev.kind) {
+    case kPacketArrival: {
+      const auto h = ev.payload.as<PacketHeader>();
+      if (h.dst != self_) {
+        fwd_.forward(ctx, h, ev.port);  // this NPU routes (ring, torus, multi-dimension)
+        return;
+      }
+      fwd_.consume(ctx, h, ev.port);  // the NIC drains into memory at once: credit back now
+      receive(ctx, h);
+      return;
+    }
+    case kDirectArrival:
+      receive(ctx, ev.payload.as<PacketHeader>());
+      return;
+    case kCredit: {
+      const pdes::LocalPort port = ev.port;
+      fwd_.on_credit(ctx, port, ev.payload.as<CreditReturn>());
+      if (net_.model() == NetworkModel::kPacket) try_inject(ctx, port);
+      return;
+    }
+    case kMessageInjected:
+    case kMessageDelivered: {
+      const auto n = ev.payload.as<MessageNote>();
+      const SentMessage m{static_cast<int>(n.peer), static_cast<Bytes>(n.bytes), n.tag, n.msg_seq, n.arrived};
+      --pending_notes_;
+      if (ev.kind == kMessageInjected) {
+        owner_.on_message_injected(ctx, m);
+      } else {
+        owner_.on_message_delivered(ctx, m);
+      }
+      return;
+    }
+    default:
+      throw Error(fmt::format("NPU {}: unknown network event kind {:#x}", self_, ev.kind));
+  }
+}
+
+void Nic::receive(pdes::Context& ctx, const PacketHeader& h) {
+  const std::uint64_t size = h.size();
+  if (size == h.msg_bytes) {
+    complete(ctx, h);
+    return;
+  }
+  // Packets of one message may arrive out of order (sprayed over fat-tree paths); count bytes.
+  const std::uint64_t key = static_cast<std::uint64_t>(h.src) << 32 | h.msg_seq;
+  auto it = partial_.try_emplace(key, 0).first;
+  it->second += size;
+  if (it->second >= h.msg_bytes) {
+    partial_.erase(it);
+    complete(ctx, h);
+  }
+}
+
+void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
+  ++received_;
+  owner_.on_message_arrived(
+      ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
+  if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware) return;
+  // The sender may run on another rank: tell it with a fixed, path-determined delay so the result
+  // does not depend on where it runs.
+  const MessageNote note{self_, h.msg_seq, h.tag, h.msg_bytes, ctx.now()};
+  ctx.send_direct(net_.lp_of(h.src), net_.ack_delay(self_, h.src), kMessageDelivered,
+                  pdes::Payload::of(note));
+}
+
+bool Nic::idle() const {
+  if (!partial_.empty() || pending_notes_ != 0 || fwd_.waiting_packets() != 0) return false;
+  return std::all_of(inject_.begin(), inject_.end(), [](const auto& q) { return q.empty(); });
+}
+
+std::string Nic::stall_report() const {
+  std::size_t queued = 0;
+  for (const auto& q : inject_) queued += q.size();
+  std::string s = fmt::format("NIC: {} messages not yet injected, {} partially received, {} notes pending",
+                              queued, partial_.size(), pending_notes_);
+  const std::string w = fwd_.waiting_report();
+  if (!w.empty()) s += "; " + w;
+  return s;
+}
+
+}  // namespace tessera::network
