@@ -96,6 +96,13 @@ void validate(const SystemConfig& c, const TopologyView& topo) {
     for (std::size_t d = 0; d < list.size(); ++d) {
       const AlgorithmSpec& a = list[d];
       const int n = !dims_ok ? 1 : (a.flat ? topo.total_npus() : topo.dims[d]);
+      if (a.kind == AlgorithmKind::kDoubleBinaryTree && t == CollectiveType::kAllReduce &&
+          c.decomposition == Decomposition::kLocalBwAware && d + 1 < list.size()) {
+        bad(fmt::format("{}[{}]", key, d),
+            "with localBWAware only the last all-reduce dimension runs all-reduce; this one runs "
+            "reduce-scatter and all-gather, which doubleBinaryTree does not implement",
+            "put doubleBinaryTree last, or use collective-optimization: baseline");
+      }
       if (a.kind == AlgorithmKind::kDoubleBinaryTree && t != CollectiveType::kAllReduce) {
         bad(fmt::format("{}[{}]", key, d), "doubleBinaryTree implements all-reduce only",
             "use ring, direct or halvingDoubling");

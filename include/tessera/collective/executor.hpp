@@ -41,6 +41,7 @@ class CollectiveHost {
   /// Current simulated time.
   virtual SimTime now() const = 0;
   /// Call executor.on_timer(token) at now() + delay (delay >= 0; 0 runs later in this tick).
+  /// For ASTRA-sim parity, order same-time events as astra_tie_priority(delay) says (types.hpp).
   virtual void schedule_after(SimTime delay, TimerToken token) = 0;
   /// Send `bytes` to `dst`. The network calls dst's executor.on_message(src, bytes, tag) when the
   /// message has fully arrived, and this executor's on_send_complete(dst, bytes, tag) at the same
@@ -102,6 +103,9 @@ class CollectiveExecutor {
   /// What unfinished work waits for (stall reports).
   std::string stall_report() const;
   const ExecutorStats& stats() const { return stats_; }
+  /// Live per-stream state (streams, message-matching tables, pending event batches): all 0
+  /// once every collective finished, so memory does not grow over a long run.
+  std::size_t live_state() const { return streams_.size() + matching_.size() + batches_.size() + retired_.size(); }
 
  private:
   struct Stream;

@@ -2,6 +2,8 @@
 // system-layer settings (ASTRA-sim's system JSON) the executor needs.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -92,5 +94,25 @@ struct TopologyView {
 /// Checks `config` against `topo` and throws InputError listing every problem (key names are
 /// ASTRA-sim's system JSON keys).
 void validate(const SystemConfig& config, const TopologyView& topo);
+
+}  // namespace tessera::collective
+
+namespace tessera::collective {
+
+/// Tie order for hosts. ASTRA-sim runs the events of one tick in the order they were scheduled
+/// (one global FIFO), so an event scheduled with a longer delay runs before one scheduled later
+/// with a shorter delay. The engine orders equal-time events by (priority, source port, sequence);
+/// a host that gives every event it schedules or sends this priority (longer delay = smaller
+/// value, 0 delay = last) reproduces ASTRA's order whenever the delays differ by more than the
+/// bucket width (a quarter octave). Some results depend on it (e.g. direct all-reduce with a
+/// window smaller than n-1: whether a barrier-passing receive is seen before a bundle completes).
+inline std::uint8_t astra_tie_priority(SimTime delay) {
+  if (delay <= 0) return 255;
+  const auto d = static_cast<std::uint64_t>(delay);
+  const int width = std::bit_width(d);  // 1..63
+  const int sub = width >= 3 ? static_cast<int>((d >> (width - 3)) & 3) : 0;
+  const int rank = 4 * width + sub;  // grows with the delay, 4..255
+  return static_cast<std::uint8_t>(255 - std::min(rank, 254));
+}
 
 }  // namespace tessera::collective

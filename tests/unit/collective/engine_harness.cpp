@@ -1,5 +1,6 @@
 #include "engine_harness.hpp"
 
+#include <map>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -29,12 +30,17 @@ double bw_bytes_per_ns(double gbps) { return gbps * static_cast<double>(1 << 30)
 class TestNpu final : public pdes::LogicalProcess, public CollectiveHost {
  public:
   TestNpu(const UnawareNetwork& net, const SystemConfig& cfg, const TopologyView& topo, NpuId id,
-          const std::vector<CollectiveRequest>& requests)
-      : net_(net), requests_(requests), exec_(cfg, topo, id, *this) {}
+          const std::vector<CollectiveRequest>& requests, bool concurrent)
+      : net_(net), requests_(requests), exec_(cfg, topo, id, *this), concurrent_(concurrent),
+        done_(requests.size(), -1) {}
 
   void init(pdes::Context& ctx) override {
     ctx_ = &ctx;
-    issue_next();
+    if (concurrent_) {
+      while (next_ < requests_.size()) issue_next();
+    } else {
+      issue_next();
+    }
   }
   void handle(const pdes::Event& ev, pdes::Context& ctx) override {
     ctx_ = &ctx;
@@ -56,32 +62,40 @@ class TestNpu final : public pdes::LogicalProcess, public CollectiveHost {
   void schedule_after(SimTime delay, TimerToken token) override {
     pdes::Payload p{};
     p.set_word(0, token);
-    ctx_->schedule(delay, kTimer, p);
+    ctx_->schedule(delay, kTimer, p, astra_tie_priority(delay));
   }
   void send(NpuId dst, Bytes bytes, const MessageTag& tag) override {
     const Wire w{exec_.self(), dst, bytes, tag};
     const SimTime d = net_.delay(exec_.self(), dst, bytes);
-    ctx_->send_direct(static_cast<pdes::LpId>(dst), d, kArrive, pdes::Payload::of(w));
-    ctx_->schedule(d, kSendDone, pdes::Payload::of(w));
+    ctx_->send_direct(static_cast<pdes::LpId>(dst), d, kArrive, pdes::Payload::of(w), astra_tie_priority(d));
+    ctx_->schedule(d, kSendDone, pdes::Payload::of(w), astra_tie_priority(d));
   }
-  void collective_finished(CollectiveId) override {
+  void collective_finished(CollectiveId id) override {
     finish_ = ctx_->now();
-    issue_next();
+    done_[ids_.at(id)] = finish_;
+    if (!concurrent_) issue_next();
   }
 
   SimTime finish() const { return finish_; }
   std::uint64_t messages() const { return exec_.stats().messages_sent; }
+  const std::vector<SimTime>& done() const { return done_; }
 
  private:
   void issue_next() {
-    if (next_ < requests_.size()) exec_.start(requests_[next_++]);
+    if (next_ < requests_.size()) {
+      const std::size_t k = next_++;
+      ids_[exec_.start(requests_[k])] = k;
+    }
   }
   const UnawareNetwork& net_;
   const std::vector<CollectiveRequest>& requests_;
   CollectiveExecutor exec_;
   pdes::Context* ctx_ = nullptr;
+  bool concurrent_;
   std::size_t next_ = 0;
   SimTime finish_ = -1;
+  std::vector<SimTime> done_;
+  std::map<CollectiveId, std::size_t> ids_;
 };
 
 }  // namespace
@@ -122,11 +136,13 @@ RunOutcome run_collectives(const UnawareNetwork& net, const SystemConfig& config
 }
 
 RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig& config,
-                                   const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks) {
+                                   const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks,
+                                   bool concurrent) {
   const TopologyView topo = net.view();
   const int n = topo.total_npus();
   RunOutcome out;
   out.finish.assign(static_cast<std::size_t>(n), -1);
+  out.collective_finish.resize(static_cast<std::size_t>(n));
   std::mutex mu;
   pdes::run_loopback(ranks, [&](pdes::Transport& transport) {
     pdes::GraphBuilder b;
@@ -136,13 +152,14 @@ RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig
     const pdes::Partition part = pdes::partition_round_robin(graph, transport.size());
     pdes::Engine engine(graph, part, transport);
     engine.instantiate([&](pdes::LpId id) -> std::unique_ptr<pdes::LogicalProcess> {
-      return std::make_unique<TestNpu>(net, config, topo, static_cast<NpuId>(id), per_npu.at(id));
+      return std::make_unique<TestNpu>(net, config, topo, static_cast<NpuId>(id), per_npu.at(id), concurrent);
     });
     engine.run();
     std::lock_guard<std::mutex> lock(mu);
     for (pdes::LpId id : engine.local_lps()) {
       const auto* npu = static_cast<const TestNpu*>(engine.local(id));
       out.finish[id] = npu->finish();
+      out.collective_finish[id] = npu->done();
       out.messages += npu->messages();
     }
   });

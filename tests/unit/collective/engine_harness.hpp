@@ -30,6 +30,8 @@ struct RunOutcome {
   SimTime max_finish = 0;
   SimTime min_finish = 0;
   std::uint64_t messages = 0;
+  /// per NPU, per request (in request order): when that collective completed
+  std::vector<std::vector<SimTime>> collective_finish;
 };
 
 /// Every NPU runs `requests` one after another (the next starts when the previous finishes, in
@@ -38,8 +40,10 @@ RunOutcome run_collectives(const UnawareNetwork& net, const SystemConfig& config
                            const std::vector<CollectiveRequest>& requests, int ranks = 1);
 /// The same with a list per NPU (NPUs with an empty list do nothing and are left out of
 /// max/min_finish).
+/// With `concurrent`, every NPU starts all its requests at time 0 (a host with several comm slots).
 RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig& config,
-                                   const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks = 1);
+                                   const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks = 1,
+                                   bool concurrent = false);
 
 inline SimTime ns(SimTime ps) { return ps / kNanosecond; }
 

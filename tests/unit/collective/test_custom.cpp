@@ -1,5 +1,7 @@
-// Custom collectives from send/recv/compute graphs (the MSCCL ring all-reduce shape of the
-// custom_ring_allreduce_8npus_1MB fixture: per position a chain of 14 SEND, 14 RECV, 7 COMP).
+// Custom collectives from send/recv/compute graphs. ring_allreduce_custom() builds the steps of the
+// custom_ring_allreduce_8npus_1MB fixture as its MSCCL source (custom_allreduce.xml) orders them:
+// per position one dependency chain of 7 x (send, recv-reduce-copy = RECV + COMP 7 us) then
+// 7 x (send, recv); 131,072 B per message to position r+1, from r-1, tag 0 (35 nodes).
 #include <gtest/gtest.h>
 
 #include "engine_harness.hpp"

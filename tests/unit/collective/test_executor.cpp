@@ -3,6 +3,8 @@
 // §14), on 1..4 loopback ranks.
 #include <gtest/gtest.h>
 
+#include <queue>
+
 #include "engine_harness.hpp"
 #include "tessera/collective/registry.hpp"
 #include "tessera/error.hpp"
@@ -292,6 +294,88 @@ TEST(Executor, CommunicatorGroupRunsAFlatRingOverItsMembers) {
   EXPECT_EQ(ns(out.min_finish), 3 * t + 4 * 10);
   // A non-member asked to run it is a clear input error.
   EXPECT_THROW(run_collectives(ring_net(8), s.build(), {r}), InputError);
+}
+
+TEST(Scheduling, LifoFifoExplicitOrderConcurrentCollectives) {
+  // Two 4-chunk all-reduces started together, one active chunk: chunk streams share queue 0.
+  // LIFO: B's chunks (higher priority) overtake A's waiting ones, so B finishes after 5 chunk
+  // times and A after 8. FIFO: A then B. EXPLICIT: the larger comm_priority first.
+  Sys s;
+  const SimTime chunk = 64440 / 4;
+  auto run = [&](const std::string& policy, int pa, int pb) {
+    s.policy = policy;
+    CollectiveRequest a = req(CollectiveType::kAllReduce, kMiB), b = a;
+    a.priority = pa;
+    b.priority = pb;
+    const auto out = run_collectives_per_npu(ring_net(8), s.build(), std::vector<std::vector<CollectiveRequest>>(8, {a, b}),
+                                             2, /*concurrent=*/true);
+    for (const auto& per : out.collective_finish) EXPECT_EQ(per, out.collective_finish[0]);
+    return std::make_pair(ns(out.collective_finish[0][0]), ns(out.collective_finish[0][1]));
+  };
+  EXPECT_EQ(run("LIFO", 0, 0), std::make_pair(8 * chunk, 5 * chunk));
+  EXPECT_EQ(run("FIFO", 0, 0), std::make_pair(4 * chunk, 8 * chunk));
+  EXPECT_EQ(run("EXPLICIT", 1, 5), std::make_pair(8 * chunk, 5 * chunk));
+  EXPECT_EQ(run("EXPLICIT", 5, 1), std::make_pair(4 * chunk, 8 * chunk));
+}
+
+TEST(Executor, FreesStreamStateWhenCollectivesEnd) {
+  // A host without an engine: runs timers and messages itself, checks nothing is left behind.
+  struct Loop final : CollectiveHost {
+    struct Ev {
+      SimTime t;
+      std::uint64_t seq;
+      int npu;
+      int kind;  // 0 timer, 1 message
+      TimerToken token;
+      NpuId src;
+      Bytes bytes;
+      MessageTag tag;
+      bool operator>(const Ev& o) const { return t != o.t ? t > o.t : seq > o.seq; }
+    };
+    std::priority_queue<Ev, std::vector<Ev>, std::greater<Ev>> q;
+    std::vector<std::unique_ptr<CollectiveExecutor>> ex;
+    SimTime now_ = 0;
+    std::uint64_t seq = 0;
+    int current = 0;
+    int finished = 0;
+    SimTime now() const override { return now_; }
+    void schedule_after(SimTime d, TimerToken tok) override { q.push({now_ + d, seq++, current, 0, tok, 0, 0, {}}); }
+    void send(NpuId dst, Bytes b, const MessageTag& tag) override {
+      q.push({now_ + 1000 * kNanosecond, seq++, dst, 1, 0, current, b, tag});
+    }
+    void collective_finished(CollectiveId) override { ++finished; }
+  } loop;
+  Sys s;
+  s.impl = {"direct"};
+  const SystemConfig cfg = s.build();
+  const TopologyView topo{{6}};
+  for (int i = 0; i < 6; ++i) loop.ex.push_back(std::make_unique<CollectiveExecutor>(cfg, topo, i, loop));
+  for (int i = 0; i < 6; ++i) {
+    loop.current = i;
+    loop.ex[i]->start(req(CollectiveType::kAllReduce, kMiB));
+    loop.ex[i]->start(req(CollectiveType::kAllToAll, kMiB));
+    EXPECT_FALSE(loop.ex[i]->idle());
+    EXPECT_GT(loop.ex[i]->live_state(), 0u);
+    EXPECT_NE(loop.ex[i]->stall_report().find("2 collective(s) unfinished"), std::string::npos);
+  }
+  while (!loop.q.empty()) {
+    const auto ev = loop.q.top();
+    loop.q.pop();
+    loop.now_ = ev.t;
+    loop.current = ev.npu;
+    if (ev.kind == 0) {
+      loop.ex[static_cast<std::size_t>(ev.npu)]->on_timer(ev.token);
+    } else {
+      loop.ex[static_cast<std::size_t>(ev.npu)]->on_message(ev.src, ev.bytes, ev.tag);
+    }
+  }
+  EXPECT_EQ(loop.finished, 12);
+  for (const auto& e : loop.ex) {
+    EXPECT_TRUE(e->idle());
+    EXPECT_EQ(e->stall_report(), "idle");
+    EXPECT_EQ(e->stats().streams, 8u);
+    EXPECT_EQ(e->live_state(), 0u);
+  }
 }
 
 }  // namespace
