@@ -100,7 +100,8 @@ struct CollectiveExecutor::Stream {
 };
 
 /// CallbackTracker for one stream: counters per (peer, size, user tag) for sends and receives,
-/// the receives waiting for data and the arrivals waiting for a receive.
+/// the receives waiting for data and the arrivals waiting for a receive. Hashed: a direct
+/// algorithm on n peers touches n keys per stream.
 struct CollectiveExecutor::Matching {
   struct Key {
     NpuId peer;
@@ -108,26 +109,27 @@ struct CollectiveExecutor::Matching {
     std::int32_t user_tag;
     bool operator==(const Key&) const = default;
   };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      std::uint64_t h = static_cast<std::uint64_t>(k.bytes) * 0x9E3779B97F4A7C15ull;
+      h ^= (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.peer)) << 32 |
+            static_cast<std::uint32_t>(k.user_tag)) + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+      return static_cast<std::size_t>(h);
+    }
+  };
   struct Waiting {
     std::uint32_t seq;
     std::int64_t custom_step;
   };
   struct Entry {
-    Key key;
     std::uint32_t sent = 0;
     std::uint32_t posted = 0;
     std::vector<Waiting> waiting;        // receives posted before their data arrived
     std::vector<std::uint32_t> arrived;  // arrivals before their receive
   };
-  std::vector<Entry> entries;  // few per stream: one per (peer, size) used
+  std::unordered_map<Key, Entry, KeyHash> entries;
 
-  Entry& entry(const Key& k) {
-    for (auto& e : entries) {
-      if (e.key == k) return e;
-    }
-    entries.push_back(Entry{k, 0, 0, {}, {}});
-    return entries.back();
-  }
+  Entry& entry(const Key& k) { return entries[k]; }
 };
 
 namespace {
