@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -62,14 +63,14 @@ Engine::Engine(const Graph& graph, const Partition& partition, Transport& transp
   if (partition.rank_of.size() != graph.num_lps()) {
     throw Error("partition does not belong to this graph (LP count differs)");
   }
-  if (!queue_) queue_ = std::make_unique<HeapEventQueue>();
+  if (!queue_) queue_ = std::make_unique<LadderEventQueue>();
   const int me = transport.rank();
 
   ctx_.rank_ = me;
   ctx_.graph_ = &graph;
   ctx_.rank_of_ = &partition.rank_of;
   ctx_.queue_ = queue_.get();
-  ctx_.heap_ = dynamic_cast<HeapEventQueue*>(queue_.get());
+  ctx_.fast_ = dynamic_cast<LadderEventQueue*>(queue_.get());
   ctx_.outboxes_.resize(static_cast<std::size_t>(transport.size()));
   ctx_.seq_.assign(graph.num_ports(), 0);
   ctx_.direct_min_delay_ = graph.direct_send_min_delay().value_or(kTimeInfinity);
@@ -103,6 +104,11 @@ void Engine::run_window(Q& queue, SimTime end) {
   std::uint64_t n = 0;
   while (queue.next_time() < end) {
     queue.pop(ev);
+    if constexpr (std::is_same_v<Q, LadderEventQueue>) {
+      // Random targets make the LP object a cache miss; start loading the next one now so it
+      // overlaps with this event's handler.
+      if (const Event* next = queue.peek()) __builtin_prefetch(local_[next->target]);
+    }
     ctx_.now_ = ev.time;
     ctx_.current_ = ev.target;
     ctx_.self_port_ = graph_.self_port(ev.target);
@@ -163,8 +169,8 @@ RunResult Engine::run(const RunLimits& limits) {
     SimTime end = lookahead >= kTimeInfinity - round.global_min ? kTimeInfinity : round.global_min + lookahead;
     end = std::min(end, limits.end_time);
     const std::uint64_t before = stats_.events;
-    if (ctx_.heap_) {
-      run_window(*ctx_.heap_, end);
+    if (ctx_.fast_) {
+      run_window(*ctx_.fast_, end);
     } else {
       run_window(*queue_, end);
     }

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   cli.add_option("--end", end, "simulated end time")->capture_default_str();
   cli.add_option("--seed", cfg.seed, "random seed")->capture_default_str();
   cli.add_option("--placement", cfg.placement, "auto or round-robin")->capture_default_str();
-  cli.add_option("--queue", cfg.queue, "heap4 or binary")->capture_default_str();
+  cli.add_option("--queue", cfg.queue, "ladder, heap4 or binary")->capture_default_str();
   cli.add_option("--loopback", loopback, "run N loopback ranks as threads instead of MPI ranks");
   try {
     cli.parse(argc, argv);

@@ -28,7 +28,7 @@ struct PholdConfig {
   std::uint64_t seed = 1;
   bool record = false;                  ///< keep per-event fingerprint records
   std::string placement = "auto";       ///< auto | round-robin
-  std::string queue = "heap4";
+  std::string queue = "ladder";
 };
 
 /// The graph of the configured model (identical on every rank).

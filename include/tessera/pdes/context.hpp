@@ -77,8 +77,8 @@ class Context {
     e.kind = kind;
     e.payload = payload;
     if (rank == rank_) {
-      if (heap_) {
-        heap_->push(e);
+      if (fast_) {
+        fast_->push(e);
       } else {
         queue_->push(e);
       }
@@ -105,7 +105,7 @@ class Context {
   int rank_ = 0;
   const Graph* graph_ = nullptr;
   const std::vector<int>* rank_of_ = nullptr;
-  HeapEventQueue* heap_ = nullptr;  // the queue when it is the default kind: no virtual calls
+  LadderEventQueue* fast_ = nullptr;  // the queue when it is the default kind: no virtual calls
   EventQueue* queue_ = nullptr;
   std::vector<Route> routes_;       // per global port
   std::vector<std::uint64_t> seq_;  // per global port

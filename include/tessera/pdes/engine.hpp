@@ -82,7 +82,7 @@ struct RunResult {
 
 class Engine {
  public:
-  /// `queue` defaults to HeapEventQueue. Throws Error if the partition does not match the
+  /// `queue` defaults to LadderEventQueue. Throws Error if the partition does not match the
   /// transport's rank count or the graph.
   Engine(const Graph& graph, const Partition& partition, Transport& transport,
          std::unique_ptr<EventQueue> queue = nullptr);

@@ -5,12 +5,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string_view>
 #include <vector>
 
 #include "tessera/pdes/event.hpp"
 
 namespace tessera::pdes {
+
+/// Raw storage for queues: 64-byte aligned; huge-page backed when large (see HeapEventQueue).
+void* queue_storage_allocate(std::size_t bytes);
+void queue_storage_free(void* p, std::size_t bytes);
 
 /// A priority queue of events in event_before() order.
 class EventQueue {
@@ -29,12 +34,18 @@ class EventQueue {
 
 /// A 4-ary min-heap of 16-byte keys over a slab of events with a free list.
 ///
-/// Why this shape: sifting moves only the 16-byte keys (four children share one cache line),
-/// the 72-byte events stay put in the slab, and slots are recycled, so a steady event population
-/// allocates nothing. Each key carries the time and a 32-bit prefix of (priority, source port), so
-/// the slab is read for a comparison only when time and that prefix are both equal.
+/// Why this shape (measured with bench_pdes, see docs/performance.md): sifting moves only the
+/// 16-byte keys; the four children of a node are one aligned 64-byte cache line (the root sits at
+/// index 3 of a 64-byte aligned array); the 72-byte events stay put in the slab and their slots
+/// are recycled LIFO, so a steady population allocates nothing and the slot a pop frees is the
+/// (cache-hot) slot the next push fills. Each key carries the time and a 32-bit prefix of
+/// (priority, source port), so the slab is read for a comparison only when both tie. pop() uses
+/// Floyd's bottom-up sift (walk the hole to a leaf, then sift the last key up), which saves a
+/// comparison per level because the last key almost always belongs near the bottom.
 class HeapEventQueue final : public EventQueue {
  public:
+  HeapEventQueue() { keys_.resize(kOffset); }
+
   void push(const Event& e) override {
     std::uint32_t slot;
     if (!free_.empty()) {
@@ -46,46 +57,68 @@ class HeapEventQueue final : public EventQueue {
       slab_.push_back(e);
     }
     const Key k{e.time, hint_of(e.order), slot};
-    std::size_t i = heap_.size();
-    heap_.push_back(k);
-    // Sift up with a hole: parents move down until the key's place is found.
+    keys_.push_back(k);
+    Key* h = keys_.data() + kOffset;
+    std::size_t i = keys_.size() - 1 - kOffset;
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
-      if (!less(k, heap_[parent])) break;
-      heap_[i] = heap_[parent];
+      if (!less(k, h[parent])) break;
+      h[i] = h[parent];
       i = parent;
     }
-    heap_[i] = k;
+    h[i] = k;
   }
 
   void pop(Event& out) override {
-    const std::uint32_t slot = heap_[0].slot;
+    Key* h = keys_.data() + kOffset;
+    const std::uint32_t slot = h[0].slot;
     out = slab_[slot];
     free_.push_back(slot);
-    const Key last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_.size();
+    const std::size_t n = keys_.size() - 1 - kOffset;  // keys left after this pop
+    const Key last = h[n];
+    keys_.pop_back();
     if (n == 0) return;
+    // Walk the hole down along the smaller child to a leaf...
     std::size_t i = 0;
     for (;;) {
       const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t end = first + 4 < n ? first + 4 : n;
-      for (std::size_t c = first + 1; c < end; ++c) {
-        if (less(heap_[c], heap_[best])) best = c;
+      if (first + 3 < n) {
+        const Key* c = h + first;
+        const std::size_t a = pick(c, 0, 1);
+        const std::size_t b = pick(c, 2, 3);
+        const std::size_t best = first + pick(c, a, b);
+        h[i] = h[best];
+        i = best;
+      } else {
+        if (first < n) {
+          std::size_t best = first;
+          for (std::size_t j = first + 1; j < n; ++j) {
+            if (less(h[j], h[best])) best = j;
+          }
+          h[i] = h[best];
+          i = best;
+        }
+        break;
       }
-      if (!less(heap_[best], last)) break;
-      heap_[i] = heap_[best];
-      i = best;
     }
-    heap_[i] = last;
+    // ...then sift the last key up from there.
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!less(last, h[parent])) break;
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = last;
   }
 
-  SimTime next_time() const override { return heap_.empty() ? kTimeInfinity : heap_[0].time; }
-  std::size_t size() const override { return heap_.size(); }
+  SimTime next_time() const override {
+    return keys_.size() == kOffset ? kTimeInfinity : keys_[kOffset].time;
+  }
+  /// The earliest event, or nullptr when empty (for prefetching; no ordering guarantee beyond pop).
+  const Event* peek() const { return keys_.size() == kOffset ? nullptr : &slab_[keys_[kOffset].slot]; }
+  std::size_t size() const override { return keys_.size() - kOffset; }
   void reserve(std::size_t n) override {
-    heap_.reserve(n);
+    keys_.reserve(n + kOffset);
     slab_.reserve(n);
     free_.reserve(n);
   }
@@ -97,6 +130,21 @@ class HeapEventQueue final : public EventQueue {
     std::uint32_t slot;  ///< index into slab_
   };
   static_assert(sizeof(Key) == 16);
+  static constexpr std::size_t kOffset = 3;  // root at index 3: sibling groups start at multiples of 4
+
+  /// Storage for the heap and the slab: 64-byte aligned (sibling groups are cache lines), and
+  /// from 1 MiB up 2 MiB aligned with transparent huge pages requested, because the queue's
+  /// accesses are random and TLB misses otherwise dominate large populations.
+  template <class T>
+  struct QueueAllocator {
+    using value_type = T;
+    QueueAllocator() = default;
+    template <class U>
+    QueueAllocator(const QueueAllocator<U>&) {}
+    T* allocate(std::size_t n) { return static_cast<T*>(queue_storage_allocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) { queue_storage_free(p, n * sizeof(T)); }
+    bool operator==(const QueueAllocator&) const { return true; }
+  };
 
   // priority (8 bits) and the low 24 bits of the source port; ports beyond 2^24 saturate, which
   // keeps the map monotone (ties then fall through to the full comparison).
@@ -110,15 +158,120 @@ class HeapEventQueue final : public EventQueue {
   bool less(const Key& a, const Key& b) const {
     if (a.time != b.time) return a.time < b.time;
     if (a.hint != b.hint) return a.hint < b.hint;
+    return slab_less(a, b);
+  }
+  bool slab_less(const Key& a, const Key& b) const {
     const Event& ea = slab_[a.slot];
     const Event& eb = slab_[b.slot];
     if (ea.order != eb.order) return ea.order < eb.order;
     return ea.seq < eb.seq;
   }
+  /// Index (x or y) of the smaller of c[x], c[y]; branch-free unless time and hint both tie.
+  std::size_t pick(const Key* c, std::size_t x, std::size_t y) const {
+    const Key& a = c[x];
+    const Key& b = c[y];
+    bool y_less = (b.time < a.time) | ((b.time == a.time) & (b.hint < a.hint));
+    if ((b.time == a.time) & (b.hint == a.hint)) [[unlikely]] {
+      y_less = slab_less(b, a);
+    }
+    return y_less ? y : x;
+  }
 
-  std::vector<Key> heap_;
-  std::vector<Event> slab_;
+  std::vector<Key, QueueAllocator<Key>> keys_;
+  std::vector<Event, QueueAllocator<Event>> slab_;
   std::vector<std::uint32_t> free_;
+};
+
+/// A two-tier ladder queue: a small HeapEventQueue of the earliest events ("near") over
+/// time buckets of unsorted events and an unsorted overflow beyond the last bucket.
+///
+/// Why: with 10^5 pending events any heap pays several cache misses per pop (measured ~0.4 us on
+/// the CI machine); here a push appends to one of a few hot bucket tails and pops come from a
+/// heap of a few hundred events that stays in cache, so both are O(1) amortized. When the near
+/// heap runs dry the next non-empty bucket moves into it; when the buckets run out they are rebuilt
+/// from the overflow with a width that puts ~kPerBucket events in each. A bucket that is too full
+/// (a skewed time distribution) is re-bucketed alone at a finer width, so the near heap stays small.
+/// Order among events is still exactly event_before(): buckets split by time only.
+class LadderEventQueue final : public EventQueue {
+ public:
+  LadderEventQueue() = default;
+  ~LadderEventQueue() override;
+  LadderEventQueue(const LadderEventQueue&) = delete;
+  LadderEventQueue& operator=(const LadderEventQueue&) = delete;
+
+  void push(const Event& e) override {
+    ++size_;
+    if (e.time < near_end_) {
+      near_.push(e);
+    } else if (e.time < far_begin_) {
+      append(buckets_[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - base_) / width_)], e);
+    } else {
+      append(overflow_, e);
+    }
+  }
+  void pop(Event& out) override {
+    if (near_.size() == 0) refill();
+    near_.pop(out);
+    --size_;
+  }
+  SimTime next_time() const override {
+    if (near_.size() == 0) {
+      if (size_ == 0) return kTimeInfinity;
+      const_cast<LadderEventQueue*>(this)->refill();  // moving events between tiers is not observable
+    }
+    return near_.next_time();
+  }
+  std::size_t size() const override { return size_; }
+  /// The next event if it is already in the near tier (nullptr otherwise); lets the engine
+  /// prefetch the next LP while the current one runs.
+  const Event* peek() const { return near_.peek(); }
+
+ private:
+  static constexpr std::size_t kPerBucket = 48;
+  static constexpr std::size_t kSplitAbove = 16 * kPerBucket;
+  static constexpr std::size_t kMaxBuckets = std::size_t{1} << 16;
+  static constexpr std::uint32_t kChunkEvents = 16;
+
+  // Buckets are lists of fixed-size chunks from a free list that only grows to the peak event
+  // count: memory stays ~ the pending events (vectors per bucket kept every capacity they ever
+  // reached, 3-4x more), splicing a list is O(1), and no allocation happens in steady state.
+  struct Chunk {
+    Event events[kChunkEvents];
+    Chunk* next;
+    std::uint32_t count;
+  };
+  struct List {
+    Chunk* head = nullptr;
+    Chunk* tail = nullptr;
+    std::size_t size = 0;
+  };
+
+  void append(List& list, const Event& e) {
+    Chunk* t = list.tail;
+    if (t == nullptr || t->count == kChunkEvents) t = grow(list);
+    t->events[t->count++] = e;
+    ++list.size;
+  }
+  Chunk* grow(List& list);
+  void release(List& list);
+  static void splice(List& into, List& from);
+  void refill();
+  /// Spreads `src` (times within [min, max], max < cap) over fresh buckets starting at its minimum;
+  /// events at or after `cap` would belong to the overflow, so far_begin_ never passes it.
+  void rebuild(List& src, SimTime cap);
+
+  HeapEventQueue near_;
+  std::vector<List> buckets_;
+  List overflow_;
+  Chunk* free_ = nullptr;  // free chunks, linked through next
+  std::vector<Chunk*> owned_;  // every chunk ever allocated
+  std::size_t size_ = 0;
+  std::size_t cur_ = 0;       // next bucket to move into near_
+  std::size_t nb_ = 0;        // buckets in use
+  SimTime base_ = 0;          // start of bucket 0
+  std::uint64_t width_ = 1;   // ps per bucket
+  SimTime near_end_ = INT64_MIN;   // near_ holds every event before this
+  SimTime far_begin_ = INT64_MIN;  // overflow_ holds every event from this on
 };
 
 /// A binary heap of whole events: the simple alternative, kept to measure against (bench_pdes
@@ -135,7 +288,8 @@ class BinaryEventHeap final : public EventQueue {
   std::vector<Event> heap_;
 };
 
-/// "heap4" (HeapEventQueue, the default) or "binary" (BinaryEventHeap). Throws InputError naming
+/// "ladder" (LadderEventQueue, the default), "heap4" (HeapEventQueue) or "binary"
+/// (BinaryEventHeap). Throws InputError naming
 /// the valid kinds otherwise.
 std::unique_ptr<EventQueue> make_event_queue(std::string_view kind);
 
