@@ -64,7 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case-runner", required=True)
     ap.add_argument("--model", required=True)
-    ap.add_argument("--cases", type=int, default=48)
+    ap.add_argument("--cases", type=int, default=36)
     ap.add_argument("--seed", type=int, default=20261122)
     args = ap.parse_args()
     rng = random.Random(args.seed)
