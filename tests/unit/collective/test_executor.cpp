@@ -203,6 +203,21 @@ TEST(ClosedForm, RingPhasesForManySizes) {
   }
 }
 
+TEST(ClosedForm, EndpointDelayZeroIsAcceptedUnlikeAstra) {
+  // ASTRA-sim aborts (first event at t = 0); Tessera runs it: 4 x (14 t + 7 r).
+  Sys s;
+  s.e = 0;
+  EXPECT_EQ(run_max(ring_net(8), s, CollectiveType::kAllReduce, kMiB), 4 * (14 * t_msg(32768) + 7 * 60));
+}
+
+TEST(ClosedForm, InjectionScaleTruncatesToWholeNanoseconds) {
+  // endpoint-delay 10 ns x 1.55 = 15.5 -> 15 ns (ASTRA keeps it in an int).
+  SystemConfig cfg = Sys{}.build();
+  cfg.injection_scale = 1.55;
+  const auto out = run_collectives(ring_net(8), cfg, {req(CollectiveType::kAllReduce, kMiB)});
+  EXPECT_EQ(ns(out.max_finish), 4 * (14 * t_msg(32768) + 7 * 60 + 15 * 15));
+}
+
 TEST(ClosedForm, ActiveChunksOverlapPerfectlyWithoutCongestion) {
   // Unaware: k active chunks on k queues' worth of threshold run side by side (RS has no
   // _first queue pinning).
