@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   app.add_option("--splits", splits);
   app.add_option("--active", active);
   app.add_option("--ranks", ranks, "loopback ranks (threads)");
+  std::string queue;
+  app.add_option("--queue", queue, "engine event queue kind (default: the engine's)");
   CLI11_PARSE(app, argc, argv);
   try {
     SystemConfig cfg;
@@ -53,13 +55,15 @@ int main(int argc, char** argv) {
     rusage before{};
     getrusage(RUSAGE_SELF, &before);
     const auto t0 = std::chrono::steady_clock::now();
-    const auto out = testing::run_collectives(net, cfg, {r}, ranks);
+    const auto out = testing::run_collectives_per_npu(
+        net, cfg, std::vector<std::vector<CollectiveRequest>>(static_cast<std::size_t>(net.view().total_npus()), {r}),
+        ranks, false, queue);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rusage after{};
     getrusage(RUSAGE_SELF, &after);
     const int n = net.view().total_npus();
-    std::cout << fmt::format("npus {}  collective {} {}  impl {}  ranks {}\n", n, collective, size_text,
-                             fmt::join(impl, ","), ranks)
+    std::cout << fmt::format("npus {}  collective {} {}  impl {}  ranks {}  queue {}\n", n, collective, size_text,
+                             fmt::join(impl, ","), ranks, queue.empty() ? "default" : queue)
               << fmt::format("simulated {}  (max {} ns, min {} ns)\n", format_time(out.max_finish),
                              out.max_finish / kNanosecond, out.min_finish / kNanosecond)
               << fmt::format("messages {}  wall {:.3f} s  messages/s {:.3g}\n", out.messages, wall,

@@ -137,7 +137,7 @@ RunOutcome run_collectives(const UnawareNetwork& net, const SystemConfig& config
 
 RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig& config,
                                    const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks,
-                                   bool concurrent) {
+                                   bool concurrent, const std::string& queue_kind) {
   const TopologyView topo = net.view();
   const int n = topo.total_npus();
   RunOutcome out;
@@ -150,7 +150,7 @@ RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig
     b.set_direct_send_min_delay(net.min_delay());
     const pdes::Graph graph = std::move(b).build();
     const pdes::Partition part = pdes::partition_round_robin(graph, transport.size());
-    pdes::Engine engine(graph, part, transport);
+    pdes::Engine engine(graph, part, transport, queue_kind.empty() ? nullptr : pdes::make_event_queue(queue_kind));
     engine.instantiate([&](pdes::LpId id) -> std::unique_ptr<pdes::LogicalProcess> {
       return std::make_unique<TestNpu>(net, config, topo, static_cast<NpuId>(id), per_npu.at(id), concurrent);
     });

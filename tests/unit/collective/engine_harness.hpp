@@ -43,7 +43,7 @@ RunOutcome run_collectives(const UnawareNetwork& net, const SystemConfig& config
 /// With `concurrent`, every NPU starts all its requests at time 0 (a host with several comm slots).
 RunOutcome run_collectives_per_npu(const UnawareNetwork& net, const SystemConfig& config,
                                    const std::vector<std::vector<CollectiveRequest>>& per_npu, int ranks = 1,
-                                   bool concurrent = false);
+                                   bool concurrent = false, const std::string& queue_kind = "");
 
 inline SimTime ns(SimTime ps) { return ps / kNanosecond; }
 
