@@ -379,6 +379,15 @@ void CollectiveExecutor::generate(Collective& coll, const CollectiveRequest& req
                                   "list the NPU in the group or remove the collective from its trace"});
     }
   }
+  if (req.custom) {
+    const std::size_t want = req.group != nullptr ? req.group->members->size() : static_cast<std::size_t>(total_npus_);
+    if (req.custom->programs.size() != want) {
+      throw InputError(Diagnostic{req.custom->name, 0, "implementation-custom",
+                                  fmt::format("{} per-position programs for a group of {} NPUs",
+                                              req.custom->programs.size(), want),
+                                  "give one .et per group position (<prefix>.<position>.et)"});
+    }
+  }
   if (req.bytes < 0) {
     throw InputError(Diagnostic{"", 0, "comm_size", fmt::format("negative size {}", req.bytes), "use a size >= 0"});
   }

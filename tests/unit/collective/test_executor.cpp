@@ -3,7 +3,9 @@
 // §14), on 1..4 loopback ranks.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <queue>
+#include <tuple>
 
 #include "engine_harness.hpp"
 #include "tessera/collective/registry.hpp"
@@ -333,8 +335,10 @@ TEST(Scheduling, LifoFifoExplicitOrderConcurrentCollectives) {
   EXPECT_EQ(run("EXPLICIT", 5, 1), std::make_pair(4 * chunk, 8 * chunk));
 }
 
-TEST(Executor, FreesStreamStateWhenCollectivesEnd) {
-  // A host without an engine: runs timers and messages itself, checks nothing is left behind.
+TEST(Executor, MatchesReorderedMessagesAndFreesStreamState) {
+  // A host without an engine: runs timers and messages itself with uneven message delays (so the
+  // k-th message of a key can arrive after the k+1-th), checks everything completes and nothing
+  // is left behind.
   struct Loop final : CollectiveHost {
     struct Ev {
       SimTime t;
@@ -353,16 +357,21 @@ TEST(Executor, FreesStreamStateWhenCollectivesEnd) {
     std::uint64_t seq = 0;
     int current = 0;
     int finished = 0;
+    int overtaken = 0;
+    std::map<std::tuple<int, NpuId, std::uint64_t, Bytes>, std::uint32_t> last_seq;
     SimTime now() const override { return now_; }
     void schedule_after(SimTime d, TimerToken tok) override { q.push({now_ + d, seq++, current, 0, tok, 0, 0, {}}); }
     void send(NpuId dst, Bytes b, const MessageTag& tag) override {
-      q.push({now_ + 1000 * kNanosecond, seq++, dst, 1, 0, current, b, tag});
+      // Uneven delays: messages with the same (stream, src, size) overtake each other.
+      const SimTime d = (1000 + static_cast<SimTime>((seq * 7919) % 13) * 300) * kNanosecond;
+      q.push({now_ + d, seq++, dst, 1, 0, current, b, tag});
     }
     void collective_finished(CollectiveId) override { ++finished; }
   } loop;
   Sys s;
-  s.impl = {"direct"};
-  const SystemConfig cfg = s.build();
+  s.impl = {"direct2"};
+  SystemConfig cfg = s.build();
+  cfg.implementation[static_cast<int>(CollectiveType::kAllToAll)] = {parse_algorithm("ring")};
   const TopologyView topo{{6}};
   for (int i = 0; i < 6; ++i) loop.ex.push_back(std::make_unique<CollectiveExecutor>(cfg, topo, i, loop));
   for (int i = 0; i < 6; ++i) {
@@ -381,10 +390,14 @@ TEST(Executor, FreesStreamStateWhenCollectivesEnd) {
     if (ev.kind == 0) {
       loop.ex[static_cast<std::size_t>(ev.npu)]->on_timer(ev.token);
     } else {
+      auto& last = loop.last_seq[{ev.npu, ev.src, ev.tag.stream, ev.bytes}];
+      if (ev.tag.seq < last) ++loop.overtaken;
+      last = std::max(last, ev.tag.seq);
       loop.ex[static_cast<std::size_t>(ev.npu)]->on_message(ev.src, ev.bytes, ev.tag);
     }
   }
   EXPECT_EQ(loop.finished, 12);
+  EXPECT_GT(loop.overtaken, 0) << "the test must exercise out-of-order arrivals";
   for (const auto& e : loop.ex) {
     EXPECT_TRUE(e->idle());
     EXPECT_EQ(e->stall_report(), "idle");
