@@ -553,7 +553,17 @@ CollectiveExecutor::Stream* CollectiveExecutor::find_stream(std::uint64_t id) co
   return it == streams_.end() ? nullptr : it->second.get();
 }
 
+void CollectiveExecutor::register_host_event(SimTime delay, std::uint64_t token) {
+  enter();
+  register_event(delay, Action{Action::kHost, false, token, -1});
+  leave();
+}
+
 void CollectiveExecutor::run_action(const Action& a) {
+  if (a.kind == Action::kHost) {
+    host_.host_event(a.stream);
+    return;
+  }
   if (a.kind == Action::kEmptyCollective) {
     collectives_.erase(a.stream);
     host_.collective_finished(a.stream);
@@ -575,7 +585,8 @@ void CollectiveExecutor::run_action(const Action& a) {
     case Action::kRecvDone: phase_received(s, a.arg); break;
     case Action::kCompute: custom_step_done(s, static_cast<std::size_t>(a.arg)); break;
     case Action::kEmptyStream: exit_phase(s); break;
-    case Action::kEmptyCollective: break;
+    case Action::kEmptyCollective:
+    case Action::kHost: break;
   }
 }
 

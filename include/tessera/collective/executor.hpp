@@ -50,6 +50,8 @@ class CollectiveHost {
   /// Collective `id` finished on this NPU. Called synchronously from inside the executor; the
   /// host may start another collective from here (ASTRA issues the next node in the same tick).
   virtual void collective_finished(CollectiveId id) = 0;
+  /// A host event registered with CollectiveExecutor::register_host_event has come due.
+  virtual void host_event(std::uint64_t token) { (void)token; }
 };
 
 /// A communicator group: an explicit NPU list (ASTRA's --comm-group-configuration). Collectives on
@@ -93,6 +95,11 @@ class CollectiveExecutor {
   /// configuration cannot run (e.g. this NPU not in the group).
   CollectiveId start(const CollectiveRequest& request);
 
+  /// Runs host.host_event(token) at now() + delay inside this NPU's per-tick event batch, as
+  /// ASTRA's workload does with Sys::register_event (COMP completions): same-tick system and
+  /// workload events then run in ASTRA's order.
+  void register_host_event(SimTime delay, std::uint64_t token);
+
   void on_timer(TimerToken token);
   void on_message(NpuId src, Bytes bytes, const MessageTag& tag);
   void on_send_complete(NpuId dst, Bytes bytes, const MessageTag& tag);
@@ -115,9 +122,9 @@ class CollectiveExecutor {
 
   /// A deferred piece of work (ASTRA's callables registered with Sys or the backend).
   struct Action {
-    enum Kind : std::uint8_t { kBundle, kGeneral, kRecvDone, kCompute, kEmptyCollective, kEmptyStream } kind;
+    enum Kind : std::uint8_t { kBundle, kGeneral, kRecvDone, kCompute, kEmptyCollective, kEmptyStream, kHost } kind;
     bool reduce = false;
-    std::uint64_t stream = 0;  ///< stream id (kEmptyCollective: collective id)
+    std::uint64_t stream = 0;  ///< stream id (kEmptyCollective: collective id; kHost: host token)
     std::int64_t arg = -1;     ///< bytes (kBundle), custom step index (kRecvDone, kCompute)
   };
   struct Timer {

@@ -406,5 +406,35 @@ TEST(Executor, MatchesReorderedMessagesAndFreesStreamState) {
   }
 }
 
+TEST(Executor, HostEventsShareTheTickBatch) {
+  // A host event and a bundle due at the same tick run in registration order inside one batch.
+  struct Host final : CollectiveHost {
+    SimTime t = 0;
+    std::vector<std::pair<SimTime, TimerToken>> timers;
+    std::vector<std::uint64_t> host_events;
+    std::vector<NpuId> sends;
+    SimTime now() const override { return t; }
+    void schedule_after(SimTime d, TimerToken tok) override { timers.push_back({t + d, tok}); }
+    void send(NpuId dst, Bytes, const MessageTag&) override { sends.push_back(dst); }
+    void collective_finished(CollectiveId) override {}
+    void host_event(std::uint64_t token) override {
+      host_events.push_back(token);
+      record.push_back(sends.size());
+    }
+    std::vector<std::size_t> record;
+  } host;
+  const SystemConfig cfg = Sys{}.build();
+  const TopologyView topo{{4}};
+  CollectiveExecutor ex(cfg, topo, 0, host);
+  ex.register_host_event(10 * kNanosecond, 41);            // first in the t = 10 ns batch
+  ex.start(req(CollectiveType::kReduceScatter, kMiB));    // its first bundle also at 10 ns
+  ex.register_host_event(10 * kNanosecond, 42);            // appended to the same batch
+  ASSERT_EQ(host.timers.size(), 1u) << "one engine event per tick and NPU";
+  host.t = host.timers[0].first;
+  ex.on_timer(host.timers[0].second);
+  EXPECT_EQ(host.host_events, (std::vector<std::uint64_t>{41, 42}));
+  EXPECT_EQ(host.record, (std::vector<std::size_t>{0, 1})) << "41 before the chunk's first send, 42 after";
+}
+
 }  // namespace
 }  // namespace tessera::collective
