@@ -1397,10 +1397,50 @@ def print_extra_table():
             print("%-58s   ABORT: %s" % (name, e))
 
 
+def run_one_case(args):
+    """--case: one collective described on the command line; prints "<max> <min>" finish (ns)."""
+    def floats(text):
+        return [float(x) for x in text.split(",")]
+    net = NetworkConfig(args.topology.split(","), [int(x) for x in args.npus.split(",")],
+                        floats(args.bandwidth), floats(args.latency))
+    cfg = SysConfig(policy=args.policy, endpoint_delay=args.endpoint_delay,
+                    active_chunks=args.active, splits=args.splits, impl=args.impl.split(","),
+                    optimization=args.optimization, local_mem_bw=args.local_mem_bw,
+                    queues_per_dim=args.queues, injection_scale=args.injection_scale)
+    ctype = {"AR": AR, "RS": RS, "AG": AG, "A2A": A2A}[args.collective]
+    fin, _, fmin = run_case(net, cfg, args.aware, single_collective(ctype, args.size))
+    print(fin, fmin)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--extra", action="store_true", help="also print extra golden values")
+    ap.add_argument("--case", action="store_true",
+                    help="run one case given by the options below and print '<max> <min>' finish ns")
+    ap.add_argument("--topology", default="Ring", help="per dimension, comma-separated")
+    ap.add_argument("--npus", default="8")
+    ap.add_argument("--bandwidth", default="50", help="GB/s (2^30 B) per dimension")
+    ap.add_argument("--latency", default="500", help="ns per dimension")
+    ap.add_argument("--impl", default="ring", help="algorithm per logical dimension")
+    ap.add_argument("--collective", default="AR", choices=["AR", "RS", "AG", "A2A"])
+    ap.add_argument("--size", type=int, default=MIB)
+    ap.add_argument("--splits", type=int, default=4)
+    ap.add_argument("--active", type=int, default=1)
+    ap.add_argument("--queues", type=int, default=1)
+    ap.add_argument("--policy", default="LIFO", choices=["LIFO", "FIFO", "EXPLICIT"])
+    ap.add_argument("--optimization", default="localBWAware", choices=["localBWAware", "baseline"])
+    ap.add_argument("--endpoint-delay", type=float, default=10)
+    ap.add_argument("--injection-scale", type=float, default=1.0)
+    ap.add_argument("--local-mem-bw", type=float, default=1600)
+    ap.add_argument("--aware", action="store_true", help="congestion-aware backend (1-D only)")
     args = ap.parse_args()
+    if args.case:
+        try:
+            return run_one_case(args)
+        except AstraAbort as e:
+            print("ABORT:", e)
+            return 3
     ok = print_reference_table()
     if args.extra:
         print()

@@ -1,0 +1,207 @@
+// The per-NPU collective executor: ASTRA-sim's system layer (Sys, StreamBaseline, queues,
+// MemBus, PacketBundle) for one NPU. It chunks a collective, builds the phases of every chunk
+// stream, schedules streams over per-dimension queues, runs each phase's step program
+// (plan.hpp) and reports completion. It knows nothing of the engine or the network: it talks to
+// its host (the NPU logical process) only through CollectiveHost.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tessera/collective/custom.hpp"
+#include "tessera/collective/plan.hpp"
+#include "tessera/collective/types.hpp"
+
+namespace tessera::collective {
+
+/// Identifies a message for matching at the receiver: the receiver pairs the k-th message of
+/// (stream, src, size, user_tag) with its k-th receive of the same key, as ASTRA-sim's
+/// CallbackTracker does with (tag, src, dst, size, chunk id). Trivially copyable (event payloads).
+struct MessageTag {
+  std::uint64_t stream = 0;   ///< stream id, identical on all NPUs (group id << 40 | counter)
+  std::uint32_t seq = 0;      ///< 1-based index among the sender's messages with the same key
+  std::int32_t user_tag = 0;  ///< custom collectives: the ET's comm_tag; native: 0
+  bool operator==(const MessageTag&) const = default;
+};
+
+/// Opaque token of a timer the executor asked for; handed back through on_timer().
+using TimerToken = std::uint64_t;
+/// Handle of a started collective, unique per executor.
+using CollectiveId = std::uint64_t;
+
+/// What the executor needs from the NPU that hosts it.
+class CollectiveHost {
+ public:
+  virtual ~CollectiveHost() = default;
+  /// Current simulated time.
+  virtual SimTime now() const = 0;
+  /// Call executor.on_timer(token) at now() + delay (delay >= 0; 0 runs later in this tick).
+  /// For ASTRA-sim parity, order same-time events as astra_tie_priority(delay) says (types.hpp).
+  virtual void schedule_after(SimTime delay, TimerToken token) = 0;
+  /// Send `bytes` to `dst`. The network calls dst's executor.on_message(src, bytes, tag) when the
+  /// message has fully arrived, and this executor's on_send_complete(dst, bytes, tag) at the same
+  /// time (ASTRA's send callback fires at final arrival). Native collectives ignore the latter.
+  virtual void send(NpuId dst, Bytes bytes, const MessageTag& tag) = 0;
+  /// Collective `id` finished on this NPU. Called synchronously from inside the executor; the
+  /// host may start another collective from here (ASTRA issues the next node in the same tick).
+  virtual void collective_finished(CollectiveId id) = 0;
+  /// A host event registered with CollectiveExecutor::register_host_event has come due.
+  virtual void host_event(std::uint64_t token) { (void)token; }
+};
+
+/// A communicator group: an explicit NPU list (ASTRA's --comm-group-configuration). Collectives on
+/// a group run as one flat logical ring over the members, in list order.
+struct CommGroup {
+  std::uint32_t id = 0;  ///< > 0; 0 is the implicit group of all NPUs
+  std::shared_ptr<const std::vector<NpuId>> members;
+};
+
+struct CollectiveRequest {
+  CollectiveType type = CollectiveType::kAllReduce;
+  Bytes bytes = 0;                  ///< ET comm_size (all-gather: the per-rank shard)
+  std::vector<bool> involved_dims;  ///< per physical dimension; empty or short = true
+  int priority = 0;                 ///< comm_priority (EXPLICIT policy)
+  const CommGroup* group = nullptr; ///< nullptr = all NPUs over the physical dimensions
+  int root = 0;                     ///< broadcast/reduce root: a group position (flat ring index)
+  /// Runs this custom program instead of the native algorithms (one stream, no chunking).
+  std::shared_ptr<const CustomCollective> custom;
+};
+
+/// Counters for summaries and tests.
+struct ExecutorStats {
+  std::uint64_t collectives = 0;
+  std::uint64_t streams = 0;
+  std::uint64_t messages_sent = 0;
+  Bytes bytes_sent = 0;
+  std::uint64_t reductions = 0;
+};
+
+class CollectiveExecutor {
+ public:
+  /// `config` and `topo` must outlive the executor (one copy shared by all NPUs of a rank).
+  CollectiveExecutor(const SystemConfig& config, const TopologyView& topo, NpuId self,
+                     CollectiveHost& host);
+  ~CollectiveExecutor();
+  CollectiveExecutor(const CollectiveExecutor&) = delete;
+  CollectiveExecutor& operator=(const CollectiveExecutor&) = delete;
+
+  /// Starts a collective now (ASTRA Sys::generate_collective). All NPUs of the group must start
+  /// their collectives of that group in the same order. Throws InputError for requests the
+  /// configuration cannot run (e.g. this NPU not in the group).
+  CollectiveId start(const CollectiveRequest& request);
+
+  /// Runs host.host_event(token) at now() + delay inside this NPU's per-tick event batch, as
+  /// ASTRA's workload does with Sys::register_event (COMP completions): same-tick system and
+  /// workload events then run in ASTRA's order.
+  void register_host_event(SimTime delay, std::uint64_t token);
+
+  void on_timer(TimerToken token);
+  void on_message(NpuId src, Bytes bytes, const MessageTag& tag);
+  void on_send_complete(NpuId dst, Bytes bytes, const MessageTag& tag);
+
+  NpuId self() const { return self_; }
+  /// No collective in progress.
+  bool idle() const { return collectives_.empty(); }
+  /// What unfinished work waits for (stall reports).
+  std::string stall_report() const;
+  const ExecutorStats& stats() const { return stats_; }
+  /// Live per-stream state (streams, message-matching tables, pending event batches): all 0
+  /// once every collective finished, so memory does not grow over a long run.
+  std::size_t live_state() const { return streams_.size() + matching_.size() + batches_.size() + retired_.size(); }
+
+ private:
+  struct Stream;
+  struct Collective;
+  class QueueLevel;
+  struct Matching;
+
+  /// A deferred piece of work (ASTRA's callables registered with Sys or the backend).
+  struct Action {
+    enum Kind : std::uint8_t { kBundle, kGeneral, kRecvDone, kCompute, kEmptyCollective, kEmptyStream, kHost } kind;
+    bool reduce = false;
+    std::uint64_t stream = 0;  ///< stream id (kEmptyCollective: collective id; kHost: host token)
+    std::int64_t arg = -1;     ///< bytes (kBundle), custom step index (kRecvDone, kCompute)
+  };
+  struct Timer {
+    bool batch = false;  ///< true: run batches_[time]; false: run `action`
+    SimTime time = 0;
+    Action action{};
+  };
+  struct PhaseSlot {
+    int queue = 0;
+    PhaseProgram program;
+  };
+
+  // ASTRA Sys::generate_collective and the scheduler
+  void generate(Collective& coll, const CollectiveRequest& req);
+  std::vector<PhaseSlot> chunk_phases(const CollectiveRequest& req, Bytes chunk, int& position_in_group);
+  int next_priority(int explicit_priority);
+  void insert_into_ready_list(Stream* s);
+  void schedule_ready();
+  void proceed_to_next_phase(Stream* s);
+  void start_streams(int queue);
+  void stream_removed(int queue);
+  void register_event(SimTime delay, const Action& a);
+  void defer(SimTime delay, const Action& a);
+  void run_action(const Action& a);
+  Stream* find_stream(std::uint64_t id) const;
+
+  // phases
+  void phase_init(Stream* s);
+  void phase_general(Stream* s);
+  void phase_received(Stream* s, std::int64_t custom_step);
+  void insert_packet(Stream* s);
+  bool pipeline_ready(Stream* s);
+  void bundle(Stream* s, bool reduce, Bytes bytes);
+  void tree_event(Stream* s, int event);
+  void custom_issue(Stream* s);
+  void custom_step_done(Stream* s, std::size_t index);
+  void exit_phase(Stream* s);
+
+  // messages
+  void send_message(Stream* s, NpuId dst, Bytes bytes, std::int32_t user_tag = 0, std::int64_t custom_step = -1);
+  void post_recv(Stream* s, NpuId src, Bytes bytes, std::int32_t user_tag = 0, std::int64_t custom_step = -1);
+  SimTime reduction_time(Bytes bytes) const;
+  Matching& matching(std::uint64_t stream_id);
+  void enter() { ++depth_; }
+  void leave();
+
+  const SystemConfig& config_;
+  const TopologyView& topo_;
+  NpuId self_;
+  CollectiveHost& host_;
+  SimTime endpoint_delay_;
+  int total_npus_;
+
+  std::vector<std::unique_ptr<QueueLevel>> levels_;
+  std::vector<std::vector<Stream*>> active_;  // per queue, ASTRA active_Streams
+  std::vector<int> running_;                  // per queue
+  int queue_threshold_;
+  std::vector<Stream*> ready_list_;
+  int priority_counter_ = 0;
+  int dbt_counter_ = 0;
+  std::unordered_map<std::uint32_t, std::uint64_t> stream_counter_;  // per group id
+  CollectiveId next_collective_ = 1;
+
+  std::unordered_map<std::uint64_t, std::unique_ptr<Stream>> streams_;
+  std::unordered_map<CollectiveId, std::unique_ptr<Collective>> collectives_;
+  std::vector<std::unique_ptr<Stream>> retired_;  // freed when the outermost call returns
+
+  // Sys::try_register_event: all actions of one tick run together, at the first one's place.
+  std::map<SimTime, std::vector<Action>> batches_;
+  std::vector<Timer> timers_;
+  std::vector<std::uint32_t> free_timers_;
+
+  // Message matching per stream (created on first touch, erased when the stream ends).
+  std::unordered_map<std::uint64_t, std::unique_ptr<Matching>> matching_;
+
+  ExecutorStats stats_;
+  int depth_ = 0;  // nesting of public entry points; retired streams are freed at 0
+};
+
+}  // namespace tessera::collective

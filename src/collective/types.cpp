@@ -1,0 +1,124 @@
+#include "tessera/collective/types.hpp"
+
+#include <fmt/format.h>
+
+#include "tessera/error.hpp"
+
+namespace tessera::collective {
+
+std::string_view to_string(CollectiveType t) {
+  switch (t) {
+    case CollectiveType::kAllReduce: return "all-reduce";
+    case CollectiveType::kReduceScatter: return "reduce-scatter";
+    case CollectiveType::kAllGather: return "all-gather";
+    case CollectiveType::kAllToAll: return "all-to-all";
+    case CollectiveType::kBroadcast: return "broadcast";
+    case CollectiveType::kReduce: return "reduce";
+    case CollectiveType::kBarrier: return "barrier";
+  }
+  return "?";
+}
+
+std::string AlgorithmSpec::name() const {
+  std::string base;
+  switch (kind) {
+    case AlgorithmKind::kRing: base = flat ? "oneRing" : "ring"; break;
+    case AlgorithmKind::kDirect:
+      base = flat ? "oneDirect" : "direct";
+      if (window >= 0) base += std::to_string(window);
+      break;
+    case AlgorithmKind::kHalvingDoubling: base = flat ? "oneHalvingDoubling" : "halvingDoubling"; break;
+    case AlgorithmKind::kDoubleBinaryTree: base = "doubleBinaryTree"; break;
+  }
+  return base;
+}
+
+void SystemConfig::set_all_implementations(const std::vector<AlgorithmSpec>& list) {
+  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter,
+                           CollectiveType::kAllGather, CollectiveType::kAllToAll}) {
+    implementation[static_cast<int>(t)] = list;
+  }
+}
+
+int TopologyView::total_npus() const {
+  int total = 1;
+  for (int d : dims) total *= d;
+  return total;
+}
+
+int TopologyView::coordinate(NpuId npu, int d) const {
+  for (int i = 0; i < d; ++i) npu /= dims[static_cast<std::size_t>(i)];
+  return npu % dims[static_cast<std::size_t>(d)];
+}
+
+namespace {
+bool power_of_two(int n) { return n > 0 && (n & (n - 1)) == 0; }
+}  // namespace
+
+void validate(const SystemConfig& c, const TopologyView& topo) {
+  std::vector<Diagnostic> problems;
+  auto bad = [&](std::string key, std::string message, std::string fix) {
+    problems.push_back(Diagnostic{"", 0, std::move(key), std::move(message), std::move(fix)});
+  };
+  if (topo.dims.empty()) bad("npus_count", "the network has no dimension", "give at least one dimension");
+  for (std::size_t d = 0; d < topo.dims.size(); ++d) {
+    if (topo.dims[d] < 1) {
+      bad(fmt::format("npus_count[{}]", d), fmt::format("{} NPUs", topo.dims[d]), "use a positive count");
+    }
+  }
+  if (c.preferred_dataset_splits < 1) {
+    bad("preferred-dataset-splits", fmt::format("must be >= 1, got {}", c.preferred_dataset_splits),
+        "set it to the number of chunks per collective, e.g. 4");
+  }
+  if (c.active_chunks_per_dimension < 1) {
+    bad("active-chunks-per-dimension", fmt::format("must be >= 1, got {}", c.active_chunks_per_dimension), "use 1 or more");
+  }
+  if (c.num_queues_per_dim < 1) {
+    bad("num-queues-per-dim", fmt::format("must be >= 1, got {}", c.num_queues_per_dim), "use 1 (the default) or more");
+  }
+  if (c.endpoint_delay < 0) bad("endpoint-delay", "must not be negative", "use e.g. 10 (ns)");
+  if (!(c.injection_scale > 0)) bad("injection-scale", "must be positive", "use 1");
+  if (c.local_mem_bw_gbps < 0) bad("local-mem-bw", "must not be negative", "use the memory bandwidth in GB/s, e.g. 1600");
+  const bool dims_ok = !topo.dims.empty();
+  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
+                           CollectiveType::kAllToAll}) {
+    const auto& list = c.algorithms(t);
+    const std::string key = fmt::format("{}-implementation", to_string(t));
+    if (list.empty()) {
+      bad(key, "no algorithm given", "list one algorithm per dimension, e.g. [\"ring\"]");
+      continue;
+    }
+    if (dims_ok && list.size() > topo.dims.size()) {
+      bad(key, fmt::format("{} entries but the network has {} dimension(s)", list.size(), topo.dims.size()),
+          "give at most one algorithm per network dimension");
+      continue;
+    }
+    for (std::size_t d = 0; d < list.size(); ++d) {
+      const AlgorithmSpec& a = list[d];
+      const int n = !dims_ok ? 1 : (a.flat ? topo.total_npus() : topo.dims[d]);
+      if (a.kind == AlgorithmKind::kDoubleBinaryTree && t == CollectiveType::kAllReduce &&
+          c.decomposition == Decomposition::kLocalBwAware && d + 1 < list.size()) {
+        bad(fmt::format("{}[{}]", key, d),
+            "with localBWAware only the last all-reduce dimension runs all-reduce; this one runs "
+            "reduce-scatter and all-gather, which doubleBinaryTree does not implement",
+            "put doubleBinaryTree last, or use collective-optimization: baseline");
+      }
+      if (a.kind == AlgorithmKind::kDoubleBinaryTree && t != CollectiveType::kAllReduce) {
+        bad(fmt::format("{}[{}]", key, d), "doubleBinaryTree implements all-reduce only",
+            "use ring, direct or halvingDoubling");
+      }
+      if ((a.kind == AlgorithmKind::kHalvingDoubling || a.kind == AlgorithmKind::kDoubleBinaryTree) && n > 1 &&
+          !power_of_two(n)) {
+        bad(fmt::format("{}[{}]", key, d),
+            fmt::format("{} needs a power-of-two number of NPUs, the dimension has {}", a.name(), n),
+            "use ring or direct on this dimension");
+      }
+      if (a.kind == AlgorithmKind::kDirect && a.window == 0) {
+        bad(fmt::format("{}[{}]", key, d), "direct0 has no message in flight", "use direct or directN with N >= 1");
+      }
+    }
+  }
+  if (!problems.empty()) throw InputError(std::move(problems));
+}
+
+}  // namespace tessera::collective
