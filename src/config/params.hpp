@@ -70,7 +70,7 @@ struct Table {
     }
     for (const auto& p : params) {
       if (p.required && !seen.count(p.key)) {
-        Diagnostic d = map.diag(fmt::format("missing required key \"{}\" ({})", p.key, p.doc),
+        Diagnostic d = map.diag(fmt::format("missing required key \"{}\": {}", p.key, p.doc),
                                 missing_fix.empty() ? fmt::format("add \"{}\"", p.key) : missing_fix);
         d.key = join_path(map.path, p.key);
         sink.error(std::move(d));
