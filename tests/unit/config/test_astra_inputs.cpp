@@ -197,7 +197,8 @@ TEST(AstraSystem, SyntaxAndDuplicates) {
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].line, 3);
   EXPECT_EQ(e[0].message, "duplicate key");
-  e = input_errors([&] { load_astra_system(scratch("s.json", R"({"preferred-dataset-splits": 1e400})"), w); });
+  e = input_errors(
+      [&] { load_astra_system(scratch("s.json", R"({"preferred-dataset-splits": 1e400})"), w); });
   EXPECT_TRUE(mentions(e, "not valid JSON: number overflow parsing '1e400'")) << test::dump(e);
   e = input_errors([&] { load_astra_system(repo("no/such/file.json"), w); });
   EXPECT_TRUE(mentions(e, "cannot open the file"));
