@@ -257,6 +257,11 @@ Node read_json_file(const std::string& file, const std::string& path_prefix) {
       what = what.substr(p + 2);
     }
     throw InputError(Diagnostic{file, line, "", "not valid JSON: " + what, "fix the syntax at that line"});
+  } catch (const nlohmann::json::exception& e) {
+    // E.g. out_of_range 406: a number such as 1e400 that no double holds.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw InputError(Diagnostic{file, 0, "", "not valid JSON: " + what, "fix the value"});
   }
   const JsonLines lines = scan_json_lines(text, path_prefix);
   std::vector<Diagnostic> errors;

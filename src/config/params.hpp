@@ -64,13 +64,16 @@ struct Table {
       std::vector<std::string> keys = also_allowed;
       for (const auto& p : params) keys.push_back(p.key);
       const std::string near = did_you_mean(key, keys);
-      sink.error(value.diag(fmt::format("unknown key \"{}\" in {}", key, name),
-                            near.empty() ? fmt::format("valid keys: {}; see `tessera schema`", join(keys))
-                                         : fmt::format("did you mean \"{}\"?", near)));
+      sink.error(value.diag(
+          fmt::format("unknown key \"{}\" in {}", key, name),
+          near.empty() ? (keys.size() <= 8 ? fmt::format("valid keys: {}; see `tessera schema`", join(keys))
+                                           : fmt::format("`tessera schema` lists the {} valid keys of {}",
+                                                         keys.size(), name))
+                       : fmt::format("did you mean \"{}\"?", near)));
     }
     for (const auto& p : params) {
       if (p.required && !seen.count(p.key)) {
-        Diagnostic d = map.diag(fmt::format("missing required key \"{}\" ({})", p.key, p.doc),
+        Diagnostic d = map.diag(fmt::format("missing required key \"{}\": {}", p.key, p.doc),
                                 missing_fix.empty() ? fmt::format("add \"{}\"", p.key) : missing_fix);
         d.key = join_path(map.path, p.key);
         sink.error(std::move(d));

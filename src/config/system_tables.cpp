@@ -294,13 +294,33 @@ SystemConfig read_astra_system(const std::string& path, Sink& sink, double injec
   out.source = path;
   Node root;
   if (!sink.collect([&] { root = read_json_file(path); })) return out;
+  std::set<std::string> seen;
   astra_system_table().load(
-      root, out, sink, {}, nullptr,
+      root, out, sink, {}, &seen,
       "add \"preferred-dataset-splits\": 4 (the value every shipped ASTRA-sim config uses); "
       "ASTRA-sim itself crashes with a division by zero without it");
+  // ASTRA-sim keeps the endpoint delay in whole ns: it reads the JSON number into an integer tick
+  // and truncates the product with --injection-scale. Parity needs the same truncations.
+  if (out.endpoint_delay % kNanosecond != 0) {
+    sink.warn(root.find("endpoint-delay")
+                  ->diag(fmt::format("ASTRA-sim truncates {} ns to {} ns; Tessera does the same for parity",
+                                     format_number(static_cast<double>(out.endpoint_delay) / kNanosecond),
+                                     out.endpoint_delay / kNanosecond),
+                         "write a whole number of ns"));
+  }
+  const std::int64_t e_ns = out.endpoint_delay / kNanosecond;
   out.injection_scale = injection_scale;
   out.endpoint_delay =
-      static_cast<SimTime>(std::llround(static_cast<double>(out.endpoint_delay) * injection_scale));
+      static_cast<SimTime>(std::floor(static_cast<double>(e_ns) * injection_scale)) * kNanosecond;
+  if (!seen.count("local-mem-bw") && sink.ok()) {
+    Diagnostic d = root.diag(
+        "no \"local-mem-bw\": ASTRA-sim divides by it for every reduction (undefined behaviour); Tessera "
+        "charges no "
+        "reduction cost",
+        "add \"local-mem-bw\" in GB/s (GB = 10^9), e.g. 3350 for H100 HBM3");
+    d.key = "local-mem-bw";
+    sink.warn(std::move(d));
+  }
   return out;
 }
 

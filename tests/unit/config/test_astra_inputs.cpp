@@ -104,6 +104,28 @@ TEST(AstraSystem, ShippedFiles) {
   EXPECT_EQ(hgx.local_mem_bw.bytes_per_second, 3'350'000'000'000);
 }
 
+TEST(AstraSystem, EndpointDelayIsTruncatedToWholeNanosecondsAsInAstraSim) {
+  std::vector<Diagnostic> w;
+  const auto s = load_astra_system(
+      scratch("s.json", R"({"preferred-dataset-splits": 1, "endpoint-delay": 10.7, "local-mem-bw": 50})"), w);
+  EXPECT_EQ(s.endpoint_delay, 10 * kNanosecond);
+  EXPECT_TRUE(mentions(w, "ASTRA-sim truncates 10.7 ns to 10 ns")) << test::dump(w);
+
+  AstraArgs a;
+  a.workload = repo(kA + "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce");
+  a.system = repo(kA + "tests/rt_template/inputs/system_cfg.json");
+  a.network = repo(kA + "tests/rt_template/inputs/network_cfg.yml");
+  a.injection_scale = 1.25;  // 12.5 ns -> 12 ns
+  EXPECT_EQ(load_astra(a).config.system.endpoint_delay, 12 * kNanosecond);
+}
+
+TEST(AstraSystem, MissingLocalMemBwWarns) {
+  std::vector<Diagnostic> w;
+  const auto s = load_astra_system(scratch("s.json", R"({"preferred-dataset-splits": 1})"), w);
+  EXPECT_EQ(s.local_mem_bw.bytes_per_second, 0);
+  EXPECT_TRUE(mentions(w, "local-mem-bw: no \"local-mem-bw\": ASTRA-sim divides by it")) << test::dump(w);
+}
+
 TEST(AstraSystem, CustomAndWindowedImplementations) {
   std::vector<Diagnostic> w;
   const auto s = load_astra_system(
@@ -175,6 +197,9 @@ TEST(AstraSystem, SyntaxAndDuplicates) {
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].line, 3);
   EXPECT_EQ(e[0].message, "duplicate key");
+  e = input_errors(
+      [&] { load_astra_system(scratch("s.json", R"({"preferred-dataset-splits": 1e400})"), w); });
+  EXPECT_TRUE(mentions(e, "not valid JSON: number overflow parsing '1e400'")) << test::dump(e);
   e = input_errors([&] { load_astra_system(repo("no/such/file.json"), w); });
   EXPECT_TRUE(mentions(e, "cannot open the file"));
 }
