@@ -32,6 +32,9 @@ struct InspectArgs {
   bool json = false;
   std::string deps = "lenient";
   std::string comm_groups;
+  double peak_perf = 0;     // TFLOP/s; with local_mem_bw: roofline compute
+  double local_mem_bw = 0;  // GB/s
+  bool replay_only = false;
 };
 
 struct MicrobenchArgs {
@@ -108,6 +111,16 @@ int run_inspect(const InspectArgs& a) {
   }
   wl::LoadOptions options;
   options.deps = *policy;
+  if ((a.peak_perf > 0) != (a.local_mem_bw > 0)) {
+    throw InputError(Diagnostic{"", 0, a.peak_perf > 0 ? "--local-mem-bw" : "--peak-perf",
+                                "roofline compute needs both --peak-perf and --local-mem-bw", ""});
+  }
+  if (a.peak_perf > 0) {
+    options.compute.mode = wl::ComputeModel::Mode::kRoofline;
+    options.compute.peak_perf_tflops = a.peak_perf;
+    options.compute.local_mem_bw_gbps = a.local_mem_bw;
+  }
+  options.compute.replay_only = a.replay_only;
   wl::TraceSet set;
   if (wl::is_text_workload(a.prefix)) {
     set = wl::load_text_workload(a.prefix, a.npus > 0 ? a.npus : 1, a.passes, options);
@@ -243,6 +256,13 @@ void add_trace_command(CLI::App& cli, Action& action) {
   inspect->add_option("--comm-groups", inspect_args->comm_groups,
                       "communicator-group JSON ({\"<id>\": [npu, ...]}) for pg_name attributes")
       ->check(CLI::ExistingFile);
+  inspect->add_option("--peak-perf", inspect_args->peak_perf,
+                      "roofline compute: peak TFLOP/s (with --local-mem-bw; default: replay durations)")
+      ->check(CLI::PositiveNumber);
+  inspect->add_option("--local-mem-bw", inspect_args->local_mem_bw, "roofline compute: local memory GB/s")
+      ->check(CLI::PositiveNumber);
+  inspect->add_flag("--replay-only", inspect_args->replay_only,
+                    "replay every node from duration_micros, as ASTRA-sim's replay-only");
   inspect->add_flag("--json", inspect_args->json, "print JSON instead of text");
   inspect->callback([&action, inspect_args] { action = [inspect_args] { return run_inspect(*inspect_args); }; });
 

@@ -42,6 +42,12 @@ elif case == "inspect_pytorch":
     out = json.loads(p.stdout)
     check(out["per_npu"][0]["nodes"] == 3664, "3664 nodes")
     check(any("210 node id(s)" in w for w in out["warnings"]), str(out["warnings"]))
+    # replay-only: communication nodes are replayed too, so their time is part of no compute sum.
+    rep = json.loads(run("inspect", f"{src}/tests/unit/workload/fixtures/chakra/pytorch_feeder_tests",
+                         "--replay-only", "--json").stdout)
+    check(rep["per_npu"][0]["compute_ps"] == out["per_npu"][0]["compute_ps"], "replay-only COMP time")
+    p = run("inspect", f"{src}/traces/resnet50/2npus/Resnet50_DataParallel", "--peak-perf", "100", expect_rc=2)
+    check("needs both --peak-perf and --local-mem-bw" in p.stderr, p.stderr)
     p = run("inspect", f"{src}/tests/unit/workload/fixtures/chakra/pytorch_feeder_tests", "--deps", "strict",
             expect_rc=2)
     check("ctrl_deps name 210 node id(s) that are not in the file" in p.stderr, p.stderr)
