@@ -54,6 +54,46 @@ Config ring_config(int n, double gbps, SimTime lat, const std::string& prefix, N
   return c;
 }
 
+
+workload::EtAttribute int_attr(const std::string& name, std::int64_t v) {
+  workload::EtAttribute a;
+  a.name = name;
+  a.kind = workload::AttrKind::kInt64;
+  a.bits = static_cast<std::uint64_t>(v);
+  return a;
+}
+
+workload::EtNode et_node(std::uint64_t id, workload::NodeType type, std::uint64_t micros,
+                         std::vector<std::uint64_t> deps, std::vector<workload::EtAttribute> attrs = {}) {
+  workload::EtNode n;
+  n.id = id;
+  n.name = "n" + std::to_string(id);
+  n.type = type;
+  n.duration_micros = micros;
+  n.data_deps = std::move(deps);
+  n.attrs = std::move(attrs);
+  n.attrs.push_back(int_attr("is_cpu_op", 0));
+  n.attrs.back().kind = workload::AttrKind::kBool;
+  return n;
+}
+
+/// Two hand-written traces (NPU 0 and NPU 1) into a fresh folder; returns the prefix.
+std::string two_npu_traces(const std::vector<workload::EtNode>& npu0, const std::vector<workload::EtNode>& npu1,
+                           const std::string& tag) {
+  const fs::path dir = fs::temp_directory_path() / ("tessera_rt_" + std::to_string(::getpid()) + "_" + tag);
+  fs::create_directories(dir);
+  const std::string prefix = (dir / "t").string();
+  workload::FileTraceSink sink(prefix);
+  workload::EtGlobalMetadata gm;
+  gm.version = "0.0.4";
+  for (int npu = 0; npu < 2; ++npu) {
+    sink.begin_npu(npu, gm);
+    for (const auto& n : npu ? npu1 : npu0) sink.node(n);
+    sink.end_npu(npu);
+  }
+  return prefix;
+}
+
 SimulationResult run(const Config& c, int ranks = 1) {
   SimulationResult out;
   std::mutex mu;
@@ -132,6 +172,46 @@ TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
   EXPECT_EQ(r1.events, r2.events);
 }
 
+
+TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
+  using T = workload::NodeType;
+  // NPU 0: COMP 1 (5 us), SEND 2 after 1 (1000 B to NPU 1, tag 7), COMP 3 (2 us, no deps: waits for
+  // the GPU slot). NPU 1: RECV 10 (from 0, tag 7), COMP 11 (1 us) after it.
+  const auto p = two_npu_traces(
+      {et_node(1, T::kComp, 5, {}), et_node(2, T::kCommSend, 0, {1}, {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 1000)}),
+       et_node(3, T::kComp, 2, {})},
+      {et_node(10, T::kCommRecv, 0, {}, {int_attr("comm_src", 0), int_attr("comm_tag", 7), int_attr("comm_size", 1000)}),
+       et_node(11, T::kComp, 1, {10})},
+      "p2p");
+  const Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kAstraCongestionUnaware);
+  const SimTime d = hop_ns(1000, 50, 500) * kNanosecond;  // one ring hop, closed form
+  for (int ranks : {1, 2}) {
+    const SimulationResult r = run(c, ranks);
+    ASSERT_EQ(r.npus.size(), 2u);
+    EXPECT_EQ(r.npus[0].compute, 7 * kMicrosecond);
+    EXPECT_EQ(r.npus[0].finish, std::max<SimTime>(7 * kMicrosecond, 5 * kMicrosecond + d));
+    EXPECT_EQ(r.npus[1].finish, 5 * kMicrosecond + d + 1 * kMicrosecond);
+    EXPECT_EQ(r.npus[1].exposed_communication, r.npus[1].finish - 1 * kMicrosecond);
+    EXPECT_EQ(r.npus[1].communication, 5 * kMicrosecond + d);  // the RECV waited from t = 0
+  }
+}
+
+TEST(Runtime, UnmatchedReceiveIsAStallNamingTheNode) {
+  using T = workload::NodeType;
+  const auto p = two_npu_traces(
+      {et_node(1, T::kCommSend, 0, {}, {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 64)})},
+      {et_node(10, T::kCommRecv, 0, {}, {int_attr("comm_src", 0), int_attr("comm_tag", 8), int_attr("comm_size", 64)})},
+      "stall");
+  const Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kAstraCongestionUnaware);
+  try {
+    run(c, 2);
+    FAIL() << "expected a stall";
+  } catch (const pdes::StallError& e) {
+    ASSERT_FALSE(e.lines().empty());
+    EXPECT_NE(e.lines()[0].find("node 10 COMM_RECV_NODE"), std::string::npos) << e.lines()[0];
+  }
+}
+
 TEST(Runtime, TraceCountMustMatchTheTopology) {
   const Config c = ring_config(8, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 1024),
                                NetworkModel::kAstraCongestionUnaware);
@@ -140,7 +220,7 @@ TEST(Runtime, TraceCountMustMatchTheTopology) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    EXPECT_NE(std::string(e.what()).find("mb.4.et"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NPU(s) 4..7 are missing"), std::string::npos) << e.what();
   }
 }
 
