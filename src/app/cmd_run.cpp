@@ -76,6 +76,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     ProgressPrinter progress(root && !quiet);
     runtime::SimulationOptions so;
     so.progress = [&progress](const pdes::Progress& p) { progress(p); };
+    if (!opts.event_queue.empty()) so.queue = opts.event_queue;
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
     if (!root) return res.reason == pdes::StopReason::kCompleted ? 0 : 1;
