@@ -2,11 +2,15 @@
 //
 // Every table is sorted by a key that does not depend on the partition (NPU id, then time; link
 // name), and every rank computes the same global row offsets from an all-gather of counts, so
-// the file written on 1, 2 or 4 ranks is the same. Each rank then selects its rows (a union of
-// contiguous blocks) and all ranks write each dataset in one collective H5Dwrite.
+// the file written on 1, 2 or 4 ranks is the same. A rank's rows are then scattered blocks (NPUs
+// are placed by the partitioner, not in id order); rather than a hyperslab union of thousands of
+// blocks (HDF5 1.10 builds those in quadratic time), the rows are first moved with one
+// MPI_Alltoallv so that each rank holds one contiguous slice of the dataset, and every dataset is
+// written with one collective H5Dwrite of one block per rank.
 #include "tessera/output/hdf5_writer.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -195,7 +199,10 @@ class File {
     Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
     xfer_ = Handle(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
     if (mpi_comm != Hdf5Context::kNoMpi) {
-      check_status(H5Pset_fapl_mpio(fapl.get(), MPI_Comm_f2c(mpi_comm), MPI_INFO_NULL), "H5Pset_fapl_mpio");
+      comm_ = MPI_Comm_f2c(mpi_comm);
+      MPI_Comm_rank(comm_, &rank_);
+      MPI_Comm_size(comm_, &size_);
+      check_status(H5Pset_fapl_mpio(fapl.get(), comm_, MPI_INFO_NULL), "H5Pset_fapl_mpio");
       check_status(H5Pset_dxpl_mpio(xfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     }
     // The oldest format that has what we use, so h5py of any Debian release reads it.
@@ -221,37 +228,124 @@ class File {
   }
 
   /// Creates `name` with `rows` x `cols` elements (cols 0 = a 1-D dataset) and writes this
-  /// rank's `blocks` of whole rows from `data` (rows in block order). Collective.
+  /// rank's `blocks` of whole rows from `data` (rows in block order). Rows no rank provides are
+  /// zero. Collective.
   void write(const char* name, hid_t file_type, hid_t mem_type, hsize_t rows, hsize_t cols,
-             const std::vector<Block>& blocks, const void* data, bool fully_written = true) {
+             const std::vector<Block>& blocks, const void* data) {
     const int rank = cols == 0 ? 1 : 2;
     const hsize_t dims[2] = {rows, cols};
     Handle space(check(H5Screate_simple(rank, dims, nullptr), "H5Screate_simple"), H5Sclose);
     Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate"), H5Pclose);
-    // Parallel HDF5 fills a dataset when it allocates it, i.e. writes it twice; skip that when
-    // the ranks' blocks cover every row.
-    if (fully_written) check_status(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+    // Every row is written below (zeros where no rank has one), so HDF5 need not fill first
+    // (parallel HDF5 would otherwise write every dataset twice).
+    check_status(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
     Handle dset(check(H5Dcreate2(file_.get(), name, file_type, space.get(), H5P_DEFAULT, dcpl.get(),
                                  H5P_DEFAULT),
                       std::string("creating dataset ") + name),
                 H5Dclose);
     if (rows == 0) return;
-    hsize_t local = 0;
-    check_status(H5Sselect_none(space.get()), "H5Sselect_none");
-    for (const Block& b : blocks) {
-      const hsize_t start[2] = {b.first, 0};
-      const hsize_t count[2] = {b.count, cols == 0 ? 1 : cols};
-      check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_OR, start, nullptr, count, nullptr),
+    const std::size_t row_bytes = H5Tget_size(mem_type) * static_cast<std::size_t>(cols == 0 ? 1 : cols);
+    const hsize_t lo = rows * static_cast<hsize_t>(rank_) / static_cast<hsize_t>(size_);
+    const hsize_t hi = rows * static_cast<hsize_t>(rank_ + 1) / static_cast<hsize_t>(size_);
+    const std::vector<char> slice = gather_slice(name, blocks, static_cast<const char*>(data), row_bytes, rows, lo, hi);
+
+    const hsize_t start[2] = {lo, 0};
+    const hsize_t count[2] = {hi - lo, cols == 0 ? 1 : cols};
+    if (hi > lo)
+      check_status(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
                    std::string("selecting rows of ") + name);
-      local += b.count * (cols == 0 ? 1 : cols);
-    }
-    const hsize_t mem_dims[1] = {std::max<hsize_t>(local, 1)};
+    else
+      check_status(H5Sselect_none(space.get()), "H5Sselect_none");
+    const hsize_t elements = (hi - lo) * (cols == 0 ? 1 : cols);
+    const hsize_t mem_dims[1] = {std::max<hsize_t>(elements, 1)};
     Handle mem(check(H5Screate_simple(1, mem_dims, nullptr), "H5Screate_simple"), H5Sclose);
-    if (local == 0) check_status(H5Sselect_none(mem.get()), "H5Sselect_none");
+    if (elements == 0) check_status(H5Sselect_none(mem.get()), "H5Sselect_none");
     static const char kEmpty[64] = {};
     check_status(H5Dwrite(dset.get(), mem_type, mem.get(), space.get(), xfer_.get(),
-                          local == 0 ? kEmpty : data),
+                          elements == 0 ? kEmpty : slice.data()),
                  std::string("writing ") + name);
+  }
+
+  /// Rows [lo, hi) of the dataset, assembled from every rank's blocks (one MPI_Alltoallv; a local
+  /// copy without MPI). Each rank's byte stream to rank q is: piece count, (first, count) per
+  /// piece, then the pieces' rows.
+  std::vector<char> gather_slice(const char* name, const std::vector<Block>& blocks, const char* data,
+                                 std::size_t row_bytes, hsize_t rows, hsize_t lo, hsize_t hi) const {
+    const auto target_lo = [&](int q) { return rows * static_cast<hsize_t>(q) / static_cast<hsize_t>(size_); };
+    std::vector<std::vector<std::int64_t>> heads(static_cast<std::size_t>(size_));
+    std::vector<std::vector<std::pair<const char*, std::size_t>>> parts(static_cast<std::size_t>(size_));
+    const char* at = data;
+    for (const Block& b : blocks) {
+      hsize_t first = b.first, left = b.count;
+      while (left > 0) {
+        // The rank whose slice holds row `first` (slices are sorted; binary search).
+        int qlo = 0, qhi = size_ - 1;
+        while (qlo < qhi) {
+          const int mid = (qlo + qhi + 1) / 2;
+          if (target_lo(mid) <= first) qlo = mid; else qhi = mid - 1;
+        }
+        const hsize_t end = std::min(first + left, target_lo(qlo + 1));
+        const hsize_t n = end - first;
+        heads[static_cast<std::size_t>(qlo)].push_back(static_cast<std::int64_t>(first));
+        heads[static_cast<std::size_t>(qlo)].push_back(static_cast<std::int64_t>(n));
+        parts[static_cast<std::size_t>(qlo)].emplace_back(at, n * row_bytes);
+        at += n * row_bytes;
+        first = end;
+        left -= n;
+      }
+    }
+    std::vector<std::string> streams(static_cast<std::size_t>(size_));
+    for (std::size_t q = 0; q < streams.size(); ++q) {
+      std::string& out = streams[q];
+      const std::int64_t pieces = static_cast<std::int64_t>(heads[q].size() / 2);
+      out.append(reinterpret_cast<const char*>(&pieces), sizeof pieces);
+      out.append(reinterpret_cast<const char*>(heads[q].data()), heads[q].size() * sizeof(std::int64_t));
+      for (const auto& [p, n] : parts[q]) out.append(p, n);
+    }
+    std::vector<std::string> received;
+    if (comm_ == MPI_COMM_NULL) {
+      received = std::move(streams);
+    } else {
+      std::vector<int> send_counts(static_cast<std::size_t>(size_)), recv_counts(static_cast<std::size_t>(size_));
+      std::vector<int> send_displs(static_cast<std::size_t>(size_)), recv_displs(static_cast<std::size_t>(size_));
+      std::string send;
+      for (std::size_t q = 0; q < streams.size(); ++q) {
+        if (streams[q].size() > static_cast<std::size_t>(INT_MAX) || send.size() > static_cast<std::size_t>(INT_MAX))
+          throw Error(std::string("HDF5 output: dataset ") + name + " is over 2 GiB per rank pair; run on more ranks");
+        send_displs[q] = static_cast<int>(send.size());
+        send_counts[q] = static_cast<int>(streams[q].size());
+        send += streams[q];
+      }
+      MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm_);
+      std::size_t total = 0;
+      for (std::size_t q = 0; q < recv_counts.size(); ++q) {
+        if (total > static_cast<std::size_t>(INT_MAX))
+          throw Error(std::string("HDF5 output: dataset ") + name + " is over 2 GiB per rank; run on more ranks");
+        recv_displs[q] = static_cast<int>(total);
+        total += static_cast<std::size_t>(recv_counts[q]);
+      }
+      std::string recv(total, '\0');
+      MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(), recv_counts.data(),
+                    recv_displs.data(), MPI_BYTE, comm_);
+      for (std::size_t q = 0; q < recv_counts.size(); ++q)
+        received.push_back(recv.substr(static_cast<std::size_t>(recv_displs[q]), static_cast<std::size_t>(recv_counts[q])));
+    }
+    std::vector<char> slice((hi - lo) * row_bytes, '\0');
+    for (const std::string& in : received) {
+      std::int64_t pieces = 0;
+      std::memcpy(&pieces, in.data(), sizeof pieces);
+      const char* head = in.data() + sizeof pieces;
+      const char* rows_at = head + 2 * pieces * static_cast<std::int64_t>(sizeof(std::int64_t));
+      for (std::int64_t i = 0; i < pieces; ++i) {
+        std::int64_t first = 0, n = 0;
+        std::memcpy(&first, head + (2 * i) * sizeof(std::int64_t), sizeof first);
+        std::memcpy(&n, head + (2 * i + 1) * sizeof(std::int64_t), sizeof n);
+        std::memcpy(slice.data() + (static_cast<hsize_t>(first) - lo) * row_bytes, rows_at,
+                    static_cast<std::size_t>(n) * row_bytes);
+        rows_at += static_cast<std::size_t>(n) * row_bytes;
+      }
+    }
+    return slice;
   }
 
   void string_attribute(hid_t obj, const std::string& name, const std::string& value) {
@@ -277,6 +371,9 @@ class File {
   hid_t id() const { return file_.get(); }
 
  private:
+  MPI_Comm comm_ = MPI_COMM_NULL;  ///< MPI_COMM_NULL: serial HDF5, this rank is the only one
+  int rank_ = 0;
+  int size_ = 1;
   Handle xfer_;
   Handle file_;
 };
@@ -554,8 +651,8 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   {
     std::vector<std::pair<hsize_t, hsize_t>> rows;
     for (const auto& x : p.npus) rows.emplace_back(static_cast<hsize_t>(x.npu), 1);
-    f.write("npu/summary", ns_file.get(), ns_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows), p.npus.data(),
-            /*fully_written=*/false);  // NPUs without a summary read as zero rows
+    f.write("npu/summary", ns_file.get(), ns_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows), p.npus.data());
+    // NPUs without a summary read as zero rows.
   }
 
   f.write("links/totals", lt_file.get(), lt_mem.get(), static_cast<hsize_t>(num_links), 0, link_blocks, p.links.data());

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -98,14 +99,20 @@ struct RunRecords {
   /// ("scenario", ..), ... Written as string attributes of the file's root group.
   std::vector<std::pair<std::string, std::string>> attributes;
 
-  /// Index of `s` in `strings`, appending it if new (linear for short tables; callers that
-  /// intern many strings keep their own map).
+  /// Index of `s` in `strings`, appending it if new. O(1): a lookup table that is rebuilt if
+  /// `strings` was changed directly.
   std::uint32_t intern(const std::string& s) {
-    for (std::size_t i = 0; i < strings.size(); ++i)
-      if (strings[i] == s) return static_cast<std::uint32_t>(i);
-    strings.push_back(s);
-    return static_cast<std::uint32_t>(strings.size() - 1);
+    if (string_index.size() != strings.size()) {
+      string_index.clear();
+      for (std::size_t i = 0; i < strings.size(); ++i)
+        string_index.emplace(strings[i], static_cast<std::uint32_t>(i));
+    }
+    const auto [it, fresh] = string_index.emplace(s, static_cast<std::uint32_t>(strings.size()));
+    if (fresh) strings.push_back(s);
+    return it->second;
   }
+  /// intern()'s lookup table (a cache; not written anywhere).
+  std::unordered_map<std::string, std::uint32_t> string_index;
 };
 
 }  // namespace tessera::output

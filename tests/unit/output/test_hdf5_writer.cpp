@@ -22,7 +22,7 @@ namespace {
 fs::path scratch(const std::string& name) {
   const fs::path dir = fs::path(TESSERA_BINARY_DIR) / "tests" / "unit" / "output" / "scratch";
   fs::create_directories(dir);
-  fs::remove(dir / name);
+  fs::remove_all(dir / name);
   fs::remove(dir / (name + tessera::output::kHdf5PartialSuffix));
   return dir / name;
 }
@@ -110,4 +110,31 @@ TEST(Hdf5Writer, LoopbackRanksWithoutMpiAreRefused) {
   const fs::path out = scratch("loop.h5");
   EXPECT_THROW(write_hdf5(out.string(), sample_records(2, 0, 2), {t, Hdf5Context::kNoMpi, 2}), tessera::Error);
   EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Hdf5Writer, FailureAfterWritingRemovesThePartialFile) {
+  // The path is a non-empty directory: the .partial file is written, the final rename fails.
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("isdir.h5");
+  fs::create_directories(out / "keep");
+  try {
+    write_hdf5(out.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+    FAIL() << "expected an error";
+  } catch (const tessera::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot rename"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  EXPECT_TRUE(fs::is_directory(out / "keep"));
+}
+
+TEST(Hdf5Writer, InternReusesIndices) {
+  tessera::output::RunRecords r;
+  const auto a = r.intern("a"), b = r.intern("b");
+  EXPECT_EQ(r.intern("a"), a);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(r.intern(""), 0u);
+  r.strings.push_back("c");  // changed directly: intern still finds it
+  EXPECT_EQ(r.intern("c"), 3u);
+  EXPECT_EQ(r.strings.size(), 4u);
 }
