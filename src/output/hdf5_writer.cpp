@@ -535,23 +535,27 @@ std::string agree_on_errors(pdes::Transport& t, const std::string& local_error) 
   return all;
 }
 
-/// NPUs that more than one rank reports rows for (their rows would overwrite each other).
+/// NPUs whose rows of one table come from more than one rank (they would overwrite each other).
+/// Different tables may come from different ranks: e.g. rank 0 holds every NPU's summary after a
+/// gather while each rank holds its own NPUs' intervals.
 std::string ownership_errors(pdes::Transport& t, const Prepared& p) {
-  std::set<std::int64_t> mine;
-  for (const auto& x : p.intervals) mine.insert(x.npu);
-  for (const auto& x : p.collectives) mine.insert(x.npu);
-  for (const auto& x : p.npus) mine.insert(x.npu);
-  std::map<std::int64_t, int> owners;
-  for (const auto& packed_npus : t.all_gather(pack_i64({mine.begin(), mine.end()})))
-    for (std::int64_t n : unpack_i64(packed_npus)) ++owners[n];
-  std::string err;
-  for (const auto& [npu, n] : owners)
-    if (n > 1) {
-      err = "NPU " + std::to_string(npu) + " has records on " + std::to_string(n) +
-            " ranks; each NPU's records must come from the one rank that simulates it";
-      break;
-    }
-  return err;
+  const auto npus_of = [](const auto& rows) {
+    std::set<std::int64_t> s;
+    for (const auto& x : rows) s.insert(x.npu);
+    return std::vector<std::int64_t>(s.begin(), s.end());
+  };
+  const std::vector<std::pair<const char*, std::vector<std::int64_t>>> tables = {
+      {"intervals", npus_of(p.intervals)}, {"collective records", npus_of(p.collectives)}, {"summaries", npus_of(p.npus)}};
+  for (const auto& [what, mine] : tables) {
+    std::map<std::int64_t, int> owners;
+    for (const auto& packed_npus : t.all_gather(pack_i64(mine)))
+      for (std::int64_t n : unpack_i64(packed_npus)) ++owners[n];
+    for (const auto& [npu, n] : owners)
+      if (n > 1)
+        return "NPU " + std::to_string(npu) + " has " + what + " on " + std::to_string(n) +
+               " ranks; each NPU's rows of a table must come from one rank";
+  }
+  return "";
 }
 
 void write_file(const std::string& tmp, const Prepared& p, const RunRecords& local, const Hdf5Context& ctx,

@@ -217,10 +217,14 @@ class Errors(unittest.TestCase):
 
     def test_entry_point_help_and_error(self):
         for cmd in ("summary", "timeline", "links", "chrome-trace", "compare"):
-            p = subprocess.run([TOOL, cmd, "--help"], capture_output=True, text=True)
-            self.assertEqual(p.returncode, 0)
-            self.assertIn("-o PATH, --output PATH", p.stdout)
-            self.assertIn("FILE.h5", p.stdout)
+            status, out, _ = run(cmd, "--help")
+            self.assertEqual(status, 0)
+            self.assertIn("-o PATH, --output PATH", out)
+            self.assertIn("FILE.h5", out)
+        p = subprocess.run([TOOL, "--help"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        for cmd in ("summary", "timeline", "links", "chrome-trace", "compare"):
+            self.assertIn(cmd, p.stdout)
         p = subprocess.run([TOOL, "summary", TOOL], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn("not a Tessera output", p.stderr)
