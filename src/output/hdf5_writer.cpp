@@ -461,7 +461,9 @@ std::string validate(const RunRecords& r, std::int32_t num_npus_hint) {
     if (x.bin < 0) { err << "link bin has a negative bin number; "; break; }
     if (r.link_bin_width <= 0) { err << "link bins given but link_bin_width is not positive; "; break; }
   }
-  return err.str();
+  std::string e = err.str();
+  if (e.size() >= 2) e.resize(e.size() - 2);  // the last "; "
+  return e;
 }
 
 Prepared prepare(pdes::Transport& t, const RunRecords& r) {
@@ -526,12 +528,27 @@ Prepared prepare(pdes::Transport& t, const RunRecords& r) {
   return p;
 }
 
-/// "" on every rank when every rank's `local_error` is "", else all the messages on every rank.
+/// "" on every rank when every rank's `local_error` is "", else every distinct message (prefixed
+/// with the ranks that saw it unless all did), the same on every rank.
 std::string agree_on_errors(pdes::Transport& t, const std::string& local_error) {
-  std::string all;
   const auto errors = t.all_gather(local_error);
-  for (std::size_t r = 0; r < errors.size(); ++r)
-    if (!errors[r].empty()) all += (errors.size() > 1 ? "rank " + std::to_string(r) + ": " : "") + errors[r];
+  std::vector<std::pair<std::string, std::vector<std::size_t>>> distinct;
+  for (std::size_t r = 0; r < errors.size(); ++r) {
+    if (errors[r].empty()) continue;
+    auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == errors[r]; });
+    if (it == distinct.end()) distinct.push_back({errors[r], {r}});
+    else it->second.push_back(r);
+  }
+  std::string all;
+  for (const auto& [message, ranks] : distinct) {
+    if (!all.empty()) all += "; ";
+    if (ranks.size() != errors.size()) {
+      all += ranks.size() == 1 ? "rank " : "ranks ";
+      for (std::size_t i = 0; i < ranks.size(); ++i) all += (i ? "," : "") + std::to_string(ranks[i]);
+      all += ": ";
+    }
+    all += message;
+  }
   return all;
 }
 

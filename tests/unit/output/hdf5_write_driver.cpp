@@ -1,6 +1,7 @@
 // Writes the sample records (sample_records.hpp) into one HDF5 file from however many ranks
 // mpirun starts: `hdf5_write_driver OUT.h5 [NPUS]`. The rank-count tests run it on 1, 2 and 4
-// ranks and compare the files (tests/tools/h5_same_content.py).
+// ranks and compare the files (tests/tools/test_rank_counts.py). With a third argument
+// `duplicate`, every rank also claims NPU 0's summary, which the writer must reject on all ranks.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -18,8 +19,12 @@ int main(int argc, char** argv) {
   }
   const int npus = argc > 2 ? std::atoi(argv[2]) : 8;
   tessera::pdes::MpiTransport transport;
-  const auto records =
-      tessera::output::testing::sample_records(npus, transport.rank(), transport.size());
+  auto records = tessera::output::testing::sample_records(npus, transport.rank(), transport.size());
+  if (argc > 3 && std::string(argv[3]) == "duplicate" && transport.rank() != 0) {
+    tessera::output::NpuSummary s;
+    s.npu = 0;
+    records.npus.push_back(s);
+  }
   try {
     tessera::output::write_hdf5(argv[1], records, {transport, transport.native_comm_handle(), npus});
   } catch (const tessera::Error& e) {
