@@ -74,7 +74,8 @@ class Summary(unittest.TestCase):
         self.assertEqual([int(r["bytes"]) for r in rows], [1 << 20, 1 << 21, 1 << 22])
         self.assertEqual({r["algorithm"] for r in rows}, {"ring"})
         self.assertEqual([int(r["npus"]) for r in rows], [8, 8, 8])
-        self.assertEqual([float(r["duration_us"]) for r in rows], [1.5, 3.0, 4.5])
+        # span over the NPUs: earliest start (NPUs 0, 5) to latest end (NPU 4)
+        self.assertEqual([float(r["duration_us"]) for r in rows], [1.9, 3.4, 4.9])
         # busbw = algbw * 2(n-1)/n for an all-reduce over 8 NPUs
         for r in rows:
             self.assertAlmostEqual(float(r["busbw_gbps"]), float(r["algbw_gbps"]) * 14 / 8, delta=0.002)
@@ -189,10 +190,10 @@ class Compare(unittest.TestCase):
         self.assertEqual([float(r["finish_delta"]) for r in rows], [0, 0, 1.0, 0, 0, 0, 0, 0])
         self.assertAlmostEqual(float(rows[2]["finish_delta_pct"]), 100 / 16.0, places=2)
         status, out, _ = run("compare", SAMPLE, slower, "--csv", "--by", "collective")
-        rows = {int(r["node_id"]): r for r in csv.DictReader(io.StringIO(out))}
-        self.assertEqual(float(rows[3]["delta"]), 0.5)
-        self.assertEqual(float(rows[1]["delta"]), 0.0)
-        self.assertEqual(rows[3]["in"], "both")
+        rows = {int(r["index"]): r for r in csv.DictReader(io.StringIO(out))}
+        self.assertEqual(float(rows[1]["delta"]), 0.5)  # node 3 is each NPU's second collective
+        self.assertEqual(float(rows[0]["delta"]), 0.0)
+        self.assertEqual(rows[1]["in"], "both")
 
 
 class Errors(unittest.TestCase):

@@ -31,7 +31,7 @@ def npu_rows(run_a, run_b):
 
 def collective_rows(run_a, run_b):
     def keyed(run):
-        return {(r["node_id"], r["collective"], r["bytes"]): r for r in collective_table(run)}
+        return {(r["index"], r["collective"], r["bytes"]): r for r in collective_table(run)}
     a, b = keyed(run_a), keyed(run_b)
     rows = []
     for key in sorted(set(a) | set(b)):
@@ -39,7 +39,7 @@ def collective_rows(run_a, run_b):
         da = ra["duration_us"] if ra else 0.0
         db = rb["duration_us"] if rb else 0.0
         d, pct = _delta(da, db)
-        rows.append({"node_id": key[0], "collective": key[1], "bytes": key[2],
+        rows.append({"index": key[0], "collective": key[1], "bytes": key[2],
                      "in": "both" if ra and rb else ("a" if ra else "b"),
                      "duration_a": da, "duration_b": db, "delta": d, "delta_pct": pct,
                      "busbw_a_gbps": ra["busbw_gbps"] if ra else 0.0,

@@ -137,27 +137,33 @@ def parse_npus(text, num_npus):
 
 
 def collective_table(run):
-    """One row per collective (records of all NPUs with the same node id, type and size merged)."""
+    """One row per collective: the k-th collective of every NPU with the same type, size and group
+    size (as the run's own summary groups them). Duration = latest end - earliest start; the
+    bandwidths are the mean of the NPUs' nccl-tests figures."""
     recs = run.collectives()
+    index = run.h5["index/collectives"][()]
     groups = {}
-    for r in recs:
-        key = (int(r["node_id"]), int(r["collective"]), int(r["bytes"]))
-        groups.setdefault(key, []).append(r)
+    for n in range(len(index) - 1):
+        mine = recs[index[n]:index[n + 1]]
+        for k, r in enumerate(mine[np.argsort(mine["start"], kind="stable")]):
+            key = (k, int(r["collective"]), int(r["bytes"]), int(r["group_size"]))
+            groups.setdefault(key, []).append(r)
     rows = []
-    for (node_id, ctype, nbytes), rs in sorted(groups.items(), key=lambda kv: (min(int(r["start"]) for r in kv[1]), kv[0])):
+    for (k, ctype, nbytes, group), rs in sorted(groups.items()):
         start = min(int(r["start"]) for r in rs)
         end = max(int(r["end"]) for r in rs)
         rows.append({
-            "node_id": node_id,
+            "index": k,
+            "node_id": int(rs[0]["node_id"]),
             "collective": run.collective_name(ctype),
             "bytes": nbytes,
             "npus": len(rs),
-            "group_size": int(rs[0]["group_size"]),
+            "group_size": group,
             "algorithm": run.strings[int(rs[0]["algorithm"])],
             "chunks": int(rs[0]["chunks"]),
             "start_us": start / 1e6,
             "end_us": end / 1e6,
-            "duration_us": max(int(r["end"]) - int(r["start"]) for r in rs) / 1e6,
+            "duration_us": (end - start) / 1e6,
             "algbw_gbps": float(np.mean([r["algbw_gbps"] for r in rs])),
             "busbw_gbps": float(np.mean([r["busbw_gbps"] for r in rs])),
         })
