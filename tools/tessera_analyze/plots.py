@@ -1,4 +1,6 @@
 """`timeline` (Gantt of NPUs over time) and `links` (heatmap of link utilization)."""
+import os
+
 import numpy as np
 
 from .run_file import (KIND_COLLECTIVE, KIND_COMPUTE, KINDS_MEMORY, KINDS_P2P, AnalyzeError)
@@ -49,7 +51,7 @@ def timeline(run, npus, start_ps, end_ps, size_px, output):
         for x, w, y in items:
             ys.setdefault(y, []).append((x, w))
         for y, xs in ys.items():
-            ax.broken_barh(xs, (y, 0.45), facecolors=COLOURS[cat], label=cat)
+            ax.broken_barh(xs, (y, 0.45), facecolors=COLOURS[cat], edgecolors="white", linewidth=0.4, label=cat)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
     if unique:
@@ -61,8 +63,8 @@ def timeline(run, npus, start_ps, end_ps, size_px, output):
     ax.set_yticks([i + 0.5 for i in range(0, len(npus), step)])
     ax.set_yticklabels([f"NPU {npus[i]}" for i in range(0, len(npus), step)], fontsize="small")
     ax.set_xlabel("time (us)")
-    ax.set_title(f"{run.path}: compute (top of lane) vs communication (bottom)", loc="left")
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.08)
+    ax.set_title(f"{os.path.basename(run.path)}: compute (top of lane) vs communication (bottom)", loc="left")
+    fig.subplots_adjust(left=80 / size_px[0], right=1 - 20 / size_px[0], top=1 - 30 / size_px[1], bottom=50 / size_px[1])
     fig.savefig(output)
     plt.close(fig)
     return sum(len(v) for v in bars.values())
@@ -89,11 +91,12 @@ def links(run, metric, top, start_ps, end_ps, size_px, output):
     ax.set_yticks([i + 0.5 for i in range(0, len(order), step)])
     ax.set_yticklabels([names[order[i]] for i in range(0, len(order), step)], fontsize="x-small")
     ax.set_xlabel("time (us)")
-    ax.set_title(f"{run.path}: link {'busy fraction' if metric == 'busy' else 'bytes'} per "
+    ax.set_title(f"{os.path.basename(run.path)}: link {'busy fraction' if metric == 'busy' else 'bytes'} per "
                  f"{width / 1e6:g} us bin ({len(order)} of {len(names)} links)")
     fig.colorbar(im, ax=ax, label="busy fraction" if metric == "busy" else "bytes per bin")
     longest = max((len(names[i]) for i in order), default=10)
-    fig.subplots_adjust(left=min(0.4, 0.03 + 0.0055 * longest * 1600 / size_px[0]), right=0.98, top=0.93, bottom=0.08)
+    fig.subplots_adjust(left=min(0.4, 0.03 + 0.0055 * longest * 1600 / size_px[0]), right=0.98,
+                        top=1 - 30 / size_px[1], bottom=50 / size_px[1])
     fig.savefig(output)
     plt.close(fig)
     return data
