@@ -16,7 +16,7 @@ ranks_list=(${RANKS:-1 2})
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-printf '%-6s %-26s %-5s %16s %10s %10s\n' npus model ranks "simulated (ns)" "wall (s)" "RSS (MB)"
+printf '%-6s %-26s %-5s %16s %10s %10s %10s\n' npus model ranks "simulated (ns)" "wall (s)" "CPU (s)" "RSS (MB)"
 for n in "${npus_list[@]}"; do
   "$tessera" trace microbench --collective all_reduce --npus "$n" --size 64MiB --out "$tmp/ar$n" >/dev/null
   printf 'topology: [ Ring ]\nnpus_count: [ %d ]\nbandwidth: [ 50.0 ]\nlatency: [ 500.0 ]\n' "$n" >"$tmp/net$n.yml"
@@ -24,7 +24,7 @@ for n in "${npus_list[@]}"; do
     for ranks in "${ranks_list[@]}"; do
       launch=("$tessera")
       [ "$ranks" -gt 1 ] && launch=(mpirun -np "$ranks" "$tessera")
-      out="$(/usr/bin/time -f 'RSS %M WALL %e' "${launch[@]}" run --quiet \
+      out="$(/usr/bin/time -f 'RSS %M WALL %e USER %U' "${launch[@]}" run --quiet \
         --workload-configuration="$tmp/ar$n/all_reduce" \
         --system-configuration="$root/configs/astra-sim/examples/system/native_collectives/Ring_4chunks.json" \
         --network-configuration="$tmp/net$n.yml" \
@@ -33,7 +33,8 @@ for n in "${npus_list[@]}"; do
       sim="$(grep -m1 -o 'sys\[0\] finished, [0-9]*' <<<"$out" | grep -o '[0-9]*$' || echo '?')"
       rss="$(grep -o 'RSS [0-9]*' <<<"$out" | tail -1 | grep -o '[0-9]*')"
       wall="$(grep -o 'WALL [0-9.]*' <<<"$out" | tail -1 | grep -o '[0-9.]*$')"
-      printf '%-6s %-26s %-5s %16s %10s %10.1f\n' "$n" "$model" "$ranks" "$sim" "$wall" "$(echo "${rss:-0} / 1024" | bc -l)"
+      user="$(grep -o 'USER [0-9.]*' <<<"$out" | tail -1 | grep -o '[0-9.]*$')"
+      printf '%-6s %-26s %-5s %16s %10s %10s %10.1f\n' "$n" "$model" "$ranks" "$sim" "$wall" "$user" "$(echo "${rss:-0} / 1024" | bc -l)"
     done
   done
 done

@@ -95,6 +95,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     runtime::SimulationOptions so;
     so.progress = [&progress](const pdes::Progress& p) { progress(p); };
     so.keep_intervals = !config.output.hdf5_path.empty();
+    if (!opts.event_queue.empty()) so.queue = opts.event_queue;
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
     if (!config.output.hdf5_path.empty()) {

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string summary_json;
   std::string hdf5_path;
   bool quiet = false;
+  std::string event_queue;  ///< engine queue kind ("" = default); for diagnosis and benchmarks
   CLI::App* command = nullptr;
 };
 

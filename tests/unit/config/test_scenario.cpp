@@ -22,7 +22,8 @@ std::string ar16() {
 }
 
 TEST(Scenario, ShippedScenariosLoad) {
-  for (const char* s : {"default", "astra-rt-template", "hgx-h100-2box-allreduce", "ring-8-inline"}) {
+  for (const char* s : {"default", "astra-rt-template", "hgx-h100-2box-allreduce", "ring-8-inline", "resnet50-2npus",
+                        "resnet50-4npus", "resnet50-16npus"}) {
     SCOPED_TRACE(s);
     EXPECT_NO_THROW(load_scenario(repo(std::string("configs/scenarios/") + s + ".yaml")));
   }
@@ -31,7 +32,7 @@ TEST(Scenario, ShippedScenariosLoad) {
   EXPECT_EQ(c.network.npu_count(), 8);
   EXPECT_EQ(c.network.hgx_h100.nvlink_bandwidth.bytes_per_second, 450'000'000'000);
   EXPECT_EQ(c.simulation.network_model, NetworkModel::kPacket);
-  EXPECT_EQ(c.workload.kind, WorkloadKind::kAstraText);
+  EXPECT_EQ(c.workload.kind, WorkloadKind::kChakra);  // traces/resnet50/8npus
   EXPECT_DOUBLE_EQ(c.system.peak_perf_flops, 989e12);
   EXPECT_EQ(c.system.all_to_all.per_dimension,
             std::vector<std::string>{"direct"});       // inline overrides the file
