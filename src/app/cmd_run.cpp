@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "run_options.hpp"
+#include "tessera/output/hdf5_writer.hpp"
 #include "tessera/output/summary.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
@@ -63,22 +64,44 @@ std::string topology_text(const Config& c) {
   return fmt::format("{} [{}]", to_string(c.network.topology), d);
 }
 
-int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank) {
+/// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals, rank 0
+/// the gathered summaries and collective records. Collective over the transport's ranks.
+void write_timeline(const Config& config, const runtime::SimulationResult& res, pdes::Transport& transport,
+                    int mpi_comm) {
+  output::RunRecords rec;
+  rec.strings = res.local_strings;
+  rec.intervals = res.local_intervals;
+  if (transport.rank() == 0) {
+    rec.npus = res.npus;
+    rec.collectives = res.collectives;
+  }
+  rec.attributes = {{"config", describe(config)},
+                    {"source", config.source},
+                    {"network_model", to_string(config.simulation.network_model)},
+                    {"topology", topology_text(config)},
+                    {"events", std::to_string(res.events)},
+                    {"stop_reason", pdes::to_string(res.reason)}};
+  output::write_hdf5(config.output.hdf5_path, rec,
+                     {transport, mpi_comm, static_cast<std::int32_t>(res.npus.size())});
+}
+
+int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank, int mpi_comm) {
   const bool root = transport.rank() == 0;
   try {
     const LoadResult loaded = root ? load_and_warn(opts) : load_run_config(to_request(opts));
     const Config& config = loaded.config;
     const bool quiet = config.output.quiet;
-    if (!config.output.hdf5_path.empty() && root) {
-      std::fprintf(stderr, "warning: --output %s: this build has no HDF5 timeline writer; no file is written\n",
-                   config.output.hdf5_path.c_str());
-    }
     ProgressPrinter progress(root && !quiet);
     runtime::SimulationOptions so;
     so.progress = [&progress](const pdes::Progress& p) { progress(p); };
+    so.keep_intervals = !config.output.hdf5_path.empty();
     if (!opts.event_queue.empty()) so.queue = opts.event_queue;
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
+    if (!config.output.hdf5_path.empty()) {
+      write_timeline(config, res, transport, mpi_comm);
+      if (root && !quiet) std::fprintf(stderr, "tessera: wrote %s\n", config.output.hdf5_path.c_str());
+    }
     if (!root) return res.reason == pdes::StopReason::kCompleted ? 0 : 1;
 
     output::RunReport report;
@@ -166,11 +189,11 @@ void add_run_command(CLI::App& cli, Action& action) {
         char** argv = nullptr;
         pdes::MpiEnvironment env(argc, argv);
         pdes::MpiTransport transport;
-        return run_simulation(*opts, transport, transport.size() > 1);
+        return run_simulation(*opts, transport, transport.size() > 1, transport.native_comm_handle());
       }
       pdes::LoopbackHub hub(1);
       pdes::LoopbackTransport transport(hub, 0);
-      return run_simulation(*opts, transport, false);
+      return run_simulation(*opts, transport, false, output::Hdf5Context::kNoMpi);
     };
   });
 }

@@ -258,6 +258,17 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     NpuResult r = npu->take_result();
     local_summaries.push_back(r.summary);
     local_colls.insert(local_colls.end(), r.collectives.begin(), r.collectives.end());
+    // Interval names index the NPU's own workload name table; re-index them into one table.
+    const workload::NameTable& names = workloads.at(static_cast<int>(net->node_of(lp))).names();
+    std::unordered_map<std::uint32_t, std::uint32_t> renamed;
+    for (output::NodeInterval& iv : r.intervals) {
+      auto [it, fresh] = renamed.emplace(iv.name, 0);
+      if (fresh) {
+        it->second = static_cast<std::uint32_t>(result.local_strings.size());
+        result.local_strings.emplace_back(names[iv.name]);
+      }
+      iv.name = it->second;
+    }
     result.local_intervals.insert(result.local_intervals.end(), r.intervals.begin(), r.intervals.end());
   }
   const std::string header = fmt::format("{:020}{:020}", local_summaries.size(), local_colls.size());

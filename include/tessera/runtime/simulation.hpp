@@ -30,6 +30,8 @@ struct SimulationResult {
   std::vector<output::NpuSummary> npus;               ///< all NPUs, id order (on every rank)
   std::vector<output::CollectiveRecord> collectives;  ///< all NPUs, NPU then completion order
   std::vector<output::NodeInterval> local_intervals;  ///< this rank's NPUs (keep_intervals only)
+  /// What local_intervals' `name` fields index (keep_intervals only; [0] = "").
+  std::vector<std::string> local_strings{""};
   SimTime end_time = 0;            ///< when the last NPU finished
   std::uint64_t events = 0;        ///< events run on all ranks
   pdes::StopReason reason = pdes::StopReason::kCompleted;

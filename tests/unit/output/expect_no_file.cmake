@@ -1,0 +1,11 @@
+# Runs CMD (arguments separated by |), expects exit status 2 and that OUT and OUT.partial do not exist afterwards.
+file(REMOVE ${OUT} ${OUT}.partial)
+string(REPLACE "|" ";" CMD "${CMD}")
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit status 2, got ${rc}")
+endif()
+if(EXISTS ${OUT} OR EXISTS ${OUT}.partial)
+  message(FATAL_ERROR "${OUT} or ${OUT}.partial was left behind")
+endif()
