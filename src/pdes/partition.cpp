@@ -124,10 +124,9 @@ std::vector<int> place_by_locality(const Graph& g, Groups& groups, int ranks, do
     const std::int64_t w = weight(r);
     std::size_t best = 0;
     if (anchor[r]) {
-      // Block by the weight midpoint: anchor k of equal weights goes to rank floor((k + 1/2) R / K).
-      const double mid = (static_cast<double>(anchors_before) + 0.5 * static_cast<double>(w)) * ranks /
-                         static_cast<double>(anchor_total);
-      best = std::min(R - 1, static_cast<std::size_t>(mid));
+      // Contiguous blocks of equal weight: an anchor starting at the fraction f of the anchors'
+      // weight goes to rank floor(f x ranks) (exact integer arithmetic; the first is on rank 0).
+      best = std::min(R - 1, static_cast<std::size_t>(anchors_before * ranks / anchor_total));
       anchors_before += w;
     } else {
       std::fill(affinity.begin(), affinity.end(), 0);
