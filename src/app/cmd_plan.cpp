@@ -289,8 +289,15 @@ int run_plan(PlanOptions& o) {
   std::printf("NPUs: %d   switches: %zu   logical processes: %zu   channels: %zu%s\n", npus,
               topo.num_nodes() - static_cast<std::size_t>(npus), graph.num_lps(), graph.num_channels(),
               groups ? fmt::format("   boxes (kept whole): {}", groups).c_str() : "");
-  std::printf("ranks: %d (%s placement)   lookahead: %s\n", ranks, to_string(config.simulation.placement),
-              ns(r.partition.lookahead).c_str());
+  SimTime min_cut = kTimeInfinity;
+  for (const pdes::Channel& c : graph.channels()) {
+    if (r.partition.rank_of[c.from] != r.partition.rank_of[c.to]) min_cut = std::min(min_cut, c.latency);
+  }
+  std::printf("ranks: %d (%s placement)   lookahead: %s%s\n", ranks, to_string(config.simulation.placement),
+              ns(r.partition.lookahead).c_str(),
+              r.partition.lookahead < min_cut && min_cut != kTimeInfinity
+                  ? fmt::format(" (the network's minimum direct-send delay; cut links >= {})", ns(min_cut)).c_str()
+                  : "");
   std::printf("%6s %8s %7s %9s %9s %9s %12s\n", "rank", "LPs", "NPUs", "switches", "weight", "cut-out",
               "est. memory");
   const std::size_t shown = std::min<std::size_t>(r.ranks.size(), 16);

@@ -51,7 +51,14 @@ def check_hdf5(path):
     with h5py.File(path, "r") as f:
         names = []
         f.visit(names.append)
-    expect(names, "%s holds no groups or datasets" % path)
+        expect(names, "%s holds no groups or datasets" % path)
+        # docs/hdf5-layout.md: the NPU count attribute and one summary row per NPU.
+        expect(int(f.attrs.get("num_npus", -1)) == NPUS, "%s: num_npus attribute is %s, expected %d" % (
+            path, f.attrs.get("num_npus"), NPUS))
+        expect("npu/summary" in f and f["npu/summary"].shape[0] == NPUS,
+               "%s: /npu/summary must have %d rows" % (path, NPUS))
+        finish = f["npu/summary"]["finish"]
+        expect(int(finish.max()) > 0, "%s: no NPU finished after time 0" % path)
     return names
 
 
