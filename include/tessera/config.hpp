@@ -72,7 +72,7 @@ struct HgxH100Config {
 /// Parameters of the packet-level network model (unused by the ASTRA analytical models).
 struct PacketConfig {
   Bytes packet_size = 4096;            ///< max payload per packet (IB MTU)
-  Bytes buffer_per_port = 256 * 1024;  ///< input buffer per switch port (credits)
+  Bytes buffer_per_port = 0;           ///< input buffer per link end and VC (credits); 0 = automatic
   SimTime switch_latency = 0;          ///< forwarding latency of ASTRA-style Switch dimensions
 };
 

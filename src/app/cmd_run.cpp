@@ -1,15 +1,146 @@
-// `tessera run SCENARIO.yaml` or `tessera run --workload-configuration=... (ASTRA-sim flags)`.
-// The simulation layers are not part of this build yet: run loads and checks everything, prints
-// what it would simulate, and says plainly that nothing was simulated. It prints no results.
+// `tessera run SCENARIO.yaml` or `tessera run --workload-configuration=... (ASTRA-sim flags)`:
+// loads and checks the inputs, simulates (under mpirun on every rank, single-rank otherwise) and
+// prints the report once, on rank 0.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "run_options.hpp"
+#include "tessera/output/summary.hpp"
+#include "tessera/pdes/loopback_transport.hpp"
+#include "tessera/pdes/mpi_transport.hpp"
+#include "tessera/runtime/simulation.hpp"
 
 namespace tessera::app {
+namespace {
+
+/// Ranks of the MPI job that launched us (1 when not under mpirun).
+int launched_ranks() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"}) {
+    if (const char* v = std::getenv(var)) return std::max(1, std::atoi(v));
+  }
+  return 1;
+}
+
+/// Rank 0's progress line on stderr, about every 2 s of wall time: `\r` on a terminal, plain
+/// lines otherwise.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool enabled) : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}
+  void operator()(const pdes::Progress& p) {
+    if (!enabled_ || p.wall_seconds < next_) return;
+    next_ = p.wall_seconds + 2.0;
+    const double rate = p.wall_seconds > 0 ? static_cast<double>(p.events) / p.wall_seconds : 0.0;
+    const std::string line = fmt::format("tessera: simulated {} | {} events | {:.3g} events/s | wall {:.1f} s",
+                                         output::format_time(p.sim_time), p.events, rate, p.wall_seconds);
+    std::fprintf(stderr, tty_ ? "\r%s\033[K" : "%s\n", line.c_str());
+    std::fflush(stderr);
+    printed_ = true;
+  }
+  void finish() {
+    if (printed_ && tty_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool enabled_;
+  bool tty_;
+  bool printed_ = false;
+  double next_ = 2.0;
+};
+
+std::string topology_text(const Config& c) {
+  const auto dims = c.network.dimension_sizes();
+  std::string d;
+  for (std::size_t i = 0; i < dims.size(); ++i) d += fmt::format("{}{}", i ? "x" : "", dims[i]);
+  return fmt::format("{} [{}]", to_string(c.network.topology), d);
+}
+
+int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank) {
+  const bool root = transport.rank() == 0;
+  try {
+    const LoadResult loaded = root ? load_and_warn(opts) : load_run_config(to_request(opts));
+    const Config& config = loaded.config;
+    const bool quiet = config.output.quiet;
+    if (!config.output.hdf5_path.empty() && root) {
+      std::fprintf(stderr, "warning: --output %s: this build has no HDF5 timeline writer; no file is written\n",
+                   config.output.hdf5_path.c_str());
+    }
+    ProgressPrinter progress(root && !quiet);
+    runtime::SimulationOptions so;
+    so.progress = [&progress](const pdes::Progress& p) { progress(p); };
+    const runtime::SimulationResult res = runtime::simulate(config, transport, so);
+    progress.finish();
+    if (!root) return res.reason == pdes::StopReason::kCompleted ? 0 : 1;
+
+    output::RunReport report;
+    report.source = config.source;
+    report.network_model = to_string(config.simulation.network_model);
+    report.topology = topology_text(config);
+    report.npus = res.npus;
+    report.collectives = res.collectives;
+    report.end_time = res.end_time;
+    report.events = res.events;
+    if (config.output.log_format == LogFormat::kAstraSim) {
+      std::fputs(output::format_astra_log(report).c_str(), stdout);
+    } else {
+      std::fputs(output::format_summary(report).c_str(), stdout);
+    }
+    std::fflush(stdout);
+    if (!config.output.summary_json.empty()) {
+      std::ofstream f(config.output.summary_json, std::ios::binary);
+      f << output::summary_json(report);
+      if (!f) {
+        std::fprintf(stderr, "error: cannot write the summary JSON to %s (check the folder exists and is writable)\n",
+                     config.output.summary_json.c_str());
+        return static_cast<int>(ExitCode::kRuntime);
+      }
+    }
+    if (!quiet) {
+      std::fprintf(stderr, "tessera: %llu events in %.2f s on %d rank(s) (build %.2f s)\n",
+                   static_cast<unsigned long long>(res.events), res.stats.run_seconds, res.ranks, res.build_seconds);
+    }
+    if (res.reason != pdes::StopReason::kCompleted) {
+      std::fprintf(stderr, "error: the simulation stopped early (%s) at %s; the results above are partial\n",
+                   pdes::to_string(res.reason), output::format_time(res.end_time).c_str());
+      return static_cast<int>(ExitCode::kRuntime);
+    }
+    return 0;
+  } catch (const pdes::StallError& e) {
+    // Thrown on every rank with the same content.
+    if (root) {
+      std::fprintf(stderr, "error: the simulation stalled: %llu NPU(s) or switches still wait for work that never comes\n",
+                   static_cast<unsigned long long>(e.stuck()));
+      for (const std::string& line : e.lines()) std::fprintf(stderr, "  %s\n", line.c_str());
+      std::fprintf(stderr, "  (check the traces' dependencies and matching SEND/RECV pairs)\n");
+    }
+    return static_cast<int>(ExitCode::kRuntime);
+  } catch (const Error& e) {
+    // Input errors are found identically on every rank; print once. Anything else may have
+    // happened on this rank alone: the others would wait forever, so end them all.
+    if (e.code() == ExitCode::kBadInput || !multi_rank) {
+      if (root) std::fprintf(stderr, "%s\n", e.what());
+      return static_cast<int>(e.code());
+    }
+    std::fprintf(stderr, "error (rank %d): %s\n", transport.rank(), e.what());
+    std::fflush(stderr);
+    pdes::MpiEnvironment::abort(static_cast<int>(e.code()));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error (rank %d): %s\n", transport.rank(), e.what());
+    std::fflush(stderr);
+    if (multi_rank) pdes::MpiEnvironment::abort(static_cast<int>(ExitCode::kRuntime));
+    return static_cast<int>(ExitCode::kRuntime);
+  }
+}
+
+}  // namespace
 
 void add_run_command(CLI::App& cli, Action& action) {
   auto* cmd = cli.add_subcommand(
@@ -19,6 +150,7 @@ void add_run_command(CLI::App& cli, Action& action) {
   cmd->footer(
       "Examples:\n"
       "  tessera run configs/scenarios/default.yaml\n"
+      "  mpirun -np 2 tessera run configs/scenarios/default.yaml --summary-json out.json\n"
       "  tessera run "
       "--workload-configuration=configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/"
       "all_reduce \\\n"
@@ -28,13 +160,16 @@ void add_run_command(CLI::App& cli, Action& action) {
       "--remote-memory-configuration=configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
   cmd->callback([opts, &action] {
     action = [opts] {
-      const LoadResult r = load_and_warn(*opts);
-      std::printf("tessera run: would simulate\n%s\n", describe(r.config).c_str());
-      std::fprintf(
-          stderr,
-          "note: this build has no simulation engine yet (configuration layer only); the inputs are valid "
-          "but nothing was simulated\n");
-      return 0;
+      if (launched_ranks() > 1) {
+        int argc = 0;
+        char** argv = nullptr;
+        pdes::MpiEnvironment env(argc, argv);
+        pdes::MpiTransport transport;
+        return run_simulation(*opts, transport, transport.size() > 1);
+      }
+      pdes::LoopbackHub hub(1);
+      pdes::LoopbackTransport transport(hub, 0);
+      return run_simulation(*opts, transport, false);
     };
   });
 }

@@ -64,7 +64,8 @@ std::string describe(const Config& c) {
   if (c.simulation.network_model == NetworkModel::kPacket) {
     out.push_back(fmt::format("network model: packet (packets of {}, {} buffer per port)",
                               format_bytes(c.network.packet.packet_size),
-                              format_bytes(c.network.packet.buffer_per_port)));
+                              c.network.packet.buffer_per_port == 0 ? std::string("automatic")
+                                                                        : format_bytes(c.network.packet.buffer_per_port)));
   } else {
     out.push_back(fmt::format("network model: {}", to_string(c.simulation.network_model)));
   }

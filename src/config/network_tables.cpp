@@ -128,8 +128,9 @@ Table<PacketConfig> packet_table() {
           {
               p_bytes("packet_size", &P::packet_size, 64,
                       "largest payload per packet (4 KiB: the InfiniBand MTU)"),
-              p_bytes("buffer_per_port", &P::buffer_per_port, 64,
-                      "input buffer per switch port, in bytes of credit"),
+              p_bytes("buffer_per_port", &P::buffer_per_port, 0,
+                      "input buffer per link end and virtual channel, in bytes of credit; 0 = automatic "
+                      "(sized to the link's credit round trip, 2 x bandwidth x latency + 3 packets)"),
               p_time("switch_latency", &P::switch_latency,
                      "forwarding latency of ASTRA-style Switch dimensions in packet mode"),
           },
@@ -218,11 +219,11 @@ void load_network_section(const Node& map, NetworkConfig& out, Sink& sink,
           "raise hgx_h100.ib_switch_radix or ib_oversubscription, or use fewer boxes"));
     }
   }
-  if (out.packet.buffer_per_port < out.packet.packet_size) {
+  if (out.packet.buffer_per_port != 0 && out.packet.buffer_per_port < out.packet.packet_size) {
     sink.error(
         map.diag(fmt::format("packet.buffer_per_port ({}) is smaller than one packet ({})",
                              format_bytes(out.packet.buffer_per_port), format_bytes(out.packet.packet_size)),
-                 "raise buffer_per_port or lower packet_size"));
+                 "raise buffer_per_port, set it to 0 (automatic), or lower packet_size"));
   }
 }
 

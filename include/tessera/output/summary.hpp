@@ -1,0 +1,55 @@
+// The console and JSON reports of a run (rank 0 prints them once; the contents depend only on the
+// simulated results, so they are identical for any rank count).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tessera/output/records.hpp"
+
+namespace tessera::output {
+
+/// One collective across the NPUs that ran it: the k-th collective of each NPU with the same type,
+/// size and group size. Time = latest end − earliest start; nccl-tests bandwidths from that time.
+struct CollectiveRow {
+  std::int64_t index = 0;      ///< k: position among each NPU's collectives
+  std::int8_t collective = 0;  ///< Chakra CollectiveCommType
+  Bytes bytes = 0;             ///< comm_size
+  std::int32_t group_size = 0;
+  std::int32_t npus = 0;       ///< NPUs that ran it
+  SimTime start = 0;
+  SimTime end = 0;
+  double algbw_gbps = 0;
+  double busbw_gbps = 0;
+};
+
+struct RunReport {
+  std::string source;         ///< scenario file or "ASTRA-sim command line"
+  std::string network_model;  ///< "packet", ...
+  std::string topology;       ///< one line describing the network
+  std::vector<NpuSummary> npus;  ///< id order
+  std::vector<CollectiveRecord> collectives;
+  SimTime end_time = 0;
+  std::uint64_t events = 0;
+};
+
+/// Aggregates per-NPU collective records into rows (index order).
+std::vector<CollectiveRow> collective_rows(const RunReport& report);
+
+/// "12.346 ms", "57.426 µs", "830 ns": three decimals in the largest unit below the value.
+std::string format_time(SimTime t);
+
+/// ASTRA-sim's per-NPU report lines, NPUs in completion order (ties by id), times in whole ns
+/// ("cycles"): `sys[N] finished, T cycles, exposed communication E cycles.`, the two post-processing
+/// lines, `sys[N], Wall time: T`, `sys[N], Comm time: C` and, when non-zero, GPU and CPU time.
+std::string format_astra_log(const RunReport& report);
+
+/// The default human-readable summary: run totals, per-NPU table (all NPUs up to 32, else
+/// min/mean/max), and the collectives with their times and nccl-tests bandwidths.
+std::string format_summary(const RunReport& report);
+
+/// The machine-readable summary (JSON, 2-space indent, trailing newline). Times in ps.
+std::string summary_json(const RunReport& report);
+
+}  // namespace tessera::output

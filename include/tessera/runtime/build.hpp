@@ -1,0 +1,28 @@
+// The build phase's mappings: the typed run configuration (config.hpp) onto the plain settings the
+// network and collective layers take. Pure functions, identical on every rank.
+#pragma once
+
+#include "tessera/collective/types.hpp"
+#include "tessera/config.hpp"
+#include "tessera/network/topology_spec.hpp"
+
+namespace tessera::runtime {
+
+/// The network layer's description of `config`'s topology (every field carried over as is).
+network::TopologySpec from_config(const NetworkConfig& config);
+
+/// Packet-model parameters (buffer_per_port 0 = automatic, the network's default).
+network::PacketSpec packet_from_config(const NetworkConfig& config);
+
+network::NetworkModel model_from_config(NetworkModel model);
+
+/// The collective layer's settings. Algorithm names are parsed here (InputError naming the key and
+/// file for an unknown name); endpoint-delay already includes injection-scale in `config`, and is
+/// truncated to whole ns when the scale is not 1 (ASTRA-sim stores it in an int).
+/// Custom ("*-implementation-custom") collectives are rejected with an InputError.
+collective::SystemConfig system_from_config(const SystemConfig& config, const NetworkConfig& network);
+
+/// The logical dimensions collectives are decomposed over (NetworkConfig::dimension_sizes()).
+collective::TopologyView view_from_config(const NetworkConfig& network);
+
+}  // namespace tessera::runtime

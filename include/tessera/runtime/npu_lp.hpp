@@ -1,0 +1,133 @@
+// The NPU logical process: executes one NPU's trace DAG with ASTRA-sim's workload semantics
+// (docs/running.md, docs/astra-parity.md §3). It issues dependency-free nodes in ascending id
+// with one CPU, one GPU-compute and one GPU-comm slot (RECV takes none), runs compute for its
+// duration, hands collectives to its CollectiveExecutor and point-to-point messages to its Nic, and
+// records the start and end of every node.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tessera/collective/executor.hpp"
+#include "tessera/network/network.hpp"
+#include "tessera/network/nic.hpp"
+#include "tessera/output/records.hpp"
+#include "tessera/pdes/context.hpp"
+#include "tessera/pdes/logical_process.hpp"
+#include "tessera/workload/workload.hpp"
+
+namespace tessera::runtime {
+
+/// Runtime event kinds (outside the network's reserved 0x4E00..0x4EFF).
+enum RuntimeEventKind : pdes::EventKind {
+  kCollectiveTimer = 0x5201,  ///< payload word 0: the executor's TimerToken
+  kRecvMatched = 0x5202,      ///< payload word 0: the RECV node index whose data had already arrived
+};
+
+/// What all NPU LPs of a rank share (owned by the Simulation; outlives the LPs).
+struct NpuShared {
+  const network::Network* network = nullptr;
+  const collective::SystemConfig* system = nullptr;
+  const collective::TopologyView* topology = nullptr;
+  /// pg_name -> group (absent or nullptr: all NPUs).
+  const std::map<std::string, collective::CommGroup>* groups = nullptr;
+  /// Remote memory (MEM_LOAD/MEM_STORE): fixed latency plus size / bandwidth.
+  SimTime memory_latency = 0;
+  Bandwidth memory_bandwidth{0};
+};
+
+/// Message tags on the wire (64 bits): bit 63 set = point-to-point (low 32 bits = comm_tag);
+/// otherwise a collective MessageTag packed as group id (8 bits) | stream counter (28 bits) |
+/// sequence (27 bits). Throws Error when a collective exceeds those ranges.
+std::uint64_t pack_collective_tag(const collective::MessageTag& tag);
+collective::MessageTag unpack_collective_tag(std::uint64_t wire);
+
+/// Per-NPU results: the summary row, per-collective records and the node timeline.
+struct NpuResult {
+  output::NpuSummary summary;
+  std::vector<output::CollectiveRecord> collectives;
+  std::vector<output::NodeInterval> intervals;
+};
+
+class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, public collective::CollectiveHost {
+ public:
+  /// `workload` must outlive the LP. `keep_intervals` keeps the per-node timeline (for HDF5).
+  NpuLp(const NpuShared& shared, const workload::Workload& workload, int npu, bool keep_intervals);
+  ~NpuLp() override;
+
+  // pdes::LogicalProcess
+  void init(pdes::Context& ctx) override;
+  void handle(const pdes::Event& ev, pdes::Context& ctx) override;
+  bool finished() const override;
+  std::string stall_report() const override;
+
+  // network::NicOwner
+  void on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage& m) override;
+  void on_message_delivered(pdes::Context& ctx, const network::SentMessage& m) override;
+
+  // collective::CollectiveHost
+  SimTime now() const override { return ctx_->now(); }
+  void schedule_after(SimTime delay, collective::TimerToken token) override;
+  void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag) override;
+  void collective_finished(collective::CollectiveId id) override;
+  void host_event(std::uint64_t token) override;
+
+  /// Results; `summary` is complete once the run ended.
+  NpuResult take_result();
+  const network::Nic& nic() const { return nic_; }
+
+ private:
+  enum Slot : std::uint8_t { kCpu = 0, kGpuCompute = 1, kGpuComm = 2, kNoSlot = 3 };
+  Slot slot_of(workload::NodeIndex i) const;
+  void issue_ready();
+  void issue(workload::NodeIndex i);
+  void complete(workload::NodeIndex i);
+  void start_collective(workload::NodeIndex i);
+  void post_recv(workload::NodeIndex i);
+  void check_report();
+  struct P2pKey {
+    int src;
+    std::int32_t tag;
+    Bytes bytes;
+    auto operator<=>(const P2pKey&) const = default;
+  };
+
+  const NpuShared& shared_;
+  const workload::Workload& wl_;
+  int npu_;
+  bool keep_intervals_;
+  network::Nic nic_;
+  collective::CollectiveExecutor exec_;
+  pdes::Context* ctx_ = nullptr;
+
+  std::vector<std::uint32_t> waiting_;      // per node: unfinished parents
+  static constexpr workload::NodeIndex kNone = 0xFFFFFFFFu;
+  std::vector<SimTime> start_;              // per node: issue time (-1: not issued)
+  std::vector<bool> done_;                  // per node: completed
+  workload::NodeIndex starting_ = kNone;    // the COLL node inside exec_.start()
+  std::set<workload::NodeIndex> ready_;     // dependency-free, not issued (ascending = ASTRA order)
+  std::vector<workload::NodeIndex> freed_;  // freed during an issue loop: visible to the next loop
+  bool busy_[3] = {false, false, false};
+  bool in_issue_ = false;
+  bool rerun_ = false;
+  std::uint64_t completed_ = 0;
+  std::uint64_t in_flight_ = 0;
+
+  std::unordered_map<collective::CollectiveId, workload::NodeIndex> coll_node_;
+  std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
+  std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
+  std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
+
+  NpuResult result_;
+  SimTime gpu_busy_ = 0;  // ASTRA tics_gpu_ops: compute time, added at issue
+  SimTime cpu_busy_ = 0;
+  std::vector<std::pair<SimTime, SimTime>> comm_intervals_;
+  bool reported_ = false;
+};
+
+}  // namespace tessera::runtime

@@ -1,0 +1,158 @@
+#include "tessera/output/summary.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace tessera::output {
+namespace {
+
+const char* collective_label(int c) {
+  switch (c) {
+    case 0: return "all-reduce";
+    case 1: return "reduce";
+    case 2: return "all-gather";
+    case 5: return "broadcast";
+    case 6: return "all-to-all";
+    case 7: return "reduce-scatter";
+    case 9: return "barrier";
+    default: return "collective";
+  }
+}
+
+std::string format_bytes(Bytes b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.2f} {}", v, units[u]);
+}
+
+}  // namespace
+
+std::string format_time(SimTime t) {
+  const double v = static_cast<double>(t);
+  if (t >= kSecond) return fmt::format("{:.3f} s", v / kSecond);
+  if (t >= kMillisecond) return fmt::format("{:.3f} ms", v / kMillisecond);
+  if (t >= kMicrosecond) return fmt::format("{:.3f} µs", v / kMicrosecond);
+  if (t >= kNanosecond) return fmt::format("{:.3f} ns", v / kNanosecond);
+  return fmt::format("{} ps", t);
+}
+
+std::vector<CollectiveRow> collective_rows(const RunReport& report) {
+  std::map<std::tuple<std::int64_t, int, Bytes, int>, CollectiveRow> rows;
+  std::map<int, std::int64_t> next_index;  // per NPU
+  for (const CollectiveRecord& c : report.collectives) {
+    const std::int64_t k = next_index[c.npu]++;
+    auto [it, fresh] = rows.try_emplace({k, c.collective, c.bytes, c.group_size});
+    CollectiveRow& r = it->second;
+    if (fresh) {
+      r.index = k;
+      r.collective = c.collective;
+      r.bytes = c.bytes;
+      r.group_size = c.group_size;
+      r.start = c.start;
+      r.end = c.end;
+    }
+    r.start = std::min(r.start, c.start);
+    r.end = std::max(r.end, c.end);
+    ++r.npus;
+  }
+  std::vector<CollectiveRow> out;
+  for (auto& [key, r] : rows) {
+    const SimTime t = r.end - r.start;
+    const double n = r.group_size;
+    double size = static_cast<double>(r.bytes), factor = 1.0;
+    switch (r.collective) {
+      case 0: factor = 2 * (n - 1) / n; break;
+      case 7:
+      case 6: factor = (n - 1) / n; break;
+      case 2: size *= n; factor = (n - 1) / n; break;
+      default: break;
+    }
+    r.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
+    r.busbw_gbps = r.algbw_gbps * factor;
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string format_astra_log(const RunReport& report) {
+  std::vector<const NpuSummary*> order;
+  for (const NpuSummary& s : report.npus) order.push_back(&s);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->finish < b->finish; });
+  std::string out;
+  for (const NpuSummary* s : order) {
+    const int n = s->npu;
+    out += fmt::format("sys[{}] finished, {} cycles, exposed communication {} cycles.\n", n, s->finish / kNanosecond,
+                       s->exposed_communication / kNanosecond);
+    out += fmt::format("sys[{}]. Post statistics processing start.\n", n);
+    out += fmt::format("sys[{}]. Post statistics processing end.\n", n);
+    out += fmt::format("sys[{}], Wall time: {}\n", n, s->finish / kNanosecond);
+    if (s->compute > 0) out += fmt::format("sys[{}], GPU time: {}\n", n, s->compute / kNanosecond);
+    if (s->cpu > 0) out += fmt::format("sys[{}], CPU time: {}\n", n, s->cpu / kNanosecond);
+    out += fmt::format("sys[{}], Comm time: {}\n", n, s->communication / kNanosecond);
+  }
+  return out;
+}
+
+std::string format_summary(const RunReport& r) {
+  std::string out;
+  out += fmt::format("Tessera run: {}\n", r.source);
+  out += fmt::format("  network: {} ({} model), {} NPUs\n", r.topology, r.network_model, r.npus.size());
+  out += fmt::format("  iteration time: {} (last NPU finished), {} events\n\n", format_time(r.end_time), r.events);
+  const auto row = [](const std::string& who, SimTime wall, SimTime comp, SimTime comm, SimTime exposed) {
+    return fmt::format("  {:<8} {:>14} {:>14} {:>14} {:>14}\n", who, format_time(wall), format_time(comp),
+                       format_time(comm), format_time(exposed));
+  };
+  out += fmt::format("  {:<8} {:>14} {:>14} {:>14} {:>14}\n", "NPU", "wall", "compute", "communication",
+                     "exposed comm");
+  if (r.npus.size() <= 32) {
+    for (const NpuSummary& s : r.npus)
+      out += row(fmt::format("{}", s.npu), s.finish, s.compute, s.communication, s.exposed_communication);
+  } else {
+    NpuSummary lo = r.npus.front(), hi = r.npus.front();
+    double sum[4] = {0, 0, 0, 0};
+    for (const NpuSummary& s : r.npus) {
+      lo.finish = std::min(lo.finish, s.finish), hi.finish = std::max(hi.finish, s.finish);
+      lo.compute = std::min(lo.compute, s.compute), hi.compute = std::max(hi.compute, s.compute);
+      lo.communication = std::min(lo.communication, s.communication);
+      hi.communication = std::max(hi.communication, s.communication);
+      lo.exposed_communication = std::min(lo.exposed_communication, s.exposed_communication);
+      hi.exposed_communication = std::max(hi.exposed_communication, s.exposed_communication);
+      sum[0] += s.finish, sum[1] += s.compute, sum[2] += s.communication, sum[3] += s.exposed_communication;
+    }
+    const double n = static_cast<double>(r.npus.size());
+    out += row("min", lo.finish, lo.compute, lo.communication, lo.exposed_communication);
+    out += row("mean", static_cast<SimTime>(sum[0] / n), static_cast<SimTime>(sum[1] / n),
+               static_cast<SimTime>(sum[2] / n), static_cast<SimTime>(sum[3] / n));
+    out += row("max", hi.finish, hi.compute, hi.communication, hi.exposed_communication);
+  }
+  const std::vector<CollectiveRow> rows = collective_rows(r);
+  if (!rows.empty()) {
+    out += fmt::format("\n  collectives ({}; GB = 10^9 B, nccl-tests algbw/busbw){}\n", rows.size(),
+                       rows.size() > 40 ? ", the 40 longest" : "");
+    out += fmt::format("  {:>5} {:<15} {:>12} {:>6} {:>14} {:>11} {:>11}\n", "#", "type", "size", "NPUs", "time",
+                       "algbw GB/s", "busbw GB/s");
+    std::vector<CollectiveRow> shown = rows;
+    if (shown.size() > 40) {
+      std::stable_sort(shown.begin(), shown.end(),
+                       [](const auto& a, const auto& b) { return a.end - a.start > b.end - b.start; });
+      shown.resize(40);
+      std::sort(shown.begin(), shown.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    }
+    for (const CollectiveRow& c : shown) {
+      out += fmt::format("  {:>5} {:<15} {:>12} {:>6} {:>14} {:>11.2f} {:>11.2f}\n", c.index,
+                         collective_label(c.collective), format_bytes(c.bytes), c.group_size,
+                         format_time(c.end - c.start), c.algbw_gbps, c.busbw_gbps);
+    }
+  }
+  return out;
+}
+
+}  // namespace tessera::output

@@ -1,0 +1,49 @@
+// The JSON summary (`--summary-json`): only simulated quantities, so the file is byte-identical
+// for any rank count and any run.
+#include <nlohmann/json.hpp>
+
+#include "tessera/output/summary.hpp"
+
+namespace tessera::output {
+
+std::string summary_json(const RunReport& r) {
+  nlohmann::ordered_json j;
+  j["format"] = "tessera-summary/1";
+  j["source"] = r.source;
+  j["network_model"] = r.network_model;
+  j["topology"] = r.topology;
+  j["npu_count"] = r.npus.size();
+  j["end_time_ps"] = r.end_time;
+  j["events"] = r.events;
+  nlohmann::ordered_json npus = nlohmann::ordered_json::array();
+  for (const NpuSummary& s : r.npus) {
+    nlohmann::ordered_json n;
+    n["npu"] = s.npu;
+    n["finish_ps"] = s.finish;
+    n["compute_ps"] = s.compute;
+    n["cpu_ps"] = s.cpu;
+    n["communication_ps"] = s.communication;
+    n["exposed_communication_ps"] = s.exposed_communication;
+    n["nodes"] = s.nodes;
+    npus.push_back(std::move(n));
+  }
+  j["npus"] = std::move(npus);
+  nlohmann::ordered_json colls = nlohmann::ordered_json::array();
+  for (const CollectiveRow& c : collective_rows(r)) {
+    nlohmann::ordered_json n;
+    n["index"] = c.index;
+    n["comm_type"] = c.collective;
+    n["bytes"] = c.bytes;
+    n["group_size"] = c.group_size;
+    n["npus"] = c.npus;
+    n["start_ps"] = c.start;
+    n["end_ps"] = c.end;
+    n["algbw_gbps"] = c.algbw_gbps;
+    n["busbw_gbps"] = c.busbw_gbps;
+    colls.push_back(std::move(n));
+  }
+  j["collectives"] = std::move(colls);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tessera::output

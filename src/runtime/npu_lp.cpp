@@ -1,0 +1,417 @@
+#include "tessera/runtime/npu_lp.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "tessera/error.hpp"
+#include "tessera/network/events.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+using workload::NodeIndex;
+using workload::NodeType;
+
+constexpr std::uint64_t kP2pBit = std::uint64_t{1} << 63;
+constexpr int kSeqBits = 27;
+constexpr int kCounterBits = 28;
+constexpr int kGroupBits = 8;
+
+pdes::Payload word_payload(std::uint64_t w) {
+  pdes::Payload p{};
+  p.set_word(0, w);
+  return p;
+}
+
+std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint32_t>(tag); }
+
+/// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
+/// comm_size on n NPUs.
+std::pair<double, double> nccl_size_and_factor(collective::CollectiveType t, double comm_size, int n) {
+  const double ratio = n > 0 ? static_cast<double>(n - 1) / n : 0.0;
+  switch (t) {
+    case collective::CollectiveType::kAllReduce: return {comm_size, 2 * ratio};
+    case collective::CollectiveType::kReduceScatter: return {comm_size, ratio};
+    case collective::CollectiveType::kAllGather: return {comm_size * n, ratio};  // comm_size is the shard
+    case collective::CollectiveType::kAllToAll: return {comm_size, ratio};
+    default: return {comm_size, 1.0};
+  }
+}
+
+SimTime union_length(std::vector<std::pair<SimTime, SimTime>> v) {
+  std::sort(v.begin(), v.end());
+  SimTime total = 0, cur_s = 0, cur_e = -1;
+  for (const auto& [s, e] : v) {
+    if (s > cur_e) {
+      if (cur_e > cur_s) total += cur_e - cur_s;
+      cur_s = s;
+      cur_e = e;
+    } else {
+      cur_e = std::max(cur_e, e);
+    }
+  }
+  if (cur_e > cur_s) total += cur_e - cur_s;
+  return total;
+}
+
+}  // namespace
+
+std::uint64_t pack_collective_tag(const collective::MessageTag& tag) {
+  const std::uint64_t group = tag.stream >> 40;
+  const std::uint64_t counter = tag.stream & ((std::uint64_t{1} << 40) - 1);
+  if (group >= (1u << kGroupBits) || counter >= (std::uint64_t{1} << kCounterBits) ||
+      tag.seq >= (1u << kSeqBits) || tag.user_tag != 0) {
+    throw Error(fmt::format(
+        "collective message tag out of the wire range (group {}, stream {}, sequence {}, user tag {}): at most "
+        "255 groups, 2^28 chunk streams per group and 2^27 messages per stream",
+        group, counter, tag.seq, tag.user_tag));
+  }
+  return group << (kCounterBits + kSeqBits) | counter << kSeqBits | tag.seq;
+}
+
+collective::MessageTag unpack_collective_tag(std::uint64_t wire) {
+  collective::MessageTag t;
+  const std::uint64_t group = wire >> (kCounterBits + kSeqBits);
+  const std::uint64_t counter = (wire >> kSeqBits) & ((std::uint64_t{1} << kCounterBits) - 1);
+  t.stream = group << 40 | counter;
+  t.seq = static_cast<std::uint32_t>(wire & ((std::uint64_t{1} << kSeqBits) - 1));
+  return t;
+}
+
+NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, bool keep_intervals)
+    : shared_(shared),
+      wl_(wl),
+      npu_(npu),
+      keep_intervals_(keep_intervals),
+      nic_(*shared.network, npu, *this),
+      exec_(*shared.system, *shared.topology, npu, *this),
+      start_(wl.size(), -1),
+      done_(wl.size(), false) {
+  result_.summary.npu = npu;
+}
+
+NpuLp::~NpuLp() = default;
+
+void NpuLp::init(pdes::Context& ctx) {
+  ctx_ = &ctx;
+  waiting_.resize(wl_.size());
+  for (NodeIndex i = 0; i < wl_.size(); ++i) waiting_[i] = wl_.parent_count(i);
+  for (NodeIndex r : wl_.roots()) ready_.insert(r);
+  issue_ready();  // ASTRA Workload::fire() at t = 0
+}
+
+void NpuLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
+  ctx_ = &ctx;
+  if (network::is_network_event(ev.kind)) {
+    nic_.handle(ev, ctx);
+  } else if (ev.kind == kCollectiveTimer) {
+    exec_.on_timer(ev.payload.word(0));
+  } else if (ev.kind == kRecvMatched) {
+    complete(static_cast<NodeIndex>(ev.payload.word(0)));
+    issue_ready();
+  } else {
+    throw Error(fmt::format("NPU {}: unexpected event kind {:#x}", npu_, ev.kind));
+  }
+}
+
+NpuLp::Slot NpuLp::slot_of(NodeIndex i) const {
+  const workload::Node& n = wl_.node(i);
+  if (n.is_cpu_op()) return kCpu;
+  if (n.type() == NodeType::kComp) return kGpuCompute;
+  if (n.type() == NodeType::kCommRecv) return kNoSlot;
+  return kGpuComm;  // COLL, SEND, MEM_LOAD/STORE, METADATA, INVALID
+}
+
+void NpuLp::issue_ready() {
+  if (in_issue_) {  // a completion inside issue(): let the running loop go round again
+    rerun_ = true;
+    return;
+  }
+  in_issue_ = true;
+  do {
+    rerun_ = false;
+    for (auto it = ready_.begin(); it != ready_.end();) {
+      const NodeIndex i = *it;
+      const Slot s = slot_of(i);
+      if (s != kNoSlot && busy_[s]) {
+        ++it;
+        continue;
+      }
+      it = ready_.erase(it);
+      issue(i);
+    }
+    if (rerun_) {
+      ready_.insert(freed_.begin(), freed_.end());
+      freed_.clear();
+    }
+  } while (rerun_);
+  in_issue_ = false;
+  // Children of nodes that completed inside issue() (METADATA, INVALID) wait for the next
+  // event, as in ASTRA-sim, where such completions do not re-run the issue loop.
+  ready_.insert(freed_.begin(), freed_.end());
+  freed_.clear();
+  check_report();
+}
+
+void NpuLp::issue(NodeIndex i) {
+  const workload::Node& n = wl_.node(i);
+  const Slot s = slot_of(i);
+  if (s != kNoSlot) busy_[s] = true;
+  start_[i] = ctx_->now();
+  ++in_flight_;
+  const NodeType type = n.type();
+  const bool replay = n.is_cpu_op() || n.has(workload::Node::kReplayed) || type == NodeType::kComp;
+  if (replay) {
+    // ASTRA: runtime = duration_micros x 1000 ns, 1 ns when 0; compute time counts at issue.
+    const SimTime d = std::max<SimTime>(n.duration, kNanosecond);
+    if (n.is_cpu_op()) {
+      cpu_busy_ += d;
+    } else if (type == NodeType::kComp) {
+      gpu_busy_ += d;
+    }
+    exec_.register_host_event(d, i);
+    return;
+  }
+  switch (type) {
+    case NodeType::kCommColl: start_collective(i); return;
+    case NodeType::kCommSend: {
+      const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
+      const std::uint32_t id =
+          nic_.send_message(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0));
+      send_node_[id] = i;
+      return;
+    }
+    case NodeType::kCommRecv: post_recv(i); return;
+    case NodeType::kMemLoad:
+    case NodeType::kMemStore: {
+      const SimTime d = shared_.memory_latency +
+                        (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
+      exec_.register_host_event(std::max<SimTime>(d, 0), i);
+      return;
+    }
+    default:
+      complete(i);  // METADATA, INVALID: done at once
+      return;
+  }
+}
+
+void NpuLp::start_collective(NodeIndex i) {
+  const workload::Node& n = wl_.node(i);
+  collective::CollectiveRequest r;
+  using W = workload::CollectiveType;
+  using C = collective::CollectiveType;
+  switch (n.collective()) {
+    case W::kAllReduce: r.type = C::kAllReduce; break;
+    case W::kReduceScatter: r.type = C::kReduceScatter; break;
+    case W::kAllGather: r.type = C::kAllGather; break;
+    case W::kAllToAll: r.type = C::kAllToAll; break;
+    case W::kBroadcast: r.type = C::kBroadcast; break;
+    case W::kReduce: r.type = C::kReduce; break;
+    case W::kBarrier: r.type = C::kBarrier; break;
+    default:
+      throw Error(fmt::format("{}: node {} ({}): collective {} is not supported (ASTRA-sim rejects it too)",
+                              wl_.source(), n.id, wl_.name(i), workload::collective_name(n.collective())));
+  }
+  r.bytes = n.size;
+  r.priority = n.priority;
+  for (int d = 0; d < n.involved_dim_count; ++d) r.involved_dims.push_back((n.involved_dim >> d) & 1);
+  const std::string_view pg = wl_.pg_name(i);
+  if (!pg.empty() && pg != "0") {
+    const auto it = shared_.groups->find(std::string(pg));
+    if (it == shared_.groups->end()) {
+      throw Error(fmt::format("{}: node {} ({}): unknown communicator group \"{}\"", wl_.source(), n.id,
+                              wl_.name(i), pg));
+    }
+    r.group = &it->second;
+  }
+  starting_ = i;
+  const collective::CollectiveId id = exec_.start(r);
+  if (starting_ == i) coll_node_[id] = i;  // else it already finished inside start()
+  starting_ = kNone;
+}
+
+void NpuLp::post_recv(NodeIndex i) {
+  const workload::Node& n = wl_.node(i);
+  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0, n.size};
+  const auto early = early_arrivals_.find(key);
+  if (early != early_arrivals_.end()) {
+    if (--early->second == 0) early_arrivals_.erase(early);
+    // ASTRA: a receive posted after its data arrived completes at the end of the tick.
+    ctx_->schedule(0, kRecvMatched, word_payload(i), collective::astra_tie_priority(0));
+    return;
+  }
+  posted_recvs_[key].push_back(i);
+}
+
+void NpuLp::complete(NodeIndex i) {
+  const workload::Node& n = wl_.node(i);
+  const Slot s = slot_of(i);
+  if (s != kNoSlot) busy_[s] = false;
+  --in_flight_;
+  ++completed_;
+  done_[i] = true;
+  const SimTime now = ctx_->now();
+  const NodeType type = n.type();
+  const bool replayed = n.is_cpu_op() || n.has(workload::Node::kReplayed);
+  if (!replayed && (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
+    comm_intervals_.emplace_back(start_[i], now);
+  }
+  if (!replayed && type == NodeType::kCommColl) {
+    output::CollectiveRecord c;
+    c.npu = npu_;
+    c.node_id = n.id;
+    c.collective = static_cast<std::int8_t>(n.collective());
+    const std::string_view pg = wl_.pg_name(i);
+    const auto g = pg.empty() ? shared_.groups->end() : shared_.groups->find(std::string(pg));
+    c.group_size = g != shared_.groups->end() ? static_cast<std::int32_t>(g->second.members->size())
+                                              : shared_.topology->total_npus();
+    c.bytes = n.size;
+    c.start = start_[i];
+    c.end = now;
+    c.chunks = shared_.system->preferred_dataset_splits;
+    const auto ct = n.collective() == workload::CollectiveType::kAllReduce       ? collective::CollectiveType::kAllReduce
+                    : n.collective() == workload::CollectiveType::kReduceScatter ? collective::CollectiveType::kReduceScatter
+                    : n.collective() == workload::CollectiveType::kAllGather     ? collective::CollectiveType::kAllGather
+                    : n.collective() == workload::CollectiveType::kAllToAll      ? collective::CollectiveType::kAllToAll
+                                                                                 : collective::CollectiveType::kBroadcast;
+    const auto [size, factor] = nccl_size_and_factor(ct, static_cast<double>(n.size), c.group_size);
+    const SimTime t = now - start_[i];
+    c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
+    c.busbw_gbps = c.algbw_gbps * factor;
+    result_.collectives.push_back(c);
+  }
+  if (keep_intervals_) {
+    output::NodeInterval iv;
+    iv.npu = npu_;
+    iv.node_id = n.id;
+    iv.name = n.name;
+    iv.kind = type == NodeType::kCommColl ? output::IntervalKind::kCollective
+                                           : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
+    iv.is_cpu_op = n.is_cpu_op();
+    iv.collective = type == NodeType::kCommColl ? static_cast<std::int8_t>(n.collective()) : -1;
+    iv.peer = type == NodeType::kCommSend ? n.dst : type == NodeType::kCommRecv ? n.src : -1;
+    iv.bytes = n.size;
+    iv.start = start_[i];
+    iv.end = now;
+    result_.intervals.push_back(iv);
+  }
+  for (NodeIndex c : wl_.children(i)) {
+    if (--waiting_[c] == 0) {
+      if (in_issue_) {
+        freed_.push_back(c);
+      } else {
+        ready_.insert(c);
+      }
+    }
+  }
+}
+
+void NpuLp::check_report() {
+  // ASTRA Workload::call: nothing ready and nothing in flight => the NPU reports now.
+  if (!reported_ && ready_.empty() && freed_.empty() && in_flight_ == 0 && completed_ == wl_.size()) {
+    reported_ = true;
+    result_.summary.finish = ctx_->now();
+  }
+}
+
+void NpuLp::schedule_after(SimTime delay, collective::TimerToken token) {
+  ctx_->schedule(delay, kCollectiveTimer, word_payload(token), collective::astra_tie_priority(delay));
+}
+
+void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag) {
+  nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag));
+}
+
+void NpuLp::collective_finished(collective::CollectiveId id) {
+  NodeIndex i;
+  const auto it = coll_node_.find(id);
+  if (it != coll_node_.end()) {
+    i = it->second;
+    coll_node_.erase(it);
+  } else {
+    i = starting_;
+    starting_ = kNone;
+  }
+  complete(i);
+  issue_ready();  // ASTRA: the collective's completion issues the next nodes in the same tick
+}
+
+void NpuLp::host_event(std::uint64_t token) {
+  complete(static_cast<NodeIndex>(token));
+  issue_ready();
+}
+
+void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage& m) {
+  ctx_ = &ctx;
+  if (m.tag & kP2pBit) {
+    const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
+    const auto posted = posted_recvs_.find(key);
+    if (posted != posted_recvs_.end()) {
+      const NodeIndex i = posted->second.front();
+      posted->second.erase(posted->second.begin());
+      if (posted->second.empty()) posted_recvs_.erase(posted);
+      complete(i);
+      issue_ready();
+    } else {
+      ++early_arrivals_[key];
+    }
+    return;
+  }
+  exec_.on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
+}
+
+void NpuLp::on_message_delivered(pdes::Context& ctx, const network::SentMessage& m) {
+  ctx_ = &ctx;
+  if (m.tag & kP2pBit) {
+    const auto it = send_node_.find(m.id);
+    if (it == send_node_.end()) return;
+    const NodeIndex i = it->second;
+    send_node_.erase(it);
+    complete(i);
+    issue_ready();
+    return;
+  }
+  exec_.on_send_complete(m.dst, m.bytes, unpack_collective_tag(m.tag));
+}
+
+bool NpuLp::finished() const { return completed_ == wl_.size() && exec_.idle() && nic_.idle(); }
+
+std::string NpuLp::stall_report() const {
+  std::string out = fmt::format("{} of {} nodes done", completed_, wl_.size());
+  int shown = 0;
+  std::string flying, blocked;
+  for (NodeIndex i = 0; i < wl_.size() && shown < 4; ++i) {
+    if (start_[i] >= 0 && !done_[i]) {
+      const workload::Node& n = wl_.node(i);
+      flying += fmt::format("{}node {} {} \"{}\" since {} ps", shown ? ", " : "", n.id,
+                            workload::node_type_name(n.type()), wl_.name(i), start_[i]);
+      ++shown;
+    }
+  }
+  if (!flying.empty()) out += "; in flight: " + flying;
+  shown = 0;
+  for (NodeIndex i : ready_) {
+    if (shown++ == 4) break;
+    blocked += fmt::format("{}node {} ({})", shown > 1 ? ", " : "", wl_.node(i).id, wl_.name(i));
+  }
+  if (!blocked.empty()) out += "; ready but never issued: " + blocked;
+  std::uint64_t waiting = 0;
+  for (NodeIndex i = 0; i < wl_.size(); ++i) waiting += (start_[i] < 0 && waiting_[i] > 0) ? 1 : 0;
+  if (waiting) out += fmt::format("; {} nodes wait for dependencies", waiting);
+  if (!exec_.idle()) out += "; collectives: " + exec_.stall_report();
+  if (!nic_.idle()) out += "; network: " + nic_.stall_report();
+  return out;
+}
+
+NpuResult NpuLp::take_result() {
+  output::NpuSummary& s = result_.summary;
+  s.compute = gpu_busy_;
+  s.cpu = cpu_busy_;
+  s.communication = union_length(comm_intervals_);
+  s.exposed_communication = s.finish - gpu_busy_;
+  s.nodes = static_cast<std::int64_t>(completed_);
+  return std::move(result_);
+}
+
+}  // namespace tessera::runtime

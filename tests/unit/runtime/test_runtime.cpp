@@ -1,0 +1,297 @@
+// The runtime through its library entry point simulate(): closed-form collective times on
+// uncontended rings for every algorithm kind the microbenchmarks exercise, identical results on 1
+// and 2 loopback ranks, and the build phase's mappings and errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "tessera/error.hpp"
+#include "tessera/pdes/loopback_transport.hpp"
+#include "tessera/runtime/build.hpp"
+#include "tessera/runtime/npu_lp.hpp"
+#include "tessera/runtime/simulation.hpp"
+#include "tessera/workload/microbench.hpp"
+#include "tessera/workload/text_workload.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using workload::CollectiveType;
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+/// Writes a microbenchmark trace set into a fresh folder and returns its prefix.
+std::string microbench(CollectiveType type, int npus, Bytes size) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("tessera_rt_" + std::to_string(::getpid()) + "_" + std::to_string(static_cast<int>(type)) +
+                        "_" + std::to_string(npus) + "_" + std::to_string(size));
+  fs::create_directories(dir);
+  const std::string prefix = (dir / "mb").string();
+  workload::FileTraceSink sink(prefix);
+  workload::generate_microbenchmark(type, npus, size, sink);
+  return prefix;
+}
+
+/// ASTRA-style 1-D ring of n NPUs, `gbps` GB/s (2^30 B) and `lat_ns`; ring algorithms, one chunk.
+Config ring_config(int n, double gbps, SimTime lat, const std::string& prefix, NetworkModel model) {
+  Config c;
+  c.source = "test";
+  c.network.topology = TopologyKind::kDimensions;
+  c.network.dimensions = {{DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(gbps * kGiB)}, lat}};
+  for (CollectiveImplementation* impl :
+       {&c.system.all_reduce, &c.system.reduce_scatter, &c.system.all_gather, &c.system.all_to_all}) {
+    impl->per_dimension = {"ring"};
+  }
+  c.system.preferred_dataset_splits = 1;
+  c.system.active_chunks_per_dimension = 1;
+  c.system.endpoint_delay = 10 * kNanosecond;
+  c.system.local_mem_bw = Bandwidth{0};
+  c.workload.kind = WorkloadKind::kChakra;
+  c.workload.chakra_prefix = prefix;
+  c.simulation.network_model = model;
+  return c;
+}
+
+
+workload::EtAttribute int_attr(const std::string& name, std::int64_t v) {
+  workload::EtAttribute a;
+  a.name = name;
+  a.kind = workload::AttrKind::kInt64;
+  a.bits = static_cast<std::uint64_t>(v);
+  return a;
+}
+
+workload::EtNode et_node(std::uint64_t id, workload::NodeType type, std::uint64_t micros,
+                         std::vector<std::uint64_t> deps, std::vector<workload::EtAttribute> attrs = {}) {
+  workload::EtNode n;
+  n.id = id;
+  n.name = "n" + std::to_string(id);
+  n.type = type;
+  n.duration_micros = micros;
+  n.data_deps = std::move(deps);
+  n.attrs = std::move(attrs);
+  n.attrs.push_back(int_attr("is_cpu_op", 0));
+  n.attrs.back().kind = workload::AttrKind::kBool;
+  return n;
+}
+
+/// Two hand-written traces (NPU 0 and NPU 1) into a fresh folder; returns the prefix.
+std::string two_npu_traces(const std::vector<workload::EtNode>& npu0, const std::vector<workload::EtNode>& npu1,
+                           const std::string& tag) {
+  const fs::path dir = fs::temp_directory_path() / ("tessera_rt_" + std::to_string(::getpid()) + "_" + tag);
+  fs::create_directories(dir);
+  const std::string prefix = (dir / "t").string();
+  workload::FileTraceSink sink(prefix);
+  workload::EtGlobalMetadata gm;
+  gm.version = "0.0.4";
+  for (int npu = 0; npu < 2; ++npu) {
+    sink.begin_npu(npu, gm);
+    for (const auto& n : npu ? npu1 : npu0) sink.node(n);
+    sink.end_npu(npu);
+  }
+  return prefix;
+}
+
+SimulationResult run(const Config& c, int ranks = 1) {
+  SimulationResult out;
+  std::mutex mu;
+  pdes::run_loopback(ranks, [&](pdes::Transport& t) {
+    SimulationResult r = simulate(c, t);
+    std::lock_guard<std::mutex> lock(mu);
+    if (t.rank() == 0) out = std::move(r);
+  });
+  return out;
+}
+
+/// ASTRA's per-message time on one uncongested ring hop, ns: uint64(lat + bytes / B).
+SimTime hop_ns(double bytes, double gbps, double lat_ns) {
+  return static_cast<SimTime>(lat_ns + bytes / (gbps * kGiB / 1e9));
+}
+
+struct ClosedFormCase {
+  CollectiveType type;
+  NetworkModel model;
+};
+
+class RingClosedForm : public ::testing::TestWithParam<ClosedFormCase> {};
+
+TEST_P(RingClosedForm, MatchesAstraFormula) {
+  const int n = 4;
+  const Bytes S = 1 << 20;
+  const double gbps = 50, lat = 500, e = 10;
+  const ClosedFormCase p = GetParam();
+  const Config c = ring_config(n, gbps, 500 * kNanosecond, microbench(p.type, n, S), p.model);
+  SimTime expect_ns = 0;
+  switch (p.type) {
+    case CollectiveType::kAllReduce: expect_ns = 2 * (n - 1) * hop_ns(S / n, gbps, lat) + (2 * n - 1) * e; break;
+    case CollectiveType::kReduceScatter: expect_ns = (n - 1) * hop_ns(S / n, gbps, lat) + n * e; break;
+    case CollectiveType::kAllGather: expect_ns = (n - 1) * hop_ns(S, gbps, lat) + n * e; break;
+    case CollectiveType::kAllToAll: expect_ns = n * (n - 1) / 2 * (hop_ns(S / n, gbps, lat) + e) + e; break;
+    default: FAIL();
+  }
+  for (int ranks : {1, 2}) {
+    const SimulationResult r = run(c, ranks);
+    ASSERT_EQ(r.npus.size(), static_cast<std::size_t>(n));
+    for (const auto& s : r.npus) {
+      EXPECT_EQ(s.finish, expect_ns * kNanosecond) << "npu " << s.npu << " ranks " << ranks;
+      EXPECT_EQ(s.exposed_communication, s.finish);  // no compute
+      EXPECT_EQ(s.communication, s.finish);
+      EXPECT_EQ(s.compute, 0);
+    }
+    ASSERT_EQ(r.collectives.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(r.collectives[0].end - r.collectives[0].start, expect_ns * kNanosecond);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, RingClosedForm,
+    ::testing::Values(ClosedFormCase{CollectiveType::kAllReduce, NetworkModel::kAstraCongestionUnaware},
+                      ClosedFormCase{CollectiveType::kAllReduce, NetworkModel::kAstraCongestionAware},
+                      ClosedFormCase{CollectiveType::kReduceScatter, NetworkModel::kAstraCongestionUnaware},
+                      ClosedFormCase{CollectiveType::kReduceScatter, NetworkModel::kAstraCongestionAware},
+                      ClosedFormCase{CollectiveType::kAllGather, NetworkModel::kAstraCongestionUnaware},
+                      ClosedFormCase{CollectiveType::kAllGather, NetworkModel::kAstraCongestionAware},
+                      ClosedFormCase{CollectiveType::kAllToAll, NetworkModel::kAstraCongestionUnaware}));
+
+TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
+  const int n = 4;
+  const Bytes S = 1 << 20;
+  const Config c = ring_config(n, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, n, S),
+                               NetworkModel::kPacket);
+  const SimulationResult r1 = run(c, 1);
+  const SimulationResult r2 = run(c, 2);
+  ASSERT_EQ(r1.npus.size(), 4u);
+  // 2(n-1) messages of S/n serialized one after another on each NPU's link.
+  const SimTime bound = 2 * (n - 1) * tx_time(S / n, c.network.dimensions[0].bandwidth);
+  for (std::size_t i = 0; i < r1.npus.size(); ++i) {
+    EXPECT_GE(r1.npus[i].finish, bound);
+    EXPECT_EQ(r1.npus[i].finish, r2.npus[i].finish);
+  }
+  EXPECT_EQ(r1.events, r2.events);
+}
+
+
+TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
+  using T = workload::NodeType;
+  // NPU 0: COMP 1 (5 us), SEND 2 after 1 (1000 B to NPU 1, tag 7), COMP 3 (2 us, no deps: waits for
+  // the GPU slot). NPU 1: RECV 10 (from 0, tag 7), COMP 11 (1 us) after it.
+  const auto p = two_npu_traces(
+      {et_node(1, T::kComp, 5, {}), et_node(2, T::kCommSend, 0, {1}, {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 1000)}),
+       et_node(3, T::kComp, 2, {})},
+      {et_node(10, T::kCommRecv, 0, {}, {int_attr("comm_src", 0), int_attr("comm_tag", 7), int_attr("comm_size", 1000)}),
+       et_node(11, T::kComp, 1, {10})},
+      "p2p");
+  const Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kAstraCongestionUnaware);
+  const SimTime d = hop_ns(1000, 50, 500) * kNanosecond;  // one ring hop, closed form
+  for (int ranks : {1, 2}) {
+    const SimulationResult r = run(c, ranks);
+    ASSERT_EQ(r.npus.size(), 2u);
+    EXPECT_EQ(r.npus[0].compute, 7 * kMicrosecond);
+    EXPECT_EQ(r.npus[0].finish, std::max<SimTime>(7 * kMicrosecond, 5 * kMicrosecond + d));
+    EXPECT_EQ(r.npus[1].finish, 5 * kMicrosecond + d + 1 * kMicrosecond);
+    EXPECT_EQ(r.npus[1].exposed_communication, r.npus[1].finish - 1 * kMicrosecond);
+    EXPECT_EQ(r.npus[1].communication, 5 * kMicrosecond + d);  // the RECV waited from t = 0
+  }
+}
+
+TEST(Runtime, UnmatchedReceiveIsAStallNamingTheNode) {
+  using T = workload::NodeType;
+  const auto p = two_npu_traces(
+      {et_node(1, T::kCommSend, 0, {}, {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 64)})},
+      {et_node(10, T::kCommRecv, 0, {}, {int_attr("comm_src", 0), int_attr("comm_tag", 8), int_attr("comm_size", 64)})},
+      "stall");
+  const Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kAstraCongestionUnaware);
+  try {
+    run(c, 2);
+    FAIL() << "expected a stall";
+  } catch (const pdes::StallError& e) {
+    ASSERT_FALSE(e.lines().empty());
+    EXPECT_NE(e.lines()[0].find("node 10 COMM_RECV_NODE"), std::string::npos) << e.lines()[0];
+  }
+}
+
+TEST(Runtime, TraceCountMustMatchTheTopology) {
+  const Config c = ring_config(8, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 1024),
+                               NetworkModel::kAstraCongestionUnaware);
+  try {
+    run(c, 2);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("NPU(s) 4..7 are missing"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Runtime, TextWorkloadComputeIsReplayedInMicroseconds) {
+  // ResNet-50 DATA: every NPU computes the sum of all layer times (µs x 1000 ns).
+  Config c = ring_config(8, 50, 500 * kNanosecond, "", NetworkModel::kAstraCongestionUnaware);
+  c.workload.kind = WorkloadKind::kAstraText;
+  c.workload.text_path = std::string(TESSERA_SOURCE_DIR) + "/traces/text/Resnet50_DataParallel.txt";
+  c.system.preferred_dataset_splits = 4;
+  c.system.local_mem_bw = Bandwidth{1'600'000'000'000};
+  const SimulationResult r = run(c, 1);
+  ASSERT_EQ(r.npus.size(), 8u);
+  for (const auto& s : r.npus) {
+    EXPECT_EQ(s.compute, 1'082'450'000 * kNanosecond);
+    EXPECT_EQ(s.finish, 1'082'479'776 * kNanosecond);
+    EXPECT_EQ(s.exposed_communication, 29'776 * kNanosecond);
+  }
+}
+
+TEST(Build, MapsEveryTopologyField) {
+  NetworkConfig n;
+  n.topology = TopologyKind::kHgxH100;
+  n.hgx_h100.boxes = 2;
+  n.hgx_h100.nvlink_latency = 777;
+  n.hgx_h100.ib_switch_radix = 32;
+  const network::TopologySpec s = from_config(n);
+  EXPECT_EQ(s.kind, network::TopologyKind::kHgxH100);
+  EXPECT_EQ(s.hgx_h100.boxes, 2);
+  EXPECT_EQ(s.hgx_h100.nvlink_latency, 777);
+  EXPECT_EQ(s.hgx_h100.ib_switch_radix, 32);
+  EXPECT_EQ(packet_from_config(n).buffer_per_port, 0);  // automatic by default
+  n.topology = TopologyKind::kDimensions;
+  n.dimensions = {{DimensionKind::kSwitch, 8, Bandwidth{400}, 936'250}};
+  n.packet.switch_latency = 5;
+  const network::TopologySpec d = from_config(n);
+  ASSERT_EQ(d.dimensions.dims.size(), 1u);
+  EXPECT_EQ(d.dimensions.dims[0].kind, network::DimensionKind::kSwitch);
+  EXPECT_EQ(d.dimensions.dims[0].latency, 936'250);
+  EXPECT_EQ(d.dimensions.switch_latency, 5);
+}
+
+TEST(Build, SystemSettingsAndAlgorithmErrors) {
+  SystemConfig s;
+  s.all_reduce.per_dimension = {"direct4"};
+  s.endpoint_delay = 15'500;
+  s.injection_scale = 1.55;
+  s.local_mem_bw = Bandwidth{1'600'000'000'000};
+  NetworkConfig n;
+  n.topology = TopologyKind::kDimensions;
+  n.dimensions = {{DimensionKind::kRing, 8, Bandwidth{1}, 1}};
+  const collective::SystemConfig c = system_from_config(s, n);
+  EXPECT_EQ(c.endpoint_delay, 15 * kNanosecond);  // ASTRA's int truncation
+  EXPECT_DOUBLE_EQ(c.local_mem_bw_gbps, 1600.0);
+  EXPECT_EQ(c.algorithms(collective::CollectiveType::kAllReduce)[0].window, 4);
+  EXPECT_EQ(c.algorithms(collective::CollectiveType::kAllGather).size(), 1u);  // default: ring per dimension
+  s.all_reduce.per_dimension = {"rnig"};
+  EXPECT_THROW(system_from_config(s, n), InputError);
+  s.all_reduce.per_dimension = {"ring"};
+  s.all_reduce.custom_prefix = "custom/ring";
+  EXPECT_THROW(system_from_config(s, n), InputError);
+}
+
+TEST(Build, CollectiveTagsRoundTrip) {
+  collective::MessageTag t;
+  t.stream = (std::uint64_t{3} << 40) | 123456;
+  t.seq = 77;
+  EXPECT_EQ(unpack_collective_tag(pack_collective_tag(t)), t);
+  EXPECT_EQ(pack_collective_tag(t) >> 63, 0u);
+  t.user_tag = 1;
+  EXPECT_THROW(pack_collective_tag(t), Error);
+}
+
+}  // namespace
+}  // namespace tessera::runtime
