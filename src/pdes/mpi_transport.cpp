@@ -57,6 +57,9 @@ MpiTransport::~MpiTransport() = default;
 
 int MpiTransport::rank() const { return impl_->world.rank(); }
 int MpiTransport::size() const { return impl_->world.size(); }
+int MpiTransport::native_comm_handle() const {
+  return static_cast<int>(MPI_Comm_c2f(static_cast<MPI_Comm>(impl_->world)));
+}
 
 SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, const SyncInput& in,
                                   std::vector<Event>& inbox) {

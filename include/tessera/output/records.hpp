@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tessera/units.hpp"
@@ -71,6 +73,46 @@ struct NpuSummary {
   SimTime communication = 0;      ///< union of collective/send/recv intervals
   SimTime exposed_communication = 0;  ///< finish − compute (ASTRA-sim's definition); CPU ops reported apart
   std::int64_t nodes = 0;
+};
+
+
+/// Traffic of one directed link in one time bin [bin * width, (bin + 1) * width), width being
+/// RunRecords::link_bin_width. Bins with no traffic may be left out (they read as zero).
+struct LinkBin {
+  std::uint32_t name = 0;         ///< index into strings, the same name as the link's LinkTotals
+  std::int32_t bin = 0;
+  Bytes bytes = 0;                ///< bytes whose serialization ended in the bin
+  SimTime busy = 0;               ///< serialization time inside the bin (<= width)
+};
+
+/// Everything one rank hands to an output sink: its own NPUs' and links' rows. String fields of
+/// the rows index `strings` (this rank's table; the HDF5 writer merges tables across ranks).
+struct RunRecords {
+  std::vector<std::string> strings{""};   ///< strings[0] is "" so 0 means "none"
+  std::vector<NodeInterval> intervals;
+  std::vector<CollectiveRecord> collectives;
+  std::vector<NpuSummary> npus;
+  std::vector<LinkTotals> links;
+  std::vector<LinkBin> link_bins;
+  SimTime link_bin_width = 0;             ///< 0 = no time series
+  /// Run-level facts, identical on every rank: ("config", resolved YAML), ("tessera_version", ..),
+  /// ("scenario", ..), ... Written as string attributes of the file's root group.
+  std::vector<std::pair<std::string, std::string>> attributes;
+
+  /// Index of `s` in `strings`, appending it if new. O(1): a lookup table that is rebuilt if
+  /// `strings` was changed directly.
+  std::uint32_t intern(const std::string& s) {
+    if (string_index.size() != strings.size()) {
+      string_index.clear();
+      for (std::size_t i = 0; i < strings.size(); ++i)
+        string_index.emplace(strings[i], static_cast<std::uint32_t>(i));
+    }
+    const auto [it, fresh] = string_index.emplace(s, static_cast<std::uint32_t>(strings.size()));
+    if (fresh) strings.push_back(s);
+    return it->second;
+  }
+  /// intern()'s lookup table (a cache; not written anywhere).
+  std::unordered_map<std::string, std::uint32_t> string_index;
 };
 
 }  // namespace tessera::output

@@ -41,6 +41,11 @@ class MpiTransport final : public Transport {
   double all_reduce_max(double v) override;
   std::vector<std::string> all_gather(const std::string& s) override;
 
+  /// The one MPI escape hatch: the communicator as its Fortran handle (MPI_Comm_c2f), so that
+  /// parallel HDF5 (src/output/hdf5_writer.cpp) can open one file on the same ranks without this
+  /// header naming an MPI type. Convert back with MPI_Comm_f2c.
+  int native_comm_handle() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

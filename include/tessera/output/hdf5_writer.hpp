@@ -1,0 +1,42 @@
+// The HDF5 sink: every rank writes its own NPUs' and links' rows into one file, collectively
+// through parallel HDF5 (MPI-IO). The layout is in docs/hdf5-layout.md. This header names no
+// HDF5 or MPI type; only src/output/hdf5_writer.cpp includes hdf5.h.
+#pragma once
+
+#include <string>
+
+#include "tessera/output/records.hpp"
+#include "tessera/pdes/transport.hpp"
+
+namespace tessera::output {
+
+/// Version of the file layout, stored as the root attribute "format_version". Bump it when a
+/// reader written for the old layout would misread the new one.
+inline constexpr int kHdf5FormatVersion = 1;
+
+/// How this rank takes part in the write.
+struct Hdf5Context {
+  /// Serial HDF5: only valid when transport.size() == 1 (a run without mpirun).
+  static constexpr int kNoMpi = -1;
+
+  /// Agreement between ranks (string tables, row counts, errors) goes through the engine's
+  /// transport; every rank must call write_hdf5 with the same path.
+  pdes::Transport& transport;
+  /// The communicator for MPI-IO, as MpiTransport::native_comm_handle() returns it, or kNoMpi.
+  int mpi_comm = kNoMpi;
+  /// NPUs in the run; 0 = one more than the largest NPU id any rank reports.
+  std::int32_t num_npus = 0;
+};
+
+/// Writes `local` (this rank's rows) into `path`. Collective: every rank calls it. The file is
+/// written as `path + ".partial"` and renamed to `path` only when every rank succeeded, so a
+/// failed run never leaves a file that looks complete. The content does not depend on how NPUs
+/// are spread over ranks. Throws tessera::Error (on every rank) when writing fails, and
+/// tessera::Error with ExitCode::kBadInput when the records are inconsistent (a string index out
+/// of range, an NPU id out of range, one link reported by two ranks).
+void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx);
+
+/// The suffix of the temporary file write_hdf5 writes before renaming.
+inline constexpr const char* kHdf5PartialSuffix = ".partial";
+
+}  // namespace tessera::output

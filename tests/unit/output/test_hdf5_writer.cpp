@@ -1,0 +1,140 @@
+// The HDF5 writer on one in-process rank (serial HDF5): the file appears only on success, bad
+// records and unwritable paths give clear errors and leave nothing that looks complete. The
+// multi-rank content checks run under mpirun (CMakeLists.txt here, tests/tools/).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sample_records.hpp"
+#include "tessera/error.hpp"
+#include "tessera/output/hdf5_writer.hpp"
+#include "tessera/pdes/loopback_transport.hpp"
+
+namespace fs = std::filesystem;
+using tessera::output::Hdf5Context;
+using tessera::output::write_hdf5;
+using tessera::output::testing::sample_records;
+
+namespace {
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::path(TESSERA_BINARY_DIR) / "tests" / "unit" / "output" / "scratch";
+  fs::create_directories(dir);
+  fs::remove_all(dir / name);
+  fs::remove(dir / (name + tessera::output::kHdf5PartialSuffix));
+  return dir / name;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(Hdf5Writer, WritesAnHdf5FileAndNoPartialOne) {
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("ok.h5");
+  write_hdf5(out.string(), sample_records(8, 0, 1), {t, Hdf5Context::kNoMpi, 8});
+  ASSERT_TRUE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  EXPECT_EQ(slurp(out).substr(0, 8), std::string("\x89HDF\r\n\x1a\n", 8));
+  EXPECT_GT(fs::file_size(out), 4096u);
+}
+
+TEST(Hdf5Writer, EmptyRecordsStillMakeAValidFile) {
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("empty.h5");
+  write_hdf5(out.string(), tessera::output::RunRecords{}, {t, Hdf5Context::kNoMpi, 0});
+  EXPECT_TRUE(fs::exists(out));
+}
+
+TEST(Hdf5Writer, BadStringIndexIsBadInputAndKeepsTheOldFile) {
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("bad.h5");
+  { std::ofstream(out) << "previous run"; }
+  auto r = sample_records(4, 0, 1);
+  r.intervals.at(2).name = 999;
+  try {
+    write_hdf5(out.string(), r, {t, Hdf5Context::kNoMpi, 4});
+    FAIL() << "expected an error";
+  } catch (const tessera::Error& e) {
+    EXPECT_EQ(e.code(), tessera::ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("string index"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.h5"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(slurp(out), "previous run");
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+TEST(Hdf5Writer, NpuOutOfRangeIsBadInput) {
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("range.h5");
+  try {
+    write_hdf5(out.string(), sample_records(8, 0, 1), {t, Hdf5Context::kNoMpi, 4});
+    FAIL() << "expected an error";
+  } catch (const tessera::Error& e) {
+    EXPECT_EQ(e.code(), tessera::ExitCode::kBadInput);
+    EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Hdf5Writer, MissingDirectoryNamesThePathAndLeavesNothing) {
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("x.h5").parent_path() / "no-such-dir" / "run.h5";
+  try {
+    write_hdf5(out.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+    FAIL() << "expected an error";
+  } catch (const tessera::Error& e) {
+    EXPECT_EQ(e.code(), tessera::ExitCode::kRuntime);
+    EXPECT_NE(std::string(e.what()).find("no-such-dir/run.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("directory exists"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+TEST(Hdf5Writer, LoopbackRanksWithoutMpiAreRefused) {
+  tessera::pdes::LoopbackHub hub(2);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("loop.h5");
+  EXPECT_THROW(write_hdf5(out.string(), sample_records(2, 0, 2), {t, Hdf5Context::kNoMpi, 2}), tessera::Error);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Hdf5Writer, FailureAfterWritingRemovesThePartialFile) {
+  // The path is a non-empty directory: the .partial file is written, the final rename fails.
+  tessera::pdes::LoopbackHub hub(1);
+  tessera::pdes::LoopbackTransport t(hub, 0);
+  const fs::path out = scratch("isdir.h5");
+  fs::create_directories(out / "keep");
+  try {
+    write_hdf5(out.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+    FAIL() << "expected an error";
+  } catch (const tessera::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot rename"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  EXPECT_TRUE(fs::is_directory(out / "keep"));
+}
+
+TEST(Hdf5Writer, InternReusesIndices) {
+  tessera::output::RunRecords r;
+  const auto a = r.intern("a"), b = r.intern("b");
+  EXPECT_EQ(r.intern("a"), a);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(r.intern(""), 0u);
+  r.strings.push_back("c");  // changed directly: intern still finds it
+  EXPECT_EQ(r.intern("c"), 3u);
+  EXPECT_EQ(r.strings.size(), 4u);
+}
