@@ -24,58 +24,10 @@
 #include "run_options.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/pdes/partition.hpp"
+#include "tessera/runtime/build.hpp"
 
 namespace tessera::app {
 namespace {
-
-// Config -> network description. The runtime owns the real mapping (from_config); until it is
-// merged this one maps the same documented keys one to one.
-network::TopologySpec topology_spec(const NetworkConfig& n) {
-  network::TopologySpec s;
-  switch (n.topology) {
-    case TopologyKind::kDimensions:
-      s.kind = network::TopologyKind::kDimensions;
-      for (const NetworkDimension& d : n.dimensions) {
-        network::DimensionSpec ds;
-        ds.kind = d.kind == DimensionKind::kRing     ? network::DimensionKind::kRing
-                  : d.kind == DimensionKind::kSwitch ? network::DimensionKind::kSwitch
-                                                     : network::DimensionKind::kFullyConnected;
-        ds.npus = d.npus;
-        ds.bandwidth = d.bandwidth;
-        ds.latency = d.latency;
-        s.dimensions.dims.push_back(ds);
-      }
-      s.dimensions.switch_latency = n.packet.switch_latency;
-      break;
-    case TopologyKind::kFatTree:
-      s.kind = network::TopologyKind::kFatTree;
-      s.fat_tree = {n.fat_tree.radix,          n.fat_tree.hosts,        n.fat_tree.oversubscription,
-                    n.fat_tree.link_bandwidth, n.fat_tree.link_latency, n.fat_tree.switch_latency};
-      break;
-    case TopologyKind::kTorus:
-      s.kind = network::TopologyKind::kTorus;
-      s.torus = {n.torus.dims, n.torus.bandwidth, n.torus.latency};
-      break;
-    case TopologyKind::kHgxH100: {
-      s.kind = network::TopologyKind::kHgxH100;
-      const HgxH100Config& h = n.hgx_h100;
-      s.hgx_h100 = {h.boxes,         h.gpus_per_box,      h.nvlink_bandwidth,    h.nvlink_latency,
-                    h.nvswitch_latency, h.nics_per_box,   h.nic_bandwidth,       h.ib_link_latency,
-                    h.ib_switch_latency, h.ib_oversubscription, h.ib_switch_radix};
-      break;
-    }
-  }
-  return s;
-}
-
-network::NetworkModel network_model(NetworkModel m) {
-  switch (m) {
-    case NetworkModel::kAstraCongestionAware: return network::NetworkModel::kAstraCongestionAware;
-    case NetworkModel::kAstraCongestionUnaware: return network::NetworkModel::kAstraCongestionUnaware;
-    case NetworkModel::kPacket: break;
-  }
-  return network::NetworkModel::kPacket;
-}
 
 std::int64_t rss_bytes() {
   std::ifstream f("/proc/self/statm");
@@ -246,11 +198,9 @@ int run_plan(PlanOptions& o) {
   }
 
   const std::int64_t rss_before = rss_bytes();
-  network::PacketSpec packet;
-  packet.packet_size = config.network.packet.packet_size;
-  packet.buffer_per_port = config.network.packet.buffer_per_port;
-  network::Network net(topology_spec(config.network), network_model(config.simulation.network_model),
-                             packet);
+  // The same mapping and graph as a run (runtime/build.hpp, docs/running.md).
+  network::Network net(runtime::from_config(config.network), runtime::model_from_config(config.simulation.network_model),
+                       runtime::packet_from_config(config.network));
   pdes::GraphBuilder builder;
   net.add_to_graph(builder);
   const pdes::Graph graph = std::move(builder).build();
