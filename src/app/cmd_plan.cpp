@@ -291,7 +291,14 @@ void add_plan_command(CLI::App& cli, Action& action) {
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--show-cut", opts->show_cut, "list this many cut links (default: 8)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--memory-per-rank", opts->memory_per_rank,
-                  "memory budget of one rank for the suggestion (default: 8GiB)");
+                  "memory budget of one rank for the suggestion (default: 8GiB)")
+      ->check([](const std::string& v) {
+        try {
+          return parse_bytes(v) > 0 ? std::string() : std::string("must be more than 0 bytes");
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      });
   cmd->add_option("--npus-per-rank", opts->npus_per_rank,
                   "fewest NPUs of work per rank for the suggestion (default: 512)")
       ->check(CLI::PositiveNumber);
