@@ -19,5 +19,6 @@ void add_run_command(CLI::App& cli, Action& action);       // cmd_run.cpp
 void add_validate_command(CLI::App& cli, Action& action);  // cmd_validate.cpp
 void add_schema_command(CLI::App& cli, Action& action);    // cmd_schema.cpp
 void add_trace_command(CLI::App& cli, Action& action);
+void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
 
 }  // namespace tessera::app

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   tessera::app::add_validate_command(cli, action);
   tessera::app::add_schema_command(cli, action);
   tessera::app::add_trace_command(cli, action);
+  tessera::app::add_plan_command(cli, action);
 
   try {
     cli.parse(argc, argv);

@@ -203,15 +203,16 @@ void load_network_section(const Node& map, NetworkConfig& out, Sink& sink,
     }
   }
   if (out.topology == TopologyKind::kHgxH100 && out.hgx_h100.boxes > 1) {
-    // A leaf-spine fabric of radix-r switches has at most r leaves, each with r*o/(1+o) host ports.
+    // The network layer builds a leaf-spine fabric while the leaves fit one spine (r leaves) and a
+    // three-level one beyond: at most r pods of r/2 leaves, each leaf with r*o/(1+o) host ports.
     const auto& h = out.hgx_h100;
     const double r = h.ib_switch_radix;
-    const auto capacity =
-        static_cast<std::int64_t>(r * std::floor(r * h.ib_oversubscription / (1.0 + h.ib_oversubscription)));
+    const auto capacity = static_cast<std::int64_t>(
+        r * std::floor(r / 2) * std::floor(r * h.ib_oversubscription / (1.0 + h.ib_oversubscription)));
     const std::int64_t nics = static_cast<std::int64_t>(h.boxes) * h.nics_per_box;
     if (nics > capacity) {
       sink.error(map.diag(
-          fmt::format("{} boxes x {} NICs = {} NICs exceed what a leaf-spine fabric of radix-{} switches "
+          fmt::format("{} boxes x {} NICs = {} NICs exceed what a three-level fat-tree of radix-{} switches "
                       "with oversubscription {}:1 connects ({})",
                       h.boxes, h.nics_per_box, nics, h.ib_switch_radix, format_number(h.ib_oversubscription),
                       capacity),

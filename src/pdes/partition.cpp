@@ -58,6 +58,100 @@ struct Groups {
   }
 };
 
+// Longest-processing-time placement of the groups: heaviest first on the least-loaded rank.
+std::vector<int> place_lpt(Groups& groups, int ranks) {
+  const std::size_t n = groups.parent.size();
+  std::vector<LpId> roots;
+  for (LpId l = 0; l < n; ++l) {
+    if (groups.root(l) == l) roots.push_back(l);
+  }
+  std::stable_sort(roots.begin(), roots.end(),
+                   [&](LpId a, LpId b) { return groups.weight[a] > groups.weight[b]; });
+  std::vector<std::int64_t> load(static_cast<std::size_t>(ranks), 0);
+  std::vector<int> rank_of_root(n, -1);
+  for (const LpId r : roots) {
+    const auto best = std::min_element(load.begin(), load.end()) - load.begin();
+    rank_of_root[r] = static_cast<int>(best);
+    load[static_cast<std::size_t>(best)] += std::max<std::int64_t>(groups.weight[r], 1);
+  }
+  return rank_of_root;
+}
+
+// Locality-aware placement. Groups are visited in order of their smallest LP id (the network names
+// NPUs npu/NNNNNN, so that is NPU order, switches last). An "anchor" has no channel to an earlier
+// group (an HGX box: its only neighbours are IB switches, which sort later); anchors are dealt out
+// in contiguous blocks of equal weight, so consecutive boxes, which share a leaf switch, share a
+// rank. Every other group goes to the rank holding most of its channels' far ends (a leaf goes
+// with its hosts, a ring continues its block) while that rank stays under the cap; otherwise, and
+// on ties, to the least-loaded rank. O(channels + groups x ranks).
+std::vector<int> place_by_locality(const Graph& g, Groups& groups, int ranks, double slack) {
+  const std::size_t n = g.num_lps();
+  const auto R = static_cast<std::size_t>(ranks);
+  std::vector<LpId> roots;  // ascending smallest LP id (the root is the smallest id)
+  std::vector<std::vector<LpId>> members(n);
+  for (LpId l = 0; l < n; ++l) {
+    const LpId r = groups.root(l);
+    if (r == l) roots.push_back(l);
+    members[r].push_back(l);
+  }
+  auto weight = [&](LpId root) { return std::max<std::int64_t>(groups.weight[root], 1); };
+  std::int64_t total = 0;
+  std::int64_t anchor_total = 0;
+  std::vector<char> anchor(n, 0);
+  for (const LpId r : roots) {
+    total += weight(r);
+    bool earlier = false;
+    for (const LpId l : members[r]) {
+      for (PortId p = g.port_begin(l) + 1; p < g.port_begin(l + 1) && !earlier; ++p) {
+        earlier = groups.root(g.channel_of_port(p).to) < r;
+      }
+      if (earlier) break;
+    }
+    if (!earlier) {
+      anchor[r] = 1;
+      anchor_total += weight(r);
+    }
+  }
+  std::int64_t heaviest = 0;
+  for (const LpId r : roots) heaviest = std::max(heaviest, weight(r));
+  const double cap = std::max(static_cast<double>(total) / ranks * (1.0 + slack), static_cast<double>(heaviest));
+
+  std::vector<std::int64_t> load(R, 0);
+  std::vector<int> rank_of_root(n, -1);
+  std::vector<std::int64_t> affinity(R, 0);
+  std::int64_t anchors_before = 0;
+  for (const LpId r : roots) {
+    const std::int64_t w = weight(r);
+    std::size_t best = 0;
+    if (anchor[r]) {
+      // Contiguous blocks of equal weight: an anchor starting at the fraction f of the anchors'
+      // weight goes to rank floor(f x ranks) (exact integer arithmetic; the first is on rank 0).
+      best = std::min(R - 1, static_cast<std::size_t>(anchors_before * ranks / anchor_total));
+      anchors_before += w;
+    } else {
+      std::fill(affinity.begin(), affinity.end(), 0);
+      for (const LpId l : members[r]) {
+        for (PortId p = g.port_begin(l) + 1; p < g.port_begin(l + 1); ++p) {
+          const int peer = rank_of_root[groups.root(g.channel_of_port(p).to)];
+          if (peer >= 0) ++affinity[static_cast<std::size_t>(peer)];
+        }
+      }
+      best = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+      for (std::size_t k = 0; k < R; ++k) {
+        if (static_cast<double>(load[k] + w) > cap) continue;
+        const bool fits_best = static_cast<double>(load[best] + w) <= cap;
+        if (!fits_best || affinity[k] > affinity[best] ||
+            (affinity[k] == affinity[best] && load[k] < load[best])) {
+          best = k;
+        }
+      }
+    }
+    rank_of_root[r] = static_cast<int>(best);
+    load[best] += w;
+  }
+  return rank_of_root;
+}
+
 }  // namespace
 
 std::vector<LpId> Partition::lps_of(int rank) const {
@@ -196,20 +290,8 @@ Partition partition_auto(const Graph& g, int ranks, const AutoPartitionOptions& 
   }
   groups = merged(lo);
 
-  // Longest-processing-time placement of the groups.
-  std::vector<LpId> roots;
-  for (LpId l = 0; l < n; ++l) {
-    if (groups.root(l) == l) roots.push_back(l);
-  }
-  std::stable_sort(roots.begin(), roots.end(),
-                   [&](LpId a, LpId b) { return groups.weight[a] > groups.weight[b]; });
-  std::vector<std::int64_t> load(static_cast<std::size_t>(ranks), 0);
-  std::vector<int> rank_of_root(n, -1);
-  for (const LpId r : roots) {
-    const auto best = std::min_element(load.begin(), load.end()) - load.begin();
-    rank_of_root[r] = static_cast<int>(best);
-    load[static_cast<std::size_t>(best)] += std::max<std::int64_t>(groups.weight[r], 1);
-  }
+  std::vector<int> rank_of_root =
+      options.locality ? place_by_locality(g, groups, ranks, options.balance_slack) : place_lpt(groups, ranks);
   std::vector<int> rank_of(n);
   for (LpId l = 0; l < n; ++l) rank_of[l] = rank_of_root[groups.root(l)];
   return finish(g, std::move(rank_of), ranks);

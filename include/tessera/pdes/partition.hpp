@@ -31,6 +31,12 @@ Partition partition_explicit(const Graph& g, int ranks,
 struct AutoPartitionOptions {
   /// A coupled group may weigh at most this fraction of an even share (total weight / ranks).
   double max_group_share = 1.0;
+  /// Locality-aware placement (default): groups with no channel to an earlier group (in LP id
+  /// order, e.g. HGX boxes) are dealt out in contiguous blocks of equal weight, and every other
+  /// group (switches) goes to the rank it has most channels to, as long as that rank stays within
+  /// (1 + balance_slack) of an even share. false: the plain heaviest-first, least-loaded rule.
+  bool locality = true;
+  double balance_slack = 0.03;
 };
 
 /// Keeps tightly coupled LPs together and balances weight. LPs sharing a group hint and LPs joined
@@ -38,8 +44,9 @@ struct AutoPartitionOptions {
 /// (whole latency classes at a time) for as long as every merged group still fits in
 /// max_group_share of an even share and there are at least `ranks` groups, so only the slowest
 /// links are cut (the NVLink inside a box stays inside, the network between boxes is cut).
-/// Groups are then placed heaviest first on the least-loaded rank (ties: lowest LP id, lowest
-/// rank).
+/// Groups are then placed by locality (see AutoPartitionOptions::locality): consecutive boxes
+/// share a rank, leaf switches follow their hosts, spines fill the lightest ranks, so the cut
+/// carries as few channels (expected traffic) as balance allows.
 Partition partition_auto(const Graph& g, int ranks, const AutoPartitionOptions& options = {});
 
 /// The lookahead of a placement. Throws InputError naming every zero-latency channel that crosses

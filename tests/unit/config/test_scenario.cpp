@@ -276,12 +276,13 @@ TEST(Scenario, TopologyChecks) {
   EXPECT_TRUE(mentions(e, "given but placement is not explicit"));
   e = input_errors([&] {
     load_scenario(
-        scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300}}\nworkload: {chakra: x}\n"));
+        scratch("s.yaml", "network: {topology: hgx_h100, hgx_h100: {boxes: 300, ib_switch_radix: 8}}\n"
+                          "workload: {chakra: x}\n"));
   });
   EXPECT_TRUE(
       mentions(e,
-               "300 boxes x 8 NICs = 2400 NICs exceed what a leaf-spine fabric of radix-64 switches with "
-               "oversubscription 1:1 connects (2048)"))
+               "300 boxes x 8 NICs = 2400 NICs exceed what a three-level fat-tree of radix-8 switches with "
+               "oversubscription 1:1 connects (128)"))
       << test::dump(e);
   // With 3:1 oversubscription the fabric holds them; only the trace count is then wrong.
   e = input_errors([&] {
