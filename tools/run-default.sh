@@ -7,5 +7,6 @@ root="$(cd "$here/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 "$here/setup.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 cd "$root"
 exec mpirun -np 2 "$build/tessera" run configs/scenarios/default.yaml "$@"
