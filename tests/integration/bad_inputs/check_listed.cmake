@@ -1,0 +1,18 @@
+# cmake -DDIR=<cases dir> -DLISTED=<names> -P check_listed.cmake: fails if a .case file is not listed
+# in tests/integration/bad_inputs/CMakeLists.txt or a listed case has no file.
+file(GLOB files RELATIVE ${DIR} ${DIR}/*.case)
+set(found "")
+foreach(f ${files})
+  string(REGEX REPLACE "\\.case$" "" n ${f})
+  list(APPEND found ${n})
+  if(NOT n IN_LIST LISTED)
+    message(SEND_ERROR "cases/${f} is not listed in BAD_INPUT_CASES (tests/integration/bad_inputs/CMakeLists.txt)")
+  endif()
+endforeach()
+foreach(n ${LISTED})
+  if(NOT n IN_LIST found)
+    message(SEND_ERROR "BAD_INPUT_CASES lists ${n} but cases/${n}.case does not exist")
+  endif()
+endforeach()
+list(LENGTH found count)
+message(STATUS "bad-input catalogue: ${count} cases, all listed")
