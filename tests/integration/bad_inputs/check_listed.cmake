@@ -1,5 +1,6 @@
 # cmake -DDIR=<cases dir> -DLISTED=<names> -P check_listed.cmake: fails if a .case file is not listed
 # in tests/integration/bad_inputs/CMakeLists.txt or a listed case has no file.
+cmake_minimum_required(VERSION 3.25)
 file(GLOB files RELATIVE ${DIR} ${DIR}/*.case)
 set(found "")
 foreach(f ${files})
