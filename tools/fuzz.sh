@@ -19,11 +19,11 @@ targets=("$@")
 # Seeds per target: "directory:extension" pairs (extension "" = every file).
 seeds_for() {
   case "$1" in
-    et_reader) echo "traces:.et" ;;
-    text_workload) echo "traces/text:.txt" ;;
-    scenario_yaml) echo "configs/scenarios:.yaml configs/network:.yaml configs/system:.yaml tests/integration/cli/inputs:.yaml" ;;
-    astra_network) echo "configs/astra-sim:.yml tests/integration/cli/inputs:.yml" ;;
-    astra_json) echo "configs/astra-sim:.json tests/integration/cli/inputs:.json" ;;
+    et_reader) echo "traces:.et tests/integration/bad_inputs/inputs/et:.et" ;;
+    text_workload) echo "traces/text:.txt tests/integration/bad_inputs/inputs/text:.txt" ;;
+    scenario_yaml) echo "configs/scenarios:.yaml configs/network:.yaml configs/system:.yaml tests/integration/cli/inputs:.yaml tests/integration/bad_inputs/inputs/scenario:.yaml" ;;
+    astra_network) echo "configs/astra-sim:.yml tests/integration/cli/inputs:.yml tests/integration/bad_inputs/inputs/astra:.yml" ;;
+    astra_json) echo "configs/astra-sim:.json tests/integration/cli/inputs:.json tests/integration/bad_inputs/inputs/astra:.json" ;;
     units) echo "tests/fuzz/seeds/units:" ;;
     *) echo "fuzz.sh: unknown target '$1' (targets: ${all[*]})" >&2; exit 2 ;;
   esac
