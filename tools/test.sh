@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (packages, configure, build) and runs every test: unit, integration, determinism
-# under real mpirun, Python tool tests. Usage: tools/test.sh [ctest arguments...]
+# under real mpirun, Python tool tests, then a bounded libFuzzer pass (tools/fuzz.sh, its own
+# clang build dir; TESSERA_FUZZ_SECONDS per target, default 10 = about 60 s; 0 skips it).
+# Usage: tools/test.sh [ctest arguments...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -11,3 +13,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" "$@"
+fuzz_seconds="${TESSERA_FUZZ_SECONDS:-10}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  "$here/fuzz.sh" "$fuzz_seconds"
+fi

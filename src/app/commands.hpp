@@ -21,4 +21,8 @@ void add_schema_command(CLI::App& cli, Action& action);    // cmd_schema.cpp
 void add_trace_command(CLI::App& cli, Action& action);
 void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
 
+/// The rank an MPI launcher (mpirun, srun) gave this process, from its environment; 0 when run
+/// alone. Lets commands that never initialise MPI print from one rank only (launcher.cpp).
+int launcher_rank();
+
 }  // namespace tessera::app

@@ -33,6 +33,13 @@ int main(int argc, char** argv) {
     const int rc = cli.exit(e);
     return rc == 0 ? 0 : static_cast<int>(ExitCode::kBadInput);
   }
+  // validate, schema and trace do the same work on every rank of an `mpirun -np N tessera ...`
+  // launch; only the launcher's rank 0 prints, so an error reads once (every rank still exits
+  // with its code, and mpirun ends the job on the first non-zero one).
+  if (!cli.got_subcommand("run") && tessera::app::launcher_rank() > 0) {
+    if (std::freopen("/dev/null", "w", stdout) == nullptr || std::freopen("/dev/null", "w", stderr) == nullptr)
+      return static_cast<int>(ExitCode::kRuntime);
+  }
   try {
     return action ? action() : 0;
   } catch (const tessera::Error& e) {

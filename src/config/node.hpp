@@ -11,6 +11,8 @@
 
 namespace tessera::cfg {
 
+struct NodeEntry;
+
 struct Node {
   enum class Kind { kNull, kScalar, kList, kMap };
   /// What a scalar was written as. YAML plain scalars are untyped text until a parameter asks for
@@ -21,7 +23,7 @@ struct Node {
   Scalar scalar_type = Scalar::kPlain;
   std::string text;                                   ///< scalar text (JSON numbers as written)
   std::vector<Node> items;                            ///< kList
-  std::vector<std::pair<std::string, Node>> entries;  ///< kMap, in file order
+  std::vector<NodeEntry> entries;                     ///< kMap, in file order
   std::string file;
   int line = 0;      ///< 1-based, 0 when unknown
   std::string path;  ///< key path such as "network.dimensions[1].bandwidth"
@@ -36,6 +38,14 @@ struct Node {
   std::string describe() const;
   /// A Diagnostic located at this node.
   Diagnostic diag(std::string message, std::string fix = "") const;
+};
+
+/// One key of a mapping. A struct rather than std::pair<std::string, Node>: a pair of the still
+/// incomplete Node inside Node does not compile with clang + libstdc++ (the fuzz build).
+struct NodeEntry {
+  NodeEntry(std::string key, Node value) : first(std::move(key)), second(std::move(value)) {}
+  std::string first;
+  Node second;
 };
 
 /// Reads a YAML file. `path_prefix` starts key paths ("network"). Throws InputError when the file

@@ -48,7 +48,10 @@ struct Table {
       return;
     }
     std::set<std::string> seen;
-    for (const auto& [key, value] : map.entries) {
+    for (const NodeEntry& entry : map.entries) {
+      // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+      const std::string& key = entry.first;
+      const Node& value = entry.second;
       auto it = std::find_if(params.begin(), params.end(), [&](const Param<S>& p) { return p.key == key; });
       if (it != params.end()) {
         seen.insert(key);

@@ -58,8 +58,8 @@ TraceSet load_trace_set(const std::string& prefix, int npus, const LoadOptions& 
 /// convert-text`) and loads it for `npus` NPUs with `passes` training passes.
 TraceSet load_text_workload(const std::string& path, int npus, int passes, const LoadOptions& options);
 
-/// True if `path` looks like an ASTRA-sim text workload rather than a Chakra prefix: the file
-/// itself exists and its first word is a known parallelism keyword.
+/// True if `path` looks like an ASTRA-sim text workload rather than a Chakra prefix: it ends in
+/// ".txt", or the file itself exists and its first word is a known parallelism keyword.
 bool is_text_workload(const std::string& path);
 
 }  // namespace tessera::workload
