@@ -239,15 +239,16 @@ class File {
     // Every row is written below (zeros where no rank has one), so HDF5 need not fill first
     // (parallel HDF5 would otherwise write every dataset twice).
     check_status(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
-    Handle dset(check(H5Dcreate2(file_.get(), name, file_type, space.get(), H5P_DEFAULT, dcpl.get(),
-                                 H5P_DEFAULT),
-                      std::string("creating dataset ") + name),
-                H5Dclose);
+    Handle dset(
+        check(H5Dcreate2(file_.get(), name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+              std::string("creating dataset ") + name),
+        H5Dclose);
     if (rows == 0) return;
     const std::size_t row_bytes = H5Tget_size(mem_type) * static_cast<std::size_t>(cols == 0 ? 1 : cols);
     const hsize_t lo = rows * static_cast<hsize_t>(rank_) / static_cast<hsize_t>(size_);
     const hsize_t hi = rows * static_cast<hsize_t>(rank_ + 1) / static_cast<hsize_t>(size_);
-    const std::vector<char> slice = gather_slice(name, blocks, static_cast<const char*>(data), row_bytes, rows, lo, hi);
+    const std::vector<char> slice =
+        gather_slice(name, blocks, static_cast<const char*>(data), row_bytes, rows, lo, hi);
 
     const hsize_t start[2] = {lo, 0};
     const hsize_t count[2] = {hi - lo, cols == 0 ? 1 : cols};
@@ -271,7 +272,9 @@ class File {
   /// piece, then the pieces' rows.
   std::vector<char> gather_slice(const char* name, const std::vector<Block>& blocks, const char* data,
                                  std::size_t row_bytes, hsize_t rows, hsize_t lo, hsize_t hi) const {
-    const auto target_lo = [&](int q) { return rows * static_cast<hsize_t>(q) / static_cast<hsize_t>(size_); };
+    const auto target_lo = [&](int q) {
+      return rows * static_cast<hsize_t>(q) / static_cast<hsize_t>(size_);
+    };
     std::vector<std::vector<std::int64_t>> heads(static_cast<std::size_t>(size_));
     std::vector<std::vector<std::pair<const char*, std::size_t>>> parts(static_cast<std::size_t>(size_));
     const char* at = data;
@@ -282,7 +285,10 @@ class File {
         int qlo = 0, qhi = size_ - 1;
         while (qlo < qhi) {
           const int mid = (qlo + qhi + 1) / 2;
-          if (target_lo(mid) <= first) qlo = mid; else qhi = mid - 1;
+          if (target_lo(mid) <= first)
+            qlo = mid;
+          else
+            qhi = mid - 1;
         }
         const hsize_t end = std::min(first + left, target_lo(qlo + 1));
         const hsize_t n = end - first;
@@ -306,12 +312,16 @@ class File {
     if (comm_ == MPI_COMM_NULL) {
       received = std::move(streams);
     } else {
-      std::vector<int> send_counts(static_cast<std::size_t>(size_)), recv_counts(static_cast<std::size_t>(size_));
-      std::vector<int> send_displs(static_cast<std::size_t>(size_)), recv_displs(static_cast<std::size_t>(size_));
+      std::vector<int> send_counts(static_cast<std::size_t>(size_)),
+          recv_counts(static_cast<std::size_t>(size_));
+      std::vector<int> send_displs(static_cast<std::size_t>(size_)),
+          recv_displs(static_cast<std::size_t>(size_));
       std::string send;
       for (std::size_t q = 0; q < streams.size(); ++q) {
-        if (streams[q].size() > static_cast<std::size_t>(INT_MAX) || send.size() > static_cast<std::size_t>(INT_MAX))
-          throw Error(std::string("HDF5 output: dataset ") + name + " is over 2 GiB per rank pair; run on more ranks");
+        if (streams[q].size() > static_cast<std::size_t>(INT_MAX) ||
+            send.size() > static_cast<std::size_t>(INT_MAX))
+          throw Error(std::string("HDF5 output: dataset ") + name +
+                      " is over 2 GiB per rank pair; run on more ranks");
         send_displs[q] = static_cast<int>(send.size());
         send_counts[q] = static_cast<int>(streams[q].size());
         send += streams[q];
@@ -320,15 +330,17 @@ class File {
       std::size_t total = 0;
       for (std::size_t q = 0; q < recv_counts.size(); ++q) {
         if (total > static_cast<std::size_t>(INT_MAX))
-          throw Error(std::string("HDF5 output: dataset ") + name + " is over 2 GiB per rank; run on more ranks");
+          throw Error(std::string("HDF5 output: dataset ") + name +
+                      " is over 2 GiB per rank; run on more ranks");
         recv_displs[q] = static_cast<int>(total);
         total += static_cast<std::size_t>(recv_counts[q]);
       }
       std::string recv(total, '\0');
-      MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(), recv_counts.data(),
-                    recv_displs.data(), MPI_BYTE, comm_);
+      MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(),
+                    recv_counts.data(), recv_displs.data(), MPI_BYTE, comm_);
       for (std::size_t q = 0; q < recv_counts.size(); ++q)
-        received.push_back(recv.substr(static_cast<std::size_t>(recv_displs[q]), static_cast<std::size_t>(recv_counts[q])));
+        received.push_back(
+            recv.substr(static_cast<std::size_t>(recv_displs[q]), static_cast<std::size_t>(recv_counts[q])));
     }
     std::vector<char> slice((hi - lo) * row_bytes, '\0');
     for (const std::string& in : received) {
@@ -389,7 +401,8 @@ std::vector<std::string> merge_strings(pdes::Transport& t, const std::vector<std
 
 /// Per-NPU row counts summed over ranks, from this rank's sorted rows.
 template <class Row>
-std::vector<std::int64_t> npu_counts(pdes::Transport& t, const std::vector<Row>& rows, std::int32_t num_npus) {
+std::vector<std::int64_t> npu_counts(pdes::Transport& t, const std::vector<Row>& rows,
+                                     std::int32_t num_npus) {
   std::vector<std::int64_t> pairs;  // npu, count, npu, count, ...
   for (std::size_t i = 0; i < rows.size();) {
     std::size_t j = i;
@@ -433,7 +446,7 @@ struct Prepared {
   std::vector<NodeInterval> intervals;
   std::vector<CollectiveRecord> collectives;
   std::vector<NpuSummary> npus;
-  std::vector<LinkTotals> links;       ///< one per local link, sorted by name (totals zero if only binned)
+  std::vector<LinkTotals> links;  ///< one per local link, sorted by name (totals zero if only binned)
   std::vector<std::vector<LinkBin>> bins_of_link;  ///< parallel to links
 };
 
@@ -444,22 +457,52 @@ std::string validate(const RunRecords& r, std::int32_t num_npus_hint) {
   auto bad_string = [&](std::uint32_t i) { return i >= n_strings; };
   auto bad_npu = [&](std::int32_t n) { return n < 0 || (num_npus_hint > 0 && n >= num_npus_hint); };
   for (const auto& x : r.intervals) {
-    if (bad_npu(x.npu)) { err << "interval of node " << x.node_id << " has NPU id " << x.npu << " out of range; "; break; }
-    if (bad_string(x.name) || bad_string(x.algorithm)) { err << "interval of node " << x.node_id << " names a string index past the string table; "; break; }
-    if (x.end < x.start) { err << "interval of node " << x.node_id << " on NPU " << x.npu << " ends before it starts; "; break; }
+    if (bad_npu(x.npu)) {
+      err << "interval of node " << x.node_id << " has NPU id " << x.npu << " out of range; ";
+      break;
+    }
+    if (bad_string(x.name) || bad_string(x.algorithm)) {
+      err << "interval of node " << x.node_id << " names a string index past the string table; ";
+      break;
+    }
+    if (x.end < x.start) {
+      err << "interval of node " << x.node_id << " on NPU " << x.npu << " ends before it starts; ";
+      break;
+    }
   }
   for (const auto& x : r.collectives) {
-    if (bad_npu(x.npu)) { err << "collective record of node " << x.node_id << " has NPU id " << x.npu << " out of range; "; break; }
-    if (bad_string(x.algorithm)) { err << "collective record of node " << x.node_id << " names a string index past the string table; "; break; }
+    if (bad_npu(x.npu)) {
+      err << "collective record of node " << x.node_id << " has NPU id " << x.npu << " out of range; ";
+      break;
+    }
+    if (bad_string(x.algorithm)) {
+      err << "collective record of node " << x.node_id << " names a string index past the string table; ";
+      break;
+    }
   }
   for (const auto& x : r.npus)
-    if (bad_npu(x.npu)) { err << "NPU summary has NPU id " << x.npu << " out of range; "; break; }
+    if (bad_npu(x.npu)) {
+      err << "NPU summary has NPU id " << x.npu << " out of range; ";
+      break;
+    }
   for (const auto& x : r.links)
-    if (bad_string(x.name)) { err << "link totals name a string index past the string table; "; break; }
+    if (bad_string(x.name)) {
+      err << "link totals name a string index past the string table; ";
+      break;
+    }
   for (const auto& x : r.link_bins) {
-    if (bad_string(x.name)) { err << "link bin names a string index past the string table; "; break; }
-    if (x.bin < 0) { err << "link bin has a negative bin number; "; break; }
-    if (r.link_bin_width <= 0) { err << "link bins given but link_bin_width is not positive; "; break; }
+    if (bad_string(x.name)) {
+      err << "link bin names a string index past the string table; ";
+      break;
+    }
+    if (x.bin < 0) {
+      err << "link bin has a negative bin number; ";
+      break;
+    }
+    if (r.link_bin_width <= 0) {
+      err << "link bins given but link_bin_width is not positive; ";
+      break;
+    }
   }
   std::string e = err.str();
   if (e.size() >= 2) e.resize(e.size() - 2);  // the last "; "
@@ -471,8 +514,8 @@ Prepared prepare(pdes::Transport& t, const RunRecords& r) {
   p.strings = merge_strings(t, r.strings);
   std::vector<std::uint32_t> remap(r.strings.size());
   for (std::size_t i = 0; i < r.strings.size(); ++i)
-    remap[i] = static_cast<std::uint32_t>(
-        std::lower_bound(p.strings.begin(), p.strings.end(), r.strings[i]) - p.strings.begin());
+    remap[i] = static_cast<std::uint32_t>(std::lower_bound(p.strings.begin(), p.strings.end(), r.strings[i]) -
+                                          p.strings.begin());
 
   p.intervals = r.intervals;
   for (auto& x : p.intervals) {
@@ -480,15 +523,18 @@ Prepared prepare(pdes::Transport& t, const RunRecords& r) {
     x.algorithm = remap[x.algorithm];
   }
   std::sort(p.intervals.begin(), p.intervals.end(), [](const NodeInterval& a, const NodeInterval& b) {
-    return std::tie(a.npu, a.start, a.end, a.node_id, a.kind) < std::tie(b.npu, b.start, b.end, b.node_id, b.kind);
+    return std::tie(a.npu, a.start, a.end, a.node_id, a.kind) <
+           std::tie(b.npu, b.start, b.end, b.node_id, b.kind);
   });
   p.collectives = r.collectives;
   for (auto& x : p.collectives) x.algorithm = remap[x.algorithm];
-  std::sort(p.collectives.begin(), p.collectives.end(), [](const CollectiveRecord& a, const CollectiveRecord& b) {
-    return std::tie(a.npu, a.start, a.end, a.node_id) < std::tie(b.npu, b.start, b.end, b.node_id);
-  });
+  std::sort(p.collectives.begin(), p.collectives.end(),
+            [](const CollectiveRecord& a, const CollectiveRecord& b) {
+              return std::tie(a.npu, a.start, a.end, a.node_id) < std::tie(b.npu, b.start, b.end, b.node_id);
+            });
   p.npus = r.npus;
-  std::sort(p.npus.begin(), p.npus.end(), [](const NpuSummary& a, const NpuSummary& b) { return a.npu < b.npu; });
+  std::sort(p.npus.begin(), p.npus.end(),
+            [](const NpuSummary& a, const NpuSummary& b) { return a.npu < b.npu; });
 
   // Links: the union of names in totals and bins, sorted by (global) name index = by name.
   std::map<std::uint32_t, std::size_t> by_name;
@@ -516,7 +562,8 @@ Prepared prepare(pdes::Transport& t, const RunRecords& r) {
   }
   std::vector<std::size_t> order(p.links.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p.links[a].name < p.links[b].name; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return p.links[a].name < p.links[b].name; });
   std::vector<LinkTotals> links;
   std::vector<std::vector<LinkBin>> bins;
   for (std::size_t i : order) {
@@ -535,9 +582,12 @@ std::string agree_on_errors(pdes::Transport& t, const std::string& local_error) 
   std::vector<std::pair<std::string, std::vector<std::size_t>>> distinct;
   for (std::size_t r = 0; r < errors.size(); ++r) {
     if (errors[r].empty()) continue;
-    auto it = std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == errors[r]; });
-    if (it == distinct.end()) distinct.push_back({errors[r], {r}});
-    else it->second.push_back(r);
+    auto it =
+        std::find_if(distinct.begin(), distinct.end(), [&](const auto& d) { return d.first == errors[r]; });
+    if (it == distinct.end())
+      distinct.push_back({errors[r], {r}});
+    else
+      it->second.push_back(r);
   }
   std::string all;
   for (const auto& [message, ranks] : distinct) {
@@ -562,7 +612,9 @@ std::string ownership_errors(pdes::Transport& t, const Prepared& p) {
     return std::vector<std::int64_t>(s.begin(), s.end());
   };
   const std::vector<std::pair<const char*, std::vector<std::int64_t>>> tables = {
-      {"intervals", npus_of(p.intervals)}, {"collective records", npus_of(p.collectives)}, {"summaries", npus_of(p.npus)}};
+      {"intervals", npus_of(p.intervals)},
+      {"collective records", npus_of(p.collectives)},
+      {"summaries", npus_of(p.npus)}};
   for (const auto& [what, mine] : tables) {
     std::map<std::int64_t, int> owners;
     for (const auto& packed_npus : t.all_gather(pack_i64(mine)))
@@ -622,19 +674,22 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   f.string_attribute(f.id(), "tessera_version", kVersion);
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
-  f.string_attribute(f.id(), "hdf5_version", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
+  f.string_attribute(f.id(), "hdf5_version",
+                     std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
   f.int_attribute(f.id(), "num_npus", num_npus);
   f.int_attribute(f.id(), "end_time_ps", end_time);
   f.int_attribute(f.id(), "link_bin_width_ps", bin_width);
-  f.string_attribute(f.id(), "interval_kinds",
-                     R"({"1":"metadata","2":"mem_load","3":"mem_store","4":"compute","5":"send","6":"recv","7":"collective"})");
-  f.string_attribute(f.id(), "collective_types",
-                     R"({"0":"all_reduce","1":"reduce","2":"all_gather","3":"gather","4":"scatter","5":"broadcast",)"
-                     R"("6":"all_to_all","7":"reduce_scatter","8":"reduce_scatter_block","9":"barrier"})");
+  f.string_attribute(
+      f.id(), "interval_kinds",
+      R"({"1":"metadata","2":"mem_load","3":"mem_store","4":"compute","5":"send","6":"recv","7":"collective"})");
+  f.string_attribute(
+      f.id(), "collective_types",
+      R"({"0":"all_reduce","1":"reduce","2":"all_gather","3":"gather","4":"scatter","5":"broadcast",)"
+      R"("6":"all_to_all","7":"reduce_scatter","8":"reduce_scatter_block","9":"barrier"})");
   for (std::size_t i = 0; i + 1 < run_attrs.size(); i += 2) {
-    static const std::set<std::string> reserved{"format", "format_version", "tessera_version", "hdf5_version",
-                                                "num_npus", "end_time_ps", "link_bin_width_ps",
-                                                "interval_kinds", "collective_types"};
+    static const std::set<std::string> reserved{
+        "format",      "format_version",    "tessera_version", "hdf5_version",    "num_npus",
+        "end_time_ps", "link_bin_width_ps", "interval_kinds",  "collective_types"};
     const std::string key = reserved.count(run_attrs[i]) ? "run_" + run_attrs[i] : run_attrs[i];
     f.string_attribute(f.id(), key, run_attrs[i + 1]);
   }
@@ -644,7 +699,8 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     std::size_t width = 1;
     for (const auto& s : p.strings) width = std::max(width, s.size());
     std::vector<char> buf(p.strings.size() * width, '\0');
-    for (std::size_t i = 0; i < p.strings.size(); ++i) std::memcpy(buf.data() + i * width, p.strings[i].data(), p.strings[i].size());
+    for (std::size_t i = 0; i < p.strings.size(); ++i)
+      std::memcpy(buf.data() + i * width, p.strings[i].data(), p.strings[i].size());
     Handle type(check(H5Tcopy(H5T_C_S1), "H5Tcopy"), H5Tclose);
     check_status(H5Tset_size(type.get(), width), "H5Tset_size");
     check_status(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "H5Tset_strpad");
@@ -656,13 +712,15 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   Handle g_index = f.group("index");
   Handle g_links = f.group("links");
 
-  const Handle it_mem = interval_type(), ct_mem = collective_type(), ns_mem = npu_summary_type(), lt_mem = link_totals_type();
-  const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem), lt_file = packed(lt_mem);
+  const Handle it_mem = interval_type(), ct_mem = collective_type(), ns_mem = npu_summary_type(),
+               lt_mem = link_totals_type();
+  const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem),
+               lt_file = packed(lt_mem);
 
   f.write("npu/intervals", it_file.get(), it_mem.get(), interval_off.back(), 0,
           npu_blocks(p.intervals, interval_off), p.intervals.data());
-  f.write("index/intervals", H5T_STD_I64LE, H5T_NATIVE_INT64, interval_off.size(), 0, whole(interval_off.size()),
-          interval_off.data());
+  f.write("index/intervals", H5T_STD_I64LE, H5T_NATIVE_INT64, interval_off.size(), 0,
+          whole(interval_off.size()), interval_off.data());
   f.write("collectives", ct_file.get(), ct_mem.get(), collective_off.back(), 0,
           npu_blocks(p.collectives, collective_off), p.collectives.data());
   f.write("index/collectives", H5T_STD_I64LE, H5T_NATIVE_INT64, collective_off.size(), 0,
@@ -672,11 +730,13 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   {
     std::vector<std::pair<hsize_t, hsize_t>> rows;
     for (const auto& x : p.npus) rows.emplace_back(static_cast<hsize_t>(x.npu), 1);
-    f.write("npu/summary", ns_file.get(), ns_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows), p.npus.data());
+    f.write("npu/summary", ns_file.get(), ns_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows),
+            p.npus.data());
     // NPUs without a summary read as zero rows.
   }
 
-  f.write("links/totals", lt_file.get(), lt_mem.get(), static_cast<hsize_t>(num_links), 0, link_blocks, p.links.data());
+  f.write("links/totals", lt_file.get(), lt_mem.get(), static_cast<hsize_t>(num_links), 0, link_blocks,
+          p.links.data());
   if (bin_width > 0 && num_bins > 0) {
     const std::size_t nb = static_cast<std::size_t>(num_bins);
     std::vector<std::int64_t> bytes(p.links.size() * nb, 0);
@@ -684,11 +744,13 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     for (std::size_t l = 0; l < p.links.size(); ++l)
       for (const auto& b : p.bins_of_link[l]) {
         bytes[l * nb + static_cast<std::size_t>(b.bin)] += b.bytes;
-        busy[l * nb + static_cast<std::size_t>(b.bin)] += static_cast<double>(b.busy) / static_cast<double>(bin_width);
+        busy[l * nb + static_cast<std::size_t>(b.bin)] +=
+            static_cast<double>(b.busy) / static_cast<double>(bin_width);
       }
-    f.write("links/bytes", H5T_STD_I64LE, H5T_NATIVE_INT64, static_cast<hsize_t>(num_links), nb, link_blocks, bytes.data());
-    f.write("links/busy_fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, static_cast<hsize_t>(num_links), nb, link_blocks,
-            busy.data());
+    f.write("links/bytes", H5T_STD_I64LE, H5T_NATIVE_INT64, static_cast<hsize_t>(num_links), nb, link_blocks,
+            bytes.data());
+    f.write("links/busy_fraction", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, static_cast<hsize_t>(num_links), nb,
+            link_blocks, busy.data());
   }
   g_npu.reset();
   g_index.reset();
