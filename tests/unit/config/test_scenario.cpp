@@ -31,7 +31,7 @@ TEST(Scenario, ShippedScenariosLoad) {
   EXPECT_EQ(c.network.npu_count(), 8);
   EXPECT_EQ(c.network.hgx_h100.nvlink_bandwidth.bytes_per_second, 450'000'000'000);
   EXPECT_EQ(c.simulation.network_model, NetworkModel::kPacket);
-  EXPECT_EQ(c.workload.kind, WorkloadKind::kAstraText);
+  EXPECT_EQ(c.workload.kind, WorkloadKind::kChakra);  // the runtime branch ships Chakra ResNet-50 traces
   EXPECT_DOUBLE_EQ(c.system.peak_perf_flops, 989e12);
   EXPECT_EQ(c.system.all_to_all.per_dimension,
             std::vector<std::string>{"direct"});       // inline overrides the file
