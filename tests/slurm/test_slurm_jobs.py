@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """CTest driver: brings up a local single-node Slurm cluster (local_slurm.py), submits the sbatch
 template slurm/tessera-<variant>.sbatch for a 2-rank job, waits (bounded), and checks what the job
 wrote. Then proves the MPI wiring of the same launcher with a 2-rank MPI program.
