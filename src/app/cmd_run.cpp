@@ -23,15 +23,6 @@
 namespace tessera::app {
 namespace {
 
-/// Ranks of the MPI job that launched us (1 when not under mpirun).
-int launched_ranks() {
-  // srun --mpi=pmix sets no *_SIZE variable before MPI_Init, only SLURM_STEP_NUM_TASKS.
-  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"}) {
-    if (const char* v = std::getenv(var)) return std::max(1, std::atoi(v));
-  }
-  return 1;
-}
-
 /// Rank 0's progress line on stderr, about every 2 s of wall time: `\r` on a terminal, plain
 /// lines otherwise.
 class ProgressPrinter {
@@ -185,7 +176,7 @@ void add_run_command(CLI::App& cli, Action& action) {
       "--remote-memory-configuration=configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
   cmd->callback([opts, &action] {
     action = [opts] {
-      if (launched_ranks() > 1) {
+      if (launcher_size() > 1) {
         int argc = 0;
         char** argv = nullptr;
         pdes::MpiEnvironment env(argc, argv);

@@ -24,5 +24,7 @@ void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
 /// The rank an MPI launcher (mpirun, srun) gave this process, from its environment; 0 when run
 /// alone. Lets commands that never initialise MPI print from one rank only (launcher.cpp).
 int launcher_rank();
+/// Ranks of the job that launched this process (1 when run alone), from the same environment.
+int launcher_size();
 
 }  // namespace tessera::app

@@ -1,15 +1,18 @@
-// The rank an MPI launcher gave this process, read from its environment so that commands which
-// never initialise MPI (validate, schema, trace) can still tell rank 0 from the others.
+// The rank and size an MPI launcher gave this process, read from its environment: commands that
+// never initialise MPI (validate, schema, trace) use the rank to print once, and `run` uses the
+// size to decide whether to initialise MPI at all.
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 
 #include "commands.hpp"
 
 namespace tessera::app {
 
-int launcher_rank() {
-  // Open MPI's mpirun, PMIx launchers, MPICH/Hydra and Slurm's srun, in that order.
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+namespace {
+/// The first of `names` set to a non-negative integer in the environment, or -1.
+int first_env_int(std::initializer_list<const char*> names) {
+  for (const char* name : names) {
     const char* v = std::getenv(name);
     if (v != nullptr && *v != '\0') {
       char* end = nullptr;
@@ -17,7 +20,21 @@ int launcher_rank() {
       if (end != v && *end == '\0' && r >= 0) return static_cast<int>(r);
     }
   }
-  return 0;
+  return -1;
+}
+}  // namespace
+
+int launcher_rank() {
+  // Open MPI's mpirun, PMIx launchers, MPICH/Hydra and Slurm's srun, in that order.
+  const int r = first_env_int({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"});
+  return r < 0 ? 0 : r;
+}
+
+int launcher_size() {
+  // srun --mpi=pmix sets no *_SIZE variable before MPI_Init, only SLURM_STEP_NUM_TASKS.
+  const int n = first_env_int(
+      {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"});
+  return n < 1 ? 1 : n;
 }
 
 }  // namespace tessera::app
