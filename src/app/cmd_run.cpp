@@ -77,6 +77,19 @@ void write_timeline(const Config& config, const runtime::SimulationResult& res, 
                      {transport, mpi_comm, static_cast<std::int32_t>(res.npus.size())});
 }
 
+/// The workload layer's warnings (e.g. a text workload's unknown collective names); the first
+/// few, since lenient loading of a PyTorch trace can warn once per node.
+void print_workload_warnings(const std::vector<Diagnostic>& warnings) {
+  constexpr std::size_t kShown = 20;
+  for (std::size_t i = 0; i < warnings.size() && i < kShown; ++i) {
+    std::fprintf(stderr, "warning: %s\n", warnings[i].str().c_str());
+  }
+  if (warnings.size() > kShown) {
+    std::fprintf(stderr, "warning: ... and %zu more workload warning(s) (`tessera trace inspect` lists them all)\n",
+                 warnings.size() - kShown);
+  }
+}
+
 int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank, int mpi_comm) {
   const bool root = transport.rank() == 0;
   try {
@@ -90,6 +103,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     if (!opts.event_queue.empty()) so.queue = opts.event_queue;
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
+    if (root) print_workload_warnings(res.warnings);
     if (!config.output.hdf5_path.empty()) {
       write_timeline(config, res, transport, mpi_comm);
       if (root && !quiet) std::fprintf(stderr, "tessera: wrote %s\n", config.output.hdf5_path.c_str());

@@ -171,6 +171,7 @@ int run_microbench(const MicrobenchArgs& a) {
 
 int run_convert(const ConvertArgs& a) {
   const auto text = wl::parse_text_workload(a.file);
+  for (const auto& d : text.warnings) std::fprintf(stderr, "warning: %s\n", d.str().c_str());
   make_dir(a.out);
   const std::string prefix = a.out + "/" + wl::text_workload_stem(a.file);
   wl::FileTraceSink sink(prefix);

@@ -1,5 +1,7 @@
-// `tessera validate`: loads and checks a run's inputs exactly as `run` would, reports every problem
-// at once (exit 2) or what would be simulated (exit 0). Runs nothing.
+// `tessera validate`: loads and checks a run's inputs exactly as `run` would (configuration, then
+// every NPU's trace and the custom collective graphs, with the runtime's own loader, so the
+// messages are run's), reports every problem at once (exit 2) or what would be simulated (exit 0).
+// Runs nothing.
 #include <cstdio>
 #include <memory>
 
@@ -7,18 +9,35 @@
 
 #include "commands.hpp"
 #include "run_options.hpp"
+#include "tessera/runtime/workload_inputs.hpp"
 
 namespace tessera::app {
+namespace {
+
+/// The workload layer's warnings can number one per node (e.g. lenient drops): show the first few.
+constexpr std::size_t kShownWarnings = 20;
+
+}  // namespace
 
 void add_validate_command(CLI::App& cli, Action& action) {
   auto* cmd = cli.add_subcommand(
-      "validate", "Check a scenario or ASTRA-sim inputs (same arguments as run); simulate nothing");
+      "validate", "Check a scenario or ASTRA-sim inputs and load every trace (same arguments as run); simulate nothing");
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
   cmd->callback([opts, &action] {
     action = [opts] {
       const LoadResult r = load_and_warn(*opts);
-      std::printf("valid: %d NPUs, %zu warning(s)\n", r.config.network.npu_count(), r.warnings.size());
+      const runtime::WorkloadCheck w = runtime::check_workloads(r.config);
+      for (std::size_t i = 0; i < w.warnings.size() && i < kShownWarnings; ++i) {
+        std::fprintf(stderr, "warning: %s\n", w.warnings[i].str().c_str());
+      }
+      if (w.warnings.size() > kShownWarnings) {
+        std::fprintf(stderr, "warning: ... and %zu more workload warning(s) (`tessera trace inspect` lists them all)\n", w.warnings.size() - kShownWarnings);
+      }
+      std::printf("valid: %d NPUs, %llu trace nodes (%llu collectives), %d custom collective graph(s), %zu warning(s)\n",
+                  r.config.network.npu_count(), static_cast<unsigned long long>(w.nodes),
+                  static_cast<unsigned long long>(w.collectives), w.custom_collectives,
+                  r.warnings.size() + w.warnings.size());
       if (!r.config.output.quiet) std::printf("%s\n", describe(r.config).c_str());
       return 0;
     };

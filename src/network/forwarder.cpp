@@ -85,7 +85,8 @@ void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketH
   if (aware_) {
     // ASTRA-sim: arrival at start + uint64(lat + size/B) ns, link busy uint64(size/B) ns.
     tx = astra::serialization(size, o.bw);
-    extra = start + astra::hop_arrival(size, o.bw, o.latency) - now - o.channel_latency;
+    o.last_arrival = start + astra::hop_arrival(size, o.bw, o.latency);
+    extra = o.last_arrival - now - o.channel_latency;
   } else {
     tx = size == packet_size_ ? o.full_tx : tx_time(size, o.bw);
     extra = start + tx - now;  // store-and-forward per packet: the last bit arrives after latency

@@ -58,9 +58,18 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
       const Hop hop = net_.topology().route(self_, d, flow_hash(self_, d, id, 0), 0, kNoDim);
       h.vc = hop.vc;
       h.dim = hop.dim;
+      // One hop (ring neighbour, FullyConnected): nothing can hold the message once it is on this
+      // link, so its arrival, when ASTRA-sim fires the send callback, is known now. Longer paths
+      // queue at other nodes: the receiver's acknowledgement tells (one path latency later).
+      const bool one_hop = net_.topology().node(self_).ports[hop.port].peer == d;
+      if (one_hop) h.flags |= PacketHeader::kSenderTimed;
       fwd_.enqueue(ctx, hop.port, h, kInjected, 0);
       ctx.schedule(fwd_.busy_until(hop.port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
-      pending_notes_ += 2;  // injected + the acknowledgement
+      if (one_hop) {
+        note.arrived = fwd_.last_arrival(hop.port);
+        ctx.schedule(note.arrived - ctx.now(), kMessageDelivered, pdes::Payload::of(note));
+      }
+      pending_notes_ += 2;  // injected + delivered (timed here or the acknowledgement)
       return id;
     }
     case NetworkModel::kPacket: {
@@ -167,6 +176,7 @@ void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   owner_.on_message_arrived(
       ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
   if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware) return;
+  if (h.flags & PacketHeader::kSenderTimed) return;
   // The sender may run on another rank: tell it with a fixed, path-determined delay so the result
   // does not depend on where it runs.
   const MessageNote note{self_, h.msg_seq, h.tag, h.msg_bytes, ctx.now()};

@@ -19,13 +19,8 @@ network::DimensionKind dimension_kind(DimensionKind k) {
 
 std::vector<collective::AlgorithmSpec> algorithms(const CollectiveImplementation& impl, const char* key,
                                                   int logical_dims) {
-  if (!impl.custom_prefix.empty()) {
-    throw InputError(Diagnostic{impl.file, impl.line, std::string(key) + "-custom",
-                                fmt::format("custom collective implementations ({}) are not supported by "
-                                            "`tessera run` yet",
-                                            impl.custom_prefix),
-                                "use a native algorithm list such as [\"ring\"]"});
-  }
+  // A custom ET prefix (custom_collectives.hpp) wins at run time; the native list stays the
+  // fallback for collectives it does not cover (ASTRA-sim's lookup order).
   std::vector<collective::AlgorithmSpec> out;
   for (const std::string& name : impl.per_dimension) out.push_back(collective::parse_algorithm(name, key));
   // An input that named no algorithm gets ASTRA-sim's default: ring on every logical dimension.

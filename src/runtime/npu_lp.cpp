@@ -225,6 +225,11 @@ void NpuLp::start_collective(NodeIndex i) {
     }
     r.group = &it->second;
   }
+  // ASTRA-sim's CollectiveImplLookup: a per-node custom graph, else the type's, else native.
+  // Broadcast/reduce/barrier have no custom key (ASTRA-sim has no such collectives to replace).
+  if (shared_.custom != nullptr && static_cast<int>(r.type) <= static_cast<int>(C::kAllToAll)) {
+    r.custom = shared_.custom->find(r.type, n.id);
+  }
   starting_ = i;
   const collective::CollectiveId id = exec_.start(r);
   if (starting_ == i) coll_node_[id] = i;  // else it already finished inside start()

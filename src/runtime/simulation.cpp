@@ -11,28 +11,15 @@
 #include "tessera/error.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/runtime/build.hpp"
+#include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/runtime/npu_lp.hpp"
+#include "tessera/runtime/workload_inputs.hpp"
 #include "tessera/workload/trace_set.hpp"
 
 namespace tessera::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-workload::LoadOptions load_options(const Config& c) {
-  workload::LoadOptions o;
-  o.deps = c.workload.control_dependencies == ControlDependencies::kDataOnly ? workload::DepPolicy::kDataOnly
-           : c.workload.control_dependencies == ControlDependencies::kLenient ? workload::DepPolicy::kLenient
-                                                                               : workload::DepPolicy::kStrict;
-  if (c.system.roofline_enabled) {
-    o.compute.mode = workload::ComputeModel::Mode::kRoofline;
-    o.compute.peak_perf_tflops = c.system.peak_perf_flops / 1e12;
-    o.compute.local_mem_bw_gbps = static_cast<double>(c.system.local_mem_bw.bytes_per_second) / 1e9;
-  }
-  o.compute.replay_only = c.system.replay_only;
-  o.keep_names = true;
-  return o;
-}
 
 /// Runs `body` on every rank; if it throws on any rank, every rank throws the lowest rank's error
 /// (so all ranks print and exit alike instead of some waiting forever in the next collective).
@@ -125,12 +112,14 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   std::unique_ptr<network::Network> net;
   collective::SystemConfig system;
   collective::TopologyView view;
+  CustomCollectives custom;
   std::unique_ptr<pdes::Graph> graph;
   pdes::Partition partition;
   agreed(transport, [&] {
     view = view_from_config(config.network);
     system = system_from_config(config.system, config.network);
     collective::validate(system, view);
+    custom = load_custom_collectives(config);
     net = std::make_unique<network::Network>(from_config(config.network), model_from_config(config.simulation.network_model),
                                              packet_from_config(config.network));
     pdes::GraphBuilder b;
@@ -149,35 +138,9 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   std::unordered_map<int, workload::Workload> workloads;
   std::map<std::string, collective::CommGroup> groups;
   agreed(transport, [&] {
-    const workload::LoadOptions opts = load_options(config);
-    if (config.workload.kind == WorkloadKind::kAstraText) {
-      workload::TraceSet set = workload::load_text_workload(config.workload.text_path, npus, config.workload.passes, opts);
-      for (int i : local_npus) workloads.emplace(i, std::move(set.npus[static_cast<std::size_t>(i)]));
-    } else {
-      workload::check_trace_files(config.workload.chakra_prefix, npus);
-      std::vector<Diagnostic> problems;
-      for (int i : local_npus) {
-        try {
-          workloads.emplace(i, workload::load_workload_file(workload::trace_file_path(config.workload.chakra_prefix, i), i, opts));
-        } catch (const InputError& e) {
-          problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
-        }
-      }
-      if (!problems.empty()) throw InputError(problems);
-    }
-    // Memory nodes need a remote-memory model; ASTRA-sim aborts on them without one.
-    if (config.remote_memory.memory_type == MemoryType::kNoMemoryExpansion) {
-      for (const auto& [i, wl] : workloads) {
-        for (workload::NodeIndex k = 0; k < wl.size(); ++k) {
-          const auto t = wl.node(k).type();
-          if (t == workload::NodeType::kMemLoad || t == workload::NodeType::kMemStore) {
-            throw InputError(Diagnostic{wl.source(), 0, fmt::format("node {}", wl.node(k).id),
-                                        "MEM_LOAD/MEM_STORE node but the remote memory is NO_MEMORY_EXPANSION",
-                                        "give a remote-memory configuration with a memory expansion"});
-          }
-        }
-      }
-    }
+    load_workloads(
+        config, local_npus, [&](int npu, workload::Workload&& wl) { workloads.emplace(npu, std::move(wl)); },
+        &result.warnings);
   });
 
   // Communicator groups: the configured ones plus METADATA declarations, named identically on
@@ -223,6 +186,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   shared.system = &system;
   shared.topology = &view;
   shared.groups = &groups;
+  shared.custom = custom.empty() ? nullptr : &custom;
   shared.memory_latency = config.remote_memory.latency;
   shared.memory_bandwidth = config.remote_memory.bandwidth;
 

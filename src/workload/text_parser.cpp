@@ -1,6 +1,9 @@
 // Parses ASTRA-sim 1.0 text workloads the way Chakra's text converter reads them (Python text
 // mode, str.split() columns, int() numbers), reporting problems with file:line.
+#include <algorithm>
 #include <fstream>
+#include <map>
+#include <tuple>
 #include <optional>
 #include <sstream>
 
@@ -130,6 +133,23 @@ TextWorkload parse_text_workload(const std::string& path) {
     if (!n || *n < INT32_MIN || *n > INT32_MAX) fail(2, "line 2 must hold the number of layers (one integer)", "");
     w.num_layers = static_cast<int>(*n);
   }
+  // Collective names the converter turns into ALL_REDUCE without a word (Chakra's mapping, kept
+  // for compatibility): unknown names, and NONE where the mode emits a collective for the column.
+  // Reported once per name: first line, column and number of uses. Columns the mode never
+  // converts are not looked at (DLRM: forward only for ALLTOALL, weight-gradient NONE skipped,
+  // input-gradient of layer 0 only).
+  const bool emits_fwd = w.mode == Parallelism::kModel || w.mode == Parallelism::kHybridDataModel ||
+                         w.mode == Parallelism::kHybridModelData;
+  const bool emits_ig = emits_fwd;
+  const bool emits_wg = w.mode != Parallelism::kModel;
+  std::map<std::string, std::tuple<int, int, int>> unknown;
+  const auto note_collective_name = [&](const std::string& name, int column, int line_no, bool emitted) {
+    static constexpr std::string_view kKnown[] = {"ALLREDUCE", "ALLTOALL", "ALLGATHER", "REDUCESCATTER"};
+    if (!emitted || std::find(std::begin(kKnown), std::end(kKnown), name) != std::end(kKnown)) return;
+    if (name == "NONE" && w.mode == Parallelism::kHybridDlrm && column == 10) return;  // skipped there
+    auto [it, fresh] = unknown.try_emplace(name, line_no, column, 0);
+    ++std::get<2>(it->second);
+  };
   for (std::size_t li = 2; li < lines.size(); ++li) {
     const int line_no = static_cast<int>(li + 1);
     const auto col = split_words(lines[li]);
@@ -158,7 +178,27 @@ TextWorkload parse_text_workload(const std::string& path) {
     for (auto [t, what] : {std::pair{l.fwd_time, "fwd_time"}, {l.ig_time, "ig_time"}, {l.wg_time, "wg_time"}}) {
       if (t < 0) fail(line_no, fmt::format("{} is negative", what), "compute times must be >= 0");
     }
+    const bool first_layer = w.layers.empty();
+    note_collective_name(l.fwd_type, 4, line_no, emits_fwd);
+    note_collective_name(l.ig_type, 7, line_no, emits_ig || (w.mode == Parallelism::kHybridDlrm && first_layer));
+    note_collective_name(l.wg_type, 10, line_no, emits_wg);
     w.layers.push_back(std::move(l));
+  }
+  for (const auto& [name, first] : unknown) {
+    const auto& [line, column, count] = first;
+    const std::string more = count > 1 ? fmt::format("; {} more use(s) on later lines", count - 1) : "";
+    w.warnings.push_back(
+        name == "NONE"
+            ? Diagnostic{path, line, name,
+                         fmt::format("collective NONE (column {}) is simulated as an ALLREDUCE of the given size in {} "
+                                     "mode, as Chakra's converter does (ASTRA-sim 1.0 sent nothing){}",
+                                     column, w.keyword, more),
+                         "set the size to 0 or name the collective"}
+            : Diagnostic{path, line, name,
+                         fmt::format("unknown collective '{}' (column {}) is simulated as ALLREDUCE, as Chakra's "
+                                     "converter does{}",
+                                     name, column, more),
+                         "use ALLREDUCE, ALLTOALL, ALLGATHER, REDUCESCATTER or NONE"});
   }
   if (w.layers.empty()) fail(static_cast<int>(lines.size()) + 1, "the text workload has no layers", "");
   return w;

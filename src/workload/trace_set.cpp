@@ -272,6 +272,7 @@ TraceSet load_text_workload(const std::string& path, int npus, int passes, const
   const TextWorkload text = parse_text_workload(path);
   TraceSet set;
   set.source = path;
+  set.warnings = text.warnings;  // the file's own (collective names), before the NPUs'
   BuilderSink sink(path + " (converted)", options, set);
   convert_text_workload(text, npus, passes, sink);
   return set;

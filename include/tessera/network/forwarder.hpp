@@ -52,6 +52,8 @@ class Forwarder {
   }
   /// When `port` finishes what is committed to it.
   SimTime busy_until(pdes::LocalPort port) const { return ports_[port].busy_until; }
+  /// Congestion-aware model: when the last message committed to `port` reaches the port's peer.
+  SimTime last_arrival(pdes::LocalPort port) const { return ports_[port].last_arrival; }
   /// Packets held for credits on all ports.
   std::size_t waiting_packets() const;
   std::string waiting_report() const;
@@ -73,6 +75,7 @@ class Forwarder {
     SimTime full_tx = 0;          // tx time of a full packet (cached)
     double bytes_per_ps = 0;      // for the backlog statistic
     SimTime busy_until = 0;
+    SimTime last_arrival = 0;  // congestion-aware: arrival of the last message sent
     std::int64_t credits[2] = {0, 0};
     SimTime blocked_since[2] = {0, 0};
     Bytes blocked_bytes = 0;

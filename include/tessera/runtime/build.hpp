@@ -19,7 +19,8 @@ network::NetworkModel model_from_config(NetworkModel model);
 /// The collective layer's settings. Algorithm names are parsed here (InputError naming the key and
 /// file for an unknown name); endpoint-delay already includes injection-scale in `config`, and is
 /// truncated to whole ns when the scale is not 1 (ASTRA-sim stores it in an int).
-/// Custom ("*-implementation-custom") collectives are rejected with an InputError.
+/// Custom ("*-implementation-custom") prefixes are not part of it: load_custom_collectives()
+/// (custom_collectives.hpp) reads them, and the NPU LP picks them per COLL node.
 collective::SystemConfig system_from_config(const SystemConfig& config, const NetworkConfig& network);
 
 /// The logical dimensions collectives are decomposed over (NetworkConfig::dimension_sizes()).

@@ -19,6 +19,7 @@
 #include "tessera/output/records.hpp"
 #include "tessera/pdes/context.hpp"
 #include "tessera/pdes/logical_process.hpp"
+#include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/workload/workload.hpp"
 
 namespace tessera::runtime {
@@ -36,6 +37,8 @@ struct NpuShared {
   const collective::TopologyView* topology = nullptr;
   /// pg_name -> group (absent or nullptr: all NPUs).
   const std::map<std::string, collective::CommGroup>* groups = nullptr;
+  /// Custom collective graphs selected by the system configuration (nullptr: none).
+  const CustomCollectives* custom = nullptr;
   /// Remote memory (MEM_LOAD/MEM_STORE): fixed latency plus size / bandwidth.
   SimTime memory_latency = 0;
   Bandwidth memory_bandwidth{0};

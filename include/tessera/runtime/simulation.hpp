@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tessera/config.hpp"
+#include "tessera/error.hpp"
 #include "tessera/output/records.hpp"
 #include "tessera/pdes/engine.hpp"
 #include "tessera/pdes/transport.hpp"
@@ -38,6 +39,9 @@ struct SimulationResult {
   pdes::EngineStats stats;         ///< this rank's engine counters
   int ranks = 1;
   double build_seconds = 0;        ///< wall time of the build phase (this rank)
+  /// The workload layer's warnings on this rank (its NPUs', or a text workload's; see
+  /// load_workloads): the caller prints them (rank 0).
+  std::vector<Diagnostic> warnings;
 };
 
 /// Builds and runs `config` over `transport`. Input problems found on any rank are thrown on

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/error.hpp"
 #include "tessera/workload/et.hpp"
 
 namespace tessera::workload {
@@ -65,10 +66,14 @@ struct TextWorkload {
   int last_bottom_layer = 0;          ///< HYBRID_DLRM: token 2 of line 1
   std::vector<TextLayer> layers;      ///< every line from line 3 on
   std::string text;                   ///< the whole file with CRLF/CR turned into LF
+  /// One per distinct unknown collective name (not ALLREDUCE, ALLTOALL, ALLGATHER, REDUCESCATTER
+  /// or NONE) with its first line: the converter turns it into ALL_REDUCE, as Chakra's does.
+  std::vector<Diagnostic> warnings;
 };
 
 /// Parses a text workload. Throws InputError with file:line for an unsupported parallelism
 /// (HYBRID_TRANSFORMER, HYBRID_CUSTOMIZED, ...), a short or blank layer line, or a bad number.
+/// Unknown collective names are kept (converted to ALL_REDUCE) and reported in `warnings`.
 TextWorkload parse_text_workload(const std::string& path);
 
 /// Chakra's GM "schema" attribute: mlcommons/chakra main (default) and astra-sim/chakra.

@@ -1,8 +1,11 @@
 // ASTRA-sim text workloads: byte-identical to Chakra's text converter, node counts per mode, and
 // one clear error per malformed input.
+#include <fstream>
+
 #include "tessera/workload/et_io.hpp"
 #include "tessera/workload/microbench.hpp"
 #include "tessera/workload/text_workload.hpp"
+#include "tessera/workload/trace_set.hpp"
 #include "test_util.hpp"
 
 namespace tessera::workload {
@@ -130,6 +133,42 @@ TEST(Microbench, NamesAndErrors) {
   FileTraceSink sink(dir + "/b");
   expect_input_error([&] { generate_microbenchmark(CollectiveType::kBroadcast, 4, 8, sink); },
                      {"no microbenchmark for BROADCAST"});
+}
+
+TEST(TextConverter, UnknownCollectiveNamesBecomeAllReduceWithOneWarningEach) {
+  // Chakra's mapping is kept (byte-compatible output) but no longer silent: one warning per
+  // distinct name with its first line and column; columns the mode never converts are ignored.
+  const auto dir = scratch_dir();
+  const std::string path = dir + "/typo.txt";
+  {
+    std::ofstream f(path);
+    f << "DATA\n3\n"
+      << "l1 -1 5 ALLTOAL 0 5 NONE 0 5 ALLREDUC 64 0\n"   // fwd ALLTOAL: unused in DATA
+      << "l2 -1 5 NONE 0 5 NONE 0 5 ALLREDUC 64 0\n"
+      << "l3 -1 5 NONE 0 5 NONE 0 5 NONE 64 0\n";        // NONE as a weight-gradient collective
+  }
+  const auto w = parse_text_workload(path);
+  ASSERT_EQ(w.warnings.size(), 2u);
+  EXPECT_EQ(w.warnings[0].file, path);
+  EXPECT_EQ(w.warnings[0].line, 3);
+  EXPECT_NE(w.warnings[0].str().find("unknown collective 'ALLREDUC' (column 10) is simulated as ALLREDUCE"),
+            std::string::npos) << w.warnings[0].str();
+  EXPECT_NE(w.warnings[0].str().find("1 more use(s)"), std::string::npos) << w.warnings[0].str();
+  EXPECT_EQ(w.warnings[1].line, 5);
+  EXPECT_NE(w.warnings[1].str().find("collective NONE (column 10) is simulated as an ALLREDUCE"), std::string::npos)
+      << w.warnings[1].str();
+  // The converted nodes are still ALL_REDUCE (comm_type 0), as Chakra writes them.
+  const TraceSet set = load_text_workload(path, 1, 1, LoadOptions{});
+  EXPECT_EQ(set.warnings.size(), 2u);
+  std::size_t all_reduces = 0;
+  for (const Node& n : set.npus[0].nodes()) {
+    if (n.type() == NodeType::kCommColl && n.collective() == CollectiveType::kAllReduce) ++all_reduces;
+  }
+  EXPECT_EQ(all_reduces, 3u);
+  // Every shipped convertible workload names only known collectives.
+  for (const auto& stem : kConvertible) {
+    EXPECT_TRUE(parse_text_workload(repo("traces/text/" + stem + ".txt")).warnings.empty()) << stem;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,40 @@
+// The workload half of a run's inputs, loaded the same way by `tessera run` (each rank its own
+// NPUs) and `tessera validate` (every NPU, one at a time), so both report the same problems with
+// the same messages: trace count against the network, truncated or garbled files, dangling or
+// cyclic dependencies, missing attributes, memory nodes without a memory model.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "tessera/config.hpp"
+#include "tessera/workload/workload.hpp"
+
+namespace tessera::runtime {
+
+/// The workload layer's options for `config` (dependency policy, compute model).
+workload::LoadOptions load_options(const Config& config);
+
+/// Loads and validates the workloads of `npus` (NPU ids, ascending) and hands each to `take`
+/// (a text workload is converted in memory as a whole first). Checks the trace files against
+/// the network's NPU count first. Throws InputError listing the problems of every NPU.
+/// `warnings` (optional) receives the workload layer's warnings: those of the loaded NPUs, or for
+/// a text workload those of the file (e.g. unknown collective names) and of every NPU.
+void load_workloads(const Config& config, const std::vector<int>& npus,
+                    const std::function<void(int npu, workload::Workload&& wl)>& take,
+                    std::vector<Diagnostic>* warnings = nullptr);
+
+/// What `tessera validate` found in the workload and the custom collectives of a valid input.
+struct WorkloadCheck {
+  std::uint64_t nodes = 0;            ///< all NPUs' nodes
+  std::uint64_t collectives = 0;      ///< COLL nodes
+  int custom_collectives = 0;         ///< distinct custom collective graphs selected by the system
+  std::vector<Diagnostic> warnings;   ///< the workload layer's warnings (e.g. lenient drops)
+};
+
+/// Loads every NPU's workload (one at a time, so memory stays that of one NPU) and the custom
+/// collective graphs, exactly as a run would. Throws InputError as a run would.
+WorkloadCheck check_workloads(const Config& config);
+
+}  // namespace tessera::runtime

@@ -1,0 +1,121 @@
+#include "tessera/runtime/workload_inputs.hpp"
+
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "tessera/error.hpp"
+#include "tessera/runtime/custom_collectives.hpp"
+#include "tessera/workload/trace_set.hpp"
+
+namespace tessera::runtime {
+namespace {
+
+/// Memory nodes need a remote-memory model; ASTRA-sim aborts on them without one.
+void check_memory_nodes(const Config& c, const workload::Workload& wl) {
+  if (c.remote_memory.memory_type != MemoryType::kNoMemoryExpansion) return;
+  for (workload::NodeIndex k = 0; k < wl.size(); ++k) {
+    const auto t = wl.node(k).type();
+    if (t == workload::NodeType::kMemLoad || t == workload::NodeType::kMemStore) {
+      throw InputError(Diagnostic{wl.source(), 0, fmt::format("node {}", wl.node(k).id),
+                                  "MEM_LOAD/MEM_STORE node but the remote memory is NO_MEMORY_EXPANSION",
+                                  "give a remote-memory configuration with a memory expansion"});
+    }
+  }
+}
+
+/// Every NPU needs its trace; surplus files (<prefix>.<npus>.et and above) are ignored, as
+/// ASTRA-sim does and as the configuration layer documents (it warns about them).
+void check_trace_count(const std::string& prefix, int npus) {
+  std::error_code ec;
+  bool all = true;
+  for (int i = 0; i < npus && all; ++i) all = std::filesystem::is_regular_file(workload::trace_file_path(prefix, i), ec);
+  if (!all) workload::check_trace_files(prefix, npus);  // names what is missing (and what is extra)
+}
+
+}  // namespace
+
+workload::LoadOptions load_options(const Config& c) {
+  workload::LoadOptions o;
+  o.deps = c.workload.control_dependencies == ControlDependencies::kDataOnly ? workload::DepPolicy::kDataOnly
+           : c.workload.control_dependencies == ControlDependencies::kLenient ? workload::DepPolicy::kLenient
+                                                                               : workload::DepPolicy::kStrict;
+  if (c.system.roofline_enabled) {
+    o.compute.mode = workload::ComputeModel::Mode::kRoofline;
+    o.compute.peak_perf_tflops = c.system.peak_perf_flops / 1e12;
+    o.compute.local_mem_bw_gbps = static_cast<double>(c.system.local_mem_bw.bytes_per_second) / 1e9;
+  }
+  o.compute.replay_only = c.system.replay_only;
+  o.keep_names = true;
+  return o;
+}
+
+void load_workloads(const Config& config, const std::vector<int>& npus,
+                    const std::function<void(int npu, workload::Workload&& wl)>& take,
+                    std::vector<Diagnostic>* warnings) {
+  const workload::LoadOptions opts = load_options(config);
+  const int total = config.network.npu_count();
+  std::vector<Diagnostic> problems;
+  auto handle = [&](int npu, workload::Workload&& wl) {
+    try {
+      check_memory_nodes(config, wl);
+      take(npu, std::move(wl));
+    } catch (const InputError& e) {
+      problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  };
+  if (config.workload.kind == WorkloadKind::kAstraText) {
+    workload::TraceSet set = workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
+    if (warnings != nullptr) warnings->insert(warnings->end(), set.warnings.begin(), set.warnings.end());
+    for (int i : npus) handle(i, std::move(set.npus[static_cast<std::size_t>(i)]));
+  } else {
+    check_trace_count(config.workload.chakra_prefix, total);
+    for (int i : npus) {
+      try {
+        workload::Workload wl =
+            workload::load_workload_file(workload::trace_file_path(config.workload.chakra_prefix, i), i, opts);
+        if (warnings != nullptr) warnings->insert(warnings->end(), wl.warnings().begin(), wl.warnings().end());
+        handle(i, std::move(wl));
+      } catch (const InputError& e) {
+        problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+      }
+    }
+  }
+  if (!problems.empty()) throw InputError(problems);
+}
+
+WorkloadCheck check_workloads(const Config& config) {
+  WorkloadCheck out;
+  std::vector<int> all(static_cast<std::size_t>(config.network.npu_count()));
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  std::vector<Diagnostic> problems;
+  try {
+    load_workloads(
+        config, all,
+        [&](int, workload::Workload&& wl) {
+          out.nodes += wl.size();
+          for (const workload::Node& n : wl.nodes()) out.collectives += n.type() == workload::NodeType::kCommColl;
+        },
+        &out.warnings);
+  } catch (const InputError& e) {
+    problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+  }
+  try {
+    const CustomCollectives custom = load_custom_collectives(config);
+    std::set<const void*> distinct;
+    for (const auto& p : custom.per_type) {
+      if (p) distinct.insert(p.get());
+    }
+    for (const auto& [id, p] : custom.per_node) {
+      if (p) distinct.insert(p.get());
+    }
+    out.custom_collectives = static_cast<int>(distinct.size());
+  } catch (const InputError& e) {
+    problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+  }
+  if (!problems.empty()) throw InputError(problems);
+  return out;
+}
+
+}  // namespace tessera::runtime
