@@ -21,7 +21,8 @@ constexpr std::size_t kShownWarnings = 20;
 
 void add_validate_command(CLI::App& cli, Action& action) {
   auto* cmd = cli.add_subcommand(
-      "validate", "Check a scenario or ASTRA-sim inputs and load every trace (same arguments as run); simulate nothing");
+      "validate",
+      "Check a scenario or ASTRA-sim inputs and load every trace (same arguments as run); simulate nothing");
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
   cmd->callback([opts, &action] {
@@ -32,12 +33,17 @@ void add_validate_command(CLI::App& cli, Action& action) {
         std::fprintf(stderr, "warning: %s\n", w.warnings[i].str().c_str());
       }
       if (w.warnings.size() > kShownWarnings) {
-        std::fprintf(stderr, "warning: ... and %zu more workload warning(s) (`tessera trace inspect` lists them all)\n", w.warnings.size() - kShownWarnings);
+        std::fprintf(
+            stderr,
+            "warning: ... and %zu more workload warning(s) (`tessera trace inspect` lists them all)\n",
+            w.warnings.size() - kShownWarnings);
       }
-      std::printf("valid: %d NPUs, %llu trace nodes (%llu collectives), %d custom collective graph(s), %zu warning(s)\n",
-                  r.config.network.npu_count(), static_cast<unsigned long long>(w.nodes),
-                  static_cast<unsigned long long>(w.collectives), w.custom_collectives,
-                  r.warnings.size() + w.warnings.size());
+      std::printf(
+          "valid: %d NPUs, %llu trace nodes (%llu collectives), %d custom collective graph(s), %zu "
+          "warning(s)\n",
+          r.config.network.npu_count(), static_cast<unsigned long long>(w.nodes),
+          static_cast<unsigned long long>(w.collectives), w.custom_collectives,
+          r.warnings.size() + w.warnings.size());
       if (!r.config.output.quiet) std::printf("%s\n", describe(r.config).c_str());
       return 0;
     };

@@ -40,11 +40,12 @@ std::vector<CustomStep> program_of(const workload::Workload& wl, std::vector<Dia
         step.duration = n.duration;
         break;
       default:
-        problems.push_back(Diagnostic{wl.source(), 0, fmt::format("node {} '{}'", n.id, wl.name(i)),
-                                      fmt::format("{} in a custom collective graph (only SEND, RECV and COMP run "
-                                                  "there; ASTRA-sim would wait for it forever)",
-                                                  workload::node_type_name(n.type())),
-                                      "remove the node or make it a COMP node"});
+        problems.push_back(
+            Diagnostic{wl.source(), 0, fmt::format("node {} '{}'", n.id, wl.name(i)),
+                       fmt::format("{} in a custom collective graph (only SEND, RECV and COMP run "
+                                   "there; ASTRA-sim would wait for it forever)",
+                                   workload::node_type_name(n.type())),
+                       "remove the node or make it a COMP node"});
         continue;
     }
     if (step.kind != CustomStep::Kind::kCompute) {
@@ -75,12 +76,13 @@ void check_positions(const CustomCollective& custom, const Config& c, const Diag
   }
   if (sizes.count(positions)) return;
   Diagnostic d = where;
-  d.message = fmt::format("the custom collective {} has {} position file(s) ({}.0.et .. {}.{}.et) but the network has "
-                          "{} NPUs{}",
-                          custom.name, positions, custom.name, custom.name, positions - 1, npus,
-                          sizes.empty() ? std::string() : fmt::format(" and no communicator group has {}", positions));
-  d.fix = fmt::format("give one file per NPU, {}.0.et .. {}.{}.et (ASTRA-sim reads <prefix>.<position>.et)",
-                      custom.name, custom.name, npus - 1);
+  d.message = fmt::format(
+      "the custom collective {} has {} position file(s) (positions 0..{}) but the network has {} "
+      "NPUs{}",
+      custom.name, positions, positions - 1, npus,
+      sizes.empty() ? std::string() : fmt::format(" and no communicator group has {}", positions));
+  d.fix = fmt::format("give one file per NPU, positions 0..{} (ASTRA-sim reads <prefix>.<position>.et)",
+                      npus - 1);
   throw InputError(d);
 }
 
@@ -138,8 +140,8 @@ std::map<std::uint64_t, std::string> read_per_node_yaml(const std::string& path,
 
 }  // namespace
 
-const std::shared_ptr<const collective::CustomCollective>& CustomCollectives::find(collective::CollectiveType type,
-                                                                                  std::uint64_t node_id) const {
+const std::shared_ptr<const collective::CustomCollective>& CustomCollectives::find(
+    collective::CollectiveType type, std::uint64_t node_id) const {
   if (!per_node.empty()) {
     const auto it = per_node.find(node_id);
     if (it != per_node.end()) return it->second;
@@ -155,7 +157,8 @@ bool CustomCollectives::empty() const {
   return true;
 }
 
-std::shared_ptr<const CustomCollective> load_custom_collective(const std::string& prefix, const Diagnostic& where) {
+std::shared_ptr<const CustomCollective> load_custom_collective(const std::string& prefix,
+                                                               const Diagnostic& where) {
   int positions = 0;
   try {
     positions = workload::discover_npu_count(prefix);
@@ -164,8 +167,9 @@ std::shared_ptr<const CustomCollective> load_custom_collective(const std::string
     std::vector<Diagnostic> all;
     Diagnostic d = where;
     d.message = fmt::format("the custom collective ETs {}.<position>.et cannot be used", prefix);
-    d.fix = "give the prefix of existing files <prefix>.0.et, <prefix>.1.et, ... (ASTRA-sim paths are relative "
-            "to the current directory)";
+    d.fix =
+        "give the prefix of existing files <prefix>.0.et, <prefix>.1.et, ... (ASTRA-sim paths are relative "
+        "to the current directory)";
     all.push_back(d);
     all.insert(all.end(), e.diagnostics().begin(), e.diagnostics().end());
     throw InputError(all);
@@ -177,7 +181,8 @@ std::shared_ptr<const CustomCollective> load_custom_collective(const std::string
   std::vector<Diagnostic> problems;
   for (int pos = 0; pos < positions; ++pos) {
     try {
-      const workload::Workload wl = workload::load_workload_file(workload::trace_file_path(prefix, pos), pos, opts);
+      const workload::Workload wl =
+          workload::load_workload_file(workload::trace_file_path(prefix, pos), pos, opts);
       custom->programs.push_back(program_of(wl, problems));
     } catch (const InputError& e) {
       problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
@@ -192,14 +197,16 @@ std::shared_ptr<const CustomCollective> load_custom_collective(const std::string
 CustomCollectives load_custom_collectives(const Config& c) {
   CustomCollectives out;
   using T = collective::CollectiveType;
-  const std::pair<T, const CollectiveImplementation*> types[] = {{T::kAllReduce, &c.system.all_reduce},
-                                                                 {T::kReduceScatter, &c.system.reduce_scatter},
-                                                                 {T::kAllGather, &c.system.all_gather},
-                                                                 {T::kAllToAll, &c.system.all_to_all}};
+  const std::pair<T, const CollectiveImplementation*> types[] = {
+      {T::kAllReduce, &c.system.all_reduce},
+      {T::kReduceScatter, &c.system.reduce_scatter},
+      {T::kAllGather, &c.system.all_gather},
+      {T::kAllToAll, &c.system.all_to_all}};
   std::map<std::string, std::shared_ptr<const CustomCollective>> by_prefix;  // one copy per distinct prefix
   std::set<std::string> failed;                                              // reported once
   std::vector<Diagnostic> problems;
-  auto load = [&](const std::string& prefix, const Diagnostic& where) -> std::shared_ptr<const CustomCollective> {
+  auto load = [&](const std::string& prefix,
+                  const Diagnostic& where) -> std::shared_ptr<const CustomCollective> {
     if (failed.count(prefix)) return nullptr;
     auto& slot = by_prefix[prefix];
     if (!slot) {
@@ -216,7 +223,8 @@ CustomCollectives load_custom_collectives(const Config& c) {
   };
   for (const auto& [type, impl] : types) {
     if (impl->custom_prefix.empty()) continue;
-    const Diagnostic where = key_at(*impl, c, fmt::format("{}-implementation-custom", collective::to_string(type)));
+    const Diagnostic where =
+        key_at(*impl, c, fmt::format("{}-implementation-custom", collective::to_string(type)));
     try {
       out.per_type[static_cast<std::size_t>(type)] = load(impl->custom_prefix, where);
     } catch (const InputError& e) {

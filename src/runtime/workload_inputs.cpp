@@ -30,7 +30,8 @@ void check_memory_nodes(const Config& c, const workload::Workload& wl) {
 void check_trace_count(const std::string& prefix, int npus) {
   std::error_code ec;
   bool all = true;
-  for (int i = 0; i < npus && all; ++i) all = std::filesystem::is_regular_file(workload::trace_file_path(prefix, i), ec);
+  for (int i = 0; i < npus && all; ++i)
+    all = std::filesystem::is_regular_file(workload::trace_file_path(prefix, i), ec);
   if (!all) workload::check_trace_files(prefix, npus);  // names what is missing (and what is extra)
 }
 
@@ -38,9 +39,9 @@ void check_trace_count(const std::string& prefix, int npus) {
 
 workload::LoadOptions load_options(const Config& c) {
   workload::LoadOptions o;
-  o.deps = c.workload.control_dependencies == ControlDependencies::kDataOnly ? workload::DepPolicy::kDataOnly
+  o.deps = c.workload.control_dependencies == ControlDependencies::kDataOnly  ? workload::DepPolicy::kDataOnly
            : c.workload.control_dependencies == ControlDependencies::kLenient ? workload::DepPolicy::kLenient
-                                                                               : workload::DepPolicy::kStrict;
+                                                                              : workload::DepPolicy::kStrict;
   if (c.system.roofline_enabled) {
     o.compute.mode = workload::ComputeModel::Mode::kRoofline;
     o.compute.peak_perf_tflops = c.system.peak_perf_flops / 1e12;
@@ -66,16 +67,18 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
     }
   };
   if (config.workload.kind == WorkloadKind::kAstraText) {
-    workload::TraceSet set = workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
+    workload::TraceSet set =
+        workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
     if (warnings != nullptr) warnings->insert(warnings->end(), set.warnings.begin(), set.warnings.end());
     for (int i : npus) handle(i, std::move(set.npus[static_cast<std::size_t>(i)]));
   } else {
     check_trace_count(config.workload.chakra_prefix, total);
     for (int i : npus) {
       try {
-        workload::Workload wl =
-            workload::load_workload_file(workload::trace_file_path(config.workload.chakra_prefix, i), i, opts);
-        if (warnings != nullptr) warnings->insert(warnings->end(), wl.warnings().begin(), wl.warnings().end());
+        workload::Workload wl = workload::load_workload_file(
+            workload::trace_file_path(config.workload.chakra_prefix, i), i, opts);
+        if (warnings != nullptr)
+          warnings->insert(warnings->end(), wl.warnings().begin(), wl.warnings().end());
         handle(i, std::move(wl));
       } catch (const InputError& e) {
         problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
@@ -95,7 +98,8 @@ WorkloadCheck check_workloads(const Config& config) {
         config, all,
         [&](int, workload::Workload&& wl) {
           out.nodes += wl.size();
-          for (const workload::Node& n : wl.nodes()) out.collectives += n.type() == workload::NodeType::kCommColl;
+          for (const workload::Node& n : wl.nodes())
+            out.collectives += n.type() == workload::NodeType::kCommColl;
         },
         &out.warnings);
   } catch (const InputError& e) {

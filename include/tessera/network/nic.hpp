@@ -41,9 +41,11 @@ class NicOwner {
   virtual void on_message_arrived(pdes::Context& ctx, const ArrivedMessage& m) = 0;
   /// The last byte of one of our messages left the NIC (congestion-unaware: at its arrival).
   virtual void on_message_injected(pdes::Context& ctx, const SentMessage& m) { (void)ctx, (void)m; }
-  /// Our message is known delivered: the destination's acknowledgement (packet and
-  /// congestion-aware models: at arrival + Network::ack_delay(dst, src)), or exactly at arrival
-  /// (congestion-unaware, where the sender computes the arrival itself). m.arrived is the arrival.
+  /// Our message is known delivered: the destination's acknowledgement (packet model, and
+  /// congestion-aware paths of two or more hops: at arrival + Network::ack_delay(dst, src)), or
+  /// exactly at arrival where the sender computes the arrival itself (congestion-unaware; one-hop
+  /// congestion-aware paths, where nothing can delay a message once it is on the link). This is
+  /// ASTRA-sim's send callback. m.arrived is the arrival.
   virtual void on_message_delivered(pdes::Context& ctx, const SentMessage& m) { (void)ctx, (void)m; }
 };
 

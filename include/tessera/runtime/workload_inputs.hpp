@@ -27,10 +27,10 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
 
 /// What `tessera validate` found in the workload and the custom collectives of a valid input.
 struct WorkloadCheck {
-  std::uint64_t nodes = 0;            ///< all NPUs' nodes
-  std::uint64_t collectives = 0;      ///< COLL nodes
-  int custom_collectives = 0;         ///< distinct custom collective graphs selected by the system
-  std::vector<Diagnostic> warnings;   ///< the workload layer's warnings (e.g. lenient drops)
+  std::uint64_t nodes = 0;           ///< all NPUs' nodes
+  std::uint64_t collectives = 0;     ///< COLL nodes
+  int custom_collectives = 0;        ///< distinct custom collective graphs selected by the system
+  std::vector<Diagnostic> warnings;  ///< the workload layer's warnings (e.g. lenient drops)
 };
 
 /// Loads every NPU's workload (one at a time, so memory stays that of one NPU) and the custom

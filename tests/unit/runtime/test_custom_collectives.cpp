@@ -32,7 +32,8 @@ const std::string kFixture = std::string(TESSERA_SOURCE_DIR) +
                              "custom_ring_allreduce_8npus_1MB/custom_allreduce";
 
 fs::path scratch(const std::string& tag) {
-  const fs::path dir = fs::temp_directory_path() / ("tessera_custom_" + std::to_string(::getpid()) + "_" + tag);
+  const fs::path dir =
+      fs::temp_directory_path() / ("tessera_custom_" + std::to_string(::getpid()) + "_" + tag);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -45,8 +46,8 @@ std::string all_reduce_traces(int npus, Bytes size) {
   return prefix;
 }
 
-EtNode node(std::uint64_t id, NodeType type, std::vector<std::uint64_t> deps, std::vector<EtAttribute> attrs = {},
-            std::uint64_t micros = 0) {
+EtNode node(std::uint64_t id, NodeType type, std::vector<std::uint64_t> deps,
+            std::vector<EtAttribute> attrs = {}, std::uint64_t micros = 0) {
   EtNode n;
   n.id = id;
   n.name = "n" + std::to_string(id);
@@ -77,7 +78,8 @@ std::vector<std::vector<EtNode>> ring_graph(int n, Bytes msg, std::uint64_t comp
     auto& prog = out[static_cast<std::size_t>(r)];
     std::uint64_t id = 0;
     for (int step = 0; step < 2 * (n - 1); ++step) {
-      prog.push_back(send(id, (r + 1) % n, msg, id ? std::vector<std::uint64_t>{id - 1} : std::vector<std::uint64_t>{}));
+      prog.push_back(
+          send(id, (r + 1) % n, msg, id ? std::vector<std::uint64_t>{id - 1} : std::vector<std::uint64_t>{}));
       ++id;
       prog.push_back(recv(id, (r + n - 1) % n, msg, {id - 1}));
       ++id;
@@ -109,7 +111,8 @@ Config ring_config(int n, const std::string& workload_prefix, NetworkModel model
   Config c;
   c.source = "test";
   c.network.topology = TopologyKind::kDimensions;
-  c.network.dimensions = {{DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(50 * kGiB)}, 500 * kNanosecond}};
+  c.network.dimensions = {
+      {DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(50 * kGiB)}, 500 * kNanosecond}};
   for (CollectiveImplementation* impl :
        {&c.system.all_reduce, &c.system.reduce_scatter, &c.system.all_gather, &c.system.all_to_all}) {
     impl->per_dimension = {"ring"};
@@ -162,7 +165,8 @@ TEST(CustomCollectives, MscclRingFixtureMatchesItsClosedForm) {
       const SimulationResult r = run(c, ranks);
       ASSERT_EQ(r.npus.size(), 8u);
       for (const auto& s : r.npus) {
-        EXPECT_EQ(s.finish, expect) << "npu " << s.npu << " ranks " << ranks << " model " << static_cast<int>(model);
+        EXPECT_EQ(s.finish, expect) << "npu " << s.npu << " ranks " << ranks << " model "
+                                    << static_cast<int>(model);
       }
       ASSERT_EQ(r.collectives.size(), 8u);
       EXPECT_EQ(r.collectives[3].end - r.collectives[3].start, expect);
@@ -195,7 +199,8 @@ TEST(CustomCollectives, CustomRingEqualsTheBuiltInRingOnEveryNetworkModel) {
       ASSERT_EQ(r.npus.size(), static_cast<std::size_t>(n));
       const SimTime acks = model == NetworkModel::kPacket ? 2 * (n - 1) * 500 * kNanosecond : 0;
       for (int i = 0; i < n; ++i) {
-        EXPECT_EQ(r.npus[static_cast<std::size_t>(i)].finish, base.npus[static_cast<std::size_t>(i)].finish + acks)
+        EXPECT_EQ(r.npus[static_cast<std::size_t>(i)].finish,
+                  base.npus[static_cast<std::size_t>(i)].finish + acks)
             << "npu " << i << " ranks " << ranks << " model " << static_cast<int>(model);
       }
     }
@@ -209,9 +214,10 @@ TEST(CustomCollectives, PerNodeOverrideWinsOverThePerTypeGraph) {
   std::vector<std::vector<EtNode>> wl(n);
   for (auto& prog : wl) {
     for (std::uint64_t id : {5u, 6u}) {
-      prog.push_back(node(id, NodeType::kCommColl, id == 6 ? std::vector<std::uint64_t>{5} : std::vector<std::uint64_t>{},
-                          {EtAttribute::make_bool("is_cpu_op", false), EtAttribute::make_int64("comm_type", 0),
-                           EtAttribute::make_int64("comm_size", 1 << 20)}));
+      prog.push_back(node(
+          id, NodeType::kCommColl, id == 6 ? std::vector<std::uint64_t>{5} : std::vector<std::uint64_t>{},
+          {EtAttribute::make_bool("is_cpu_op", false), EtAttribute::make_int64("comm_type", 0),
+           EtAttribute::make_int64("comm_size", 1 << 20)}));
     }
   }
   const std::string traces = write_graph(wl, "two_colls");
@@ -234,7 +240,8 @@ TEST(CustomCollectives, GraphForAnotherNpuCountIsAnInputError) {
   c.system.all_reduce.custom_prefix = kFixture;
   c.system.all_reduce.file = "sys.json";
   const std::string msg = input_error([&] { run(c, 2); });
-  EXPECT_NE(msg.find("sys.json: all-reduce-implementation-custom: the custom collective"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("sys.json: all-reduce-implementation-custom: the custom collective"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("has 8 position file(s)"), std::string::npos) << msg;
   EXPECT_NE(msg.find("the network has 4 NPUs"), std::string::npos) << msg;
   // A communicator group of 8 NPUs makes the same graph usable (it may run on that group).
@@ -249,7 +256,8 @@ TEST(CustomCollectives, MissingFilesNameTheKeyAndThePrefix) {
   Config c = ring_config(8, all_reduce_traces(8, 1 << 20), NetworkModel::kAstraCongestionUnaware);
   c.system.reduce_scatter.custom_prefix = (scratch("missing") / "nothing_here").string();
   const std::string msg = input_error([&] { run(c, 1); });
-  EXPECT_NE(msg.find("reduce-scatter-implementation-custom: the custom collective ETs"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("reduce-scatter-implementation-custom: the custom collective ETs"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("nothing_here.0.et"), std::string::npos) << msg;
   // A gap in the position files is named too.
   auto graph = ring_graph(4, 1024, 0);
@@ -276,11 +284,13 @@ TEST(CustomCollectives, CyclesUnmatchedSendsAndForeignNodesAreInputErrors) {
   EXPECT_NE(msg.find("have no matching receive"), std::string::npos) << msg;
 
   auto foreign = ring_graph(4, 1024, 0);
-  foreign[0].push_back(node(99, NodeType::kCommColl, {},
-                            {EtAttribute::make_int64("comm_type", 0), EtAttribute::make_int64("comm_size", 8)}));
+  foreign[0].push_back(
+      node(99, NodeType::kCommColl, {},
+           {EtAttribute::make_int64("comm_type", 0), EtAttribute::make_int64("comm_size", 8)}));
   c.system.all_reduce.custom_prefix = write_graph(foreign, "foreign");
   msg = input_error([&] { run(c, 1); });
-  EXPECT_NE(msg.find("custom.0.et: node 99 'n99': COMM_COLL_NODE in a custom collective graph"), std::string::npos)
+  EXPECT_NE(msg.find("custom.0.et: node 99 'n99': COMM_COLL_NODE in a custom collective graph"),
+            std::string::npos)
       << msg;
 
   auto far = ring_graph(4, 1024, 0);
@@ -296,7 +306,8 @@ TEST(CustomCollectives, PerNodeYamlErrorsNameTheFileAndLine) {
   std::ofstream(yaml) << "5: " << kFixture << "\nlayer_two: " << kFixture << "\n";
   c.system.per_node_custom_implementation = yaml.string();
   const std::string msg = input_error([&] { load_custom_collectives(c); });
-  EXPECT_NE(msg.find("per_node.yaml:2: layer_two: the key is not a workload node id"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("per_node.yaml:2: layer_two: the key is not a workload node id"), std::string::npos)
+      << msg;
   c.system.per_node_custom_implementation = (yaml.parent_path() / "absent.yaml").string();
   EXPECT_NE(input_error([&] { load_custom_collectives(c); }).find("cannot read"), std::string::npos);
 }
@@ -311,8 +322,9 @@ TEST(WorkloadInputs, ValidateSeesWhatRunSees) {
   EXPECT_EQ(ok.custom_collectives, 1);
   // A truncated trace on NPU 5: the same message from both.
   const fs::path dir = scratch("truncated");
-  for (int i = 0; i < 8; ++i) fs::copy_file(c.workload.chakra_prefix + "." + std::to_string(i) + ".et",
-                                            dir / ("t." + std::to_string(i) + ".et"));
+  for (int i = 0; i < 8; ++i)
+    fs::copy_file(c.workload.chakra_prefix + "." + std::to_string(i) + ".et",
+                  dir / ("t." + std::to_string(i) + ".et"));
   fs::resize_file(dir / "t.5.et", fs::file_size(dir / "t.5.et") - 3);
   c.workload.chakra_prefix = (dir / "t").string();
   const std::string from_validate = input_error([&] { check_workloads(c); });
