@@ -134,8 +134,9 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
       }
     }
     if (!quiet) {
-      std::fprintf(stderr, "tessera: %llu events in %.2f s on %d rank(s) (build %.2f s)\n",
-                   static_cast<unsigned long long>(res.events), res.stats.run_seconds, res.ranks, res.build_seconds);
+      std::fprintf(stderr, "tessera: %llu events in %.2f s on %d rank(s) (build %.2f s; rank 0: %llu windows, %.2f s in sync)\n",
+                   static_cast<unsigned long long>(res.events), res.stats.run_seconds, res.ranks, res.build_seconds,
+                   static_cast<unsigned long long>(res.stats.windows), res.stats.sync_seconds);
     }
     if (res.reason != pdes::StopReason::kCompleted) {
       std::fprintf(stderr, "error: the simulation stopped early (%s) at %s; the results above are partial\n",

@@ -100,8 +100,9 @@ struct CollectiveExecutor::Stream {
 };
 
 /// CallbackTracker for one stream: counters per (peer, size, user tag) for sends and receives,
-/// the receives waiting for data and the arrivals waiting for a receive. Hashed: a direct
-/// algorithm on n peers touches n keys per stream.
+/// the receives waiting for data and the arrivals waiting for a receive. A ring touches two keys
+/// per phase, so the keys live in a flat vector searched linearly; a direct algorithm on n peers
+/// touches n keys, so past kLinear keys a hash index is added.
 struct CollectiveExecutor::Matching {
   struct Key {
     NpuId peer;
@@ -127,9 +128,30 @@ struct CollectiveExecutor::Matching {
     std::vector<Waiting> waiting;        // receives posted before their data arrived
     std::vector<std::uint32_t> arrived;  // arrivals before their receive
   };
-  std::unordered_map<Key, Entry, KeyHash> entries;
+  static constexpr std::size_t kLinear = 16;
+  std::vector<std::pair<Key, Entry>> entries;
+  std::unordered_map<Key, std::uint32_t, KeyHash> index;  // empty while entries.size() <= kLinear
 
-  Entry& entry(const Key& k) { return entries[k]; }
+  /// The entry of `k`, created on first use. The reference is valid until the next entry() call.
+  Entry& entry(const Key& k) {
+    if (index.empty()) {
+      for (auto& [key, e] : entries) {
+        if (key == k) return e;
+      }
+      entries.emplace_back(k, Entry{});
+      if (entries.size() > kLinear) {
+        for (std::size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].first, static_cast<std::uint32_t>(i));
+      }
+      return entries.back().second;
+    }
+    const auto [it, fresh] = index.try_emplace(k, static_cast<std::uint32_t>(entries.size()));
+    if (fresh) entries.emplace_back(k, Entry{});
+    return entries[it->second].second;
+  }
+  void clear() {
+    entries.clear();
+    index.clear();
+  }
 };
 
 namespace {
@@ -144,6 +166,9 @@ enum TreeState {
   kSendingDataToChilds,
 };
 constexpr std::uint64_t kGroupShift = 40;
+/// The timer token of a tick's batch: the batch is the one of the tick the timer fires at, so
+/// it needs no timer slot (one per tick and NPU would be the executor's most frequent allocation).
+constexpr TimerToken kBatchToken = ~TimerToken{0};
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -198,26 +223,35 @@ CollectiveId CollectiveExecutor::start(const CollectiveRequest& req) {
 
 void CollectiveExecutor::on_timer(TimerToken token) {
   enter();
-  const Timer t = timers_.at(token);
-  free_timers_.push_back(static_cast<std::uint32_t>(token));
-  if (!t.batch) {
+  if (token != kBatchToken) {
+    const Timer t = timers_.at(token);
+    free_timers_.push_back(static_cast<std::uint32_t>(token));
     run_action(t.action);
   } else {
-    // Sys::call_events: run the tick's list in order, including entries appended meanwhile.
+    const SimTime now = host_.now();
+    // Sys::call_events: run the tick's list in order, including entries appended meanwhile
+    // (actions may add batches, so look the tick up again each time).
     for (std::size_t i = 0;; ++i) {
-      auto it = batches_.find(t.time);
-      if (it == batches_.end() || i >= it->second.size()) break;
-      const Action a = it->second[i];
+      Batch* b = find_batch(now);
+      if (b == nullptr || i >= b->actions.size()) break;
+      const Action a = b->actions[i];
       run_action(a);
     }
-    batches_.erase(t.time);
+    if (Batch* b = find_batch(now)) {
+      b->actions.clear();
+      spare_actions_.push_back(std::move(b->actions));
+      *b = std::move(batches_.back());
+      batches_.pop_back();
+    }
   }
   leave();
 }
 
 void CollectiveExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
   enter();
-  Matching::Entry& e = matching(tag.stream).entry({src, bytes, tag.user_tag});
+  StreamSlot& slot = touch_slot(tag.stream);
+  Stream* s = slot.stream.get();
+  Matching::Entry& e = matching(slot).entry({src, bytes, tag.user_tag});
   auto it = std::find_if(e.waiting.begin(), e.waiting.end(), [&](const auto& w) { return w.seq == tag.seq; });
   if (it == e.waiting.end()) {
     e.arrived.push_back(tag.seq);  // the receive is not posted yet
@@ -225,7 +259,7 @@ void CollectiveExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& ta
     const std::int64_t step = it->custom_step;
     e.waiting.erase(it);
     // The receive callback runs inside the arrival event (CommonNetworkApi::process_chunk_arrival).
-    if (Stream* s = find_stream(tag.stream)) phase_received(s, step);
+    if (s != nullptr) phase_received(s, step);
   }
   leave();
 }
@@ -251,7 +285,10 @@ std::string CollectiveExecutor::stall_report() const {
   if (collectives_.empty()) return "idle";
   std::string out = fmt::format("{} collective(s) unfinished", collectives_.size());
   int shown = 0;
-  for (const auto& [id, s] : streams_) {
+  for (const StreamSlot& slot : slots_) {
+    if (!slot.stream) continue;
+    const std::uint64_t id = slot.id;
+    const Stream* s = slot.stream.get();
     if (shown++ == 3) {
       out += ", ...";
       break;
@@ -428,7 +465,7 @@ void CollectiveExecutor::generate(Collective& coll, const CollectiveRequest& req
     s->custom = req.custom;
     s->position = position;
     Stream* raw = s.get();
-    streams_.emplace(raw->id, std::move(s));
+    touch_slot(raw->id).stream = std::move(s);
     ++stats_.streams;
     insert_into_ready_list(raw);
   }
@@ -482,9 +519,14 @@ void CollectiveExecutor::proceed_to_next_phase(Stream* s) {
   }
   if (last) {
     if (prev >= 0) stream_removed(prev);
-    matching_.erase(s->id);
-    auto node = streams_.extract(s->id);
-    retired_.push_back(std::move(node.mapped()));
+    StreamSlot* slot = find_slot(s->id);
+    if (slot->matching) {
+      slot->matching->clear();
+      spare_matching_.push_back(std::move(slot->matching));
+    }
+    retired_.push_back(std::move(slot->stream));
+    *slot = std::move(slots_.back());
+    slots_.pop_back();
     return;
   }
   PhaseSlot& slot = s->phases[s->next_phase++];
@@ -517,7 +559,7 @@ void CollectiveExecutor::stream_removed(int queue) {
 // Events: Sys batching and direct backend events
 // ---------------------------------------------------------------------------------------------
 
-void CollectiveExecutor::defer(SimTime delay, const Action& a) {
+std::uint32_t CollectiveExecutor::new_timer(const Timer& t) {
   std::uint32_t token;
   if (!free_timers_.empty()) {
     token = free_timers_.back();
@@ -526,31 +568,56 @@ void CollectiveExecutor::defer(SimTime delay, const Action& a) {
     token = static_cast<std::uint32_t>(timers_.size());
     timers_.emplace_back();
   }
-  timers_[token] = Timer{false, 0, a};
-  host_.schedule_after(delay, token);
+  timers_[token] = t;
+  return token;
+}
+
+void CollectiveExecutor::defer(SimTime delay, const Action& a) {
+  host_.schedule_after(delay, new_timer(Timer{a}));
+}
+
+CollectiveExecutor::Batch* CollectiveExecutor::find_batch(SimTime time) {
+  for (Batch& b : batches_) {
+    if (b.time == time) return &b;
+  }
+  return nullptr;
 }
 
 void CollectiveExecutor::register_event(SimTime delay, const Action& a) {
   const SimTime t = host_.now() + delay;
-  auto [it, fresh] = batches_.try_emplace(t);
-  it->second.push_back(a);
-  if (fresh) {
-    std::uint32_t token;
-    if (!free_timers_.empty()) {
-      token = free_timers_.back();
-      free_timers_.pop_back();
-    } else {
-      token = static_cast<std::uint32_t>(timers_.size());
-      timers_.emplace_back();
-    }
-    timers_[token] = Timer{true, t, Action{}};
-    host_.schedule_after(delay, token);
+  if (Batch* b = find_batch(t)) {
+    b->actions.push_back(a);
+    return;
   }
+  Batch& b = batches_.emplace_back();
+  b.time = t;
+  if (!spare_actions_.empty()) {
+    b.actions = std::move(spare_actions_.back());
+    spare_actions_.pop_back();
+  }
+  b.actions.push_back(a);
+  host_.schedule_after(delay, kBatchToken);
+}
+
+CollectiveExecutor::StreamSlot* CollectiveExecutor::find_slot(std::uint64_t id) {
+  for (StreamSlot& s : slots_) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+CollectiveExecutor::StreamSlot& CollectiveExecutor::touch_slot(std::uint64_t id) {
+  if (StreamSlot* s = find_slot(id)) return *s;
+  StreamSlot& s = slots_.emplace_back();
+  s.id = id;
+  return s;
 }
 
 CollectiveExecutor::Stream* CollectiveExecutor::find_stream(std::uint64_t id) const {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
+  for (const StreamSlot& s : slots_) {
+    if (s.id == id) return s.stream.get();
+  }
+  return nullptr;
 }
 
 void CollectiveExecutor::register_host_event(SimTime delay, std::uint64_t token) {
@@ -833,26 +900,32 @@ void CollectiveExecutor::custom_step_done(Stream* s, std::size_t index) {
 // Messages
 // ---------------------------------------------------------------------------------------------
 
-CollectiveExecutor::Matching& CollectiveExecutor::matching(std::uint64_t stream_id) {
-  auto& m = matching_[stream_id];
-  if (!m) m = std::make_unique<Matching>();
-  return *m;
+CollectiveExecutor::Matching& CollectiveExecutor::matching(StreamSlot& slot) {
+  if (!slot.matching) {
+    if (spare_matching_.empty()) {
+      slot.matching = std::make_unique<Matching>();
+    } else {
+      slot.matching = std::move(spare_matching_.back());
+      spare_matching_.pop_back();
+    }
+  }
+  return *slot.matching;
 }
 
 void CollectiveExecutor::send_message(Stream* s, NpuId dst, Bytes bytes, std::int32_t user_tag,
                                       std::int64_t custom_step) {
-  Matching::Entry& e = matching(s->id).entry({dst, bytes, user_tag});
+  Matching::Entry& e = matching(touch_slot(s->id)).entry({dst, bytes, user_tag});
   const MessageTag tag{s->id, ++e.sent, user_tag};
   ++stats_.messages_sent;
   stats_.bytes_sent += bytes;
   if (custom_step >= 0) {
     s->pending_sends.push_back({dst, bytes, tag, static_cast<std::uint32_t>(custom_step)});
   }
-  host_.send(dst, bytes, tag);
+  host_.send(dst, bytes, tag, custom_step >= 0);
 }
 
 void CollectiveExecutor::post_recv(Stream* s, NpuId src, Bytes bytes, std::int32_t user_tag, std::int64_t custom_step) {
-  Matching::Entry& e = matching(s->id).entry({src, bytes, user_tag});
+  Matching::Entry& e = matching(touch_slot(s->id)).entry({src, bytes, user_tag});
   const std::uint32_t seq = ++e.posted;
   auto it = std::find(e.arrived.begin(), e.arrived.end(), seq);
   if (it != e.arrived.end()) {

@@ -15,7 +15,7 @@ Nic::Nic(const Network& net, int npu, NicOwner& owner)
   inject_.resize(fwd_.num_ports());
 }
 
-std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag) {
+std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, bool notify) {
   if (dst < 0 || dst >= net_.num_npus()) {
     throw Error(fmt::format("NPU {} sent a message to NPU {}, but the network has NPUs 0..{}", self_, dst,
                             net_.num_npus() - 1));
@@ -28,33 +28,38 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
   h.tag = tag;
   h.msg_bytes = static_cast<std::uint64_t>(bytes);
   h.msg_seq = id;
+  if (!notify) h.flags |= PacketHeader::kNoAck;
   MessageNote note{h.dst, id, tag, h.msg_bytes, 0};
   const auto d = static_cast<NodeId>(dst);
 
   if (d == self_) {
     // A message to itself never touches the network: it arrives now (after the current event).
-    h.flags = PacketHeader::kWholeMessage;
+    h.flags |= PacketHeader::kWholeMessage;
     ctx.schedule(0, kDirectArrival, pdes::Payload::of(h));
-    note.arrived = ctx.now();
-    ctx.schedule(0, kMessageInjected, pdes::Payload::of(note));
-    ctx.schedule(0, kMessageDelivered, pdes::Payload::of(note));
-    pending_notes_ += 2;
+    if (notify) {
+      note.arrived = ctx.now();
+      ctx.schedule(0, kMessageInjected, pdes::Payload::of(note));
+      ctx.schedule(0, kMessageDelivered, pdes::Payload::of(note));
+      pending_notes_ += 2;
+    }
     return id;
   }
   switch (net_.model()) {
     case NetworkModel::kAstraCongestionUnaware: {
-      h.flags = PacketHeader::kWholeMessage;
+      h.flags |= PacketHeader::kWholeMessage;
       const SimTime delay = net_.unaware_delay(self_, d, bytes);
       ctx.send_direct(net_.lp_of(d), delay, kDirectArrival, pdes::Payload::of(h));
-      // The sender knows the arrival exactly (as ASTRA-sim's send callback at arrival).
-      note.arrived = ctx.now() + delay;
-      ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
-      ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
-      pending_notes_ += 2;
+      if (notify) {
+        // The sender knows the arrival exactly (as ASTRA-sim's send callback at arrival).
+        note.arrived = ctx.now() + delay;
+        ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
+        ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
+        pending_notes_ += 2;
+      }
       return id;
     }
     case NetworkModel::kAstraCongestionAware: {
-      h.flags = PacketHeader::kWholeMessage;
+      h.flags |= PacketHeader::kWholeMessage;
       const Hop hop = net_.topology().route(self_, d, flow_hash(self_, d, id, 0), 0, kNoDim);
       h.vc = hop.vc;
       h.dim = hop.dim;
@@ -64,19 +69,21 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
       const bool one_hop = net_.topology().node(self_).ports[hop.port].peer == d;
       if (one_hop) h.flags |= PacketHeader::kSenderTimed;
       fwd_.enqueue(ctx, hop.port, h, kInjected, 0);
-      ctx.schedule(fwd_.busy_until(hop.port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
-      if (one_hop) {
-        note.arrived = fwd_.last_arrival(hop.port);
-        ctx.schedule(note.arrived - ctx.now(), kMessageDelivered, pdes::Payload::of(note));
+      if (notify) {
+        ctx.schedule(fwd_.busy_until(hop.port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
+        if (one_hop) {
+          note.arrived = fwd_.last_arrival(hop.port);
+          ctx.schedule(note.arrived - ctx.now(), kMessageDelivered, pdes::Payload::of(note));
+        }
+        pending_notes_ += 2;  // injected + delivered (timed here or the acknowledgement)
       }
-      pending_notes_ += 2;  // injected + delivered (timed here or the acknowledgement)
       return id;
     }
     case NetworkModel::kPacket: {
       // The first hop of an NPU depends only on the destination, so the message queues on one port.
       const Hop hop = net_.topology().route(self_, d, flow_hash(self_, d, id, 0), 0, kNoDim);
-      inject_[hop.port].push_back(OutMessage{h.dst, id, tag, h.msg_bytes, 0, 0, hop.vc, hop.dim});
-      pending_notes_ += 2;
+      inject_[hop.port].push_back(OutMessage{h.dst, id, tag, h.msg_bytes, 0, 0, hop.vc, hop.dim, notify});
+      if (notify) pending_notes_ += 2;
       try_inject(ctx, hop.port);
       return id;
     }
@@ -107,9 +114,12 @@ void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
     h.msg_seq = m.msg_seq;
     h.vc = m.vc;
     h.dim = m.dim;
+    if (!m.notify) h.flags |= PacketHeader::kNoAck;
     fwd_.enqueue(ctx, port, h, kInjected, 0);
     m.sent += size;
-    if (m.sent >= m.bytes) {
+    if (m.sent >= m.bytes && !m.notify) {
+      q.pop_front();
+    } else if (m.sent >= m.bytes) {
       const MessageNote note{m.dst, m.msg_seq, m.tag, m.bytes, 0};
       ctx.schedule(fwd_.busy_until(port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
       q.pop_front();
@@ -176,7 +186,8 @@ void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   owner_.on_message_arrived(
       ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
   if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware) return;
-  if (h.flags & PacketHeader::kSenderTimed) return;
+  // No acknowledgement when the sender asked for none or timed its own delivery note.
+  if (h.flags & (PacketHeader::kNoAck | PacketHeader::kSenderTimed)) return;
   // The sender may run on another rank: tell it with a fixed, path-determined delay so the result
   // does not depend on where it runs.
   const MessageNote note{self_, h.msg_seq, h.tag, h.msg_bytes, ctx.now()};

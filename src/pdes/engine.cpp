@@ -81,6 +81,7 @@ Engine::Engine(const Graph& graph, const Partition& partition, Transport& transp
   ctx_.rank_of_ = &partition.rank_of;
   ctx_.queue_ = queue_.get();
   ctx_.fast_ = dynamic_cast<LadderEventQueue*>(queue_.get());
+  ctx_.heap_ = dynamic_cast<HeapEventQueue*>(queue_.get());
   ctx_.outboxes_.resize(static_cast<std::size_t>(transport.size()));
   ctx_.seq_.assign(graph.num_ports(), 0);
   ctx_.direct_min_delay_ = graph.direct_send_min_delay().value_or(kTimeInfinity);
@@ -116,7 +117,7 @@ void Engine::run_window(Q& queue, SimTime end) {
   std::uint64_t n = 0;
   while (queue.next_time() < end) {
     queue.pop(ev);
-    if constexpr (std::is_same_v<Q, LadderEventQueue>) {
+    if constexpr (std::is_same_v<Q, LadderEventQueue> || std::is_same_v<Q, HeapEventQueue>) {
       // Random targets make the LP object a cache miss; start loading the next one now so it
       // overlaps with this event's handler.
       if (const Event* next = queue.peek()) __builtin_prefetch(local_[next->target]);
@@ -184,6 +185,8 @@ RunResult Engine::run(const RunLimits& limits) {
     const std::uint64_t before = stats_.events;
     if (ctx_.fast_) {
       run_window(*ctx_.fast_, end);
+    } else if (ctx_.heap_) {
+      run_window(*ctx_.heap_, end);
     } else {
       run_window(*queue_, end);
     }

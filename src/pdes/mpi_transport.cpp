@@ -2,8 +2,11 @@
 #include "tessera/pdes/mpi_transport.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <functional>
+
+#include <time.h>
 
 #include <mpi.h>
 #include <boost/mpi/collectives.hpp>
@@ -28,6 +31,29 @@ void MpiEnvironment::abort(int code) {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
 }
+
+namespace {
+
+/// Completes `req` without monopolising a core. It polls for a while first (on a machine with a
+/// core per rank the peers arrive within microseconds), then sleeps between polls. On an
+/// oversubscribed machine a rank that spins burns the time slice its peer needs and is then
+/// descheduled for a long time, so every window costs whole scheduler slices; a rank that
+/// sleeps leaves the core to the peer and, as a sleeper, gets it back promptly when it wakes.
+void wait_for(MPI_Request& req) {
+  int done = 0;
+  MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+  if (done) return;
+  constexpr auto kSpin = std::chrono::microseconds(50);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!done && std::chrono::steady_clock::now() - t0 < kSpin) MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+  while (!done) {
+    const timespec pause{0, 20'000};  // 20 us (the kernel's timer slack rounds it up to ~50-70 us)
+    nanosleep(&pause, nullptr);
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+  }
+}
+
+}  // namespace
 
 struct MpiTransport::Impl {
   boost::mpi::communicator world;
@@ -72,7 +98,11 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
     m.send_head[r] = {static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event)), in.local_min,
                       static_cast<std::int64_t>(in.flags), static_cast<std::int64_t>(in.events), total_out};
   }
-  MPI_Alltoall(m.send_head.data(), 5, MPI_INT64_T, m.recv_head.data(), 5, MPI_INT64_T, m.world);
+  // One nonblocking collective carries every rank's minimum time, flags, event count and
+  // message sizes; the data phase below runs only when some rank has events to send.
+  MPI_Request req;
+  MPI_Ialltoall(m.send_head.data(), 5, MPI_INT64_T, m.recv_head.data(), 5, MPI_INT64_T, m.world, &req);
+  wait_for(req);
 
   SyncResult out;
   std::int64_t anyone_sends = 0;
@@ -107,8 +137,9 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
   }
   const std::size_t old = inbox.size();
   inbox.resize(old + static_cast<std::size_t>(recv_total) / sizeof(Event));
-  MPI_Alltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
-                m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world);
+  MPI_Ialltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
+                 m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
+  wait_for(req);
   return out;
 }
 

@@ -324,8 +324,8 @@ void NpuLp::schedule_after(SimTime delay, collective::TimerToken token) {
   ctx_->schedule(delay, kCollectiveTimer, word_payload(token), collective::astra_tie_priority(delay));
 }
 
-void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag) {
-  nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag));
+void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) {
+  nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag), want_completion);
 }
 
 void NpuLp::collective_finished(collective::CollectiveId id) {

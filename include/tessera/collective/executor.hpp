@@ -44,9 +44,11 @@ class CollectiveHost {
   /// For ASTRA-sim parity, order same-time events as astra_tie_priority(delay) says (types.hpp).
   virtual void schedule_after(SimTime delay, TimerToken token) = 0;
   /// Send `bytes` to `dst`. The network calls dst's executor.on_message(src, bytes, tag) when the
-  /// message has fully arrived, and this executor's on_send_complete(dst, bytes, tag) at the same
-  /// time (ASTRA's send callback fires at final arrival). Native collectives ignore the latter.
-  virtual void send(NpuId dst, Bytes bytes, const MessageTag& tag) = 0;
+  /// message has fully arrived. With `want_completion`, also this executor's
+  /// on_send_complete(dst, bytes, tag) at the same time (ASTRA's send callback fires at final
+  /// arrival); native collectives ignore send completion, so they pass false and the host may
+  /// save the acknowledgement's events.
+  virtual void send(NpuId dst, Bytes bytes, const MessageTag& tag, bool want_completion) = 0;
   /// Collective `id` finished on this NPU. Called synchronously from inside the executor; the
   /// host may start another collective from here (ASTRA issues the next node in the same tick).
   virtual void collective_finished(CollectiveId id) = 0;
@@ -112,7 +114,7 @@ class CollectiveExecutor {
   const ExecutorStats& stats() const { return stats_; }
   /// Live per-stream state (streams, message-matching tables, pending event batches): all 0
   /// once every collective finished, so memory does not grow over a long run.
-  std::size_t live_state() const { return streams_.size() + matching_.size() + batches_.size() + retired_.size(); }
+  std::size_t live_state() const { return slots_.size() + batches_.size() + retired_.size(); }
 
  private:
   struct Stream;
@@ -127,14 +129,27 @@ class CollectiveExecutor {
     std::uint64_t stream = 0;  ///< stream id (kEmptyCollective: collective id; kHost: host token)
     std::int64_t arg = -1;     ///< bytes (kBundle), custom step index (kRecvDone, kCompute)
   };
+  /// A deferred action (batches need no Timer: their token is kBatchToken).
   struct Timer {
-    bool batch = false;  ///< true: run batches_[time]; false: run `action`
-    SimTime time = 0;
     Action action{};
   };
   struct PhaseSlot {
     int queue = 0;
     PhaseProgram program;
+  };
+  /// One stream id's state on this NPU: the stream (null while only early messages for it have
+  /// arrived) and its message matching (null until the first message or receive). An NPU has
+  /// few live streams (one collective at a time per comm slot, `splits` streams each), so a flat
+  /// vector searched linearly beats a hash map: it stays in a few cache lines.
+  struct StreamSlot {
+    std::uint64_t id = 0;
+    std::unique_ptr<Stream> stream;
+    std::unique_ptr<Matching> matching;
+  };
+  /// The actions of one tick (Sys::try_register_event's per-tick list).
+  struct Batch {
+    SimTime time = 0;
+    std::vector<Action> actions;
   };
 
   // ASTRA Sys::generate_collective and the scheduler
@@ -150,6 +165,10 @@ class CollectiveExecutor {
   void defer(SimTime delay, const Action& a);
   void run_action(const Action& a);
   Stream* find_stream(std::uint64_t id) const;
+  StreamSlot* find_slot(std::uint64_t id);
+  StreamSlot& touch_slot(std::uint64_t id);
+  Batch* find_batch(SimTime time);
+  std::uint32_t new_timer(const Timer& t);
 
   // phases
   void phase_init(Stream* s);
@@ -167,7 +186,7 @@ class CollectiveExecutor {
   void send_message(Stream* s, NpuId dst, Bytes bytes, std::int32_t user_tag = 0, std::int64_t custom_step = -1);
   void post_recv(Stream* s, NpuId src, Bytes bytes, std::int32_t user_tag = 0, std::int64_t custom_step = -1);
   SimTime reduction_time(Bytes bytes) const;
-  Matching& matching(std::uint64_t stream_id);
+  Matching& matching(StreamSlot& slot);
   void enter() { ++depth_; }
   void leave();
 
@@ -188,17 +207,19 @@ class CollectiveExecutor {
   std::unordered_map<std::uint32_t, std::uint64_t> stream_counter_;  // per group id
   CollectiveId next_collective_ = 1;
 
-  std::unordered_map<std::uint64_t, std::unique_ptr<Stream>> streams_;
+  // Streams and their message matching (created on first touch, erased when the stream ends).
+  std::vector<StreamSlot> slots_;
   std::unordered_map<CollectiveId, std::unique_ptr<Collective>> collectives_;
   std::vector<std::unique_ptr<Stream>> retired_;  // freed when the outermost call returns
+  std::vector<std::unique_ptr<Matching>> spare_matching_;  // recycled: no allocation per stream
 
   // Sys::try_register_event: all actions of one tick run together, at the first one's place.
-  std::map<SimTime, std::vector<Action>> batches_;
+  // Pending ticks are few per NPU (endpoint delay, reduction, compute): a flat vector, with the
+  // action lists recycled so a tick allocates nothing.
+  std::vector<Batch> batches_;
+  std::vector<std::vector<Action>> spare_actions_;
   std::vector<Timer> timers_;
   std::vector<std::uint32_t> free_timers_;
-
-  // Message matching per stream (created on first touch, erased when the stream ends).
-  std::unordered_map<std::uint64_t, std::unique_ptr<Matching>> matching_;
 
   ExecutorStats stats_;
   int depth_ = 0;  // nesting of public entry points; retired streams are freed at 0

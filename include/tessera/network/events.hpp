@@ -36,13 +36,15 @@ struct PacketHeader {
   std::uint32_t msg_seq = 0;    ///< the source NIC's message counter (reassembly key with src)
   std::uint8_t vc = 0;          ///< virtual channel on the link it travels
   std::uint8_t dim = 0xFF;      ///< dimension of the last hop (dimension-ordered routing)
-  std::uint8_t flags = 0;       ///< kWholeMessage, kSenderTimed
+  std::uint8_t flags = 0;       ///< kWholeMessage, kNoAck, kSenderTimed
   std::uint8_t reserved = 0;
 
   static constexpr std::uint8_t kWholeMessage = 1;
+  /// The sender asked for no notes (Nic::send_message with notify = false): no acknowledgement.
+  static constexpr std::uint8_t kNoAck = 2;
   /// The sender timed its own delivery note (congestion-aware, one hop): the receiver sends no
   /// acknowledgement.
-  static constexpr std::uint8_t kSenderTimed = 2;
+  static constexpr std::uint8_t kSenderTimed = 4;
   /// Bytes this packet carries on the wire.
   std::uint64_t size() const { return (flags & kWholeMessage) ? msg_bytes : bytes; }
 };

@@ -56,7 +56,10 @@ class Nic {
 
   /// Sends `bytes` (>= 0) to NPU `dst` (may be this NPU: delivered at now). Returns the message
   /// id (this NIC's counter) that SentMessage::id reports. Throws Error on a bad dst or size.
-  std::uint32_t send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag);
+  /// With notify = false the owner gets neither on_message_injected nor on_message_delivered for
+  /// it, and the network saves those events (the injected note and the acknowledgement); the
+  /// message itself travels exactly as with notify = true.
+  std::uint32_t send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, bool notify = true);
 
   /// Handles a network event (is_network_event(ev.kind)) addressed to this NPU's LP.
   void handle(const pdes::Event& ev, pdes::Context& ctx);
@@ -79,6 +82,7 @@ class Nic {
     std::uint64_t sent = 0;
     std::uint32_t next_seq = 0;
     std::uint8_t vc, dim;
+    bool notify = true;
   };
   void try_inject(pdes::Context& ctx, pdes::LocalPort port);
   void receive(pdes::Context& ctx, const PacketHeader& h);

@@ -81,6 +81,8 @@ class Context {
     if (rank == rank_) {
       if (fast_) {
         fast_->push(e);
+      } else if (heap_) {
+        heap_->push(e);
       } else {
         queue_->push(e);
       }
@@ -108,6 +110,7 @@ class Context {
   const Graph* graph_ = nullptr;
   const std::vector<int>* rank_of_ = nullptr;
   LadderEventQueue* fast_ = nullptr;  // the queue when it is the default kind: no virtual calls
+  HeapEventQueue* heap_ = nullptr;    // likewise when it is the 4-ary heap (the runtime's default)
   EventQueue* queue_ = nullptr;
   std::vector<Route> routes_;                 // per global port
   std::vector<std::uint64_t> seq_;            // per global port

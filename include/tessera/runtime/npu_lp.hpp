@@ -76,7 +76,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   // collective::CollectiveHost
   SimTime now() const override { return ctx_->now(); }
   void schedule_after(SimTime delay, collective::TimerToken token) override;
-  void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag) override;
+  void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) override;
   void collective_finished(collective::CollectiveId id) override;
   void host_event(std::uint64_t token) override;
 

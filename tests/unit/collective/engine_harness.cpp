@@ -64,11 +64,11 @@ class TestNpu final : public pdes::LogicalProcess, public CollectiveHost {
     p.set_word(0, token);
     ctx_->schedule(delay, kTimer, p, astra_tie_priority(delay));
   }
-  void send(NpuId dst, Bytes bytes, const MessageTag& tag) override {
+  void send(NpuId dst, Bytes bytes, const MessageTag& tag, bool want_completion) override {
     const Wire w{exec_.self(), dst, bytes, tag};
     const SimTime d = net_.delay(exec_.self(), dst, bytes);
     ctx_->send_direct(static_cast<pdes::LpId>(dst), d, kArrive, pdes::Payload::of(w), astra_tie_priority(d));
-    ctx_->schedule(d, kSendDone, pdes::Payload::of(w), astra_tie_priority(d));
+    if (want_completion) ctx_->schedule(d, kSendDone, pdes::Payload::of(w), astra_tie_priority(d));
   }
   void collective_finished(CollectiveId id) override {
     finish_ = ctx_->now();

@@ -361,7 +361,7 @@ TEST(Executor, MatchesReorderedMessagesAndFreesStreamState) {
     std::map<std::tuple<int, NpuId, std::uint64_t, Bytes>, std::uint32_t> last_seq;
     SimTime now() const override { return now_; }
     void schedule_after(SimTime d, TimerToken tok) override { q.push({now_ + d, seq++, current, 0, tok, 0, 0, {}}); }
-    void send(NpuId dst, Bytes b, const MessageTag& tag) override {
+    void send(NpuId dst, Bytes b, const MessageTag& tag, bool) override {
       // Uneven delays: messages with the same (stream, src, size) overtake each other.
       const SimTime d = (1000 + static_cast<SimTime>((seq * 7919) % 13) * 300) * kNanosecond;
       q.push({now_ + d, seq++, dst, 1, 0, current, b, tag});
@@ -415,7 +415,7 @@ TEST(Executor, HostEventsShareTheTickBatch) {
     std::vector<NpuId> sends;
     SimTime now() const override { return t; }
     void schedule_after(SimTime d, TimerToken tok) override { timers.push_back({t + d, tok}); }
-    void send(NpuId dst, Bytes, const MessageTag&) override { sends.push_back(dst); }
+    void send(NpuId dst, Bytes, const MessageTag&, bool) override { sends.push_back(dst); }
     void collective_finished(CollectiveId) override {}
     void host_event(std::uint64_t token) override {
       host_events.push_back(token);
