@@ -166,6 +166,19 @@ class Driver {
     if (q_.next_time() != want.time) {
       return where + "next_time " + std::to_string(q_.next_time()) + ", want " + std::to_string(want.time);
     }
+    // peek() (ladder and heap4; the engine prefetches with it) must show the event pop returns.
+    const Event* peeked = nullptr;
+    bool has_peek = true;
+    if (const auto* ladder = dynamic_cast<const LadderEventQueue*>(&q_)) {
+      peeked = ladder->peek();  // after next_time() the near tier holds the earliest event
+    } else if (const auto* heap = dynamic_cast<const HeapEventQueue*>(&q_)) {
+      peeked = heap->peek();
+    } else {
+      has_peek = false;
+    }
+    if (has_peek && (!peeked || peeked->time != want.time || peeked->order != want.order || peeked->seq != want.seq)) {
+      return where + "peek() does not show the earliest event (t=" + std::to_string(want.time) + ")";
+    }
     Event got;
     q_.pop(got);
     ++pops_;
