@@ -1,4 +1,4 @@
-// The rank's one event queue. The engine talks to it through EventQueue; HeapEventQueue is the
+// The rank's one event queue. The engine talks to it through EventQueue; LadderEventQueue is the
 // default and is `final`, so the engine's hot loop calls it directly without virtual dispatch.
 #pragma once
 
