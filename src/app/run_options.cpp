@@ -80,7 +80,7 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--summary-json", o.summary_json, "write the run summary as JSON to FILE");
   cmd.add_option("--output", o.hdf5_path, "write per-NPU timelines to FILE.h5");
   cmd.add_flag("--quiet,-q", o.quiet, "print only errors and the final summary");
-  cmd.add_option("--event-queue", o.event_queue, "engine event queue: heap4 (default), ladder or binary")
+  cmd.add_option("--event-queue", o.event_queue, "engine event queue: ladder (default), heap4 or binary")
       ->check(CLI::IsMember({"ladder", "heap4", "binary"}));
 }
 

@@ -100,14 +100,18 @@ void LadderEventQueue::release(List& list) {
   list = List{};
 }
 
-void LadderEventQueue::push_rung(List& src, SimTime end) {
-  SimTime lo = kTimeInfinity, hi = 0;
-  for (const Chunk* c = src.head; c; c = c->next) {
-    for (std::uint32_t i = 0, n = count_in(src, c); i < n; ++i) {
+std::pair<SimTime, SimTime> LadderEventQueue::time_range(const List& list) {
+  SimTime lo = kTimeInfinity, hi = INT64_MIN;
+  for (const Chunk* c = list.head; c; c = c->next) {
+    for (std::uint32_t i = 0, n = count_in(list, c); i < n; ++i) {
       lo = std::min(lo, c->events[i].time);
       hi = std::max(hi, c->events[i].time);
     }
   }
+  return {lo, hi};
+}
+
+void LadderEventQueue::push_rung(List& src, SimTime lo, SimTime hi, SimTime end) {
   if (rungs_.size() <= depth_) rungs_.resize(depth_ + 1);
   Rung& r = rungs_[depth_++];
   const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
@@ -118,14 +122,19 @@ void LadderEventQueue::push_rung(List& src, SimTime end) {
   if (r.buckets.size() < r.nb) r.buckets.resize(r.nb);
   r.base = lo;
   r.cur = 0;
-  const std::uint64_t stop = static_cast<std::uint64_t>(lo) + (static_cast<std::uint64_t>(r.nb) << r.shift);
-  r.end = stop >= static_cast<std::uint64_t>(end) ? end : static_cast<SimTime>(stop);
+  if (end == kTimeInfinity) {
+    // Rung 0 from the overflow: it stops where its buckets do; later pushes go to the overflow.
+    const std::uint64_t stop = static_cast<std::uint64_t>(lo) + (static_cast<std::uint64_t>(r.nb) << r.shift);
+    r.end = stop >= static_cast<std::uint64_t>(kTimeInfinity) ? kTimeInfinity : static_cast<SimTime>(stop);
+  } else {
+    r.end = end;  // the last bucket stretches to the end of the coarse bucket this rung replaces
+  }
   // Everything before the rung's first event is earlier than all it holds: it belongs to near.
   near_end_ = lo;
   for (const Chunk* c = src.head; c; c = c->next) {
     for (std::uint32_t i = 0, n = count_in(src, c); i < n; ++i) {
       const Event& e = c->events[i];
-      append(r.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - r.base) >> r.shift)], e);
+      append(r.buckets[r.index_of(e.time)], e);
     }
   }
   release(src);
@@ -137,7 +146,8 @@ void LadderEventQueue::refill() {
       if (overflow_.size == 0) return;  // empty queue
       List all = overflow_;
       overflow_ = List{};
-      push_rung(all, kTimeInfinity);
+      const auto [lo, hi] = time_range(all);
+      push_rung(all, lo, hi, kTimeInfinity);
       continue;
     }
     Rung& r = rungs_[depth_ - 1];
@@ -147,14 +157,18 @@ void LadderEventQueue::refill() {
       continue;
     }
     List& b = r.buckets[r.cur];
-    const SimTime bucket_end = std::min<SimTime>(
-        r.base + static_cast<SimTime>((static_cast<std::uint64_t>(r.cur) + 1) << r.shift), r.end);
+    const SimTime bucket_end = r.bucket_end(r.cur);
     ++r.cur;  // this bucket's range now belongs to the new rung or to near
-    if (b.size > kSplitAbove && r.shift > 0 && depth_ < kMaxRungs) {
-      List dense = b;
-      b = List{};
-      push_rung(dense, bucket_end);  // may move rungs_: r and b are not used after this
-      continue;
+    if (b.size > kSplitAbove && depth_ < kMaxRungs) {
+      // Split only a bucket that spans more than one instant: a finer rung cannot separate
+      // simultaneous events, which the near heap orders anyway.
+      const auto [lo, hi] = time_range(b);
+      if (hi > lo) {
+        List dense = b;
+        b = List{};
+        push_rung(dense, lo, hi, bucket_end);  // may move rungs_: r and b are not used after this
+        continue;
+      }
     }
     for (const Chunk* c = b.head; c; c = c->next) {
       for (std::uint32_t i = 0, n = count_in(b, c); i < n; ++i) near_.push(c->events[i]);

@@ -1,4 +1,4 @@
-// The rank's one event queue. The engine talks to it through EventQueue; HeapEventQueue is the
+// The rank's one event queue. The engine talks to it through EventQueue; LadderEventQueue is the
 // default and is `final`, so the engine's hot loop calls it directly without virtual dispatch.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tessera/pdes/event.hpp"
@@ -208,9 +209,7 @@ class LadderEventQueue final : public EventQueue {
     for (std::size_t r = depth_; r-- > 0;) {
       Rung& rung = rungs_[r];
       if (e.time < rung.end) {
-        append(rung.buckets[static_cast<std::size_t>(static_cast<std::uint64_t>(e.time - rung.base) >>
-                                                     rung.shift)],
-               e);
+        append(rung.buckets[rung.index_of(e.time)], e);
         return;
       }
     }
@@ -257,6 +256,9 @@ class LadderEventQueue final : public EventQueue {
     std::uint32_t tail_count = kChunkEvents;
     std::size_t size = 0;
   };
+  /// Bucket i covers [base + i * 2^shift, base + (i + 1) * 2^shift), except the last, which runs
+  /// to `end`: a finer rung must cover all of the coarse bucket it replaces, or a later push
+  /// between its last event and the coarse bucket's end would land in that consumed bucket.
   struct Rung {
     SimTime base = 0;           ///< start of bucket 0
     SimTime end = 0;            ///< every event of this rung is before this
@@ -264,6 +266,15 @@ class LadderEventQueue final : public EventQueue {
     std::size_t nb = 0;         ///< buckets in use
     std::size_t cur = 0;        ///< next bucket to take
     std::vector<List> buckets;  ///< storage reused when the rung is rebuilt
+
+    /// Requires base <= t < end.
+    std::size_t index_of(SimTime t) const {
+      const std::uint64_t i = static_cast<std::uint64_t>(t - base) >> shift;
+      return i < nb ? static_cast<std::size_t>(i) : nb - 1;
+    }
+    SimTime bucket_end(std::size_t i) const {
+      return i + 1 == nb ? end : base + static_cast<SimTime>((static_cast<std::uint64_t>(i) + 1) << shift);
+    }
   };
 
   static std::uint32_t count_in(const List& list, const Chunk* c) {
@@ -277,8 +288,11 @@ class LadderEventQueue final : public EventQueue {
   void grow(List& list);
   void release(List& list);
   void refill();
-  /// Makes rungs_[depth_] from `src` (all times in [min, end)) and pushes it.
-  void push_rung(List& src, SimTime end);
+  /// Earliest and latest time in a non-empty list.
+  static std::pair<SimTime, SimTime> time_range(const List& list);
+  /// Makes rungs_[depth_] from `src` (times in [lo, hi], hi < end) covering [lo, end), or up to
+  /// where its buckets stop when end is infinite (later events stay in the overflow).
+  void push_rung(List& src, SimTime lo, SimTime hi, SimTime end);
 
   HeapEventQueue near_;
   std::vector<Rung> rungs_;  // [0, depth_) in use; deeper rungs cover earlier time
