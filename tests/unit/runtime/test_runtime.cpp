@@ -261,7 +261,8 @@ TEST(Runtime, CollectivesCarryTheirAlgorithmOnEveryRank) {
 }
 
 TEST(Runtime, ProgressFiresOnOneRankWithoutChangingResults) {
-  const Config c = ring_config(4, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 1 << 20),
+  // 16 MiB: tens of thousands of packet events, so several in-window clock checks.
+  const Config c = ring_config(4, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 16 << 20),
                                NetworkModel::kPacket);
   int calls = 0;
   std::uint64_t last_done = 0, total = 0;
