@@ -37,7 +37,8 @@ class ProgressPrinter {
     const double rate = dt > 0 ? static_cast<double>(e.events - last_events_) / dt : 0.0;
     last_wall_ = e.wall_seconds;
     last_events_ = e.events;
-    const double done = p.nodes_total > 0 ? static_cast<double>(p.nodes_done) / static_cast<double>(p.nodes_total) : 0.0;
+    const double done =
+        p.nodes_total > 0 ? static_cast<double>(p.nodes_done) / static_cast<double>(p.nodes_total) : 0.0;
     std::string eta = "ETA unknown";
     if (done > 0 && done < 1) {
       eta = fmt::format("ETA ~{:.0f} s", e.wall_seconds * (1 - done) / done);
@@ -51,9 +52,11 @@ class ProgressPrinter {
       line = fmt::format("[{}{}] {:5.1f}% ", std::string(static_cast<std::size_t>(filled), '#'),
                          std::string(static_cast<std::size_t>(kWidth - filled), '-'), 100 * done);
     }
-    line += fmt::format("tessera: simulated {} | {} events | {:.3g} events/s | rank 0 nodes {}/{} ({:.1f}%) | {} | wall {:.1f} s",
-                        output::format_time(e.sim_time), e.events, rate, p.nodes_done, p.nodes_total, 100 * done,
-                        eta, e.wall_seconds);
+    line += fmt::format(
+        "tessera: simulated {} | {} events | {:.3g} events/s | rank 0 nodes {}/{} ({:.1f}%) | {} | wall "
+        "{:.1f} s",
+        output::format_time(e.sim_time), e.events, rate, p.nodes_done, p.nodes_total, 100 * done, eta,
+        e.wall_seconds);
     std::fprintf(stderr, tty_ ? "\r%s\033[K" : "%s\n", line.c_str());
     std::fflush(stderr);
     printed_ = true;
@@ -107,7 +110,8 @@ void write_timeline(const Config& config, const runtime::SimulationResult& res, 
   if (transport.rank() == 0) {
     rec.npus = res.npus;
     rec.collectives = res.collectives;
-    for (output::CollectiveRecord& c : rec.collectives) c.algorithm = rec.intern(res.collective_strings[c.algorithm]);
+    for (output::CollectiveRecord& c : rec.collectives)
+      c.algorithm = rec.intern(res.collective_strings[c.algorithm]);
   }
   rec.attributes = timeline_attributes(config, res);
   output::write_hdf5(config.output.hdf5_path, rec,

@@ -5,9 +5,11 @@
 
 namespace tessera::collective {
 
-std::string algorithm_label(const SystemConfig& config, const TopologyView& topo, const CollectiveRequest& req) {
+std::string algorithm_label(const SystemConfig& config, const TopologyView& topo,
+                            const CollectiveRequest& req) {
   if (req.custom) return "custom";
-  const int group_size = req.group != nullptr ? static_cast<int>(req.group->members->size()) : topo.total_npus();
+  const int group_size =
+      req.group != nullptr ? static_cast<int>(req.group->members->size()) : topo.total_npus();
   if (req.type == CollectiveType::kBroadcast || req.type == CollectiveType::kReduce) {
     return group_size > 1 ? "tree" : "none";
   }

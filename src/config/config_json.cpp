@@ -109,12 +109,10 @@ std::string config_json(const Config& c) {
   j["source"] = c.source;
   j["network"] = network_json(c.network);
   j["system"] = system_json(c.system);
-  j["remote_memory"] = Json{{"memory_type", to_string(c.remote_memory.memory_type)},
-                            {"num_nodes", c.remote_memory.num_nodes},
-                            {"num_npus_per_node", c.remote_memory.num_npus_per_node},
-                            {"latency_ps", c.remote_memory.latency},
-                            {"bandwidth_Bps", c.remote_memory.bandwidth.bytes_per_second},
-                            {"source", c.remote_memory.source}};
+  j["remote_memory"] = Json{
+      {"memory_type", to_string(c.remote_memory.memory_type)},       {"num_nodes", c.remote_memory.num_nodes},
+      {"num_npus_per_node", c.remote_memory.num_npus_per_node},      {"latency_ps", c.remote_memory.latency},
+      {"bandwidth_Bps", c.remote_memory.bandwidth.bytes_per_second}, {"source", c.remote_memory.source}};
   Json groups = Json::object();
   for (const auto& [name, members] : c.comm_groups.groups) groups[name] = members;
   j["comm_groups"] = groups;

@@ -26,8 +26,8 @@ SimTime agree_bin_width(const std::vector<const network::LinkStats*>& local, Sim
 }
 
 void append_link_records(const network::Topology& topo, const std::vector<const network::LinkStats*>& local,
-                         SimTime width, std::vector<std::string>& strings, std::vector<output::LinkTotals>& totals,
-                         std::vector<output::LinkBin>& bins) {
+                         SimTime width, std::vector<std::string>& strings,
+                         std::vector<output::LinkTotals>& totals, std::vector<output::LinkBin>& bins) {
   std::unordered_map<std::string, std::uint32_t> index;
   for (std::size_t i = 0; i < strings.size(); ++i) index.emplace(strings[i], static_cast<std::uint32_t>(i));
   for (const network::LinkStats* s : local) {

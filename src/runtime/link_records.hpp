@@ -32,7 +32,7 @@ SimTime agree_bin_width(const std::vector<const network::LinkStats*>& local, Sim
 /// Appends `local`'s links (names interned in `strings`) to `totals` and their non-empty bins,
 /// re-binned to `width` (0: no bins), to `bins`. Links to nowhere (spare switch ports) are left out.
 void append_link_records(const network::Topology& topo, const std::vector<const network::LinkStats*>& local,
-                         SimTime width, std::vector<std::string>& strings, std::vector<output::LinkTotals>& totals,
-                         std::vector<output::LinkBin>& bins);
+                         SimTime width, std::vector<std::string>& strings,
+                         std::vector<output::LinkTotals>& totals, std::vector<output::LinkBin>& bins);
 
 }  // namespace tessera::runtime

@@ -9,13 +9,13 @@
 
 #include <fmt/format.h>
 
+#include "link_records.hpp"
 #include "tessera/error.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/network/switch_lp.hpp"
 #include "tessera/runtime/build.hpp"
 #include "tessera/runtime/npu_lp.hpp"
 #include "tessera/workload/trace_set.hpp"
-#include "link_records.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -289,14 +289,16 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     // and intervals into local_strings.
     for (output::CollectiveRecord& c : r.collectives) {
       const std::string& label = r.algorithms[c.algorithm];
-      const auto [it, fresh] = algorithm_index.emplace(label, static_cast<std::uint32_t>(local_algorithms.size()));
+      const auto [it, fresh] =
+          algorithm_index.emplace(label, static_cast<std::uint32_t>(local_algorithms.size()));
       if (fresh) local_algorithms.push_back(label);
       c.algorithm = it->second;
     }
     for (output::NodeInterval& iv : r.intervals) {
       if (iv.algorithm == 0) continue;
       const std::string& label = r.algorithms[iv.algorithm];
-      const auto [it, fresh] = interval_strings.emplace(label, static_cast<std::uint32_t>(result.local_strings.size()));
+      const auto [it, fresh] =
+          interval_strings.emplace(label, static_cast<std::uint32_t>(result.local_strings.size()));
       if (fresh) result.local_strings.push_back(label);
       iv.algorithm = it->second;
     }
@@ -333,8 +335,9 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     rank_labels.push_back(std::move(mine));
   }
   std::sort(result.collective_strings.begin(), result.collective_strings.end());
-  result.collective_strings.erase(std::unique(result.collective_strings.begin(), result.collective_strings.end()),
-                                  result.collective_strings.end());
+  result.collective_strings.erase(
+      std::unique(result.collective_strings.begin(), result.collective_strings.end()),
+      result.collective_strings.end());
   for (std::size_t r = 0; r < all.size(); ++r) {
     const std::string& s = all[r];
     const std::size_t ns = std::stoull(s.substr(0, 20)), nc = std::stoull(s.substr(20, 20));
@@ -369,7 +372,8 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
                         result.local_links, result.local_link_bins);
     result.link_stats_source =
         model == network::NetworkModel::kPacket
-            ? "packet model: per-hop links (NIC and switch output ports); bytes and serialization time per bin"
+            ? "packet model: per-hop links (NIC and switch output ports); bytes and serialization time per "
+              "bin"
             : "astra-congestion-aware model: its per-link FIFO queues (whole messages); bytes and "
               "serialization time per bin";
   } else if (options.link_stats) {

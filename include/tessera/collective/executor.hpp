@@ -209,6 +209,7 @@ class CollectiveExecutor {
 /// "ring", "ring/direct"; a communicator group runs one flat ring of the first dimension's
 /// algorithm); "tree" for broadcast and reduce, "dissemination" for a barrier, "custom" for a
 /// custom program, "none" when nothing is communicated. Mirrors the executor's own decomposition.
-std::string algorithm_label(const SystemConfig& config, const TopologyView& topo, const CollectiveRequest& request);
+std::string algorithm_label(const SystemConfig& config, const TopologyView& topo,
+                            const CollectiveRequest& request);
 
 }  // namespace tessera::collective

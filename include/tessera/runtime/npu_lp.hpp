@@ -126,7 +126,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
 
   std::unordered_map<collective::CollectiveId, workload::NodeIndex> coll_node_;
   std::unordered_map<workload::NodeIndex, std::uint32_t> coll_algorithm_;  // COLL node -> label index
-  std::unordered_map<std::string, std::uint32_t> algorithm_index_;        // label -> index
+  std::unordered_map<std::string, std::uint32_t> algorithm_index_;         // label -> index
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received

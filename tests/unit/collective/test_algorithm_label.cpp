@@ -27,7 +27,8 @@ TEST(AlgorithmLabel, OneNamePerTakingPartDimensionInOrder) {
   r.involved_dims = {};
   EXPECT_EQ(algorithm_label(c, TopologyView{{8, 1}}, r), "ring");
   // "one*" algorithms run one flat ring over all NPUs, whatever the dimension's size.
-  EXPECT_EQ(algorithm_label(two_dims("oneHalvingDoubling", "ring"), TopologyView{{1, 4}}, r), "oneHalvingDoubling/ring");
+  EXPECT_EQ(algorithm_label(two_dims("oneHalvingDoubling", "ring"), TopologyView{{1, 4}}, r),
+            "oneHalvingDoubling/ring");
 }
 
 TEST(AlgorithmLabel, GroupsTreesBarriersAndCustom) {

@@ -5,8 +5,8 @@
 
 #include <filesystem>
 #include <map>
-#include <tuple>
 #include <mutex>
+#include <tuple>
 
 #include "tessera/error.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
@@ -174,7 +174,6 @@ TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
   EXPECT_EQ(r1.events, r2.events);
 }
 
-
 /// Rank-independent view of a run's links: name -> (totals, bins), over every rank.
 struct LinkView {
   std::map<std::string, std::tuple<Bytes, SimTime, std::vector<std::tuple<int, Bytes, SimTime>>>> links;
@@ -207,7 +206,8 @@ TEST(Runtime, LinkRecordsAddUpAndDoNotDependOnTheRankCount) {
   const int n = 4;
   const Bytes S = 1 << 20;
   for (NetworkModel model : {NetworkModel::kPacket, NetworkModel::kAstraCongestionAware}) {
-    const Config c = ring_config(n, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, n, S), model);
+    const Config c =
+        ring_config(n, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, n, S), model);
     SimulationOptions o;
     o.link_stats = true;
     const LinkView one = run_links(c, 1, o);
@@ -256,7 +256,8 @@ TEST(Runtime, CollectivesCarryTheirAlgorithmOnEveryRank) {
   for (int ranks : {1, 2}) {
     const SimulationResult r = run(c, ranks);
     ASSERT_EQ(r.collectives.size(), 4u);
-    for (const output::CollectiveRecord& rec : r.collectives) EXPECT_EQ(r.collective_strings.at(rec.algorithm), "ring");
+    for (const output::CollectiveRecord& rec : r.collectives)
+      EXPECT_EQ(r.collective_strings.at(rec.algorithm), "ring");
   }
 }
 
