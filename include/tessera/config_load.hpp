@@ -73,4 +73,8 @@ CommGroups load_astra_comm_groups(const std::string& path, std::vector<Diagnosti
 /// network model, outputs. One item per line, no trailing newline.
 std::string describe(const Config& config);
 
+/// The resolved configuration as JSON (pretty-printed): keys as in the scenario schema, times in
+/// ps (`*_ps`), bandwidths in bytes/s (`*_Bps`), sizes in bytes. Stored in HDF5 outputs.
+std::string config_json(const Config& config);
+
 }  // namespace tessera

@@ -23,17 +23,40 @@
 namespace tessera::app {
 namespace {
 
-/// Rank 0's progress line on stderr, about every 2 s of wall time: `\r` on a terminal, plain
-/// lines otherwise.
+/// Rank 0's progress on stderr, one report per --progress-interval of wall time: a bar redrawn
+/// with `\r` on a terminal, plain lines in batch logs. The ETA is an extrapolation from the share
+/// of rank 0's trace nodes completed, assuming the rest take as long per node as those done;
+/// nodes differ in cost (a collective vs. a metadata node), so it is a rough guide, labelled so.
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(bool enabled) : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}
-  void operator()(const pdes::Progress& p) {
-    if (!enabled_ || p.wall_seconds < next_) return;
-    next_ = p.wall_seconds + 2.0;
-    const double rate = p.wall_seconds > 0 ? static_cast<double>(p.events) / p.wall_seconds : 0.0;
-    const std::string line = fmt::format("tessera: simulated {} | {} events | {:.3g} events/s | wall {:.1f} s",
-                                         output::format_time(p.sim_time), p.events, rate, p.wall_seconds);
+  void operator()(const runtime::RunProgress& p) {
+    if (!enabled_) return;
+    const pdes::Progress& e = p.engine;
+    const double dt = e.wall_seconds - last_wall_;
+    const double rate = dt > 0 ? static_cast<double>(e.events - last_events_) / dt : 0.0;
+    last_wall_ = e.wall_seconds;
+    last_events_ = e.events;
+    const double done =
+        p.nodes_total > 0 ? static_cast<double>(p.nodes_done) / static_cast<double>(p.nodes_total) : 0.0;
+    std::string eta = "ETA unknown";
+    if (done > 0 && done < 1) {
+      eta = fmt::format("ETA ~{:.0f} s", e.wall_seconds * (1 - done) / done);
+    } else if (done >= 1) {
+      eta = "ETA: finishing";
+    }
+    std::string line;
+    if (tty_) {
+      constexpr int kWidth = 20;
+      const int filled = static_cast<int>(done * kWidth);
+      line = fmt::format("[{}{}] {:5.1f}% ", std::string(static_cast<std::size_t>(filled), '#'),
+                         std::string(static_cast<std::size_t>(kWidth - filled), '-'), 100 * done);
+    }
+    line += fmt::format(
+        "tessera: simulated {} | {} events | {:.3g} events/s | rank 0 nodes {}/{} ({:.1f}%) | {} | wall "
+        "{:.1f} s",
+        output::format_time(e.sim_time), e.events, rate, p.nodes_done, p.nodes_total, 100 * done, eta,
+        e.wall_seconds);
     std::fprintf(stderr, tty_ ? "\r%s\033[K" : "%s\n", line.c_str());
     std::fflush(stderr);
     printed_ = true;
@@ -46,8 +69,25 @@ class ProgressPrinter {
   bool enabled_;
   bool tty_;
   bool printed_ = false;
-  double next_ = 2.0;
+  double last_wall_ = 0;
+  std::uint64_t last_events_ = 0;
 };
+
+std::string topology_text(const Config& c);
+
+/// The run's attributes of the HDF5 file: the resolved configuration as JSON plus its plain-text
+/// account, and where the link figures come from (the writer adds the versions).
+std::vector<std::pair<std::string, std::string>> timeline_attributes(const Config& config,
+                                                                     const runtime::SimulationResult& res) {
+  return {{"config", config_json(config)},
+          {"config_text", describe(config)},
+          {"source", config.source},
+          {"network_model", to_string(config.simulation.network_model)},
+          {"topology", topology_text(config)},
+          {"events", std::to_string(res.events)},
+          {"stop_reason", pdes::to_string(res.reason)},
+          {"link_stats", res.link_stats_source.empty() ? "not recorded" : res.link_stats_source}};
+}
 
 std::string topology_text(const Config& c) {
   const auto dims = c.network.dimension_sizes();
@@ -56,23 +96,24 @@ std::string topology_text(const Config& c) {
   return fmt::format("{} [{}]", to_string(c.network.topology), d);
 }
 
-/// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals, rank 0
-/// the gathered summaries and collective records. Collective over the transport's ranks.
+/// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals and its
+/// own links, rank 0 the gathered summaries and collective records. Collective over the
+/// transport's ranks.
 void write_timeline(const Config& config, const runtime::SimulationResult& res, pdes::Transport& transport,
                     int mpi_comm) {
   output::RunRecords rec;
   rec.strings = res.local_strings;
   rec.intervals = res.local_intervals;
+  rec.links = res.local_links;
+  rec.link_bins = res.local_link_bins;
+  rec.link_bin_width = res.link_bin_width;
   if (transport.rank() == 0) {
     rec.npus = res.npus;
     rec.collectives = res.collectives;
+    for (output::CollectiveRecord& c : rec.collectives)
+      c.algorithm = rec.intern(res.collective_strings[c.algorithm]);
   }
-  rec.attributes = {{"config", describe(config)},
-                    {"source", config.source},
-                    {"network_model", to_string(config.simulation.network_model)},
-                    {"topology", topology_text(config)},
-                    {"events", std::to_string(res.events)},
-                    {"stop_reason", pdes::to_string(res.reason)}};
+  rec.attributes = timeline_attributes(config, res);
   output::write_hdf5(config.output.hdf5_path, rec,
                      {transport, mpi_comm, static_cast<std::int32_t>(res.npus.size())});
 }
@@ -98,8 +139,13 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     const bool quiet = config.output.quiet;
     ProgressPrinter progress(root && !quiet);
     runtime::SimulationOptions so;
-    so.progress = [&progress](const pdes::Progress& p) { progress(p); };
+    if (root && !quiet) {
+      so.progress = [&progress](const runtime::RunProgress& p) { progress(p); };
+      so.progress_seconds = opts.progress_interval;
+    }
     so.keep_intervals = !config.output.hdf5_path.empty();
+    so.link_stats = so.keep_intervals;
+    if (!opts.link_stats_interval.empty()) so.link_stats_interval = parse_time(opts.link_stats_interval);
     if (!opts.event_queue.empty()) so.queue = opts.event_queue;
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();

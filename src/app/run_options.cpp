@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tessera/units.hpp"
+
 namespace tessera::app {
 namespace {
 
@@ -82,6 +84,20 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_flag("--quiet,-q", o.quiet, "print only errors and the final summary");
   cmd.add_option("--event-queue", o.event_queue, "engine event queue: ladder (default), heap4 or binary")
       ->check(CLI::IsMember({"ladder", "heap4", "binary"}));
+  cmd.add_option("--link-stats-interval", o.link_stats_interval,
+                 "width of the per-link time bins in --output, e.g. 1us (default: automatic, a power-of-two "
+                 "multiple of 1 ns giving at most 200 bins over the run)")
+      ->check([](const std::string& v) -> std::string {
+        try {
+          if (parse_time(v) <= 0) return "must be a positive duration with a unit, e.g. 1us";
+        } catch (const std::exception& e) {
+          return std::string(e.what()) + " (give a duration with a unit, e.g. 1us)";
+        }
+        return "";
+      });
+  cmd.add_option("--progress-interval", o.progress_interval,
+                 "wall-clock seconds between progress lines on stderr (default: 2; --quiet turns them off)")
+      ->check(CLI::PositiveNumber);
 }
 
 RunRequest to_request(RunOptions& o) {

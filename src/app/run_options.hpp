@@ -24,6 +24,10 @@ struct RunOptions {
   std::string hdf5_path;
   bool quiet = false;
   std::string event_queue;  ///< engine queue kind ("" = default); for diagnosis and benchmarks
+  /// --link-stats-interval: width of the HDF5 link time bins ("" = automatic, ~1/200 of the run).
+  std::string link_stats_interval;
+  /// --progress-interval: wall seconds between progress lines on rank 0.
+  double progress_interval = 2.0;
   CLI::App* command = nullptr;
 };
 

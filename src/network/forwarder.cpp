@@ -39,6 +39,7 @@ Forwarder::Forwarder(const Network& net, NodeId self)
     stats_[p].from = self;
     stats_[p].port = lp;
     stats_[p].to = info.peer;
+    stats_[p].bin_width = bin_;
   }
 }
 
@@ -157,24 +158,52 @@ std::string Forwarder::waiting_report() const {
 }
 
 void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes) const {
-  // Split the bytes over the bins the serialization spans, proportionally to time.
+  // Split the bytes over the bins the serialization spans, proportionally to time; the busy time
+  // of each bin is the exact overlap.
   const SimTime end = start + tx;
-  const auto last_bin = static_cast<std::size_t>((tx > 0 ? end - 1 : start) / bin_);
-  if (s.bins.size() <= last_bin) s.bins.resize(last_bin + 1, 0);
+  const SimTime last_time = tx > 0 ? end - 1 : start;
+  // A run's length is not known in advance: past the last allowed bin, coarsen the link's bins.
+  // Rare (log2 of the run length over the start width, per link), so the merge's cost is nothing.
+  const int max_bins = net_.packet().stats_max_bins;
+  while (max_bins > 0 && last_time / s.bin_width >= max_bins) s.rebin(2 * s.bin_width);
+  const SimTime w = s.bin_width;
+  const auto last_bin = static_cast<std::size_t>(last_time / w);
+  if (s.bins.size() <= last_bin) {
+    s.bins.resize(last_bin + 1, 0);
+    s.busy_bins.resize(last_bin + 1, 0);
+  }
   if (tx == 0) {
     s.bins[last_bin] += bytes;
     return;
   }
   Bytes left = bytes;
   for (SimTime t = start; t < end;) {
-    const SimTime bin_end = (t / bin_ + 1) * bin_;
+    const SimTime bin_end = (t / w + 1) * w;
     const SimTime seg_end = std::min(end, bin_end);
     const Bytes part =
         seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
-    s.bins[static_cast<std::size_t>(t / bin_)] += part;
+    const auto b = static_cast<std::size_t>(t / w);
+    s.bins[b] += part;
+    s.busy_bins[b] += seg_end - t;
     left -= part;
     t = seg_end;
   }
+}
+
+void LinkStats::rebin(SimTime width) {
+  if (bin_width > 0 && width != bin_width) {
+    const auto factor = static_cast<std::size_t>(width / bin_width);
+    const std::size_t n = (bins.size() + factor - 1) / factor;
+    std::vector<Bytes> merged(n, 0);
+    std::vector<SimTime> merged_busy(n, 0);
+    for (std::size_t i = 0; i < bins.size(); ++i) {
+      merged[i / factor] += bins[i];
+      merged_busy[i / factor] += busy_bins[i];
+    }
+    bins = std::move(merged);
+    busy_bins = std::move(merged_busy);
+  }
+  bin_width = width;
 }
 
 }  // namespace tessera::network

@@ -25,6 +25,8 @@ std::vector<Diagnostic> check_packet(const PacketSpec& p) {
                    "use at least one packet, or 0 for the automatic size"});
   }
   if (p.stats_bin < 0) out.push_back({"", 0, "network.packet.stats_bin", "must be >= 0 (0 = no bins)", ""});
+  if (p.stats_max_bins < 0 || p.stats_max_bins == 1)
+    out.push_back({"", 0, "network.packet.stats_max_bins", "must be 0 (no limit) or >= 2", ""});
   return out;
 }
 }  // namespace

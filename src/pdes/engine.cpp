@@ -115,6 +115,9 @@ template <class Q>
 void Engine::run_window(Q& queue, SimTime end) {
   Event ev;
   std::uint64_t n = 0;
+  // Countdown to the next clock read (progress only): one compare per event otherwise.
+  const std::uint64_t check = progress_limits_ != nullptr ? progress_limits_->progress_check_events : 0;
+  std::uint64_t countdown = check;
   while (queue.next_time() < end) {
     queue.pop(ev);
     if constexpr (std::is_same_v<Q, LadderEventQueue> || std::is_same_v<Q, HeapEventQueue>) {
@@ -127,8 +130,19 @@ void Engine::run_window(Q& queue, SimTime end) {
     ctx_.self_port_ = graph_.self_port(ev.target);
     local_[ev.target]->handle(ev, ctx_);
     ++n;
+    if (check != 0 && --countdown == 0) {
+      countdown = check;
+      progress_if_due(*progress_limits_, ctx_.now_, events_at_sync_ + stats_.events + n);
+    }
   }
   stats_.events += n;
+}
+
+void Engine::progress_if_due(const RunLimits& limits, SimTime sim_time, std::uint64_t events) {
+  const double now = seconds_since(run_start_);
+  if (now < next_progress_) return;
+  next_progress_ = now + limits.progress_seconds;
+  limits.progress(Progress{sim_time, stats_.windows, events, now});
 }
 
 RunResult Engine::run(const RunLimits& limits) {
@@ -136,6 +150,10 @@ RunResult Engine::run(const RunLimits& limits) {
   if (ran_) throw Error("Engine::run called twice");
   ran_ = true;
   const auto t0 = std::chrono::steady_clock::now();
+  run_start_ = t0;
+  const bool timed_progress = limits.progress && limits.progress_seconds > 0;
+  progress_limits_ = timed_progress && limits.progress_check_events > 0 ? &limits : nullptr;
+  next_progress_ = limits.progress_seconds;
 
   for (const LpId lp : local_ids_) {
     ctx_.begin(lp, 0);
@@ -161,6 +179,7 @@ RunResult Engine::run(const RunLimits& limits) {
     for (const Event& e : inbox_) queue_->push(e);
     stats_.peak_queue = std::max<std::uint64_t>(stats_.peak_queue, queue_->size());
     result.global_events = round.events;
+    events_at_sync_ = round.events - stats_.events;
 
     if (round.flags & kFlagStop) {
       result.reason = StopReason::kStopRequested;
@@ -194,8 +213,11 @@ RunResult Engine::run(const RunLimits& limits) {
     ++stats_.windows;
     if (limits.progress_every && limits.progress && stats_.windows % limits.progress_every == 0) {
       limits.progress(Progress{round.global_min, stats_.windows, round.events, seconds_since(t0)});
+    } else if (timed_progress) {
+      progress_if_due(limits, ctx_.now_, events_at_sync_ + stats_.events);
     }
   }
+  progress_limits_ = nullptr;
   stats_.remote_events = ctx_.remote_sent_;
   result.last_event_time = transport_.all_reduce_max(static_cast<std::int64_t>(last_time));
   if (result.reason == StopReason::kCompleted) check_stall(limits, result.last_event_time);

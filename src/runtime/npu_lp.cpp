@@ -230,6 +230,13 @@ void NpuLp::start_collective(NodeIndex i) {
   if (shared_.custom != nullptr && static_cast<int>(r.type) <= static_cast<int>(C::kAllToAll)) {
     r.custom = shared_.custom->find(r.type, n.id);
   }
+  {
+    std::string label = collective::algorithm_label(*shared_.system, *shared_.topology, r);
+    const auto [it, fresh] =
+        algorithm_index_.emplace(std::move(label), static_cast<std::uint32_t>(result_.algorithms.size()));
+    if (fresh) result_.algorithms.push_back(it->first);
+    coll_algorithm_[i] = it->second;
+  }
   starting_ = i;
   const collective::CollectiveId id = exec_.start(r);
   if (starting_ == i) coll_node_[id] = i;  // else it already finished inside start()
@@ -275,6 +282,7 @@ void NpuLp::complete(NodeIndex i) {
     c.start = start_[i];
     c.end = now;
     c.chunks = shared_.system->preferred_dataset_splits;
+    if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) c.algorithm = a->second;
     const auto ct = n.collective() == workload::CollectiveType::kAllReduce       ? collective::CollectiveType::kAllReduce
                     : n.collective() == workload::CollectiveType::kReduceScatter ? collective::CollectiveType::kReduceScatter
                     : n.collective() == workload::CollectiveType::kAllGather     ? collective::CollectiveType::kAllGather
@@ -299,8 +307,13 @@ void NpuLp::complete(NodeIndex i) {
     iv.bytes = n.size;
     iv.start = start_[i];
     iv.end = now;
+    if (type == NodeType::kCommColl) {
+      if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) iv.algorithm = a->second;
+      iv.chunks = shared_.system->preferred_dataset_splits;
+    }
     result_.intervals.push_back(iv);
   }
+  if (type == NodeType::kCommColl) coll_algorithm_.erase(i);
   for (NodeIndex c : wl_.children(i)) {
     if (--waiting_[c] == 0) {
       if (in_issue_) {

@@ -1,5 +1,6 @@
 #include "tessera/runtime/simulation.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -8,8 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "link_records.hpp"
 #include "tessera/error.hpp"
 #include "tessera/network/network.hpp"
+#include "tessera/network/switch_lp.hpp"
 #include "tessera/runtime/build.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/runtime/npu_lp.hpp"
@@ -115,13 +118,24 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   CustomCollectives custom;
   std::unique_ptr<pdes::Graph> graph;
   pdes::Partition partition;
+  const network::NetworkModel model = model_from_config(config.simulation.network_model);
+  const bool link_stats = options.link_stats && model != network::NetworkModel::kAstraCongestionUnaware;
+  LinkRecordOptions link_opts;
+  link_opts.fixed = options.link_stats_interval > 0;
+  link_opts.start_width = !link_stats ? 0 : link_opts.fixed ? options.link_stats_interval : kNanosecond;
+  link_opts.max_bins = std::max(options.link_stats_bins, 2);
   agreed(transport, [&] {
     view = view_from_config(config.network);
     system = system_from_config(config.system, config.network);
     collective::validate(system, view);
     custom = load_custom_collectives(config);
-    net = std::make_unique<network::Network>(from_config(config.network), model_from_config(config.simulation.network_model),
-                                             packet_from_config(config.network));
+    network::PacketSpec packet = packet_from_config(config.network);
+    packet.stats_bin = link_opts.start_width;
+    // Automatic: links coarsen their bins as the run goes on (the run's length is not known).
+    // Fixed: the asked width, unless a link would need more than 2^20 bins (memory); then it
+    // coarsens too and the file's link_bin_width_ps shows the width used.
+    packet.stats_max_bins = link_opts.fixed ? (1 << 20) : link_opts.max_bins;
+    net = std::make_unique<network::Network>(from_config(config.network), model, packet);
     pdes::GraphBuilder b;
     net->add_to_graph(b);
     graph = std::make_unique<pdes::Graph>(std::move(b).build());
@@ -204,9 +218,20 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   if (config.simulation.max_wall_time != kTimeInfinity) {
     limits.wall_seconds = static_cast<double>(config.simulation.max_wall_time) / static_cast<double>(kSecond);
   }
-  if (options.progress) {
-    limits.progress_every = 1;
-    limits.progress = options.progress;
+  std::vector<const NpuLp*> local_npu_lps;
+  for (pdes::LpId lp : engine.local_lps()) {
+    if (!net->is_switch_lp(lp)) local_npu_lps.push_back(static_cast<const NpuLp*>(engine.local(lp)));
+  }
+  if (options.progress && options.progress_seconds > 0) {
+    limits.progress_seconds = options.progress_seconds;
+    limits.progress = [&](const pdes::Progress& p) {
+      RunProgress rp{p, 0, 0};
+      for (const NpuLp* n : local_npu_lps) {
+        rp.nodes_done += n->nodes_completed();
+        rp.nodes_total += n->nodes_total();
+      }
+      options.progress(rp);
+    };
   }
   const pdes::RunResult run = engine.run(limits);
   result.reason = run.reason;
@@ -216,11 +241,31 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   // Gather every NPU's summary and collective records to every rank.
   std::vector<output::NpuSummary> local_summaries;
   std::vector<output::CollectiveRecord> local_colls;
+  std::vector<std::string> local_algorithms{""};  // what local_colls' `algorithm` indexes
+  std::unordered_map<std::string, std::uint32_t> algorithm_index{{"", 0}};
+  std::unordered_map<std::string, std::uint32_t> interval_strings;  // local_strings' algorithm labels
   for (pdes::LpId lp : engine.local_lps()) {
     if (net->is_switch_lp(lp)) continue;
     auto* npu = static_cast<NpuLp*>(engine.local(lp));
     NpuResult r = npu->take_result();
     local_summaries.push_back(r.summary);
+    // Algorithm labels index the NPU's own table: re-index collectives into this rank's table
+    // and intervals into local_strings.
+    for (output::CollectiveRecord& c : r.collectives) {
+      const std::string& label = r.algorithms[c.algorithm];
+      const auto [it, fresh] =
+          algorithm_index.emplace(label, static_cast<std::uint32_t>(local_algorithms.size()));
+      if (fresh) local_algorithms.push_back(label);
+      c.algorithm = it->second;
+    }
+    for (output::NodeInterval& iv : r.intervals) {
+      if (iv.algorithm == 0) continue;
+      const std::string& label = r.algorithms[iv.algorithm];
+      const auto [it, fresh] =
+          interval_strings.emplace(label, static_cast<std::uint32_t>(result.local_strings.size()));
+      if (fresh) result.local_strings.push_back(label);
+      iv.algorithm = it->second;
+    }
     local_colls.insert(local_colls.end(), r.collectives.begin(), r.collectives.end());
     // Interval names index the NPU's own workload name table; re-index them into one table.
     const workload::NameTable& names = workloads.at(static_cast<int>(net->node_of(lp))).names();
@@ -235,18 +280,70 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     }
     result.local_intervals.insert(result.local_intervals.end(), r.intervals.begin(), r.intervals.end());
   }
+  std::string labels;
+  for (std::size_t i = 1; i < local_algorithms.size(); ++i) labels += local_algorithms[i] + "\n";
   const std::string header = fmt::format("{:020}{:020}", local_summaries.size(), local_colls.size());
-  const auto all = transport.all_gather(header + to_bytes(local_summaries) + to_bytes(local_colls));
+  const auto all = transport.all_gather(header + to_bytes(local_summaries) + to_bytes(local_colls) + labels);
+  // Every rank's labels, sorted, so the table does not depend on the rank count.
+  std::vector<std::vector<std::string>> rank_labels;
   for (const std::string& s : all) {
     const std::size_t ns = std::stoull(s.substr(0, 20)), nc = std::stoull(s.substr(20, 20));
+    std::vector<std::string> mine{""};
+    for (std::size_t pos = 40 + ns * sizeof(output::NpuSummary) + nc * sizeof(output::CollectiveRecord);
+         pos < s.size();) {
+      const std::size_t nl = s.find('\n', pos);
+      mine.push_back(s.substr(pos, nl - pos));
+      pos = nl + 1;
+    }
+    result.collective_strings.insert(result.collective_strings.end(), mine.begin() + 1, mine.end());
+    rank_labels.push_back(std::move(mine));
+  }
+  std::sort(result.collective_strings.begin(), result.collective_strings.end());
+  result.collective_strings.erase(
+      std::unique(result.collective_strings.begin(), result.collective_strings.end()),
+      result.collective_strings.end());
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    const std::string& s = all[r];
+    const std::size_t ns = std::stoull(s.substr(0, 20)), nc = std::stoull(s.substr(20, 20));
     append_from_bytes(s, 40, ns, result.npus);
+    const std::size_t first = result.collectives.size();
     append_from_bytes(s, 40 + ns * sizeof(output::NpuSummary), nc, result.collectives);
+    for (std::size_t k = first; k < result.collectives.size(); ++k) {
+      const std::string& label = rank_labels[r][result.collectives[k].algorithm];
+      result.collectives[k].algorithm = static_cast<std::uint32_t>(
+          std::lower_bound(result.collective_strings.begin(), result.collective_strings.end(), label) -
+          result.collective_strings.begin());
+    }
   }
   std::sort(result.npus.begin(), result.npus.end(), [](const auto& a, const auto& b) { return a.npu < b.npu; });
   std::stable_sort(result.collectives.begin(), result.collectives.end(), [](const auto& a, const auto& b) {
     return a.npu != b.npu ? a.npu < b.npu : a.end < b.end;
   });
   for (const auto& s : result.npus) result.end_time = std::max(result.end_time, s.finish);
+
+  if (link_stats) {
+    // Each link is reported by the rank that owns its sending end: NPU links by the NPU's Nic,
+    // switch links by the switch LP.
+    std::vector<const network::LinkStats*> local_links;
+    for (pdes::LpId lp : engine.local_lps()) {
+      const std::vector<network::LinkStats>& stats =
+          net->is_switch_lp(lp) ? static_cast<const network::SwitchLp*>(engine.local(lp))->link_stats()
+                                : static_cast<const NpuLp*>(engine.local(lp))->nic().link_stats();
+      for (const network::LinkStats& ls : stats) local_links.push_back(&ls);
+    }
+    result.link_bin_width = agree_bin_width(local_links, result.end_time, link_opts, transport);
+    append_link_records(net->topology(), local_links, result.link_bin_width, result.local_strings,
+                        result.local_links, result.local_link_bins);
+    result.link_stats_source =
+        model == network::NetworkModel::kPacket
+            ? "packet model: per-hop links (NIC and switch output ports); bytes and serialization time per "
+              "bin"
+            : "astra-congestion-aware model: its per-link FIFO queues (whole messages); bytes and "
+              "serialization time per bin";
+  } else if (options.link_stats) {
+    result.link_stats_source =
+        "none: the astra-congestion-unaware model has no links (every message takes a closed-form delay)";
+  }
   return result;
 }
 

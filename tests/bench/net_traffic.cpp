@@ -164,9 +164,10 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
   std::string links;
   for (const auto* v : stats) {
     for (const auto& l : *v) {
-      links += fmt::format("{} {} {} {} {} {} {} {} {}", l.from, l.port, l.to, l.bytes, l.packets, l.busy,
-                           l.max_queue_bytes, l.credit_stall, l.bins.size());
+      links += fmt::format("{} {} {} {} {} {} {} {} {} {}", l.from, l.port, l.to, l.bytes, l.packets, l.busy,
+                           l.max_queue_bytes, l.credit_stall, l.bin_width, l.bins.size());
       for (Bytes b : l.bins) links += fmt::format(" {}", b);
+      for (SimTime t : l.busy_bins) links += fmt::format(" {}", t);
       links += '\n';
     }
   }
@@ -175,9 +176,11 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
     network::LinkStats l;
     std::size_t nbins = 0;
     while (in >> l.from >> l.port >> l.to >> l.bytes >> l.packets >> l.busy >> l.max_queue_bytes >>
-           l.credit_stall >> nbins) {
+           l.credit_stall >> l.bin_width >> nbins) {
       l.bins.assign(nbins, 0);
       for (Bytes& b : l.bins) in >> b;
+      l.busy_bins.assign(nbins, 0);
+      for (SimTime& t : l.busy_bins) in >> t;
       r.links.push_back(l);
     }
   }

@@ -225,4 +225,12 @@ class CollectiveExecutor {
   int depth_ = 0;  // nesting of public entry points; retired streams are freed at 0
 };
 
+/// The algorithm a request runs, as output files name it: the configured algorithm of every
+/// dimension that takes part (size > 1 and involved), in dimension order, joined by "/" (e.g.
+/// "ring", "ring/direct"; a communicator group runs one flat ring of the first dimension's
+/// algorithm); "tree" for broadcast and reduce, "dissemination" for a barrier, "custom" for a
+/// custom program, "none" when nothing is communicated. Mirrors the executor's own decomposition.
+std::string algorithm_label(const SystemConfig& config, const TopologyView& topo,
+                            const CollectiveRequest& request);
+
 }  // namespace tessera::collective

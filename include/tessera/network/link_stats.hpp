@@ -22,9 +22,16 @@ struct LinkStats {
   /// Time the head packet of a virtual channel waited for credits while the link could have
   /// sent it (summed over virtual channels): the backpressure this link felt.
   SimTime credit_stall = 0;
-  /// Bytes sent per time bin of PacketSpec::stats_bin (serialization split across bins);
-  /// empty when bins are off.
+  /// Bytes sent per time bin (serialization split across bins in proportion to time); bin b
+  /// covers [b * bin_width, (b + 1) * bin_width). Empty when bins are off or nothing was sent.
   std::vector<Bytes> bins;
+  /// Serialization time inside each bin (<= bin_width), parallel to `bins`.
+  std::vector<SimTime> busy_bins;
+  /// Width of `bins`: PacketSpec::stats_bin, doubled each time the link hit stats_max_bins.
+  SimTime bin_width = 0;
+
+  /// Re-bins to `width`, a multiple of bin_width by a power of two (merging whole bins, exact).
+  void rebin(SimTime width);
 };
 
 }  // namespace tessera::network

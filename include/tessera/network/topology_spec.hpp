@@ -89,8 +89,13 @@ struct PacketSpec {
   /// the link's credit round trip (2 x bandwidth x latency + 3 packets), so an uncongested stream
   /// runs at line rate and only congestion produces backpressure.
   Bytes buffer_per_port = 0;
-  /// Width of the per-link utilization bins (bytes per bin); 0 = no bins.
+  /// Width of the per-link utilization bins (bytes and busy time per bin); 0 = no bins.
   SimTime stats_bin = 0;
+  /// Most bins a link keeps (0 = no limit). When a transmission would go past the last one, the
+  /// link doubles its bin width and merges pairs of bins, so a run of unknown length keeps
+  /// between stats_max_bins / 2 and stats_max_bins bins per link (LinkStats::bin_width says the
+  /// width each link ended with: stats_bin times a power of two).
+  int stats_max_bins = 0;
 };
 
 /// The three network models (`--network-model`).

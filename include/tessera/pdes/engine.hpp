@@ -39,9 +39,11 @@ class StallError : public Error {
 };
 
 struct Progress {
-  SimTime sim_time = 0;       ///< start of the window just run
+  SimTime sim_time = 0;       ///< start of the window just run (inside a window: this rank's now)
   std::uint64_t windows = 0;  ///< windows run so far
-  std::uint64_t events = 0;   ///< events run on all ranks before this window
+  /// Events run on all ranks before this window; inside a window plus this rank's events since
+  /// the window began (the other ranks' are not known until the next synchronization).
+  std::uint64_t events = 0;
   double wall_seconds = 0;
 };
 
@@ -52,8 +54,13 @@ struct RunLimits {
   double wall_seconds = 0;
   /// Polled once per window on every rank; true on any rank stops all (e.g. SIGINT seen).
   std::function<bool()> stop_requested;
-  /// Called on every rank every `progress_every` windows (0: never).
+  /// Called on every rank every `progress_every` windows (0: never) and, when progress_seconds
+  /// > 0, whenever progress_seconds of wall time passed since the last call. For the latter the
+  /// clock is read after every window and every `progress_check_events` events inside one (a
+  /// single rank runs the whole simulation as one window). Reading the clock changes no result.
   std::uint64_t progress_every = 0;
+  double progress_seconds = 0;
+  std::uint64_t progress_check_events = 4096;
   std::function<void(const Progress&)> progress;
   /// How many unfinished LPs a StallError lists by name.
   std::size_t stall_report_limit = 20;
@@ -110,6 +117,8 @@ class Engine {
   template <class Q>
   void run_window(Q& queue, SimTime end);
   void check_stall(const RunLimits& limits, SimTime last_time);
+  /// Calls limits.progress if progress_seconds passed since the last call (wall clock).
+  void progress_if_due(const RunLimits& limits, SimTime sim_time, std::uint64_t events);
 
   const Graph& graph_;
   const Partition& partition_;
@@ -121,6 +130,12 @@ class Engine {
   std::vector<LpId> local_ids_;
   std::vector<Event> inbox_;
   EngineStats stats_;
+  // Wall-clock progress (run() only): the limits, the start, the next due time, and the global
+  // event count at the last synchronization minus this rank's count then.
+  const RunLimits* progress_limits_ = nullptr;
+  std::chrono::steady_clock::time_point run_start_;
+  double next_progress_ = 0;
+  std::uint64_t events_at_sync_ = 0;
   bool instantiated_ = false;
   bool ran_ = false;
 };

@@ -55,6 +55,9 @@ struct NpuResult {
   output::NpuSummary summary;
   std::vector<output::CollectiveRecord> collectives;
   std::vector<output::NodeInterval> intervals;
+  /// What the `algorithm` fields of collectives and intervals index ([0] = ""): labels from
+  /// collective::algorithm_label. (Interval `name`s index the workload's name table instead.)
+  std::vector<std::string> algorithms{""};
 };
 
 class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, public collective::CollectiveHost {
@@ -83,6 +86,9 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   /// Results; `summary` is complete once the run ended.
   NpuResult take_result();
   const network::Nic& nic() const { return nic_; }
+  /// Trace nodes completed so far, and in the whole trace (for progress estimates).
+  std::uint64_t nodes_completed() const { return completed_; }
+  std::uint64_t nodes_total() const { return wl_.size(); }
 
  private:
   enum Slot : std::uint8_t { kCpu = 0, kGpuCompute = 1, kGpuComm = 2, kNoSlot = 3 };
@@ -122,6 +128,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::uint64_t in_flight_ = 0;
 
   std::unordered_map<collective::CollectiveId, workload::NodeIndex> coll_node_;
+  std::unordered_map<workload::NodeIndex, std::uint32_t> coll_algorithm_;  // COLL node -> label index
+  std::unordered_map<std::string, std::uint32_t> algorithm_index_;         // label -> index
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received

@@ -16,22 +16,51 @@
 
 namespace tessera::runtime {
 
+/// What a progress callback is told: the engine's counters and how much of this rank's trace work
+/// is done (nodes completed over nodes in this rank's NPUs' traces).
+struct RunProgress {
+  pdes::Progress engine;
+  std::uint64_t nodes_done = 0;
+  std::uint64_t nodes_total = 0;
+};
+
 struct SimulationOptions {
-  /// Called on every rank about every window with the engine's progress (sim time, events, wall).
-  std::function<void(const pdes::Progress&)> progress;
+  /// Called on every rank every `progress_seconds` of wall time (checked after every window and
+  /// every few thousand events inside one, so on any rank count). Changes no result.
+  std::function<void(const RunProgress&)> progress;
+  double progress_seconds = 2.0;
   /// Keep every node's interval (the HDF5 timeline); off saves memory.
   bool keep_intervals = false;
   /// Event queue kind ("ladder", "heap4", "binary"); "" = the engine's default, the ladder queue
   /// (fastest: 22 vs 27 CPU-s for a 1024-NPU ring all-reduce, byte-identical results).
   std::string queue;
+  /// Record per-link traffic over time (the HDF5 `/links` tables). Only the packet and
+  /// congestion-aware models have links; the congestion-unaware model delivers every message by
+  /// a closed-form delay and records nothing (SimulationResult::link_stats_source says so).
+  bool link_stats = false;
+  /// Width of the link time bins; 0 = automatic: a power-of-two multiple of 1 ns chosen after the
+  /// run so that the run spans at most `link_stats_bins` bins (more than half as many).
+  SimTime link_stats_interval = 0;
+  int link_stats_bins = 200;
 };
 
 struct SimulationResult {
   std::vector<output::NpuSummary> npus;               ///< all NPUs, id order (on every rank)
   std::vector<output::CollectiveRecord> collectives;  ///< all NPUs, NPU then completion order
+  /// What the collectives' `algorithm` fields index: the sorted labels of every rank ([0] = ""),
+  /// the same on every rank and for any rank count.
+  std::vector<std::string> collective_strings{""};
   std::vector<output::NodeInterval> local_intervals;  ///< this rank's NPUs (keep_intervals only)
-  /// What local_intervals' `name` fields index (keep_intervals only; [0] = "").
+  /// What the `name` and `algorithm` fields of local_intervals and the `name` fields of
+  /// local_links index ([0] = "").
   std::vector<std::string> local_strings{""};
+  /// This rank's links (link_stats only): the links whose sending end is one of its LPs, with
+  /// traffic per time bin of width link_bin_width (bins without traffic left out).
+  std::vector<output::LinkTotals> local_links;
+  std::vector<output::LinkBin> local_link_bins;
+  SimTime link_bin_width = 0;  ///< the same on every rank; 0 = no bins
+  /// Where the link figures come from, for the output's `link_stats` attribute.
+  std::string link_stats_source;
   SimTime end_time = 0;            ///< when the last NPU finished
   std::uint64_t events = 0;        ///< events run on all ranks
   pdes::StopReason reason = pdes::StopReason::kCompleted;

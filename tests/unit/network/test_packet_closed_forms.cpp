@@ -141,3 +141,35 @@ TEST(PacketStats, UtilizationBinsSplitSerializationByTime) {
   // The whole message fits the credit window, so the NIC commits it at once: 10 packets queued.
   EXPECT_EQ(r.links[0].max_queue_bytes, 40960);
 }
+
+TEST(PacketStats, BoundedBinsCoarsenByDoublingAndKeepTheTotals) {
+  // 100 packets (8.192 us of serialization) with 10 ns bins but at most 16 bins per link: the
+  // link doubles its width until the stream fits (10 ns x 2^6 = 640 ns, 13 bins), and bytes and
+  // busy time still add up to the link's totals.
+  bench::TrafficSpec s;
+  s.topology = dims_spec({dim(DimensionKind::kRing, 2, kBw, kLat)});
+  s.packet.stats_bin = 10 * kNanosecond;
+  s.packet.stats_max_bins = 16;
+  s.messages = {{0, 1, 4096 * 100, 0, 0}};
+  const auto r = run(s);
+  const LinkStats& l = r.links[0];
+  EXPECT_EQ(l.bin_width, 640 * kNanosecond);
+  ASSERT_EQ(l.bins.size(), 13u);
+  ASSERT_EQ(l.busy_bins.size(), l.bins.size());
+  Bytes bytes = 0;
+  SimTime busy = 0;
+  for (std::size_t b = 0; b < l.bins.size(); ++b) {
+    bytes += l.bins[b];
+    busy += l.busy_bins[b];
+    EXPECT_LE(l.busy_bins[b], l.bin_width);
+    if (b + 1 < l.bins.size()) EXPECT_EQ(l.busy_bins[b], l.bin_width) << b;  // line rate throughout
+  }
+  EXPECT_EQ(bytes, l.bytes);
+  EXPECT_EQ(busy, l.busy);
+  // Re-binning to a coarser width merges whole bins.
+  LinkStats coarse = l;
+  coarse.rebin(4 * l.bin_width);
+  ASSERT_EQ(coarse.bins.size(), 4u);
+  EXPECT_EQ(coarse.bins[0], l.bins[0] + l.bins[1] + l.bins[2] + l.bins[3]);
+  EXPECT_EQ(coarse.busy_bins[3], l.busy_bins[12]);
+}

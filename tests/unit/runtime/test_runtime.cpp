@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <tuple>
 
 #include "tessera/error.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
@@ -172,6 +174,118 @@ TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
   EXPECT_EQ(r1.events, r2.events);
 }
 
+/// Rank-independent view of a run's links: name -> (totals, bins), over every rank.
+struct LinkView {
+  std::map<std::string, std::tuple<Bytes, SimTime, std::vector<std::tuple<int, Bytes, SimTime>>>> links;
+  SimTime width = 0;
+  std::string source;
+  bool operator==(const LinkView&) const = default;
+};
+
+LinkView run_links(const Config& c, int ranks, SimulationOptions o) {
+  LinkView v;
+  std::mutex mu;
+  pdes::run_loopback(ranks, [&](pdes::Transport& t) {
+    SimulationResult r = simulate(c, t, o);
+    std::lock_guard<std::mutex> lock(mu);
+    v.width = r.link_bin_width;
+    v.source = r.link_stats_source;
+    for (const output::LinkTotals& l : r.local_links) {
+      auto& [bytes, busy, bins] = v.links[r.local_strings[l.name]];
+      EXPECT_EQ(bytes, 0) << "link reported twice: " << r.local_strings[l.name];
+      bytes = l.bytes;
+      busy = l.busy;
+    }
+    for (const output::LinkBin& b : r.local_link_bins)
+      std::get<2>(v.links[r.local_strings[b.name]]).emplace_back(b.bin, b.bytes, b.busy);
+  });
+  return v;
+}
+
+TEST(Runtime, LinkRecordsAddUpAndDoNotDependOnTheRankCount) {
+  const int n = 4;
+  const Bytes S = 1 << 20;
+  for (NetworkModel model : {NetworkModel::kPacket, NetworkModel::kAstraCongestionAware}) {
+    const Config c =
+        ring_config(n, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, n, S), model);
+    SimulationOptions o;
+    o.link_stats = true;
+    const LinkView one = run_links(c, 1, o);
+    const LinkView two = run_links(c, 2, o);
+    EXPECT_EQ(one, two);
+    EXPECT_EQ(one.links.size(), 2u * n);  // a ring of 4: two directions per NPU
+    const SimulationResult r = run(c, 1);
+    ASSERT_GT(one.width, 0);
+    const SimTime bins = (r.end_time + one.width - 1) / one.width;
+    EXPECT_LE(bins, 200);
+    EXPECT_GT(bins, 100);
+    Bytes total = 0;
+    for (const auto& [name, l] : one.links) {
+      const auto& [bytes, busy, series] = l;
+      Bytes sum = 0;
+      SimTime busy_sum = 0;
+      for (const auto& [bin, b, t] : series) {
+        EXPECT_LT(bin, bins);
+        EXPECT_LE(t, one.width);
+        sum += b;
+        busy_sum += t;
+      }
+      EXPECT_EQ(sum, bytes) << name;
+      EXPECT_EQ(busy_sum, busy) << name;
+      total += bytes;
+    }
+    // A ring all-reduce moves 2(n-1)/n of S out of every NPU (one direction).
+    EXPECT_EQ(total, n * 2 * (n - 1) * (S / n));
+    // A fixed width is kept as asked.
+    o.link_stats_interval = 10 * kMicrosecond;
+    EXPECT_EQ(run_links(c, 2, o).width, 10 * kMicrosecond);
+  }
+  // The congestion-unaware model has no links and says so.
+  const Config u = ring_config(n, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, n, S),
+                               NetworkModel::kAstraCongestionUnaware);
+  SimulationOptions o;
+  o.link_stats = true;
+  const LinkView none = run_links(u, 1, o);
+  EXPECT_TRUE(none.links.empty());
+  EXPECT_EQ(none.source.rfind("none", 0), 0u) << none.source;
+}
+
+TEST(Runtime, CollectivesCarryTheirAlgorithmOnEveryRank) {
+  const Config c = ring_config(4, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 1 << 20),
+                               NetworkModel::kAstraCongestionAware);
+  for (int ranks : {1, 2}) {
+    const SimulationResult r = run(c, ranks);
+    ASSERT_EQ(r.collectives.size(), 4u);
+    for (const output::CollectiveRecord& rec : r.collectives)
+      EXPECT_EQ(r.collective_strings.at(rec.algorithm), "ring");
+  }
+}
+
+TEST(Runtime, ProgressFiresOnOneRankWithoutChangingResults) {
+  // 16 MiB: tens of thousands of packet events, so several in-window clock checks.
+  const Config c = ring_config(4, 50, 500 * kNanosecond, microbench(CollectiveType::kAllReduce, 4, 16 << 20),
+                               NetworkModel::kPacket);
+  int calls = 0;
+  std::uint64_t last_done = 0, total = 0;
+  SimulationOptions o;
+  o.progress_seconds = 1e-9;  // every clock check is due
+  o.progress = [&](const RunProgress& p) {
+    ++calls;
+    EXPECT_GE(p.nodes_done, last_done);
+    last_done = p.nodes_done;
+    total = p.nodes_total;
+  };
+  SimulationResult with;
+  pdes::run_loopback(1, [&](pdes::Transport& t) { with = simulate(c, t, o); });
+  const SimulationResult without = run(c, 1);
+  // One window on one rank: the in-window clock checks (every 4096 events) must fire.
+  EXPECT_GE(static_cast<std::uint64_t>(calls), with.events / 4096);
+  EXPECT_GE(calls, 2);
+  EXPECT_GT(total, 0u);
+  EXPECT_EQ(with.events, without.events);
+  ASSERT_EQ(with.npus.size(), without.npus.size());
+  for (std::size_t i = 0; i < with.npus.size(); ++i) EXPECT_EQ(with.npus[i].finish, without.npus[i].finish);
+}
 
 TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
   using T = workload::NodeType;

@@ -1,0 +1,30 @@
+// algorithm_label(): the name output files give a collective's algorithm (executor.hpp). It reads
+// the same settings CollectiveExecutor::chunk_phases decomposes a chunk with, without its side
+// effects (queue rotation, tree alternation), so the runtime can label a collective as it starts.
+#include "tessera/collective/executor.hpp"
+
+namespace tessera::collective {
+
+std::string algorithm_label(const SystemConfig& config, const TopologyView& topo,
+                            const CollectiveRequest& req) {
+  if (req.custom) return "custom";
+  const int group_size =
+      req.group != nullptr ? static_cast<int>(req.group->members->size()) : topo.total_npus();
+  if (req.type == CollectiveType::kBroadcast || req.type == CollectiveType::kReduce) {
+    return group_size > 1 ? "tree" : "none";
+  }
+  if (req.type == CollectiveType::kBarrier) return group_size > 1 ? "dissemination" : "none";
+  const auto& impl = config.algorithms(req.type);
+  if (impl.empty()) return "none";
+  if (req.group != nullptr) return group_size > 1 ? impl.front().name() : "none";
+  std::string label;
+  for (std::size_t d = 0; d < impl.size(); ++d) {
+    const int size = impl[d].flat ? topo.total_npus() : (d < topo.dims.size() ? topo.dims[d] : 1);
+    const bool involved = d >= req.involved_dims.size() || req.involved_dims[d];
+    if (size == 1 || !involved) continue;
+    label += (label.empty() ? "" : "/") + impl[d].name();
+  }
+  return label.empty() ? "none" : label;
+}
+
+}  // namespace tessera::collective
