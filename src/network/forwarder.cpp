@@ -36,6 +36,12 @@ Forwarder::Forwarder(const Network& net, NodeId self)
     o.bytes_per_ps = static_cast<double>(info.bandwidth.bytes_per_second) / 1e12;
     const std::int64_t c = net.model() == NetworkModel::kPacket ? net.credits(self, lp) : kUnlimited;
     o.credits[0] = o.credits[1] = c;
+    o.peer = info.peer;
+    if (info.peer != kNoNode && net.topology().is_npu(info.peer)) {
+      // A packet for the peer NPU is drained there on arrival; its credit then crosses back.
+      o.peer_is_npu = true;
+      o.return_delay = o.channel_latency + net.channel_latency(info.peer, info.peer_port);
+    }
     stats_[p].from = self;
     stats_[p].port = lp;
     stats_[p].to = info.peer;
@@ -65,6 +71,11 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   if (backlog > s.max_queue_bytes) s.max_queue_bytes = backlog;
 
   auto& q = o.waiting[h.vc];
+  if (!o.returns[h.vc].empty()) {
+    // Computed credits due by now: release earlier packets first, as their credit event would.
+    reclaim(o, h.vc, now);
+    if (!q.empty()) release(ctx, port, h.vc);
+  }
   if (q.empty() && o.credits[h.vc] >= size) {
     transmit(ctx, port, h, in_port, in_vc);
     return;
@@ -72,6 +83,7 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   if (q.empty()) o.blocked_since[h.vc] = std::max(now, o.busy_until);
   q.push_back(Waiting{h, in_port, in_vc});
   o.blocked_bytes += size;
+  schedule_wake(ctx, port, h.vc);
 }
 
 void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
@@ -98,6 +110,9 @@ void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketH
   }
   if (!aware_) {
     o.credits[h.vc] -= size;
+    if (o.peer_is_npu && h.dst == o.peer) {
+      o.returns[h.vc].push_back(Return{start + tx + o.return_delay, size});
+    }
     // The packet leaves this node's input buffer when its last bit is on the wire.
     if (in_port != kInjected) {
       ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(size), in_vc}),
@@ -112,14 +127,24 @@ void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketH
 }
 
 void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c) {
+  ports_[port].credits[c.vc] += static_cast<std::int64_t>(c.bytes);
+  release(ctx, port, c.vc);
+}
+
+void Forwarder::on_wake(pdes::Context& ctx, const CreditWake& w) {
+  ports_[w.port].wake_pending[w.vc] = false;
+  release(ctx, w.port, w.vc);  // (a NIC then retries its injection and re-arms if still blocked)
+}
+
+void Forwarder::release(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc) {
   Port& o = ports_[port];
-  o.credits[c.vc] += static_cast<std::int64_t>(c.bytes);
-  auto& q = o.waiting[c.vc];
+  reclaim(o, vc, ctx.now());
+  auto& q = o.waiting[vc];
   bool released = false;
-  while (!q.empty() && o.credits[c.vc] >= static_cast<std::int64_t>(q.front().h.size())) {
+  while (!q.empty() && o.credits[vc] >= static_cast<std::int64_t>(q.front().h.size())) {
     if (!released) {
       const SimTime now = ctx.now();
-      if (now > o.blocked_since[c.vc]) stats_[port].credit_stall += now - o.blocked_since[c.vc];
+      if (now > o.blocked_since[vc]) stats_[port].credit_stall += now - o.blocked_since[vc];
       released = true;
     }
     const Waiting w = q.front();
@@ -127,12 +152,17 @@ void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const Credit
     o.blocked_bytes -= static_cast<Bytes>(w.h.size());
     transmit(ctx, port, w.h, w.in_port, w.in_vc);
   }
-  if (released && !q.empty()) o.blocked_since[c.vc] = std::max(ctx.now(), o.busy_until);
+  if (released && !q.empty()) o.blocked_since[vc] = std::max(ctx.now(), o.busy_until);
+  if (!q.empty()) schedule_wake(ctx, port, vc);
 }
 
-void Forwarder::consume(pdes::Context& ctx, const PacketHeader& h, pdes::LocalPort in_port) {
-  if (aware_ || in_port == kInjected) return;
-  ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{h.size(), h.vc}));
+void Forwarder::schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc) {
+  Port& o = ports_[port];
+  if (o.wake_pending[vc] || o.returns[vc].empty()) return;
+  // Returns are in time order and the wake re-arms itself, so one pending wake per VC suffices.
+  o.wake_pending[vc] = true;
+  ctx.schedule(o.returns[vc].front().time - ctx.now(), kCreditWake,
+               pdes::Payload::of(CreditWake{port, vc}));
 }
 
 std::size_t Forwarder::waiting_packets() const {

@@ -6,6 +6,13 @@
 // start time is fixed at once (max(now, link free)), so one event (the arrival at the peer) and
 // one credit return are all a packet costs per hop; no "link free" event is needed. Only packets
 // that wait for credits are held in a queue, and they are released by the credit event.
+//
+// Why computed credits on the last hop: a packet's destination NPU drains it into memory on
+// arrival, so its credit is back upstream exactly at start + tx + latency there + latency back.
+// The sender knows that time when it transmits, so it records the return in a FIFO and takes it
+// back when it next looks at its credits, instead of the NPU sending a kCredit event. Only when a
+// packet has to wait for such a credit does the sender schedule itself one kCreditWake at the
+// return time. Same credit times, one event less per packet delivered.
 #pragma once
 
 #include <algorithm>
@@ -37,18 +44,23 @@ class Forwarder {
                std::uint8_t in_vc);
   /// Credits arrived for `port`; sends whatever they release.
   void on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c);
-  /// Frees the input buffer of a packet consumed here (it reached its destination NPU).
-  void consume(pdes::Context& ctx, const PacketHeader& h, pdes::LocalPort in_port);
+  /// A kCreditWake this node scheduled: takes back the computed credits now due and sends
+  /// whatever they release.
+  void on_wake(pdes::Context& ctx, const CreditWake& w);
 
-  /// True when a packet of `bytes` on (port, vc) would not wait for credits or queued packets.
-  bool can_send(pdes::LocalPort port, std::uint8_t vc, std::uint64_t bytes) const {
-    const Port& o = ports_[port];
+  /// True when a packet of `bytes` on (port, vc) would not wait for credits or queued packets
+  /// (takes back computed credits due by `now` first).
+  bool can_send(pdes::LocalPort port, std::uint8_t vc, std::uint64_t bytes, SimTime now) {
+    Port& o = ports_[port];
+    reclaim(o, vc, now);
     return o.waiting[vc].empty() && o.credits[vc] >= static_cast<std::int64_t>(bytes);
   }
-  /// The NIC could not inject on `port` for lack of credits (counts as credit stall until it can).
-  void injection_blocked(pdes::LocalPort port, SimTime now) {
+  /// The NIC could not inject on `port` for lack of credits (counts as credit stall until it can;
+  /// schedules a kCreditWake if computed credits will free the way).
+  void injection_blocked(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc) {
     Port& o = ports_[port];
-    if (o.inject_blocked_since < 0) o.inject_blocked_since = std::max(now, o.busy_until);
+    if (o.inject_blocked_since < 0) o.inject_blocked_since = std::max(ctx.now(), o.busy_until);
+    schedule_wake(ctx, port, vc);
   }
   /// When `port` finishes what is committed to it.
   SimTime busy_until(pdes::LocalPort port) const { return ports_[port].busy_until; }
@@ -66,6 +78,10 @@ class Forwarder {
     pdes::LocalPort in_port;
     std::uint8_t in_vc;
   };
+  struct Return {
+    SimTime time;  // when the credit is back here
+    Bytes bytes;
+  };
   struct Port {
     Bandwidth bw{};
     SimTime latency = 0;          // true latency of the direction (ps)
@@ -77,8 +93,22 @@ class Forwarder {
     SimTime blocked_since[2] = {0, 0};
     Bytes blocked_bytes = 0;
     SimTime inject_blocked_since = -1;  // NIC injection waiting for credits since (-1: not)
+    NodeId peer = kNoNode;
+    bool peer_is_npu = false;  // its packets for the peer get computed credit returns
+    SimTime return_delay = 0;  // transmit end -> credit back, for packets the peer NPU consumes
+    bool wake_pending[2] = {false, false};
     std::deque<Waiting> waiting[2];
+    std::deque<Return> returns[2];  // computed credit returns not yet due, in time order
   };
+  void reclaim(Port& o, std::uint8_t vc, SimTime now) {
+    auto& r = o.returns[vc];
+    while (!r.empty() && r.front().time <= now) {
+      o.credits[vc] += r.front().bytes;
+      r.pop_front();
+    }
+  }
+  void release(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
+  void schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
   void transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
                 std::uint8_t in_vc);
   void add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes) const;
