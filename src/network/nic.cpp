@@ -129,6 +129,9 @@ void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
       if (net_.model() == NetworkModel::kPacket) try_inject(ctx, port);
       return;
     }
+    case kCreditFlush:
+      fwd_.on_flush(ctx, ev.payload.as<CreditWake>());
+      return;
     case kCreditWake: {
       const auto w = ev.payload.as<CreditWake>();
       fwd_.on_wake(ctx, w);

@@ -15,6 +15,9 @@ void SwitchLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
     case kCreditWake:
       fwd_.on_wake(ctx, ev.payload.as<CreditWake>());
       return;
+    case kCreditFlush:
+      fwd_.on_flush(ctx, ev.payload.as<CreditWake>());
+      return;
     default:
       throw Error(fmt::format("switch {}: unexpected event kind {:#x}",
                               fwd_.network().topology().node(fwd_.self()).name, ev.kind));

@@ -20,6 +20,7 @@ enum NetworkEventKind : pdes::EventKind {
   kMessageInjected = 0x4E03,   ///< MessageNote, self: the last byte of a message left the NIC
   kMessageDelivered = 0x4E04,  ///< MessageNote, direct from the destination (or self): acknowledgement
   kDirectArrival = 0x4E05,     ///< PacketHeader (whole message), direct: closed-form delivery
+  kCreditFlush = 0x4E07,       ///< CreditWake, self: return a partly filled credit batch
 };
 
 inline bool is_network_event(pdes::EventKind k) { return k >= kFirstNetworkKind && k <= kLastNetworkKind; }

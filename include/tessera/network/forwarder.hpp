@@ -13,6 +13,14 @@
 // back when it next looks at its credits, instead of the NPU sending a kCredit event. Only when a
 // packet has to wait for such a credit does the sender schedule itself one kCreditWake at the
 // return time. Same credit times, one event less per packet delivered.
+//
+// Why credit batches: a node that forwards returns the credits of an input link in one kCredit
+// per batch of up to kMaxCreditBatch packets, sent when the batch's last packet has left (so no
+// credit ever returns early), or by a kCreditFlush timer three batches' serialization after its
+// first packet left, whichever comes first. One timer per input and VC re-arms itself for the
+// open batch, so a steady stream pays about one timer per three batches. Links whose automatic buffer leaves slack beyond
+// the credit round trip batch (NVLink: 16); a link without that slack (a fixed small buffer, an
+// IB hop whose round trip fills its buffer) returns every packet's credit on its own, as before.
 #pragma once
 
 #include <algorithm>
@@ -30,6 +38,8 @@ namespace tessera::network {
 
 /// in_port of a packet that did not come from a link (injected by the NIC).
 inline constexpr pdes::LocalPort kInjected = 0xFFFF;
+/// Most packets whose credits go back in one kCredit.
+inline constexpr int kMaxCreditBatch = 16;
 
 class Forwarder {
  public:
@@ -44,6 +54,8 @@ class Forwarder {
                std::uint8_t in_vc);
   /// Credits arrived for `port`; sends whatever they release.
   void on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c);
+  /// A kCreditFlush this node scheduled: returns the credits collected for (port, vc) so far.
+  void on_flush(pdes::Context& ctx, const CreditWake& w);
   /// A kCreditWake this node scheduled: takes back the computed credits now due and sends
   /// whatever they release.
   void on_wake(pdes::Context& ctx, const CreditWake& w);
@@ -78,6 +90,13 @@ class Forwarder {
     pdes::LocalPort in_port;
     std::uint8_t in_vc;
   };
+  struct Batch {
+    Bytes bytes = 0;
+    int packets = 0;
+    SimTime first_leave = 0;  // when the batch's first packet has left this node
+    SimTime last_leave = 0;   // when the batch's last packet has left this node
+    bool timer = false;      // a kCreditFlush is scheduled
+  };
   struct Return {
     SimTime time;  // when the credit is back here
     Bytes bytes;
@@ -99,6 +118,10 @@ class Forwarder {
     bool wake_pending[2] = {false, false};
     std::deque<Waiting> waiting[2];
     std::deque<Return> returns[2];  // computed credit returns not yet due, in time order
+    // As an input: credits of packets that came in here, collected per VC before going back.
+    int batch_limit = 1;
+    SimTime flush_delay = 0;
+    Batch batch[2];
   };
   void reclaim(Port& o, std::uint8_t vc, SimTime now) {
     auto& r = o.returns[vc];
@@ -108,6 +131,8 @@ class Forwarder {
     }
   }
   void release(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
+  void return_credit(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc, Bytes bytes, SimTime leave);
+  void send_batch(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc);
   void schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
   void transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
                 std::uint8_t in_vc);
