@@ -15,8 +15,9 @@
 #     --dry-run                generate traces and scenarios, print the commands, run nothing
 #
 # Local runs append one line per run to DIR/results.csv:
-#   npus,size,ranks,model,exit,wall_s,peak_rss_kib_per_rank,summary
-# (peak RSS from GNU time: the largest of the rank processes).
+#   npus,size,ranks,model,exit,wall_s,user_s,sys_s,peak_rss_kib_per_rank,load1,summary
+# (GNU time: wall, CPU seconds of all rank processes, peak RSS of the largest one; load1: the
+# 1-minute load average when the run started, since the machine may be shared).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 npus_list="128 1024 4096"
@@ -46,7 +47,7 @@ case "$launch" in local|srun|mpirun) ;; *) echo "sweep-allreduce: --launch must 
 mkdir -p "$work/traces" "$work/scenarios" "$work/results"
 work="$(cd "$work" && pwd)"
 csv="$work/results.csv"
-[ -f "$csv" ] || echo "npus,size,ranks,model,exit,wall_s,peak_rss_kib_per_rank,summary" > "$csv"
+[ -f "$csv" ] || echo "npus,size,ranks,model,exit,wall_s,user_s,sys_s,peak_rss_kib_per_rank,load1,summary" > "$csv"
 
 for npus in $npus_list; do
   case "$npus" in
@@ -89,13 +90,14 @@ EOF
             --summary-json "$out/summary.json" --output "$out/timeline.h5")
       if [ "$dry" = 1 ]; then echo "${cmd[*]}"; continue; fi
       echo "sweep-allreduce: $tag on $ranks rank(s) ..." >&2
+      load1="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -)"
       set +e
-      /usr/bin/time -f "%e %M" -o "$out/time.txt" "${cmd[@]}" > "$out/stdout.txt" 2> "$out/stderr.txt"
+      /usr/bin/time -f "%e %U %S %M" -o "$out/time.txt" "${cmd[@]}" > "$out/stdout.txt" 2> "$out/stderr.txt"
       rc=$?
       set -e
-      read -r wall rss < <(tail -n 1 "$out/time.txt")
-      echo "$npus,$size,$ranks,$model,$rc,$wall,$rss,$out/summary.json" >> "$csv"
-      echo "sweep-allreduce: $tag np$ranks exit $rc, wall ${wall}s, peak RSS ${rss} KiB" >&2
+      read -r wall user sys rss < <(tail -n 1 "$out/time.txt")
+      echo "$npus,$size,$ranks,$model,$rc,$wall,$user,$sys,$rss,$load1,$out/summary.json" >> "$csv"
+      echo "sweep-allreduce: $tag np$ranks exit $rc, wall ${wall}s, user ${user}s, peak RSS ${rss} KiB" >&2
     done
   done
 done

@@ -36,6 +36,23 @@ Forwarder::Forwarder(const Network& net, NodeId self)
     o.bytes_per_ps = static_cast<double>(info.bandwidth.bytes_per_second) / 1e12;
     const std::int64_t c = net.model() == NetworkModel::kPacket ? net.credits(self, lp) : kUnlimited;
     o.credits[0] = o.credits[1] = c;
+    o.peer = info.peer;
+    if (info.peer != kNoNode && net.model() == NetworkModel::kPacket) {
+      // As an input: the buffer here beyond what the credit round trip (plus the two packet
+      // serializations in it) keeps in flight is slack; a quarter of it may wait in a batch.
+      const PortInfo& in = net.topology().node(info.peer).ports[info.peer_port];
+      const Bytes buffer = net.credits(info.peer, info.peer_port);
+      const Bytes round_trip = bytes_in(in.latency + info.latency, in.bandwidth) + 2 * packet_size_;
+      const Bytes slack = buffer - round_trip;
+      o.batch_limit = static_cast<int>(
+          std::clamp<Bytes>(slack / (4 * packet_size_), 1, static_cast<Bytes>(kMaxCreditBatch)));
+      o.flush_delay = 3 * o.batch_limit * tx_time(packet_size_, in.bandwidth);
+    }
+    if (info.peer != kNoNode && net.topology().is_npu(info.peer)) {
+      // A packet for the peer NPU is drained there on arrival; its credit then crosses back.
+      o.peer_is_npu = true;
+      o.return_delay = o.channel_latency + net.channel_latency(info.peer, info.peer_port);
+    }
     stats_[p].from = self;
     stats_[p].port = lp;
     stats_[p].to = info.peer;
@@ -66,6 +83,11 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   if (backlog > s.max_queue_bytes) s.max_queue_bytes = backlog;
 
   auto& q = o.waiting[h.vc];
+  if (!o.returns[h.vc].empty()) {
+    // Computed credits due by now: release earlier packets first, as their credit event would.
+    reclaim(o, h.vc, now);
+    if (!q.empty()) release(ctx, port, h.vc);
+  }
   if (q.empty() && o.credits[h.vc] >= size) {
     transmit(ctx, port, h, in_port, in_vc);
     return;
@@ -73,6 +95,7 @@ void Forwarder::enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHe
   if (q.empty()) o.blocked_since[h.vc] = std::max(now, o.busy_until);
   q.push_back(Waiting{h, in_port, in_vc});
   o.blocked_bytes += size;
+  schedule_wake(ctx, port, h.vc);
 }
 
 void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h,
@@ -100,11 +123,11 @@ void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketH
   }
   if (!aware_) {
     o.credits[h.vc] -= size;
-    // The packet leaves this node's input buffer when its last bit is on the wire.
-    if (in_port != kInjected) {
-      ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(size), in_vc}),
-               start + tx - now);
+    if (o.peer_is_npu && h.dst == o.peer) {
+      o.returns[h.vc].push_back(Return{start + tx + o.return_delay, size});
     }
+    // The packet leaves this node's input buffer when its last bit is on the wire.
+    if (in_port != kInjected) return_credit(ctx, in_port, in_vc, size, start + tx);
   }
   LinkStats& s = stats_[port];
   s.bytes += size;
@@ -114,14 +137,70 @@ void Forwarder::transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketH
 }
 
 void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c) {
+  ports_[port].credits[c.vc] += static_cast<std::int64_t>(c.bytes);
+  release(ctx, port, c.vc);
+}
+
+void Forwarder::return_credit(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc, Bytes bytes,
+                              SimTime leave) {
+  Port& i = ports_[in_port];
+  if (i.batch_limit <= 1) {
+    ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(bytes), vc}),
+             leave - ctx.now());
+    return;
+  }
+  Batch& b = i.batch[vc];
+  if (b.packets == 0) b.first_leave = leave;
+  b.bytes += bytes;
+  ++b.packets;
+  b.last_leave = std::max(b.last_leave, leave);
+  if (b.packets >= i.batch_limit) {
+    send_batch(ctx, in_port, vc);
+  } else if (!b.timer) {
+    b.timer = true;
+    ctx.schedule(b.first_leave + i.flush_delay - ctx.now(), kCreditFlush,
+                 pdes::Payload::of(CreditWake{in_port, vc}));
+  }
+}
+
+void Forwarder::send_batch(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc) {
+  Batch& b = ports_[in_port].batch[vc];
+  ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(b.bytes), vc}),
+           std::max<SimTime>(0, b.last_leave - ctx.now()));
+  b.bytes = 0;
+  b.packets = 0;
+  b.last_leave = 0;
+}
+
+void Forwarder::on_flush(pdes::Context& ctx, const CreditWake& w) {
+  const Port& i = ports_[w.port];
+  Batch& b = ports_[w.port].batch[w.vc];
+  b.timer = false;
+  if (b.packets == 0) return;
+  const SimTime due = b.first_leave + i.flush_delay;
+  if (due > ctx.now()) {
+    // The batch this timer was set for went back full; wait for the open one's deadline.
+    b.timer = true;
+    ctx.schedule(due - ctx.now(), kCreditFlush, pdes::Payload::of(w));
+    return;
+  }
+  send_batch(ctx, w.port, w.vc);
+}
+
+void Forwarder::on_wake(pdes::Context& ctx, const CreditWake& w) {
+  ports_[w.port].wake_pending[w.vc] = false;
+  release(ctx, w.port, w.vc);  // (a NIC then retries its injection and re-arms if still blocked)
+}
+
+void Forwarder::release(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc) {
   Port& o = ports_[port];
-  o.credits[c.vc] += static_cast<std::int64_t>(c.bytes);
-  auto& q = o.waiting[c.vc];
+  reclaim(o, vc, ctx.now());
+  auto& q = o.waiting[vc];
   bool released = false;
-  while (!q.empty() && o.credits[c.vc] >= static_cast<std::int64_t>(q.front().h.size())) {
+  while (!q.empty() && o.credits[vc] >= static_cast<std::int64_t>(q.front().h.size())) {
     if (!released) {
       const SimTime now = ctx.now();
-      if (now > o.blocked_since[c.vc]) stats_[port].credit_stall += now - o.blocked_since[c.vc];
+      if (now > o.blocked_since[vc]) stats_[port].credit_stall += now - o.blocked_since[vc];
       released = true;
     }
     const Waiting w = q.front();
@@ -129,12 +208,17 @@ void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const Credit
     o.blocked_bytes -= static_cast<Bytes>(w.h.size());
     transmit(ctx, port, w.h, w.in_port, w.in_vc);
   }
-  if (released && !q.empty()) o.blocked_since[c.vc] = std::max(ctx.now(), o.busy_until);
+  if (released && !q.empty()) o.blocked_since[vc] = std::max(ctx.now(), o.busy_until);
+  if (!q.empty()) schedule_wake(ctx, port, vc);
 }
 
-void Forwarder::consume(pdes::Context& ctx, const PacketHeader& h, pdes::LocalPort in_port) {
-  if (aware_ || in_port == kInjected) return;
-  ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{h.size(), h.vc}));
+void Forwarder::schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc) {
+  Port& o = ports_[port];
+  if (o.wake_pending[vc] || o.returns[vc].empty()) return;
+  // Returns are in time order and the wake re-arms itself, so one pending wake per VC suffices.
+  o.wake_pending[vc] = true;
+  ctx.schedule(o.returns[vc].front().time - ctx.now(), kCreditWake,
+               pdes::Payload::of(CreditWake{port, vc}));
 }
 
 std::size_t Forwarder::waiting_packets() const {

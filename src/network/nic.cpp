@@ -100,9 +100,9 @@ void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
   while (!q.empty()) {
     OutMessage& m = q.front();
     const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(mtu), m.bytes - m.sent);
-    if (!fwd_.can_send(port, m.vc, size)) {
-      fwd_.injection_blocked(port, ctx.now());
-      return;  // a credit return calls us again
+    if (!fwd_.can_send(port, m.vc, size, ctx.now())) {
+      fwd_.injection_blocked(ctx, port, m.vc);
+      return;  // a credit return (kCredit or kCreditWake) calls us again
     }
     PacketHeader h;
     h.src = self_;
@@ -135,7 +135,7 @@ void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
         fwd_.forward(ctx, h, ev.port);  // this NPU routes (ring, torus, multi-dimension)
         return;
       }
-      fwd_.consume(ctx, h, ev.port);  // the NIC drains into memory at once: credit back now
+      // The NIC drains into memory at once; the upstream node computes the credit return itself.
       receive(ctx, h);
       return;
     }
@@ -146,6 +146,15 @@ void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
       const pdes::LocalPort port = ev.port;
       fwd_.on_credit(ctx, port, ev.payload.as<CreditReturn>());
       if (net_.model() == NetworkModel::kPacket) try_inject(ctx, port);
+      return;
+    }
+    case kCreditFlush:
+      fwd_.on_flush(ctx, ev.payload.as<CreditWake>());
+      return;
+    case kCreditWake: {
+      const auto w = ev.payload.as<CreditWake>();
+      fwd_.on_wake(ctx, w);
+      try_inject(ctx, w.port);
       return;
     }
     case kMessageInjected:

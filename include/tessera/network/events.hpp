@@ -16,10 +16,11 @@ inline constexpr pdes::EventKind kLastNetworkKind = 0x4EFF;
 enum NetworkEventKind : pdes::EventKind {
   kPacketArrival = 0x4E00,  ///< PacketHeader, on a link: the last bit of a packet has arrived
   kCredit = 0x4E01,         ///< CreditReturn, on the reverse link: buffer space freed downstream
-  // 0x4E02 is unused (reserved).
+  kCreditWake = 0x4E02,     ///< CreditWake, self: a computed credit return is due (see Forwarder)
   kMessageInjected = 0x4E03,   ///< MessageNote, self: the last byte of a message left the NIC
   kMessageDelivered = 0x4E04,  ///< MessageNote, direct from the destination (or self): acknowledgement
   kDirectArrival = 0x4E05,     ///< PacketHeader (whole message), direct: closed-form delivery
+  kCreditFlush = 0x4E07,       ///< CreditWake, self: return a partly filled credit batch
 };
 
 inline bool is_network_event(pdes::EventKind k) { return k >= kFirstNetworkKind && k <= kLastNetworkKind; }
@@ -52,6 +53,13 @@ static_assert(sizeof(PacketHeader) == 40 && std::is_trivially_copyable_v<PacketH
 
 struct CreditReturn {
   std::uint64_t bytes = 0;
+  std::uint8_t vc = 0;
+};
+
+/// A packet waits on (port, vc) for credits that return at this event's time without an event of
+/// their own (the link's far end is the packets' destination NPU, see Forwarder).
+struct CreditWake {
+  std::uint16_t port = 0;
   std::uint8_t vc = 0;
 };
 
