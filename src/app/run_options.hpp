@@ -24,6 +24,9 @@ struct RunOptions {
   std::string hdf5_path;
   bool quiet = false;
   std::string event_queue;  ///< engine queue kind ("" = default); for diagnosis and benchmarks
+  std::string max_sim_time;   ///< --max-sim-time ("" = the scenario's simulation.max_sim_time)
+  std::string max_wall_time;  ///< --max-wall-time ("" = the scenario's simulation.max_wall_time)
+  std::string memory_limit;   ///< --memory-limit: "" = the node's available memory, "none" = no check
   CLI::App* command = nullptr;
 };
 

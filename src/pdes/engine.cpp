@@ -114,7 +114,9 @@ template <class Q>
 void Engine::run_window(Q& queue, SimTime end) {
   Event ev;
   std::uint64_t n = 0;
+  const std::uint64_t poll = limits_->poll_every;
   while (queue.next_time() < end) {
+    if (poll && n && n % poll == 0 && poll_early_stop()) break;
     queue.pop(ev);
     if constexpr (std::is_same_v<Q, LadderEventQueue>) {
       // Random targets make the LP object a cache miss; start loading the next one now so it
@@ -135,6 +137,8 @@ RunResult Engine::run(const RunLimits& limits) {
   if (ran_) throw Error("Engine::run called twice");
   ran_ = true;
   const auto t0 = std::chrono::steady_clock::now();
+  limits_ = &limits;
+  start_ = t0;
 
   for (const LpId lp : local_ids_) {
     ctx_.begin(lp, 0);
@@ -148,6 +152,7 @@ RunResult Engine::run(const RunLimits& limits) {
     SyncInput in;
     in.local_min = std::min(queue_->next_time(), ctx_.outbox_min_);
     in.events = stats_.events;
+    in.flags = early_flags_;
     if (limits.stop_requested && limits.stop_requested()) in.flags |= kFlagStop;
     if (limits.wall_seconds > 0 && seconds_since(t0) > limits.wall_seconds) in.flags |= kFlagWall;
 
@@ -161,6 +166,7 @@ RunResult Engine::run(const RunLimits& limits) {
     stats_.peak_queue = std::max<std::uint64_t>(stats_.peak_queue, queue_->size());
     result.global_events = round.events;
 
+    result.reached = std::min(round.global_min, limits.end_time);
     if (round.flags & kFlagStop) {
       result.reason = StopReason::kStopRequested;
       break;
@@ -195,10 +201,21 @@ RunResult Engine::run(const RunLimits& limits) {
   }
   stats_.remote_events = ctx_.remote_sent_;
   result.last_event_time = transport_.all_reduce_max(static_cast<std::int64_t>(last_time));
+  if (result.reason == StopReason::kCompleted) result.reached = result.last_event_time;
+  limits_ = nullptr;
   if (result.reason == StopReason::kCompleted) check_stall(limits, result.last_event_time);
   stats_.run_seconds = seconds_since(t0);
   result.stats = stats_;
   return result;
+}
+
+// Inside a window: a stop request or the wall limit ends the window early on this rank; the flag
+// goes out with the next sync so every rank stops there. Events left in the window stay queued,
+// so the partial state is consistent up to the earliest of them (RunResult::reached).
+bool Engine::poll_early_stop() {
+  if (limits_->stop_requested && limits_->stop_requested()) early_flags_ |= kFlagStop;
+  if (limits_->wall_seconds > 0 && seconds_since(start_) > limits_->wall_seconds) early_flags_ |= kFlagWall;
+  return early_flags_ != 0;
 }
 
 void Engine::check_stall(const RunLimits& limits, SimTime last_time) {

@@ -138,6 +138,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     graph = std::make_unique<pdes::Graph>(std::move(b).build());
     net->bind(*graph);
     partition = make_partition(config, *net, *graph, transport.size());
+    if (options.before_load) options.before_load(*net, *graph, partition);
   });
 
   // Workloads: only this rank's NPUs are loaded (text workloads are converted in memory).
@@ -240,12 +241,14 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   if (config.simulation.max_wall_time != kTimeInfinity) {
     limits.wall_seconds = static_cast<double>(config.simulation.max_wall_time) / static_cast<double>(kSecond);
   }
+  limits.stop_requested = options.stop_requested;
   if (options.progress) {
     limits.progress_every = 1;
     limits.progress = options.progress;
   }
   const pdes::RunResult run = engine.run(limits);
   result.reason = run.reason;
+  result.reached = run.reached;
   result.events = run.global_events;
   result.stats = run.stats;
 

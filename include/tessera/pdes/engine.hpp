@@ -50,8 +50,12 @@ struct RunLimits {
   SimTime end_time = kTimeInfinity;
   /// Stop after this much wall time (0: no limit). Checked once per window.
   double wall_seconds = 0;
-  /// Polled once per window on every rank; true on any rank stops all (e.g. SIGINT seen).
+  /// Polled at every window start and every `poll_every` events inside a window, on every rank;
+  /// true on any rank stops all at the next window boundary (e.g. SIGTERM seen). Must be cheap.
   std::function<bool()> stop_requested;
+  /// Events between polls of stop_requested and the wall clock inside one window (a one-rank run
+  /// is a single window, so without this a signal or the wall limit would wait for the end).
+  std::uint64_t poll_every = 16384;
   /// Called on every rank every `progress_every` windows (0: never).
   std::uint64_t progress_every = 0;
   std::function<void(const Progress&)> progress;
@@ -76,6 +80,9 @@ struct EngineStats {
 struct RunResult {
   StopReason reason = StopReason::kCompleted;
   SimTime last_event_time = 0;  ///< latest event time run on any rank
+  /// Simulated time up to which every event has run on every rank: the end time for kEndTime,
+  /// the earliest unrun event for the other early stops, last_event_time when completed.
+  SimTime reached = 0;
   std::uint64_t global_events = 0;
   EngineStats stats;  ///< this rank's
 };
@@ -110,6 +117,7 @@ class Engine {
   template <class Q>
   void run_window(Q& queue, SimTime end);
   void check_stall(const RunLimits& limits, SimTime last_time);
+  bool poll_early_stop();
 
   const Graph& graph_;
   const Partition& partition_;
@@ -123,6 +131,9 @@ class Engine {
   EngineStats stats_;
   bool instantiated_ = false;
   bool ran_ = false;
+  const RunLimits* limits_ = nullptr;            // during run()
+  std::chrono::steady_clock::time_point start_;  // of run()
+  std::uint32_t early_flags_ = 0;                // set inside a window, sent with the next sync
 };
 
 }  // namespace tessera::pdes

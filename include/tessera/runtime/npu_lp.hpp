@@ -82,6 +82,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   const network::Nic& nic() const { return nic_; }
 
  private:
+  std::string waiting_report() const;
   enum Slot : std::uint8_t { kCpu = 0, kGpuCompute = 1, kGpuComm = 2, kNoSlot = 3 };
   Slot slot_of(workload::NodeIndex i) const;
   void issue_ready();

@@ -13,6 +13,10 @@
 #include "tessera/pdes/engine.hpp"
 #include "tessera/pdes/transport.hpp"
 
+namespace tessera::network {
+class Network;
+}
+
 namespace tessera::runtime {
 
 struct SimulationOptions {
@@ -24,6 +28,12 @@ struct SimulationOptions {
   /// events on some runs (a 1024-NPU ring all-reduce with 4 chunks under the congestion-aware
   /// model stalls with it and completes with heap4 and binary; reported to the engine's owner).
   std::string queue = "heap4";
+  /// Called on every rank once the network, LP graph and partition exist, before any workload
+  /// is loaded (the app's memory check). What it throws on any rank ends every rank alike.
+  std::function<void(const network::Network&, const pdes::Graph&, const pdes::Partition&)> before_load;
+  /// Polled by the engine at window boundaries (pdes::RunLimits::stop_requested): true on any rank
+  /// stops every rank there, with StopReason::kStopRequested (the app's SIGINT/SIGTERM flag).
+  std::function<bool()> stop_requested;
 };
 
 struct SimulationResult {
@@ -35,6 +45,9 @@ struct SimulationResult {
   SimTime end_time = 0;            ///< when the last NPU finished
   std::uint64_t events = 0;        ///< events run on all ranks
   pdes::StopReason reason = pdes::StopReason::kCompleted;
+  /// Simulated time up to which every event ran (pdes::RunResult::reached): where an early stop
+  /// left the run.
+  SimTime reached = 0;
   pdes::EngineStats stats;         ///< this rank's engine counters
   int ranks = 1;
   double build_seconds = 0;        ///< wall time of the build phase (this rank)
