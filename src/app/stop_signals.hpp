@@ -1,7 +1,8 @@
 // SIGINT and SIGTERM during `tessera run`: the first one asks the engine to stop at the next window
 // boundary (the run then writes its partial output, marked partial, and exits 3); a second one
-// kills the process as usual, for a user who does not want to wait. Slurm sends SIGTERM at the
-// time limit (then SIGKILL after KillWait), Open MPI's mpirun forwards SIGTERM/SIGINT to every rank.
+// kills the process as usual, for a user who does not want to wait. Slurm sends SIGTERM to every
+// process at the time limit (then SIGKILL after KillWait); Open MPI's mpirun answers SIGTERM or
+// SIGINT with SIGTERM to every rank (docs/hardening.md, "Signals").
 #pragma once
 
 #include <csignal>
