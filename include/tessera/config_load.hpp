@@ -37,6 +37,8 @@ struct RunOverrides {
   std::optional<std::string> summary_json;
   std::optional<std::string> hdf5_path;
   bool quiet = false;
+  std::optional<SimTime> max_sim_time;   ///< --max-sim-time (simulation.max_sim_time)
+  std::optional<SimTime> max_wall_time;  ///< --max-wall-time (simulation.max_wall_time)
 };
 
 /// What `tessera run` / `validate` were asked to load: a scenario file or ASTRA-sim flags.

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "memory_estimate.hpp"
 #include "run_options.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/pdes/partition.hpp"
@@ -28,18 +29,6 @@
 
 namespace tessera::app {
 namespace {
-
-std::int64_t rss_bytes() {
-  std::ifstream f("/proc/self/statm");
-  std::int64_t size = 0, resident = 0;
-  f >> size >> resident;
-  return resident * 4096;
-}
-
-std::string mib(double bytes) {
-  if (bytes >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", bytes / (1024.0 * 1024 * 1024));
-  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024));
-}
 
 std::string ns(SimTime t) {
   if (t == kTimeInfinity) return "none (nothing crosses ranks)";
@@ -51,111 +40,6 @@ std::string kind_of(const std::string& name) {
   const auto slash = name.rfind('/');
   return slash == std::string::npos ? name : name.substr(0, slash);
 }
-
-// The memory model of one rank (docs/scaling.md): measured shared structures plus per-LP state,
-// in-flight packet events and the rank's share of the workload. Constants from the measured
-// figures in docs/performance.md (network benchmarks: 10-30 KiB per NPU for ring traffic at
-// packet level; workload ~2.6x the trace bytes while loading).
-struct MemoryModel {
-  static constexpr double kPerNpu = 16.0 * 1024;        // Nic, runtime and collective state
-  static constexpr double kPerSwitchPort = 1024.0;      // output queues, credits, link statistics
-  static constexpr double kPerEvent = 72.0 * 1.5;       // an Event in the ladder queue, with slack
-  static constexpr double kWorkloadPerTraceByte = 2.6;  // peak while a Chakra trace is loaded
-  static constexpr double kProcessBase = 24.0 * 1024 * 1024;  // binary, MPI, HDF5 buffers
-};
-
-struct RankFigures {
-  std::int64_t lps = 0, npus = 0, switches = 0, weight = 0, cut_out = 0, groups = 0;
-  double memory = 0;
-};
-
-struct PlanResult {
-  pdes::Partition partition;
-  std::vector<RankFigures> ranks;
-  std::size_t cut = 0;
-  double max_memory = 0;
-};
-
-class Planner {
- public:
-  Planner(const Config& config, const network::Network& net, const pdes::Graph& graph, double shared)
-      : config_(config), net_(net), graph_(graph), shared_(shared) {
-    workload_bytes_ = workload_bytes_per_npu();
-  }
-
-  PlanResult plan(int ranks) const {
-    PlanResult r;
-    if (config_.simulation.placement == Placement::kRoundRobin) {
-      r.partition = pdes::partition_round_robin(graph_, ranks);
-    } else {
-      r.partition = pdes::partition_auto(graph_, ranks);
-    }
-    r.ranks.assign(static_cast<std::size_t>(ranks), {});
-    std::vector<std::string_view> seen_group(static_cast<std::size_t>(ranks));
-    for (pdes::LpId l = 0; l < graph_.num_lps(); ++l) {
-      RankFigures& f = r.ranks[static_cast<std::size_t>(r.partition.rank_of[l])];
-      ++f.lps;
-      f.weight += graph_.weight(l);
-      const network::NodeId node = net_.node_of(l);
-      const bool npu = node != network::kNoNode && net_.topology().is_npu(node);
-      if (npu) {
-        ++f.npus;
-        f.memory += MemoryModel::kPerNpu + workload_bytes_[node];
-      } else {
-        ++f.switches;
-        f.memory += MemoryModel::kPerSwitchPort * static_cast<double>(graph_.port_begin(l + 1) - graph_.port_begin(l));
-      }
-      // In-flight packets: at most one credit window per outgoing link direction.
-      if (net_.model() == network::NetworkModel::kPacket && node != network::kNoNode) {
-        const auto& ports = net_.topology().node(node).ports;
-        for (std::size_t p = 0; p < ports.size(); ++p) {
-          if (ports[p].peer == network::kNoNode) continue;
-          const Bytes credits = net_.credits(node, static_cast<pdes::LocalPort>(p));
-          const double packets = std::ceil(static_cast<double>(credits) /
-                                           static_cast<double>(std::max<Bytes>(net_.packet().packet_size, 1)));
-          f.memory += packets * MemoryModel::kPerEvent * net_.topology().num_vcs();
-        }
-      }
-    }
-    for (const pdes::Channel& c : graph_.channels()) {
-      if (r.partition.rank_of[c.from] != r.partition.rank_of[c.to]) {
-        ++r.cut;
-        ++r.ranks[static_cast<std::size_t>(r.partition.rank_of[c.from])].cut_out;
-      }
-    }
-    for (RankFigures& f : r.ranks) {
-      f.memory += shared_ + MemoryModel::kProcessBase;
-      r.max_memory = std::max(r.max_memory, f.memory);
-    }
-    return r;
-  }
-
- private:
-  // Bytes of workload each NPU holds: its Chakra trace file x the load factor, or for a text
-  // workload the text file (every NPU converts its own copy in memory).
-  std::vector<double> workload_bytes_per_npu() const {
-    const int npus = net_.num_npus();
-    std::vector<double> out(static_cast<std::size_t>(npus), 0.0);
-    std::error_code ec;
-    const WorkloadConfig& w = config_.workload;
-    if (w.kind == WorkloadKind::kAstraText) {
-      const auto size = std::filesystem::file_size(w.text_path, ec);
-      if (!ec) std::fill(out.begin(), out.end(), static_cast<double>(size) * 2 * MemoryModel::kWorkloadPerTraceByte);
-      return out;
-    }
-    for (int i = 0; i < npus; ++i) {
-      const auto size = std::filesystem::file_size(fmt::format("{}.{}.et", w.chakra_prefix, i), ec);
-      if (!ec) out[static_cast<std::size_t>(i)] = static_cast<double>(size) * MemoryModel::kWorkloadPerTraceByte;
-    }
-    return out;
-  }
-
-  const Config& config_;
-  const network::Network& net_;
-  const pdes::Graph& graph_;
-  double shared_;
-  std::vector<double> workload_bytes_;
-};
 
 struct PlanOptions {
   RunOptions run;

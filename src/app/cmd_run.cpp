@@ -3,21 +3,26 @@
 // prints the report once, on rank 0.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "memory_estimate.hpp"
 #include "run_options.hpp"
+#include "stop_signals.hpp"
 #include "tessera/output/hdf5_writer.hpp"
 #include "tessera/output/summary.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
+#include "tessera/network/network.hpp"
 #include "tessera/runtime/simulation.hpp"
 
 namespace tessera::app {
@@ -78,14 +83,15 @@ std::string topology_text(const Config& c);
 /// The run's attributes of the HDF5 file: the resolved configuration as JSON plus its plain-text
 /// account, and where the link figures come from (the writer adds the versions).
 std::vector<std::pair<std::string, std::string>> timeline_attributes(const Config& config,
-                                                                     const runtime::SimulationResult& res) {
+                                                                     const runtime::SimulationResult& res,
+                                                                     const std::string& partial) {
   return {{"config", config_json(config)},
           {"config_text", describe(config)},
           {"source", config.source},
           {"network_model", to_string(config.simulation.network_model)},
           {"topology", topology_text(config)},
           {"events", std::to_string(res.events)},
-          {"stop_reason", pdes::to_string(res.reason)},
+          {"stop_reason", partial.empty() ? pdes::to_string(res.reason) : partial},
           {"link_stats", res.link_stats_source.empty() ? "not recorded" : res.link_stats_source}};
 }
 
@@ -98,9 +104,9 @@ std::string topology_text(const Config& c) {
 
 /// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals and its
 /// own links, rank 0 the gathered summaries and collective records. Collective over the
-/// transport's ranks.
-void write_timeline(const Config& config, const runtime::SimulationResult& res, pdes::Transport& transport,
-                    int mpi_comm) {
+/// transport's ranks. `partial` says why the run stopped early ("" when it completed).
+void write_timeline(const Config& config, const runtime::SimulationResult& res, const std::string& partial,
+                    pdes::Transport& transport, int mpi_comm) {
   output::RunRecords rec;
   rec.strings = res.local_strings;
   rec.intervals = res.local_intervals;
@@ -113,7 +119,9 @@ void write_timeline(const Config& config, const runtime::SimulationResult& res, 
     for (output::CollectiveRecord& c : rec.collectives)
       c.algorithm = rec.intern(res.collective_strings[c.algorithm]);
   }
-  rec.attributes = timeline_attributes(config, res);
+  rec.attributes = timeline_attributes(config, res, partial);
+  rec.partial = !partial.empty();
+  rec.reached = res.reached;
   output::write_hdf5(config.output.hdf5_path, rec,
                      {transport, mpi_comm, static_cast<std::int32_t>(res.npus.size())});
 }
@@ -131,8 +139,47 @@ void print_workload_warnings(const std::vector<Diagnostic>& warnings) {
   }
 }
 
+/// Why the run stopped before the end ("" when it completed), identical on every rank: the
+/// signal number is agreed over the transport (only the rank that got it knows it).
+std::string stop_text(const runtime::SimulationResult& res, const Config& config, int signal) {
+  switch (res.reason) {
+    case pdes::StopReason::kCompleted: return "";
+    case pdes::StopReason::kStopRequested: return fmt::format("stopped by {}", signal_name(signal));
+    case pdes::StopReason::kEndTime:
+      return fmt::format("stopped at the simulated-time limit {} (--max-sim-time / simulation.max_sim_time)",
+                         output::format_time(config.simulation.max_sim_time));
+    case pdes::StopReason::kWallLimit:
+      return fmt::format("stopped at the wall-time limit of {} (--max-wall-time / simulation.max_wall_time)",
+                         output::format_time(config.simulation.max_wall_time));
+  }
+  return "stopped early";
+}
+
+/// The up-front memory check (called by simulate() once the graph and partition exist): this
+/// rank's estimate, as `tessera plan` computes it, times the ranks sharing this node, against
+/// --memory-limit or what the node can give.
+void check_run_memory(const RunOptions& opts, const Config& config, const network::Network& net,
+                      const pdes::Graph& graph, const pdes::Partition& partition, int rank) {
+  if (opts.memory_limit == "none") return;
+  std::optional<MemoryAvailable> limit;
+  if (!opts.memory_limit.empty()) {
+    limit = MemoryAvailable{parse_bytes(opts.memory_limit), "--memory-limit"};
+  } else {
+    limit = available_memory();
+  }
+  if (!limit) return;  // nothing to compare with (no /proc): run as before
+  // The graph is built: what this process holds now stands for the shared part of the model.
+  const double shared = std::max(0.0, static_cast<double>(rss_bytes()) - MemoryModel::kProcessBase);
+  const Planner planner(config, net, graph, shared);
+  const PlanResult r = planner.evaluate(partition);
+  const int ranks_here = std::min(launcher_local_size(), partition.num_ranks);
+  check_memory(r.ranks[static_cast<std::size_t>(rank)].memory, ranks_here, *limit);
+}
+
 int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank, int mpi_comm) {
   const bool root = transport.rank() == 0;
+  // From before loading: a signal during the build phase stops the run at its first window.
+  const StopSignals signals;
   try {
     const LoadResult loaded = root ? load_and_warn(opts) : load_run_config(to_request(opts));
     const Config& config = loaded.config;
@@ -147,14 +194,26 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     so.link_stats = so.keep_intervals;
     if (!opts.link_stats_interval.empty()) so.link_stats_interval = parse_time(opts.link_stats_interval);
     if (!opts.event_queue.empty()) so.queue = opts.event_queue;
+    so.stop_requested = [&signals] { return signals.received() != 0; };
+    so.before_load = [&](const network::Network& net, const pdes::Graph& graph, const pdes::Partition& partition) {
+      check_run_memory(opts, config, net, graph, partition, transport.rank());
+    };
     const runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
     if (root) print_workload_warnings(res.warnings);
+    const int signal = static_cast<int>(transport.all_reduce_max(std::int64_t{signals.received()}));
+    const std::string partial = stop_text(res, config, signal);
+    const int exit_code = partial.empty() ? 0
+                          : res.reason == pdes::StopReason::kStopRequested
+                              ? static_cast<int>(ExitCode::kInterrupted)
+                              : static_cast<int>(ExitCode::kRuntime);
     if (!config.output.hdf5_path.empty()) {
-      write_timeline(config, res, transport, mpi_comm);
-      if (root && !quiet) std::fprintf(stderr, "tessera: wrote %s\n", config.output.hdf5_path.c_str());
+      write_timeline(config, res, partial, transport, mpi_comm);
+      if (root && !quiet)
+        std::fprintf(stderr, "tessera: wrote %s%s\n", config.output.hdf5_path.c_str(),
+                     partial.empty() ? "" : " (marked partial: attribute partial=1)");
     }
-    if (!root) return res.reason == pdes::StopReason::kCompleted ? 0 : 1;
+    if (!root) return exit_code;
 
     output::RunReport report;
     report.source = config.source;
@@ -164,6 +223,8 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     report.collectives = res.collectives;
     report.end_time = res.end_time;
     report.events = res.events;
+    report.partial = partial;
+    report.reached = res.reached;
     if (config.output.log_format == LogFormat::kAstraSim) {
       std::fputs(output::format_astra_log(report).c_str(), stdout);
     } else {
@@ -171,9 +232,13 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     }
     std::fflush(stdout);
     if (!config.output.summary_json.empty()) {
-      std::ofstream f(config.output.summary_json, std::ios::binary);
+      // Written aside and renamed, so a run killed while writing leaves no truncated file behind.
+      const std::string tmp = config.output.summary_json + ".partial";
+      std::ofstream f(tmp, std::ios::binary);
       f << output::summary_json(report);
-      if (!f) {
+      f.close();
+      if (!f || std::rename(tmp.c_str(), config.output.summary_json.c_str()) != 0) {
+        std::remove(tmp.c_str());
         std::fprintf(stderr, "error: cannot write the summary JSON to %s (check the folder exists and is writable)\n",
                      config.output.summary_json.c_str());
         return static_cast<int>(ExitCode::kRuntime);
@@ -184,12 +249,13 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
                    static_cast<unsigned long long>(res.events), res.stats.run_seconds, res.ranks, res.build_seconds,
                    static_cast<unsigned long long>(res.stats.windows), res.stats.sync_seconds);
     }
-    if (res.reason != pdes::StopReason::kCompleted) {
-      std::fprintf(stderr, "error: the simulation stopped early (%s) at %s; the results above are partial\n",
-                   pdes::to_string(res.reason), output::format_time(res.end_time).c_str());
-      return static_cast<int>(ExitCode::kRuntime);
+    if (!partial.empty()) {
+      std::fprintf(stderr,
+                   "%s: the simulation %s at simulated time %s; the results above are PARTIAL (exit code %d)\n",
+                   exit_code == static_cast<int>(ExitCode::kInterrupted) ? "tessera" : "error", partial.c_str(),
+                   output::format_time(res.reached).c_str(), exit_code);
     }
-    return 0;
+    return exit_code;
   } catch (const pdes::StallError& e) {
     // Thrown on every rank with the same content.
     if (root) {

@@ -26,5 +26,7 @@ void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
 int launcher_rank();
 /// Ranks of the job that launched this process (1 when run alone), from the same environment.
 int launcher_size();
+/// Ranks of the job on this node (1 when unknown or run alone), from the same environment.
+int launcher_local_size();
 
 }  // namespace tessera::app

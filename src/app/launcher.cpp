@@ -37,4 +37,11 @@ int launcher_size() {
   return n < 1 ? 1 : n;
 }
 
+int launcher_local_size() {
+  // Open MPI, PMIx and MPICH/Hydra; Slurm has no plain per-node count, and guessing high would
+  // refuse runs that fit, so unknown means 1.
+  const int n = first_env_int({"OMPI_COMM_WORLD_LOCAL_SIZE", "PMIX_LOCAL_SIZE", "MPI_LOCALNRANKS"});
+  return n < 1 ? 1 : n;
+}
+
 }  // namespace tessera::app

@@ -27,6 +27,15 @@ const char* const kAstraFlags[] = {"--workload-configuration",
                                    "--rendezvous-protocol",
                                    "--num-passes"};
 
+/// CLI11 validator: a positive time ("10ms", "2h") as the unit parser reads it.
+std::string positive_time(const std::string& v) {
+  try {
+    return parse_time(v) > 0 ? std::string() : std::string("must be more than 0");
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+}
+
 }  // namespace
 
 void add_run_options(CLI::App& cmd, RunOptions& o) {
@@ -98,6 +107,23 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--progress-interval", o.progress_interval,
                  "wall-clock seconds between progress lines on stderr (default: 2; --quiet turns them off)")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--max-sim-time", o.max_sim_time,
+                 "stop once the simulation reaches this simulated time, e.g. 10ms (partial output, exit 3)")
+      ->check(positive_time);
+  cmd.add_option("--max-wall-time", o.max_wall_time,
+                 "stop after this much wall-clock time, e.g. 30min (partial output, exit 3)")
+      ->check(positive_time);
+  cmd.add_option("--memory-limit", o.memory_limit,
+                 "refuse to start when the estimated memory of this node's ranks exceeds this, e.g. 64GiB "
+                 "(default: MemAvailable or the cgroup limit; none: no check)")
+      ->check([](const std::string& v) {
+        if (v == "none") return std::string();
+        try {
+          return parse_bytes(v) > 0 ? std::string() : std::string("must be more than 0 bytes");
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      });
 }
 
 RunRequest to_request(RunOptions& o) {
@@ -118,6 +144,8 @@ RunRequest to_request(RunOptions& o) {
   if (!o.summary_json.empty()) r.overrides.summary_json = o.summary_json;
   if (!o.hdf5_path.empty()) r.overrides.hdf5_path = o.hdf5_path;
   r.overrides.quiet = o.quiet;
+  if (!o.max_sim_time.empty()) r.overrides.max_sim_time = parse_time(o.max_sim_time);
+  if (!o.max_wall_time.empty()) r.overrides.max_wall_time = parse_time(o.max_wall_time);
   return r;
 }
 

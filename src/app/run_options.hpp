@@ -28,6 +28,9 @@ struct RunOptions {
   std::string link_stats_interval;
   /// --progress-interval: wall seconds between progress lines on rank 0.
   double progress_interval = 2.0;
+  std::string max_sim_time;   ///< --max-sim-time ("" = the scenario's simulation.max_sim_time)
+  std::string max_wall_time;  ///< --max-wall-time ("" = the scenario's simulation.max_wall_time)
+  std::string memory_limit;   ///< --memory-limit: "" = the node's available memory, "none" = no check
   CLI::App* command = nullptr;
 };
 

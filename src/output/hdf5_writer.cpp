@@ -627,6 +627,15 @@ std::string ownership_errors(pdes::Transport& t, const Prepared& p) {
   return "";
 }
 
+// partial (0/1) and sim_time_reached_ps, written on every file so that a reader can tell a run
+// stopped by a signal or a limit from a complete one without knowing the writer's version.
+void write_completion_marker(File& f, pdes::Transport& t, const RunRecords& local, std::int64_t end_time) {
+  const std::int64_t partial = t.all_reduce_max(std::int64_t{local.partial ? 1 : 0});
+  const std::int64_t reached = t.all_reduce_max(partial ? local.reached : end_time);
+  f.int_attribute(f.id(), "partial", partial);
+  f.int_attribute(f.id(), "sim_time_reached_ps", reached);
+}
+
 void write_file(const std::string& tmp, const Prepared& p, const RunRecords& local, const Hdf5Context& ctx,
                 std::int32_t num_npus) {
   pdes::Transport& t = ctx.transport;
@@ -686,10 +695,12 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
       f.id(), "collective_types",
       R"({"0":"all_reduce","1":"reduce","2":"all_gather","3":"gather","4":"scatter","5":"broadcast",)"
       R"("6":"all_to_all","7":"reduce_scatter","8":"reduce_scatter_block","9":"barrier"})");
+  write_completion_marker(f, t, local, end_time);
   for (std::size_t i = 0; i + 1 < run_attrs.size(); i += 2) {
     static const std::set<std::string> reserved{
         "format",      "format_version",    "tessera_version", "hdf5_version",    "num_npus",
-        "end_time_ps", "link_bin_width_ps", "interval_kinds",  "collective_types"};
+        "end_time_ps", "link_bin_width_ps", "interval_kinds",  "collective_types", "partial",
+        "sim_time_reached_ps"};
     const std::string key = reserved.count(run_attrs[i]) ? "run_" + run_attrs[i] : run_attrs[i];
     f.string_attribute(f.id(), key, run_attrs[i + 1]);
   }

@@ -33,6 +33,14 @@ std::string format_bytes(Bytes b) {
   return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.2f} {}", v, units[u]);
 }
 
+// First line of a partial report, in every format, so no reader mistakes it for a complete run.
+std::string partial_banner(const RunReport& r) {
+  if (r.partial.empty()) return "";
+  return fmt::format("PARTIAL RESULTS: {} at simulated time {}; NPUs that had not finished show the time of "
+                     "their last completed node\n",
+                     r.partial, format_time(r.reached));
+}
+
 }  // namespace
 
 std::string format_time(SimTime t) {
@@ -86,7 +94,7 @@ std::string format_astra_log(const RunReport& report) {
   std::vector<const NpuSummary*> order;
   for (const NpuSummary& s : report.npus) order.push_back(&s);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->finish < b->finish; });
-  std::string out;
+  std::string out = partial_banner(report);
   for (const NpuSummary* s : order) {
     const int n = s->npu;
     out += fmt::format("sys[{}] finished, {} cycles, exposed communication {} cycles.\n", n, s->finish / kNanosecond,
@@ -102,7 +110,7 @@ std::string format_astra_log(const RunReport& report) {
 }
 
 std::string format_summary(const RunReport& r) {
-  std::string out;
+  std::string out = partial_banner(r);
   out += fmt::format("Tessera run: {}\n", r.source);
   out += fmt::format("  network: {} ({} model), {} NPUs\n", r.topology, r.network_model, r.npus.size());
   out += fmt::format("  iteration time: {} (last NPU finished), {} events\n\n", format_time(r.end_time), r.events);

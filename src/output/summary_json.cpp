@@ -15,6 +15,12 @@ std::string summary_json(const RunReport& r) {
   j["npu_count"] = r.npus.size();
   j["end_time_ps"] = r.end_time;
   j["events"] = r.events;
+  // Always present, so a reader can test it without knowing which writer version made the file.
+  j["partial"] = !r.partial.empty();
+  if (!r.partial.empty()) {
+    j["stop_reason"] = r.partial;
+    j["sim_time_reached_ps"] = r.reached;
+  }
   nlohmann::ordered_json npus = nlohmann::ordered_json::array();
   for (const NpuSummary& s : r.npus) {
     nlohmann::ordered_json n;

@@ -115,8 +115,9 @@ template <class Q>
 void Engine::run_window(Q& queue, SimTime end) {
   Event ev;
   std::uint64_t n = 0;
-  // Countdown to the next clock read (progress only): one compare per event otherwise.
-  const std::uint64_t check = progress_limits_ != nullptr ? progress_limits_->progress_check_events : 0;
+  // One countdown serves both in-window checks (the progress clock and the stop/wall-limit poll):
+  // a decrement and a compare per event, no division.
+  const std::uint64_t check = in_window_check_;
   std::uint64_t countdown = check;
   while (queue.next_time() < end) {
     queue.pop(ev);
@@ -132,14 +133,17 @@ void Engine::run_window(Q& queue, SimTime end) {
     ++n;
     if (check != 0 && --countdown == 0) {
       countdown = check;
-      progress_if_due(*progress_limits_, ctx_.now_, events_at_sync_ + stats_.events + n);
+      if (progress_limits_ != nullptr) {
+        progress_if_due(*progress_limits_, ctx_.now_, events_at_sync_ + stats_.events + n);
+      }
+      if (poll_early_stop()) break;
     }
   }
   stats_.events += n;
 }
 
 void Engine::progress_if_due(const RunLimits& limits, SimTime sim_time, std::uint64_t events) {
-  const double now = seconds_since(run_start_);
+  const double now = seconds_since(start_);
   if (now < next_progress_) return;
   next_progress_ = now + limits.progress_seconds;
   limits.progress(Progress{sim_time, stats_.windows, events, now});
@@ -150,10 +154,16 @@ RunResult Engine::run(const RunLimits& limits) {
   if (ran_) throw Error("Engine::run called twice");
   ran_ = true;
   const auto t0 = std::chrono::steady_clock::now();
-  run_start_ = t0;
   const bool timed_progress = limits.progress && limits.progress_seconds > 0;
   progress_limits_ = timed_progress && limits.progress_check_events > 0 ? &limits : nullptr;
   next_progress_ = limits.progress_seconds;
+  limits_ = &limits;
+  start_ = t0;
+  {
+    const std::uint64_t progress_check = progress_limits_ != nullptr ? limits.progress_check_events : 0;
+    const std::uint64_t poll = limits.poll_every;
+    in_window_check_ = progress_check == 0 ? poll : poll == 0 ? progress_check : std::min(progress_check, poll);
+  }
 
   for (const LpId lp : local_ids_) {
     ctx_.begin(lp, 0);
@@ -167,6 +177,7 @@ RunResult Engine::run(const RunLimits& limits) {
     SyncInput in;
     in.local_min = std::min(queue_->next_time(), ctx_.outbox_min_);
     in.events = stats_.events;
+    in.flags = early_flags_;
     if (limits.stop_requested && limits.stop_requested()) in.flags |= kFlagStop;
     if (limits.wall_seconds > 0 && seconds_since(t0) > limits.wall_seconds) in.flags |= kFlagWall;
 
@@ -181,6 +192,7 @@ RunResult Engine::run(const RunLimits& limits) {
     result.global_events = round.events;
     events_at_sync_ = round.events - stats_.events;
 
+    result.reached = std::min(round.global_min, limits.end_time);
     if (round.flags & kFlagStop) {
       result.reason = StopReason::kStopRequested;
       break;
@@ -220,10 +232,21 @@ RunResult Engine::run(const RunLimits& limits) {
   progress_limits_ = nullptr;
   stats_.remote_events = ctx_.remote_sent_;
   result.last_event_time = transport_.all_reduce_max(static_cast<std::int64_t>(last_time));
+  if (result.reason == StopReason::kCompleted) result.reached = result.last_event_time;
+  limits_ = nullptr;
   if (result.reason == StopReason::kCompleted) check_stall(limits, result.last_event_time);
   stats_.run_seconds = seconds_since(t0);
   result.stats = stats_;
   return result;
+}
+
+// Inside a window: a stop request or the wall limit ends the window early on this rank; the flag
+// goes out with the next sync so every rank stops there. Events left in the window stay queued,
+// so the partial state is consistent up to the earliest of them (RunResult::reached).
+bool Engine::poll_early_stop() {
+  if (limits_->stop_requested && limits_->stop_requested()) early_flags_ |= kFlagStop;
+  if (limits_->wall_seconds > 0 && seconds_since(start_) > limits_->wall_seconds) early_flags_ |= kFlagWall;
+  return early_flags_ != 0;
 }
 
 void Engine::check_stall(const RunLimits& limits, SimTime last_time) {

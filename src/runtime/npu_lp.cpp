@@ -414,12 +414,54 @@ std::string NpuLp::stall_report() const {
     blocked += fmt::format("{}node {} ({})", shown > 1 ? ", " : "", wl_.node(i).id, wl_.name(i));
   }
   if (!blocked.empty()) out += "; ready but never issued: " + blocked;
-  std::uint64_t waiting = 0;
-  for (NodeIndex i = 0; i < wl_.size(); ++i) waiting += (start_[i] < 0 && waiting_[i] > 0) ? 1 : 0;
-  if (waiting) out += fmt::format("; {} nodes wait for dependencies", waiting);
+  out += waiting_report();
+  // Messages that arrived with no RECV to match: next to an unmatched RECV they show the mismatch
+  // (another tag, source or size).
+  if (!early_arrivals_.empty()) {
+    out += "; arrived but never received:";
+    int listed = 0;
+    for (const auto& [key, count] : early_arrivals_) {
+      if (listed++ == 4) {
+        out += " ...";
+        break;
+      }
+      out += fmt::format("{} {} message{} from NPU {} tag {} ({} B)", listed > 1 ? "," : "", count,
+                         count == 1 ? "" : "s", key.src, key.tag, key.bytes);
+    }
+  }
   if (!exec_.idle()) out += "; collectives: " + exec_.stall_report();
   if (!nic_.idle()) out += "; network: " + nic_.stall_report();
   return out;
+}
+
+// The nodes blocked behind unfinished work: the first few by trace order, each with the
+// dependencies it still waits for, so the user can follow the chain back to the node that never
+// completes (an unmatched RECV, a collective a peer never issues).
+std::string NpuLp::waiting_report() const {
+  std::uint64_t waiting = 0;
+  std::string shown;
+  int listed = 0;
+  for (NodeIndex i = 0; i < wl_.size(); ++i) {
+    if (start_[i] >= 0 || waiting_[i] == 0) continue;
+    ++waiting;
+    if (listed == 4) continue;
+    std::string on;
+    int deps = 0;
+    for (NodeIndex d : wl_.deps(i)) {
+      if (done_[d]) continue;
+      if (deps++ == 3) {
+        on += ", ...";
+        break;
+      }
+      on += fmt::format("{}{}", on.empty() ? "" : ", ", wl_.node(d).id);
+    }
+    shown += fmt::format("{}node {} ({}) waits for node{} {}", listed ? ", " : "", wl_.node(i).id, wl_.name(i),
+                         deps > 1 ? "s" : "", on);
+    ++listed;
+  }
+  if (!waiting) return "";
+  return fmt::format("; {} node{} wait for dependencies: {}{}", waiting, waiting == 1 ? "" : "s", shown,
+                     waiting > static_cast<std::uint64_t>(listed) ? ", ..." : "");
 }
 
 NpuResult NpuLp::take_result() {

@@ -141,6 +141,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     graph = std::make_unique<pdes::Graph>(std::move(b).build());
     net->bind(*graph);
     partition = make_partition(config, *net, *graph, transport.size());
+    if (options.before_load) options.before_load(*net, *graph, partition);
   });
 
   // Workloads: only this rank's NPUs are loaded (text workloads are converted in memory).
@@ -218,6 +219,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   if (config.simulation.max_wall_time != kTimeInfinity) {
     limits.wall_seconds = static_cast<double>(config.simulation.max_wall_time) / static_cast<double>(kSecond);
   }
+  limits.stop_requested = options.stop_requested;
   std::vector<const NpuLp*> local_npu_lps;
   for (pdes::LpId lp : engine.local_lps()) {
     if (!net->is_switch_lp(lp)) local_npu_lps.push_back(static_cast<const NpuLp*>(engine.local(lp)));
@@ -235,6 +237,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   }
   const pdes::RunResult run = engine.run(limits);
   result.reason = run.reason;
+  result.reached = run.reached;
   result.events = run.global_events;
   result.stats = run.stats;
 

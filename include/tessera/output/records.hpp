@@ -98,6 +98,10 @@ struct RunRecords {
   /// Run-level facts, identical on every rank: ("config", resolved YAML), ("tessera_version", ..),
   /// ("scenario", ..), ... Written as string attributes of the file's root group.
   std::vector<std::pair<std::string, std::string>> attributes;
+  /// The run stopped early (signal, time limit): the file gets the root attribute partial=1 and
+  /// sim_time_reached_ps = `reached` (a complete run: partial=0, reached = its end). Same on every rank.
+  bool partial = false;
+  SimTime reached = 0;
 
   /// Index of `s` in `strings`, appending it if new. O(1): a lookup table that is rebuilt if
   /// `strings` was changed directly.

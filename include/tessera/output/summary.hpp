@@ -32,6 +32,10 @@ struct RunReport {
   std::vector<CollectiveRecord> collectives;
   SimTime end_time = 0;
   std::uint64_t events = 0;
+  /// Why the run stopped before every NPU finished ("stopped by SIGTERM", "--max-sim-time
+  /// reached"); "" for a complete run. A partial report says PARTIAL in every format.
+  std::string partial;
+  SimTime reached = 0;  ///< simulated time every event ran up to (partial runs)
 };
 
 /// Aggregates per-NPU collective records into rows (index order).

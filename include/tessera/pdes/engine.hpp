@@ -52,8 +52,12 @@ struct RunLimits {
   SimTime end_time = kTimeInfinity;
   /// Stop after this much wall time (0: no limit). Checked once per window.
   double wall_seconds = 0;
-  /// Polled once per window on every rank; true on any rank stops all (e.g. SIGINT seen).
+  /// Polled at every window start and every `poll_every` events inside a window, on every rank;
+  /// true on any rank stops all at the next window boundary (e.g. SIGTERM seen). Must be cheap.
   std::function<bool()> stop_requested;
+  /// Events between polls of stop_requested and the wall clock inside one window (a one-rank run
+  /// is a single window, so without this a signal or the wall limit would wait for the end).
+  std::uint64_t poll_every = 16384;
   /// Called on every rank every `progress_every` windows (0: never) and, when progress_seconds
   /// > 0, whenever progress_seconds of wall time passed since the last call. For the latter the
   /// clock is read after every window and every `progress_check_events` events inside one (a
@@ -83,6 +87,9 @@ struct EngineStats {
 struct RunResult {
   StopReason reason = StopReason::kCompleted;
   SimTime last_event_time = 0;  ///< latest event time run on any rank
+  /// Simulated time up to which every event has run on every rank: the end time for kEndTime,
+  /// the earliest unrun event for the other early stops, last_event_time when completed.
+  SimTime reached = 0;
   std::uint64_t global_events = 0;
   EngineStats stats;  ///< this rank's
 };
@@ -119,6 +126,7 @@ class Engine {
   void check_stall(const RunLimits& limits, SimTime last_time);
   /// Calls limits.progress if progress_seconds passed since the last call (wall clock).
   void progress_if_due(const RunLimits& limits, SimTime sim_time, std::uint64_t events);
+  bool poll_early_stop();
 
   const Graph& graph_;
   const Partition& partition_;
@@ -133,11 +141,14 @@ class Engine {
   // Wall-clock progress (run() only): the limits, the start, the next due time, and the global
   // event count at the last synchronization minus this rank's count then.
   const RunLimits* progress_limits_ = nullptr;
-  std::chrono::steady_clock::time_point run_start_;
   double next_progress_ = 0;
   std::uint64_t events_at_sync_ = 0;
   bool instantiated_ = false;
   bool ran_ = false;
+  const RunLimits* limits_ = nullptr;            // during run()
+  std::chrono::steady_clock::time_point start_;  // of run()
+  std::uint32_t early_flags_ = 0;                // set inside a window, sent with the next sync
+  std::uint64_t in_window_check_ = 0;            // events between in-window checks (0: none)
 };
 
 }  // namespace tessera::pdes

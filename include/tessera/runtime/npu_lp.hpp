@@ -91,6 +91,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::uint64_t nodes_total() const { return wl_.size(); }
 
  private:
+  std::string waiting_report() const;
   enum Slot : std::uint8_t { kCpu = 0, kGpuCompute = 1, kGpuComm = 2, kNoSlot = 3 };
   Slot slot_of(workload::NodeIndex i) const;
   void issue_ready();

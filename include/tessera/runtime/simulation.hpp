@@ -14,6 +14,10 @@
 #include "tessera/pdes/engine.hpp"
 #include "tessera/pdes/transport.hpp"
 
+namespace tessera::network {
+class Network;
+}
+
 namespace tessera::runtime {
 
 /// What a progress callback is told: the engine's counters and how much of this rank's trace work
@@ -42,6 +46,12 @@ struct SimulationOptions {
   /// run so that the run spans at most `link_stats_bins` bins (more than half as many).
   SimTime link_stats_interval = 0;
   int link_stats_bins = 200;
+  /// Called on every rank once the network, LP graph and partition exist, before any workload
+  /// is loaded (the app's memory check). What it throws on any rank ends every rank alike.
+  std::function<void(const network::Network&, const pdes::Graph&, const pdes::Partition&)> before_load;
+  /// Polled by the engine at window boundaries (pdes::RunLimits::stop_requested): true on any rank
+  /// stops every rank there, with StopReason::kStopRequested (the app's SIGINT/SIGTERM flag).
+  std::function<bool()> stop_requested;
 };
 
 struct SimulationResult {
@@ -64,6 +74,9 @@ struct SimulationResult {
   SimTime end_time = 0;            ///< when the last NPU finished
   std::uint64_t events = 0;        ///< events run on all ranks
   pdes::StopReason reason = pdes::StopReason::kCompleted;
+  /// Simulated time up to which every event ran (pdes::RunResult::reached): where an early stop
+  /// left the run.
+  SimTime reached = 0;
   pdes::EngineStats stats;         ///< this rank's engine counters
   int ranks = 1;
   double build_seconds = 0;        ///< wall time of the build phase (this rank)

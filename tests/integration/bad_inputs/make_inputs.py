@@ -96,6 +96,9 @@ def main():
     good = trace(*ok_nodes())
     write_set("good", [good, good])
     write_set("truncated", [good[:-5], good])
+    # Only NPU 1's trace is broken: under mpirun -np 2 only rank 1 loads it, and every rank must
+    # still end with the one message.
+    write_set("truncated_npu1", [good, good[:-5]])
     write_set("truncated_gzip", [gzip.compress(good, mtime=0)[:-12], good])
     write_set("garbage", [bytes((i * 97 + 13) % 256 for i in range(300)), good])
     write_set("empty", [b"", good])

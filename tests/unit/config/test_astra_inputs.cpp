@@ -368,7 +368,7 @@ TEST(AstraRun, OneFlatRingNeedsNoShortListWarning) {
     "all-to-all-implementation": ["direct", "direct"]})");
   a.network = scratch("n.yml",
                       "topology: [Ring, Switch]\nnpus_count: [4, 2]\nbandwidth: [50, 50]\nlatency: [1, 1]\n");
-  const LoadResult r = load_astra(a, RunOverrides{NetworkModel::kAstraCongestionUnaware, {}, {}, {}, false});
+  const LoadResult r = load_astra(a, RunOverrides{NetworkModel::kAstraCongestionUnaware, {}, {}, {}, false, {}, {}});
   EXPECT_FALSE(mentions(r.warnings, "all-reduce-implementation: 1 entry")) << test::dump(r.warnings);
   EXPECT_TRUE(mentions(r.warnings, "all-gather-implementation: 1 entry for a 2-dimensional network [4, 2]"));
   EXPECT_TRUE(mentions(r.warnings, "DROP dimension 1 (2 NPUs)"));

@@ -296,6 +296,46 @@ TEST(Engine, EndTimeStopRequestAndProgress) {
   });
 }
 
+// One rank: nothing crosses ranks, so the whole run is a single window. A stop request (SIGTERM in
+// the app) and the wall limit must still end it, from inside the window.
+TEST(Engine, StopRequestAndWallLimitEndTheSingleWindowOfAOneRankRun) {
+  GraphBuilder b;
+  b.add_lp("forever");
+  const Graph g = std::move(b).build();
+  run_loopback(1, [&](Transport& t) {
+    const Partition part = partition_round_robin(g, 1);
+    for (const bool wall : {false, true}) {
+      Engine engine(g, part, t);
+      std::uint64_t handled = 0;
+      engine.instantiate([&](LpId) {
+        return std::make_unique<ScriptLp>([](Context& c) { c.schedule(0, 1, Payload{}); },
+                                          [&](const Event&, Context& c) {
+                                            ++handled;
+                                            c.schedule(10, 1, Payload{});
+                                          });
+      });
+      RunLimits limits;
+      limits.poll_every = 1000;
+      if (wall) {
+        limits.wall_seconds = 0.05;
+      } else {
+        limits.stop_requested = [&] { return handled >= 5000; };
+      }
+      const RunResult r = engine.run(limits);
+      if (wall) {
+        EXPECT_EQ(r.reason, StopReason::kWallLimit);
+        EXPECT_EQ(handled % 1000, 0u);  // stopped at a poll
+      } else {
+        EXPECT_EQ(r.reason, StopReason::kStopRequested);
+        EXPECT_EQ(handled, 5000u);
+      }
+      EXPECT_EQ(r.stats.windows, 1u);
+      // Every event before the next unrun one ran: the events were at 0, 10, ..., 10 (handled-1).
+      EXPECT_EQ(r.reached, static_cast<SimTime>(handled) * 10);
+    }
+  });
+}
+
 TEST(Engine, ModelErrorOnOneLoopbackRankDoesNotHangTheOthers) {
   GraphBuilder b;
   for (int i = 0; i < 4; ++i) b.add_lp(fmt::format("lp{}", i));
