@@ -96,22 +96,15 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--link-stats-interval", o.link_stats_interval,
                  "width of the per-link time bins in --output, e.g. 1us (default: automatic, a power-of-two "
                  "multiple of 1 ns giving at most 200 bins over the run)")
-      ->check([](const std::string& v) -> std::string {
-        try {
-          if (parse_time(v) <= 0) return "must be a positive duration with a unit, e.g. 1us";
-        } catch (const std::exception& e) {
-          return std::string(e.what()) + " (give a duration with a unit, e.g. 1us)";
-        }
-        return "";
-      });
+      ->check(positive_time);
   cmd.add_option("--progress-interval", o.progress_interval,
                  "wall-clock seconds between progress lines on stderr (default: 2; --quiet turns them off)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--max-sim-time", o.max_sim_time,
-                 "stop once the simulation reaches this simulated time, e.g. 10ms (partial output, exit 3)")
+                 "stop once the simulation reaches this simulated time, e.g. 10ms (partial output, exit 1)")
       ->check(positive_time);
   cmd.add_option("--max-wall-time", o.max_wall_time,
-                 "stop after this much wall-clock time, e.g. 30min (partial output, exit 3)")
+                 "stop after this much wall-clock time, e.g. 30min (partial output, exit 1)")
       ->check(positive_time);
   cmd.add_option("--memory-limit", o.memory_limit,
                  "refuse to start when the estimated memory of this node's ranks exceeds this, e.g. 64GiB "
