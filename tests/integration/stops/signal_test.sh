@@ -14,11 +14,11 @@ rm -rf "$work"; mkdir -p "$work"
 log="$work/console.log"
 # --output/--summary-json after the caller's arguments.
 case "$mode" in
-  alone) "$tessera" run "$@" --output "$work/out.h5" --summary-json "$work/out.json" >"$log" 2>&1 & ;;
+  alone) "$tessera" run "$@" --progress-interval 0.05 --output "$work/out.h5" --summary-json "$work/out.json" >"$log" 2>&1 & ;;
   # Open MPI 4.1 answers SIGTERM/SIGINT to mpirun with SIGCONT to every rank, SIGTERM one
   # odls_base_sigkill_timeout later (default 1 s) and SIGKILL one more later: give the ranks 3 s
   # to write on a loaded machine.
-  *) $mpirun --mca odls_base_sigkill_timeout 3 -np 2 "$tessera" run "$@" --output "$work/out.h5" --summary-json "$work/out.json" >"$log" 2>&1 & ;;
+  *) $mpirun --mca odls_base_sigkill_timeout 3 -np 2 "$tessera" run "$@" --progress-interval 0.05 --output "$work/out.h5" --summary-json "$work/out.json" >"$log" 2>&1 & ;;
 esac
 pid=$!
 fail() { echo "FAIL ($mode $sig): $*"; echo "--- console ---"; cat "$log"; kill -KILL "$pid" 2>/dev/null; exit 1; }
@@ -30,9 +30,11 @@ ranks() {
   done
 }
 want=1; [ "$mode" = alone ] || want=2
-# Ready when every rank has used 0.3 s of CPU (utime + stime in /proc/PID/stat, in 1/100 s):
-# loading these traces takes milliseconds, so the run is inside the engine's windows (the progress
-# line cannot tell: a one-rank run is a single window).
+# Ready when rank 0 has printed a progress line (the engine is running, so every rank got past
+# installing its signal handlers: the ranks synchronise before the first window) and every rank
+# has used 0.3 s of CPU (utime + stime in /proc/PID/stat, in 1/100 s). CPU time alone is not
+# enough: under ASan start-up takes longer than that, and a signal before the handlers are
+# installed kills the rank.
 ready=""
 for _ in $(seq 1 600); do
   kill -0 "$pid" 2>/dev/null || fail "the run ended before the signal (make the workload longer)"
@@ -41,7 +43,7 @@ for _ in $(seq 1 600); do
     t="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null)"
     [ -n "$t" ] && [ "$t" -ge 30 ] && n=$((n + 1))
   done
-  if [ "$n" -ge "$want" ]; then ready=1; break; fi
+  if [ "$n" -ge "$want" ] && grep -q "events/s" "$log"; then ready=1; break; fi
   sleep 0.1
 done
 [ -n "$ready" ] || fail "the ranks did not start simulating within 60 s"
