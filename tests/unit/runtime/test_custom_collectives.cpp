@@ -9,6 +9,7 @@
 #include <fstream>
 #include <mutex>
 
+#include "loopback_run.hpp"
 #include "tessera/error.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
@@ -126,16 +127,7 @@ Config ring_config(int n, const std::string& workload_prefix, NetworkModel model
   return c;
 }
 
-SimulationResult run(const Config& c, int ranks) {
-  SimulationResult out;
-  std::mutex mu;
-  pdes::run_loopback(ranks, [&](pdes::Transport& t) {
-    SimulationResult r = simulate(c, t);
-    std::lock_guard<std::mutex> lock(mu);
-    if (t.rank() == 0) out = std::move(r);
-  });
-  return out;
-}
+SimulationResult run(const Config& c, int ranks) { return testing::run_on_loopback(c, ranks); }
 
 /// One uncongested ring hop, ns (ASTRA: uint64(latency + bytes / B)).
 SimTime hop_ns(double bytes) { return static_cast<SimTime>(500 + bytes / (50 * kGiB / 1e9)); }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "loopback_run.hpp"
 #include "tessera/error.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/runtime/build.hpp"
@@ -96,16 +97,7 @@ std::string two_npu_traces(const std::vector<workload::EtNode>& npu0, const std:
   return prefix;
 }
 
-SimulationResult run(const Config& c, int ranks = 1) {
-  SimulationResult out;
-  std::mutex mu;
-  pdes::run_loopback(ranks, [&](pdes::Transport& t) {
-    SimulationResult r = simulate(c, t);
-    std::lock_guard<std::mutex> lock(mu);
-    if (t.rank() == 0) out = std::move(r);
-  });
-  return out;
-}
+SimulationResult run(const Config& c, int ranks = 1) { return testing::run_on_loopback(c, ranks); }
 
 /// ASTRA's per-message time on one uncongested ring hop, ns: uint64(lat + bytes / B).
 SimTime hop_ns(double bytes, double gbps, double lat_ns) {
