@@ -170,13 +170,55 @@ void LadderEventQueue::refill() {
         continue;
       }
     }
+    run_.resize(b.size);
+    run_pos_ = 0;
+    Event* to = run_.data();
     for (const Chunk* c = b.head; c; c = c->next) {
-      for (std::uint32_t i = 0, n = count_in(b, c); i < n; ++i) near_.push(c->events[i]);
+      const std::uint32_t n = count_in(b, c);
+      std::copy(c->events, c->events + n, to);
+      to += n;
     }
     release(b);
+    sort_run();
     near_end_ = bucket_end;
     return;
   }
+}
+
+void LadderEventQueue::sort_run() {
+  const std::size_t n = run_.size();
+  bounds_.clear();
+  bounds_.push_back(0);
+  for (std::size_t i = 1; i < n; ++i) {
+    if (event_before(run_[i], run_[i - 1])) bounds_.push_back(i);
+  }
+  if (bounds_.size() == 1) return;  // already in order: the common case
+  bounds_.push_back(n);
+  // Bottom-up merge of the ascending stretches, on small keys rather than whole events.
+  keys_.resize(n);
+  merged_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) keys_[i] = SortKey{run_[i].time, run_[i].order, run_[i].seq, i};
+  const auto before = [](const SortKey& a, const SortKey& b) {
+    if (a.time != b.time) return a.time < b.time;
+    if (a.order != b.order) return a.order < b.order;
+    return a.seq < b.seq;
+  };
+  while (bounds_.size() > 2) {
+    std::size_t out = 1;
+    for (std::size_t r = 0; r + 1 < bounds_.size(); r += 2) {
+      const std::size_t lo = bounds_[r], mid = bounds_[r + 1];
+      const std::size_t hi = r + 2 < bounds_.size() ? bounds_[r + 2] : mid;
+      std::merge(keys_.begin() + static_cast<std::ptrdiff_t>(lo), keys_.begin() + static_cast<std::ptrdiff_t>(mid),
+                 keys_.begin() + static_cast<std::ptrdiff_t>(mid), keys_.begin() + static_cast<std::ptrdiff_t>(hi),
+                 merged_.begin() + static_cast<std::ptrdiff_t>(lo), before);
+      bounds_[out++] = hi;
+    }
+    bounds_.resize(out);
+    keys_.swap(merged_);
+  }
+  sorted_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) sorted_[i] = run_[keys_[i].index];
+  run_.swap(sorted_);
 }
 
 std::unique_ptr<EventQueue> make_event_queue(std::string_view kind) {

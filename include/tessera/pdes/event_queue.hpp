@@ -181,13 +181,19 @@ class HeapEventQueue final : public EventQueue {
   std::vector<std::uint32_t> free_;
 };
 
-/// A ladder queue (after Tang, Goh and Thng, 2005): a small HeapEventQueue of the earliest events
-/// ("near") over rungs of time buckets holding unsorted events, and an unsorted overflow beyond.
+/// A ladder queue (after Tang, Goh and Thng, 2005): a near tier holding the earliest events over
+/// rungs of time buckets holding unsorted events, and an unsorted overflow beyond.
 ///
 /// Why: with 10^5 pending events any heap pays several cache misses per pop (measured ~0.4 us on
-/// the CI machine); here a push appends to one of a few hot bucket tails and pops come from a
-/// heap of a few hundred events that stays in cache, so both are O(1) amortized. When the near
-/// heap runs dry, the next non-empty bucket of the deepest rung moves into it. A bucket holding
+/// the CI machine); here a push appends to one of a few hot bucket tails and pops come from the
+/// near tier, which stays in cache, so both are O(1) amortized. The near tier is the bucket last
+/// taken, sorted into an array (`run_`), plus a small HeapEventQueue for events pushed into its
+/// range afterwards; a pop takes the earlier of the two heads. Sorting a bucket is a merge of its
+/// ascending stretches, so a bucket that arrives (nearly) in order costs one pass: symmetric
+/// collectives put one event per NPU at each instant, appended in almost the order they run
+/// (1024-NPU ring all-reduce: 20,464 buckets of 1024 events, 60% already sorted, the rest two
+/// stretches), where pushing and popping them through a heap cost a quarter of the run time.
+/// When the near tier runs dry, the next non-empty bucket of the deepest rung moves into it. A bucket holding
 /// too many events (a dense stretch of time) becomes a new, finer rung instead, so the near heap
 /// stays small without touching any other bucket. When every rung is used up, rung 0 is rebuilt
 /// from the overflow with a power-of-two width that puts ~kPerBucket events in each bucket.
@@ -216,21 +222,28 @@ class LadderEventQueue final : public EventQueue {
     append(overflow_, e);
   }
   void pop(Event& out) override {
-    if (near_.size() == 0) refill();
-    near_.pop(out);
+    if (run_pos_ == run_.size() && near_.size() == 0) refill();
+    if (heap_first()) {
+      near_.pop(out);
+    } else {
+      out = run_[run_pos_++];
+    }
     --size_;
   }
   SimTime next_time() const override {
-    if (near_.size() == 0) {
+    if (run_pos_ == run_.size() && near_.size() == 0) {
       if (size_ == 0) return kTimeInfinity;
       const_cast<LadderEventQueue*>(this)->refill();  // moving events between tiers is not observable
     }
-    return near_.next_time();
+    return heap_first() ? near_.next_time() : run_[run_pos_].time;
   }
   std::size_t size() const override { return size_; }
   /// The next event if it is already in the near tier (nullptr otherwise); lets the engine
   /// prefetch the next LP while the current one runs.
-  const Event* peek() const { return near_.peek(); }
+  const Event* peek() const {
+    if (heap_first()) return near_.peek();
+    return run_pos_ < run_.size() ? &run_[run_pos_] : nullptr;
+  }
 
  private:
   static constexpr std::size_t kPerBucket = 48;
@@ -277,6 +290,12 @@ class LadderEventQueue final : public EventQueue {
     }
   };
 
+  /// Whether the near tier's next event is the heap's (requires the tier not to be empty, or
+  /// returns false).
+  bool heap_first() const {
+    if (near_.size() == 0) return false;
+    return run_pos_ == run_.size() || event_before(*near_.peek(), run_[run_pos_]);
+  }
   static std::uint32_t count_in(const List& list, const Chunk* c) {
     return c == list.tail ? list.tail_count : c->count;
   }
@@ -288,13 +307,26 @@ class LadderEventQueue final : public EventQueue {
   void grow(List& list);
   void release(List& list);
   void refill();
+  /// Puts run_ in event_before() order (merging its ascending stretches).
+  void sort_run();
   /// Earliest and latest time in a non-empty list.
   static std::pair<SimTime, SimTime> time_range(const List& list);
   /// Makes rungs_[depth_] from `src` (times in [lo, hi], hi < end) covering [lo, end), or up to
   /// where its buckets stop when end is infinite (later events stay in the overflow).
   void push_rung(List& src, SimTime lo, SimTime hi, SimTime end);
 
-  HeapEventQueue near_;
+  std::vector<Event> run_;  // the near tier's sorted bucket, consumed from run_pos_
+  std::size_t run_pos_ = 0;
+  HeapEventQueue near_;     // events pushed into the near range after its bucket was sorted
+  struct SortKey {
+    SimTime time;
+    std::uint64_t order;
+    std::uint64_t seq;
+    std::size_t index;  ///< into run_
+  };
+  std::vector<SortKey> keys_, merged_;  // sort_run() scratch, kept to avoid reallocating
+  std::vector<std::size_t> bounds_;
+  std::vector<Event> sorted_;
   std::vector<Rung> rungs_;  // [0, depth_) in use; deeper rungs cover earlier time
   std::size_t depth_ = 0;
   List overflow_;
