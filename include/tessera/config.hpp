@@ -10,78 +10,29 @@
 #include <string>
 #include <vector>
 
+#include "tessera/network_params.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera {
 
 // ---------------------------------------------------------------------------------------------
-// Network
+// Network (the parameter structs DimensionSpec, FatTreeSpec, TorusSpec, HgxH100Spec and the
+// enumerations are shared with the network layer: tessera/network_params.hpp)
 
-/// One dimension of an ASTRA-sim style multi-dimensional network (dimension 0 is innermost).
-enum class DimensionKind { kRing, kFullyConnected, kSwitch };
-
-struct NetworkDimension {
-  DimensionKind kind = DimensionKind::kRing;
-  int npus = 2;           ///< NPUs along this dimension (> 1)
-  Bandwidth bandwidth{};  ///< per link and direction
-  SimTime latency = 0;    ///< per link traversal
-};
-
-/// Which network the network layer builds.
-enum class TopologyKind {
-  kDimensions,  ///< ASTRA-sim Ring / FullyConnected / Switch per dimension
-  kFatTree,     ///< k-ary fat-tree of switches (InfiniBand-style), hosts at the leaves
-  kTorus,       ///< 2-D or 3-D torus with wrap-around links
-  kHgxH100,     ///< HGX-H100 boxes: 8 GPUs on NVSwitch each, NICs into a leaf-spine IB fat-tree
-};
-
-/// A k-ary fat-tree: switches of `radix` ports; two levels (leaf-spine) while hosts <= k^2/2,
-/// three levels up to k^3/4 hosts.
-struct FatTreeConfig {
-  int radix = 8;                               ///< k, ports per switch (even, >= 4)
-  int hosts = 16;                              ///< NPUs attached to leaves
-  double oversubscription = 1.0;               ///< leaf downlink:uplink bandwidth ratio (>= 1)
-  Bandwidth link_bandwidth{50'000'000'000};    ///< per link and direction (400 Gb/s)
-  SimTime link_latency = 100 * kNanosecond;    ///< per link (cable + SerDes)
-  SimTime switch_latency = 200 * kNanosecond;  ///< port to port forwarding
-};
-
-/// A torus with wrap-around in every dimension.
-struct TorusConfig {
-  std::vector<int> dims{4, 4};          ///< 2 or 3 sizes, each >= 2
-  Bandwidth bandwidth{50'000'000'000};  ///< per link and direction
-  SimTime latency = 100 * kNanosecond;  ///< per link
-};
-
-/// HGX-H100 boxes. Inside a box every GPU has `nvlink_bandwidth` per direction into the NVSwitch
-/// fabric; every GPU also owns one NIC into a leaf-spine InfiniBand fat-tree.
-struct HgxH100Config {
-  int boxes = 1;
-  int gpus_per_box = 8;                           ///< 1..8
-  Bandwidth nvlink_bandwidth{450'000'000'000};    ///< per GPU per direction (18 links x 25 GB/s)
-  SimTime nvlink_latency = 936'250;               ///< GPU<->NVSwitch link (ASTRA-sim HGX calibration)
-  SimTime nvswitch_latency = 0;                   ///< extra NVSwitch traversal (included above by default)
-  int nics_per_box = 8;                           ///< one ConnectX-7 per GPU
-  Bandwidth nic_bandwidth{50'000'000'000};        ///< per NIC per direction (NDR 400 Gb/s)
-  SimTime ib_link_latency = 100 * kNanosecond;    ///< per IB link
-  SimTime ib_switch_latency = 200 * kNanosecond;  ///< per IB switch traversal
-  double ib_oversubscription = 1.0;               ///< leaf downlink:uplink ratio (>= 1)
-  int ib_switch_radix = 64;                       ///< ports per IB switch (Quantum-2: 64 x NDR)
-};
-
-/// Parameters of the packet-level network model (unused by the ASTRA analytical models).
-struct PacketConfig {
-  Bytes packet_size = 4096;            ///< max payload per packet (IB MTU)
-  Bytes buffer_per_port = 0;           ///< input buffer per link end and VC (credits); 0 = automatic
-  SimTime switch_latency = 0;          ///< forwarding latency of ASTRA-style Switch dimensions
+/// Parameters of the packet-level network model (unused by the ASTRA analytical models): the
+/// sizes, and the forwarding latency of ASTRA-style Switch dimensions, which the input keeps here
+/// (network.packet.switch_latency) and the network layer with the dimensions
+/// (network::DimensionsSpec::switch_latency; runtime::from_config moves it).
+struct PacketConfig : PacketSizes {
+  SimTime switch_latency = 0;  ///< forwarding latency of ASTRA-style Switch dimensions (ASTRA-sim: 0)
 };
 
 struct NetworkConfig {
   TopologyKind topology = TopologyKind::kHgxH100;
-  std::vector<NetworkDimension> dimensions;  ///< kDimensions only
-  FatTreeConfig fat_tree;                    ///< kFatTree only
-  TorusConfig torus;                         ///< kTorus only
-  HgxH100Config hgx_h100;                    ///< kHgxH100 only
+  std::vector<DimensionSpec> dimensions;  ///< kDimensions only
+  FatTreeSpec fat_tree;                   ///< kFatTree only
+  TorusSpec torus;                        ///< kTorus only
+  HgxH100Spec hgx_h100;                   ///< kHgxH100 only
   PacketConfig packet;
   std::string source;  ///< the file it was read from ("" when inline in a scenario)
 
@@ -186,7 +137,6 @@ struct OutputConfig {
   std::string logging_folder;  ///< ASTRA-sim's --logging-folder; "" = none
 };
 
-enum class NetworkModel { kAstraCongestionAware, kAstraCongestionUnaware, kPacket };
 enum class Placement { kAuto, kRoundRobin, kExplicit };
 
 struct SimulationConfig {
@@ -209,16 +159,14 @@ struct Config {
   std::string source;  ///< the scenario file, or "ASTRA-sim command line"
 };
 
-// Names as they appear in inputs and output ("Ring", "hgx_h100", "astra-congestion-aware" ...).
-const char* to_string(DimensionKind k);
-const char* to_string(TopologyKind k);
+// Names as they appear in inputs and output ("LIFO", "astra-text" ...); those of the network
+// enumerations are in network_params.hpp.
 const char* to_string(SchedulingPolicy p);
 const char* to_string(CollectiveOptimization o);
 const char* to_string(MemoryType t);
 const char* to_string(WorkloadKind k);
 const char* to_string(ControlDependencies c);
 const char* to_string(LogFormat f);
-const char* to_string(NetworkModel m);
 const char* to_string(Placement p);
 
 }  // namespace tessera

@@ -83,7 +83,7 @@ int run_plan(PlanOptions& o) {
 
   const std::int64_t rss_before = rss_bytes();
   // The same mapping and graph as a run (runtime/build.hpp, docs/running.md).
-  network::Network net(runtime::from_config(config.network), runtime::model_from_config(config.simulation.network_model),
+  network::Network net(runtime::from_config(config.network), config.simulation.network_model,
                        runtime::packet_from_config(config.network));
   pdes::GraphBuilder builder;
   net.add_to_graph(builder);
@@ -119,7 +119,7 @@ int run_plan(PlanOptions& o) {
 
   const auto& topo = bound.topology();
   std::printf("plan: %s\n", config.source.c_str());
-  std::printf("network: %s, model %s\n", network::to_string(topo.kind()), network::to_string(bound.model()));
+  std::printf("network: %s, model %s\n", to_string(topo.kind()), to_string(bound.model()));
   std::printf("NPUs: %d   switches: %zu   logical processes: %zu   channels: %zu%s\n", npus,
               topo.num_nodes() - static_cast<std::size_t>(npus), graph.num_lps(), graph.num_channels(),
               groups ? fmt::format("   boxes (kept whole): {}", groups).c_str() : "");

@@ -30,7 +30,7 @@ Json network_json(const NetworkConfig& n) {
   switch (n.topology) {
     case TopologyKind::kDimensions: {
       Json dims = Json::array();
-      for (const NetworkDimension& d : n.dimensions) {
+      for (const DimensionSpec& d : n.dimensions) {
         dims.push_back(Json{{"kind", to_string(d.kind)},
                             {"npus", d.npus},
                             {"bandwidth_Bps", d.bandwidth.bytes_per_second},
@@ -40,7 +40,7 @@ Json network_json(const NetworkConfig& n) {
       break;
     }
     case TopologyKind::kFatTree: {
-      const FatTreeConfig& f = n.fat_tree;
+      const FatTreeSpec& f = n.fat_tree;
       j["fat_tree"] = Json{{"radix", f.radix},
                            {"hosts", f.hosts},
                            {"oversubscription", f.oversubscription},
@@ -55,7 +55,7 @@ Json network_json(const NetworkConfig& n) {
                         {"latency_ps", n.torus.latency}};
       break;
     case TopologyKind::kHgxH100: {
-      const HgxH100Config& h = n.hgx_h100;
+      const HgxH100Spec& h = n.hgx_h100;
       j["hgx_h100"] = Json{{"boxes", h.boxes},
                            {"gpus_per_box", h.gpus_per_box},
                            {"nvlink_bandwidth_Bps", h.nvlink_bandwidth.bytes_per_second},

@@ -28,32 +28,6 @@ int NetworkConfig::npu_count() const {
   return n > INT32_MAX ? INT32_MAX : static_cast<int>(n);
 }
 
-const char* to_string(DimensionKind k) {
-  switch (k) {
-    case DimensionKind::kRing:
-      return "Ring";
-    case DimensionKind::kFullyConnected:
-      return "FullyConnected";
-    case DimensionKind::kSwitch:
-      return "Switch";
-  }
-  return "?";
-}
-
-const char* to_string(TopologyKind k) {
-  switch (k) {
-    case TopologyKind::kDimensions:
-      return "dimensions";
-    case TopologyKind::kFatTree:
-      return "fat_tree";
-    case TopologyKind::kTorus:
-      return "torus";
-    case TopologyKind::kHgxH100:
-      return "hgx_h100";
-  }
-  return "?";
-}
-
 const char* to_string(SchedulingPolicy p) {
   switch (p) {
     case SchedulingPolicy::kLifo:
@@ -99,18 +73,6 @@ const char* to_string(ControlDependencies c) {
 }
 
 const char* to_string(LogFormat f) { return f == LogFormat::kTessera ? "tessera" : "astra-sim"; }
-
-const char* to_string(NetworkModel m) {
-  switch (m) {
-    case NetworkModel::kAstraCongestionAware:
-      return "astra-congestion-aware";
-    case NetworkModel::kAstraCongestionUnaware:
-      return "astra-congestion-unaware";
-    case NetworkModel::kPacket:
-      return "packet";
-  }
-  return "?";
-}
 
 const char* to_string(Placement p) {
   switch (p) {

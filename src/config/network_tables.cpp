@@ -31,8 +31,8 @@ Param<NetworkConfig> p_subsection(std::string key, Sub NetworkConfig::*field, Ta
 
 }  // namespace
 
-Table<NetworkDimension> dimension_table() {
-  using D = NetworkDimension;
+Table<DimensionSpec> dimension_table() {
+  using D = DimensionSpec;
   return {
       "network.dimensions[]",
       "One entry per dimension of an ASTRA-sim style network, innermost first. NPU ids are mixed-radix "
@@ -46,8 +46,8 @@ Table<NetworkDimension> dimension_table() {
       {}};
 }
 
-Table<FatTreeConfig> fat_tree_table() {
-  using F = FatTreeConfig;
+Table<FatTreeSpec> fat_tree_table() {
+  using F = FatTreeSpec;
   return {"network.fat_tree",
           "A k-ary fat-tree of k-port switches with the NPUs on the leaves: two levels (leaf-spine) up to "
           "k^2/2 hosts, three levels up to k^3/4 hosts.",
@@ -67,8 +67,8 @@ Table<FatTreeConfig> fat_tree_table() {
           {}};
 }
 
-Table<TorusConfig> torus_table() {
-  using T = TorusConfig;
+Table<TorusSpec> torus_table() {
+  using T = TorusSpec;
   return {"network.torus",
           "A 2-D or 3-D torus with wrap-around links in every dimension.",
           {
@@ -90,8 +90,8 @@ Table<TorusConfig> torus_table() {
           {}};
 }
 
-Table<HgxH100Config> hgx_h100_table() {
-  using H = HgxH100Config;
+Table<HgxH100Spec> hgx_h100_table() {
+  using H = HgxH100Spec;
   return {
       "network.hgx_h100",
       "HGX-H100 boxes: GPUs on NVLink4 into the NVSwitch fabric inside a box; one NDR InfiniBand NIC per GPU "
@@ -126,9 +126,9 @@ Table<PacketConfig> packet_table() {
   return {"network.packet",
           "Parameters of the packet-level network model (ignored by the ASTRA analytical models).",
           {
-              p_bytes("packet_size", &P::packet_size, 64,
+              p_bytes<P>("packet_size", &P::packet_size, 64,
                       "largest payload per packet (4 KiB: the InfiniBand MTU)"),
-              p_bytes("buffer_per_port", &P::buffer_per_port, 0,
+              p_bytes<P>("buffer_per_port", &P::buffer_per_port, 0,
                       "input buffer per link end and virtual channel, in bytes of credit; 0 = automatic "
                       "(sized to the link's credit round trip, 2 x bandwidth x latency + 3 packets)"),
               p_time("switch_latency", &P::switch_latency,
@@ -157,7 +157,7 @@ Table<NetworkConfig> network_table() {
              }
              s.dimensions.clear();
              for (const auto& item : n.items) {
-               NetworkDimension d;
+               DimensionSpec d;
                dimension_table().load(item, d, sink);
                s.dimensions.push_back(d);
              }
@@ -315,7 +315,7 @@ NetworkConfig read_astra_network(const std::string& path, Sink& sink) {
   }
   if (!same) return out;
   for (std::size_t i = 0; i < dims; ++i) {
-    NetworkDimension d;
+    DimensionSpec d;
     d.kind = lists.topology[i] == "Ring"             ? DimensionKind::kRing
              : lists.topology[i] == "FullyConnected" ? DimensionKind::kFullyConnected
                                                      : DimensionKind::kSwitch;

@@ -12,10 +12,10 @@ namespace tessera::cfg {
 
 // Scenario YAML sections (snake_case keys, values with units).
 Table<NetworkConfig> network_table();
-Table<NetworkDimension> dimension_table();
-Table<FatTreeConfig> fat_tree_table();
-Table<TorusConfig> torus_table();
-Table<HgxH100Config> hgx_h100_table();
+Table<DimensionSpec> dimension_table();
+Table<FatTreeSpec> fat_tree_table();
+Table<TorusSpec> torus_table();
+Table<HgxH100Spec> hgx_h100_table();
 Table<PacketConfig> packet_table();
 Table<SystemConfig> system_table();
 Table<RemoteMemoryConfig> remote_memory_table();

@@ -133,44 +133,6 @@ SimTime Network::ack_delay(NodeId from, NodeId to) const {
   return std::max(topology_.path(from, to).latency, min_direct_delay_);
 }
 
-const char* to_string(NetworkModel m) {
-  switch (m) {
-    case NetworkModel::kAstraCongestionAware:
-      return "astra-congestion-aware";
-    case NetworkModel::kAstraCongestionUnaware:
-      return "astra-congestion-unaware";
-    case NetworkModel::kPacket:
-      return "packet";
-  }
-  return "?";
-}
-
-const char* to_string(TopologyKind k) {
-  switch (k) {
-    case TopologyKind::kDimensions:
-      return "dimensions";
-    case TopologyKind::kFatTree:
-      return "fat_tree";
-    case TopologyKind::kTorus:
-      return "torus";
-    case TopologyKind::kHgxH100:
-      return "hgx_h100";
-  }
-  return "?";
-}
-
-const char* to_string(DimensionKind k) {
-  switch (k) {
-    case DimensionKind::kRing:
-      return "Ring";
-    case DimensionKind::kFullyConnected:
-      return "FullyConnected";
-    case DimensionKind::kSwitch:
-      return "Switch";
-  }
-  return "?";
-}
-
 NetworkModel parse_network_model(std::string_view text) {
   for (auto m :
        {NetworkModel::kAstraCongestionAware, NetworkModel::kAstraCongestionUnaware, NetworkModel::kPacket}) {

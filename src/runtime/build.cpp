@@ -8,15 +8,6 @@
 namespace tessera::runtime {
 namespace {
 
-network::DimensionKind dimension_kind(DimensionKind k) {
-  switch (k) {
-    case DimensionKind::kRing: return network::DimensionKind::kRing;
-    case DimensionKind::kFullyConnected: return network::DimensionKind::kFullyConnected;
-    case DimensionKind::kSwitch: return network::DimensionKind::kSwitch;
-  }
-  return network::DimensionKind::kRing;
-}
-
 std::vector<collective::AlgorithmSpec> algorithms(const CollectiveImplementation& impl, const char* key,
                                                   int logical_dims) {
   // A custom ET prefix (custom_collectives.hpp) wins at run time; the native list stays the
@@ -31,50 +22,20 @@ std::vector<collective::AlgorithmSpec> algorithms(const CollectiveImplementation
 }  // namespace
 
 network::TopologySpec from_config(const NetworkConfig& c) {
+  // Only the member matching the kind is read; copying the others too keeps this a plain mapping.
   network::TopologySpec s;
-  switch (c.topology) {
-    case TopologyKind::kDimensions:
-      s.kind = network::TopologyKind::kDimensions;
-      for (const NetworkDimension& d : c.dimensions) {
-        s.dimensions.dims.push_back({dimension_kind(d.kind), d.npus, d.bandwidth, d.latency});
-      }
-      s.dimensions.switch_latency = c.packet.switch_latency;
-      break;
-    case TopologyKind::kFatTree:
-      s.kind = network::TopologyKind::kFatTree;
-      s.fat_tree = {c.fat_tree.radix,          c.fat_tree.hosts,        c.fat_tree.oversubscription,
-                    c.fat_tree.link_bandwidth, c.fat_tree.link_latency, c.fat_tree.switch_latency};
-      break;
-    case TopologyKind::kTorus:
-      s.kind = network::TopologyKind::kTorus;
-      s.torus = {c.torus.dims, c.torus.bandwidth, c.torus.latency};
-      break;
-    case TopologyKind::kHgxH100: {
-      s.kind = network::TopologyKind::kHgxH100;
-      const HgxH100Config& h = c.hgx_h100;
-      s.hgx_h100 = {h.boxes,          h.gpus_per_box,     h.nvlink_bandwidth,   h.nvlink_latency,
-                    h.nvswitch_latency, h.nics_per_box,   h.nic_bandwidth,      h.ib_link_latency,
-                    h.ib_switch_latency, h.ib_oversubscription, h.ib_switch_radix};
-      break;
-    }
-  }
+  s.kind = c.topology;
+  s.dimensions = {c.dimensions, c.packet.switch_latency};
+  s.fat_tree = c.fat_tree;
+  s.torus = c.torus;
+  s.hgx_h100 = c.hgx_h100;
   return s;
 }
 
 network::PacketSpec packet_from_config(const NetworkConfig& c) {
   network::PacketSpec p;
-  p.packet_size = c.packet.packet_size;
-  p.buffer_per_port = c.packet.buffer_per_port;
+  static_cast<PacketSizes&>(p) = c.packet;  // the sizes part of both
   return p;
-}
-
-network::NetworkModel model_from_config(NetworkModel m) {
-  switch (m) {
-    case NetworkModel::kAstraCongestionAware: return network::NetworkModel::kAstraCongestionAware;
-    case NetworkModel::kAstraCongestionUnaware: return network::NetworkModel::kAstraCongestionUnaware;
-    case NetworkModel::kPacket: return network::NetworkModel::kPacket;
-  }
-  return network::NetworkModel::kPacket;
 }
 
 collective::SystemConfig system_from_config(const SystemConfig& c, const NetworkConfig& network) {

@@ -118,8 +118,8 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   CustomCollectives custom;
   std::unique_ptr<pdes::Graph> graph;
   pdes::Partition partition;
-  const network::NetworkModel model = model_from_config(config.simulation.network_model);
-  const bool link_stats = options.link_stats && model != network::NetworkModel::kAstraCongestionUnaware;
+  const NetworkModel model = config.simulation.network_model;
+  const bool link_stats = options.link_stats && model != NetworkModel::kAstraCongestionUnaware;
   LinkRecordOptions link_opts;
   link_opts.fixed = options.link_stats_interval > 0;
   link_opts.start_width = !link_stats ? 0 : link_opts.fixed ? options.link_stats_interval : kNanosecond;
@@ -338,7 +338,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     append_link_records(net->topology(), local_links, result.link_bin_width, result.local_strings,
                         result.local_links, result.local_link_bins);
     result.link_stats_source =
-        model == network::NetworkModel::kPacket
+        model == NetworkModel::kPacket
             ? "packet model: per-hop links (NIC and switch output ports); bytes and serialization time per "
               "bin"
             : "astra-congestion-aware model: its per-link FIFO queues (whole messages); bytes and "

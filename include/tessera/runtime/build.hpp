@@ -8,13 +8,14 @@
 
 namespace tessera::runtime {
 
-/// The network layer's description of `config`'s topology (every field carried over as is).
+/// The network layer's description of `config`'s topology. Both layers use the same parameter
+/// structs (network_params.hpp); only the Switch dimensions' forwarding latency moves, from
+/// network.packet.switch_latency to TopologySpec::dimensions.switch_latency.
 network::TopologySpec from_config(const NetworkConfig& config);
 
-/// Packet-model parameters (buffer_per_port 0 = automatic, the network's default).
+/// Packet-model parameters: the configured sizes (buffer_per_port 0 = automatic); the statistics
+/// bins are left off (0), for the caller to set from its run options.
 network::PacketSpec packet_from_config(const NetworkConfig& config);
-
-network::NetworkModel model_from_config(NetworkModel model);
 
 /// The collective layer's settings. Algorithm names are parsed here (InputError naming the key and
 /// file for an unknown name); endpoint-delay already includes injection-scale in `config`, and is
