@@ -78,7 +78,8 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
     r.end = std::max(r.end, c.end);
     ++r.npus;
     std::vector<std::uint32_t>& algs = it->second.algorithms;
-    if (c.algorithm != 0 && std::find(algs.begin(), algs.end(), c.algorithm) == algs.end()) algs.push_back(c.algorithm);
+    if (c.algorithm != 0 && std::find(algs.begin(), algs.end(), c.algorithm) == algs.end())
+      algs.push_back(c.algorithm);
     if (c.chunks != 0 && std::find(r.chunks.begin(), r.chunks.end(), c.chunks) == r.chunks.end())
       r.chunks.push_back(c.chunks);
   }
@@ -176,14 +177,14 @@ std::string format_summary(const RunReport& r) {
     // usual one-word labels keep the table narrow.
     std::size_t width = std::string_view("algorithm").size();
     for (const CollectiveRow& c : shown) width = std::max(width, c.algorithm.size());
-    out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11} {:>11}\n", "#", "type", "algorithm",
-                       width, "chunks", "size", "NPUs", "time", "algbw GB/s", "busbw GB/s");
+    out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11} {:>11}\n", "#", "type",
+                       "algorithm", width, "chunks", "size", "NPUs", "time", "algbw GB/s", "busbw GB/s");
     for (const CollectiveRow& c : shown) {
       const std::string chunks = c.chunks.empty() ? "-" : fmt::format("{}", fmt::join(c.chunks, "|"));
       out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11.2f} {:>11.2f}\n", c.index,
-                         collective_label(c.collective), c.algorithm.empty() ? "-" : c.algorithm, width, chunks,
-                         format_bytes(c.bytes), c.group_size, format_time(c.end - c.start), c.algbw_gbps,
-                         c.busbw_gbps);
+                         collective_label(c.collective), c.algorithm.empty() ? "-" : c.algorithm, width,
+                         chunks, format_bytes(c.bytes), c.group_size, format_time(c.end - c.start),
+                         c.algbw_gbps, c.busbw_gbps);
     }
   }
   return out;

@@ -82,7 +82,8 @@ TEST(SummaryText, TableHasAlgorithmAndChunkColumns) {
   const auto header = text.find("# type           algorithm   chunks");
   ASSERT_NE(header, std::string::npos) << text;
   // The row under it: index, type, the label padded to the column, the chunk count.
-  EXPECT_NE(text.find("0 all-reduce     ring/direct      4    1.00 MiB      8", header), std::string::npos) << text;
+  EXPECT_NE(text.find("0 all-reduce     ring/direct      4    1.00 MiB      8", header), std::string::npos)
+      << text;
 }
 
 TEST(SummaryText, AlgorithmColumnWidensForLongLabels) {
