@@ -221,6 +221,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     report.topology = topology_text(config);
     report.npus = res.npus;
     report.collectives = res.collectives;
+    report.strings = res.collective_strings;
     report.end_time = res.end_time;
     report.events = res.events;
     report.partial = partial;

@@ -1,6 +1,7 @@
-// algorithm_label(): the name output files give a collective's algorithm (executor.hpp). It reads
-// the same settings CollectiveExecutor::chunk_phases decomposes a chunk with, without its side
-// effects (queue rotation, tree alternation), so the runtime can label a collective as it starts.
+// algorithm_label() and chunk_count(): the algorithm name and chunk count output files give a
+// collective (executor.hpp). They read the same settings CollectiveExecutor::start and
+// chunk_phases split and decompose a collective with, without their side effects (queue rotation,
+// tree alternation), so the runtime can label a collective as it starts.
 #include "tessera/collective/executor.hpp"
 
 namespace tessera::collective {
@@ -25,6 +26,10 @@ std::string algorithm_label(const SystemConfig& config, const TopologyView& topo
     label += (label.empty() ? "" : "/") + impl[d].name();
   }
   return label.empty() ? "none" : label;
+}
+
+int chunk_count(const SystemConfig& config, const CollectiveRequest& req) {
+  return req.type == CollectiveType::kBarrier || req.custom ? 1 : config.preferred_dataset_splits;
 }
 
 }  // namespace tessera::collective

@@ -428,7 +428,7 @@ void CollectiveExecutor::generate(Collective& coll, const CollectiveRequest& req
   if (req.bytes < 0) {
     throw InputError(Diagnostic{"", 0, "comm_size", fmt::format("negative size {}", req.bytes), "use a size >= 0"});
   }
-  const Bytes splits = type == CollectiveType::kBarrier || req.custom ? 1 : config_.preferred_dataset_splits;
+  const Bytes splits = chunk_count(config_, req);
   Bytes size = req.bytes;
   Bytes chunk = size / splits;
   if (type == CollectiveType::kBarrier) {

@@ -205,8 +205,16 @@ Table<SimulationConfig> simulation_table() {
                  if (auto v = get_int_list(n, sink, 0, INT32_MAX)) s.rank_of_npu = *v;
                },
                [](const M&) { return std::string("[]"); }},
-              p_time("max_sim_time", &M::max_sim_time, "stop with an error past this simulated time"),
-              p_time("max_wall_time", &M::max_wall_time, "stop with an error past this wall-clock time"),
+              // What cmd_run really does at a limit (docs/hardening.md): a clean stop, not an error
+              // that loses the results.
+              p_time("max_sim_time", &M::max_sim_time,
+                     "stop cleanly at this simulated time (no event at or past it runs): the outputs are "
+                     "written marked partial (HDF5 attribute partial=1, JSON \"partial\": true, a PARTIAL "
+                     "RESULTS banner) and the run exits 1"),
+              p_time("max_wall_time", &M::max_wall_time,
+                     "stop cleanly after this much wall-clock time (checked at window boundaries and every "
+                     "16,384 events): the outputs are written marked partial, as for max_sim_time, and the run "
+                     "exits 1"),
           },
           {}};
 }

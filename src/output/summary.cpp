@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace tessera::output {
 namespace {
@@ -53,12 +55,17 @@ std::string format_time(SimTime t) {
 }
 
 std::vector<CollectiveRow> collective_rows(const RunReport& report) {
-  std::map<std::tuple<std::int64_t, int, Bytes, int>, CollectiveRow> rows;
+  // The row plus the distinct algorithm labels of its NPUs (string indices; nearly always one).
+  struct Pending {
+    CollectiveRow row;
+    std::vector<std::uint32_t> algorithms;
+  };
+  std::map<std::tuple<std::int64_t, int, Bytes, int>, Pending> rows;
   std::map<int, std::int64_t> next_index;  // per NPU
   for (const CollectiveRecord& c : report.collectives) {
     const std::int64_t k = next_index[c.npu]++;
     auto [it, fresh] = rows.try_emplace({k, c.collective, c.bytes, c.group_size});
-    CollectiveRow& r = it->second;
+    CollectiveRow& r = it->second.row;
     if (fresh) {
       r.index = k;
       r.collective = c.collective;
@@ -70,9 +77,23 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
     r.start = std::min(r.start, c.start);
     r.end = std::max(r.end, c.end);
     ++r.npus;
+    std::vector<std::uint32_t>& algs = it->second.algorithms;
+    if (c.algorithm != 0 && std::find(algs.begin(), algs.end(), c.algorithm) == algs.end())
+      algs.push_back(c.algorithm);
+    if (c.chunks != 0 && std::find(r.chunks.begin(), r.chunks.end(), c.chunks) == r.chunks.end())
+      r.chunks.push_back(c.chunks);
+  }
+  for (auto& [key, p] : rows) {
+    // Sorted by text, so the label does not depend on which NPU (or rank) reported first.
+    std::vector<std::string> labels;
+    for (std::uint32_t a : p.algorithms) labels.push_back(report.strings.at(a));
+    std::sort(labels.begin(), labels.end());
+    p.row.algorithm = fmt::format("{}", fmt::join(labels, "|"));
+    std::sort(p.row.chunks.begin(), p.row.chunks.end());
   }
   std::vector<CollectiveRow> out;
-  for (auto& [key, r] : rows) {
+  for (auto& [key, p] : rows) {
+    CollectiveRow& r = p.row;
     const SimTime t = r.end - r.start;
     const double n = r.group_size;
     double size = static_cast<double>(r.bytes), factor = 1.0;
@@ -145,8 +166,6 @@ std::string format_summary(const RunReport& r) {
   if (!rows.empty()) {
     out += fmt::format("\n  collectives ({}; GB = 10^9 B, nccl-tests algbw/busbw){}\n", rows.size(),
                        rows.size() > 40 ? ", the 40 longest" : "");
-    out += fmt::format("  {:>5} {:<15} {:>12} {:>6} {:>14} {:>11} {:>11}\n", "#", "type", "size", "NPUs", "time",
-                       "algbw GB/s", "busbw GB/s");
     std::vector<CollectiveRow> shown = rows;
     if (shown.size() > 40) {
       std::stable_sort(shown.begin(), shown.end(),
@@ -154,10 +173,18 @@ std::string format_summary(const RunReport& r) {
       shown.resize(40);
       std::sort(shown.begin(), shown.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     }
+    // As wide as the longest label shown ("ring/ring/ring" on a 3-dimensional network), so the
+    // usual one-word labels keep the table narrow.
+    std::size_t width = std::string_view("algorithm").size();
+    for (const CollectiveRow& c : shown) width = std::max(width, c.algorithm.size());
+    out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11} {:>11}\n", "#", "type",
+                       "algorithm", width, "chunks", "size", "NPUs", "time", "algbw GB/s", "busbw GB/s");
     for (const CollectiveRow& c : shown) {
-      out += fmt::format("  {:>5} {:<15} {:>12} {:>6} {:>14} {:>11.2f} {:>11.2f}\n", c.index,
-                         collective_label(c.collective), format_bytes(c.bytes), c.group_size,
-                         format_time(c.end - c.start), c.algbw_gbps, c.busbw_gbps);
+      const std::string chunks = c.chunks.empty() ? "-" : fmt::format("{}", fmt::join(c.chunks, "|"));
+      out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11.2f} {:>11.2f}\n", c.index,
+                         collective_label(c.collective), c.algorithm.empty() ? "-" : c.algorithm, width,
+                         chunks, format_bytes(c.bytes), c.group_size, format_time(c.end - c.start),
+                         c.algbw_gbps, c.busbw_gbps);
     }
   }
   return out;

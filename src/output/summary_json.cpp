@@ -1,5 +1,7 @@
 // The JSON summary (`--summary-json`): only simulated quantities, so the file is byte-identical
 // for any rank count and any run.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "tessera/output/summary.hpp"
@@ -42,6 +44,13 @@ std::string summary_json(const RunReport& r) {
     n["bytes"] = c.bytes;
     n["group_size"] = c.group_size;
     n["npus"] = c.npus;
+    n["algorithm"] = c.algorithm;
+    // An integer (0 = none recorded); only NPUs that disagree (a bug) give a string such as "4|8".
+    if (c.chunks.size() <= 1) {
+      n["chunks"] = c.chunks.empty() ? 0 : c.chunks.front();
+    } else {
+      n["chunks"] = fmt::format("{}", fmt::join(c.chunks, "|"));
+    }
     n["start_ps"] = c.start;
     n["end_ps"] = c.end;
     n["algbw_gbps"] = c.algbw_gbps;

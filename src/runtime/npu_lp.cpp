@@ -235,7 +235,7 @@ void NpuLp::start_collective(NodeIndex i) {
     const auto [it, fresh] =
         algorithm_index_.emplace(std::move(label), static_cast<std::uint32_t>(result_.algorithms.size()));
     if (fresh) result_.algorithms.push_back(it->first);
-    coll_algorithm_[i] = it->second;
+    coll_algorithm_[i] = {it->second, collective::chunk_count(*shared_.system, r)};
   }
   starting_ = i;
   const collective::CollectiveId id = exec_.start(r);
@@ -281,8 +281,10 @@ void NpuLp::complete(NodeIndex i) {
     c.bytes = n.size;
     c.start = start_[i];
     c.end = now;
-    c.chunks = shared_.system->preferred_dataset_splits;
-    if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) c.algorithm = a->second;
+    if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) {
+      c.algorithm = a->second.algorithm;
+      c.chunks = a->second.chunks;
+    }
     const auto ct = n.collective() == workload::CollectiveType::kAllReduce       ? collective::CollectiveType::kAllReduce
                     : n.collective() == workload::CollectiveType::kReduceScatter ? collective::CollectiveType::kReduceScatter
                     : n.collective() == workload::CollectiveType::kAllGather     ? collective::CollectiveType::kAllGather
@@ -308,8 +310,10 @@ void NpuLp::complete(NodeIndex i) {
     iv.start = start_[i];
     iv.end = now;
     if (type == NodeType::kCommColl) {
-      if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) iv.algorithm = a->second;
-      iv.chunks = shared_.system->preferred_dataset_splits;
+      if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) {
+        iv.algorithm = a->second.algorithm;
+        iv.chunks = a->second.chunks;
+      }
     }
     result_.intervals.push_back(iv);
   }

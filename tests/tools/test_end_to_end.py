@@ -101,7 +101,8 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(struct.unpack(">II", f.read(24)[16:24]), (800, 500))
 
     def test_contents_match_the_summary_json(self):
-        summary = json.load(open(path(2, "summary.json")))
+        with open(path(2, "summary.json")) as f:
+            summary = json.load(f)
         with h5py.File(path(2, "run.h5"), "r") as f:
             self.assertEqual(int(f.attrs["end_time_ps"]), summary["end_time_ps"])
             self.assertEqual(int(f.attrs["num_npus"]), summary["npu_count"])
@@ -125,6 +126,8 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(int(mine["bytes"]), theirs["bytes"])
             self.assertEqual(int(mine["npus"]), theirs["npus"])
             self.assertAlmostEqual(float(mine["duration_us"]), (theirs["end_ps"] - theirs["start_ps"]) / 1e6, places=3)
+            self.assertEqual((mine["algorithm"], mine["chunks"]), (theirs["algorithm"], str(theirs["chunks"])))
+            self.assertEqual((theirs["algorithm"], theirs["chunks"]), ("ring", 4))
 
     def test_timeline_and_chrome_trace(self):
         png = path(2, "timeline.png")

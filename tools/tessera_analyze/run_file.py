@@ -136,6 +136,12 @@ def parse_npus(text, num_npus):
     return sorted(set(out))
 
 
+def joined_chunks(rs):
+    """The chunk count the NPUs recorded (0 = none); "4|8" when they disagree (as summary_json)."""
+    counts = sorted({int(r["chunks"]) for r in rs} - {0})
+    return counts[0] if len(counts) == 1 else "|".join(map(str, counts)) or 0
+
+
 def collective_table(run):
     """One row per collective: the k-th collective of every NPU with the same type, size and group
     size (as the run's own summary groups them). Duration = latest end - earliest start; the
@@ -159,8 +165,9 @@ def collective_table(run):
             "bytes": nbytes,
             "npus": len(rs),
             "group_size": group,
-            "algorithm": run.strings[int(rs[0]["algorithm"])],
-            "chunks": int(rs[0]["chunks"]),
+            # NPUs should agree; if not, every label joined, as the run's own summary shows them.
+            "algorithm": "|".join(sorted({run.strings[int(r["algorithm"])] for r in rs} - {""})),
+            "chunks": joined_chunks(rs),
             "start_us": start / 1e6,
             "end_us": end / 1e6,
             "duration_us": (end - start) / 1e6,

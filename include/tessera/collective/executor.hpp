@@ -233,4 +233,8 @@ class CollectiveExecutor {
 std::string algorithm_label(const SystemConfig& config, const TopologyView& topo,
                             const CollectiveRequest& request);
 
+/// How many chunks the executor splits a request into: preferred-dataset-splits, except 1 for a
+/// barrier and a custom program (one stream covers the whole collective, as in ASTRA-sim).
+int chunk_count(const SystemConfig& config, const CollectiveRequest& request);
+
 }  // namespace tessera::collective

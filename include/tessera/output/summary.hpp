@@ -18,6 +18,13 @@ struct CollectiveRow {
   Bytes bytes = 0;             ///< comm_size
   std::int32_t group_size = 0;
   std::int32_t npus = 0;       ///< NPUs that ran it
+  /// The algorithm label the NPUs recorded ("ring", "ring/direct", "custom"; docs/hdf5-layout.md).
+  /// NPUs should agree; if they do not, their distinct labels sorted and joined by '|'
+  /// ("direct|ring"), so the summary shows the disagreement instead of picking one. "" = none.
+  std::string algorithm;
+  /// The distinct chunk counts the NPUs recorded, ascending (one entry when they agree; empty
+  /// when no record has one).
+  std::vector<std::int32_t> chunks;
   SimTime start = 0;
   SimTime end = 0;
   double algbw_gbps = 0;
@@ -30,6 +37,8 @@ struct RunReport {
   std::string topology;       ///< one line describing the network
   std::vector<NpuSummary> npus;  ///< id order
   std::vector<CollectiveRecord> collectives;
+  /// What the collectives' `algorithm` fields index ([0] = ""): SimulationResult::collective_strings.
+  std::vector<std::string> strings{""};
   SimTime end_time = 0;
   std::uint64_t events = 0;
   /// Why the run stopped before every NPU finished ("stopped by SIGTERM", "--max-sim-time

@@ -129,7 +129,12 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::uint64_t in_flight_ = 0;
 
   std::unordered_map<collective::CollectiveId, workload::NodeIndex> coll_node_;
-  std::unordered_map<workload::NodeIndex, std::uint32_t> coll_algorithm_;  // COLL node -> label index
+  /// What a running COLL node's records say about how it runs: its algorithm label and chunk count.
+  struct CollLabel {
+    std::uint32_t algorithm = 0;  // index into result_.algorithms
+    std::int32_t chunks = 0;
+  };
+  std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
   std::unordered_map<std::string, std::uint32_t> algorithm_index_;         // label -> index
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key

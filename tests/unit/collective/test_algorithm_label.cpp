@@ -1,4 +1,5 @@
-// algorithm_label(): the algorithm names output files give collectives.
+// algorithm_label() and chunk_count(): the algorithm names and chunk counts output files give
+// collectives.
 #include <gtest/gtest.h>
 
 #include "tessera/collective/executor.hpp"
@@ -46,6 +47,21 @@ TEST(AlgorithmLabel, GroupsTreesBarriersAndCustom) {
   r.group = nullptr;
   r.custom = std::make_shared<const CustomCollective>();
   EXPECT_EQ(algorithm_label(c, topo, r), "custom");
+}
+
+TEST(ChunkCount, SplitsExceptBarriersAndCustomPrograms) {
+  SystemConfig c = two_dims("ring", "ring");
+  c.preferred_dataset_splits = 4;
+  CollectiveRequest r;
+  r.type = CollectiveType::kAllReduce;
+  EXPECT_EQ(chunk_count(c, r), 4);
+  r.type = CollectiveType::kBroadcast;
+  EXPECT_EQ(chunk_count(c, r), 4);
+  r.type = CollectiveType::kBarrier;
+  EXPECT_EQ(chunk_count(c, r), 1);
+  r.type = CollectiveType::kAllReduce;
+  r.custom = std::make_shared<const CustomCollective>();
+  EXPECT_EQ(chunk_count(c, r), 1);
 }
 
 }  // namespace

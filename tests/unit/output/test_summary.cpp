@@ -1,0 +1,102 @@
+// The run summaries' collective rows (summary.hpp): each row names the algorithm and chunk count
+// its NPUs recorded, in the text table and the JSON, and shows NPUs that disagree joined.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "tessera/output/summary.hpp"
+
+namespace tessera::output {
+namespace {
+
+// One 1 MiB all-reduce over `npus` NPUs per entry of `labels`, NPU n recording labels[n % size].
+RunReport report_with(const std::vector<std::string>& labels, int npus, std::int32_t chunks = 4) {
+  RunReport r;
+  r.source = "test";
+  r.network_model = "packet";
+  r.topology = "ring [" + std::to_string(npus) + "]";
+  for (const std::string& l : labels) r.strings.push_back(l);
+  for (int n = 0; n < npus; ++n) {
+    NpuSummary s;
+    s.npu = n;
+    s.finish = 10 * kMicrosecond;
+    r.npus.push_back(s);
+    CollectiveRecord c;
+    c.npu = n;
+    c.collective = 0;
+    c.group_size = npus;
+    c.bytes = 1 << 20;
+    c.start = 1 * kMicrosecond;
+    c.end = 9 * kMicrosecond + n * kNanosecond;
+    c.algorithm = static_cast<std::uint32_t>(1 + n % labels.size());
+    c.chunks = chunks;
+    r.collectives.push_back(c);
+  }
+  r.end_time = 10 * kMicrosecond;
+  return r;
+}
+
+TEST(SummaryRows, CarryAlgorithmAndChunks) {
+  const std::vector<CollectiveRow> rows = collective_rows(report_with({"halvingDoubling"}, 8));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].algorithm, "halvingDoubling");
+  EXPECT_EQ(rows[0].chunks, std::vector<std::int32_t>{4});
+  EXPECT_EQ(rows[0].npus, 8);
+}
+
+TEST(SummaryRows, DisagreeingNpusAreJoinedNotPicked) {
+  // Sorted by text whatever order the NPUs report in, so the label is the same for any rank count.
+  RunReport r = report_with({"ring", "direct"}, 4);
+  EXPECT_EQ(collective_rows(r)[0].algorithm, "direct|ring");
+  r.collectives[1].chunks = 8;
+  r.collectives[2].chunks = 2;
+  EXPECT_EQ(collective_rows(r)[0].chunks, (std::vector<std::int32_t>{2, 4, 8}));
+  const auto j = nlohmann::json::parse(summary_json(r));
+  EXPECT_EQ(j["collectives"][0]["algorithm"], "direct|ring");
+  EXPECT_EQ(j["collectives"][0]["chunks"], "2|4|8");
+  EXPECT_NE(format_summary(r).find("direct|ring  2|4|8"), std::string::npos) << format_summary(r);
+}
+
+TEST(SummaryRows, NoLabelRecorded) {
+  RunReport r = report_with({"ring"}, 2, 0);
+  for (CollectiveRecord& c : r.collectives) c.algorithm = 0;
+  const CollectiveRow row = collective_rows(r)[0];
+  EXPECT_EQ(row.algorithm, "");
+  EXPECT_TRUE(row.chunks.empty());
+  const auto j = nlohmann::json::parse(summary_json(r));
+  EXPECT_EQ(j["collectives"][0]["algorithm"], "");
+  EXPECT_EQ(j["collectives"][0]["chunks"], 0);
+}
+
+TEST(SummaryJson, NamesTheAlgorithmAndChunks) {
+  const auto j = nlohmann::json::parse(summary_json(report_with({"custom"}, 8, 1)));
+  ASSERT_EQ(j["collectives"].size(), 1u);
+  EXPECT_EQ(j["collectives"][0]["algorithm"], "custom");
+  EXPECT_EQ(j["collectives"][0]["chunks"], 1);
+  EXPECT_EQ(j["collectives"][0]["npus"], 8);
+}
+
+TEST(SummaryText, TableHasAlgorithmAndChunkColumns) {
+  const std::string text = format_summary(report_with({"ring/direct"}, 8));
+  const auto header = text.find("# type           algorithm   chunks");
+  ASSERT_NE(header, std::string::npos) << text;
+  // The row under it: index, type, the label padded to the column, the chunk count.
+  EXPECT_NE(text.find("0 all-reduce     ring/direct      4    1.00 MiB      8", header), std::string::npos)
+      << text;
+}
+
+TEST(SummaryText, AlgorithmColumnWidensForLongLabels) {
+  const std::string label = "ring/halvingDoubling/direct";
+  const std::string text = format_summary(report_with({label}, 8));
+  const auto header = text.find("algorithm");
+  const auto row = text.find(label);
+  ASSERT_NE(header, std::string::npos);
+  ASSERT_NE(row, std::string::npos);
+  // Both columns start at the same offset on their lines, and the chunk column follows the label.
+  EXPECT_EQ(header - text.rfind('\n', header), row - text.rfind('\n', row));
+  EXPECT_NE(text.find(label + "      4"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace tessera::output
