@@ -61,8 +61,17 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
     std::vector<std::uint32_t> algorithms;
   };
   std::map<std::tuple<std::int64_t, int, Bytes, int>, Pending> rows;
+  // k counts each NPU's collectives in start order (records come in completion order, which
+  // differs when collectives overlap), as tessera-analyze numbers them.
+  std::vector<const CollectiveRecord*> by_start;
+  by_start.reserve(report.collectives.size());
+  for (const CollectiveRecord& c : report.collectives) by_start.push_back(&c);
+  std::stable_sort(by_start.begin(), by_start.end(), [](const CollectiveRecord* a, const CollectiveRecord* b) {
+    return a->npu != b->npu ? a->npu < b->npu : a->start < b->start;
+  });
   std::map<int, std::int64_t> next_index;  // per NPU
-  for (const CollectiveRecord& c : report.collectives) {
+  for (const CollectiveRecord* record : by_start) {
+    const CollectiveRecord& c = *record;
     const std::int64_t k = next_index[c.npu]++;
     auto [it, fresh] = rows.try_emplace({k, c.collective, c.bytes, c.group_size});
     CollectiveRow& r = it->second.row;

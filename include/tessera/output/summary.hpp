@@ -13,7 +13,7 @@ namespace tessera::output {
 /// One collective across the NPUs that ran it: the k-th collective of each NPU with the same type,
 /// size and group size. Time = latest end − earliest start; nccl-tests bandwidths from that time.
 struct CollectiveRow {
-  std::int64_t index = 0;      ///< k: position among each NPU's collectives
+  std::int64_t index = 0;      ///< k: position among each NPU's collectives, in start order
   std::int8_t collective = 0;  ///< Chakra CollectiveCommType
   Bytes bytes = 0;             ///< comm_size
   std::int32_t group_size = 0;

@@ -45,6 +45,36 @@ TEST(SummaryRows, CarryAlgorithmAndChunks) {
   EXPECT_EQ(rows[0].npus, 8);
 }
 
+TEST(SummaryRows, NumberEachNpusCollectivesInStartOrder) {
+  // Two overlapping collectives: the 2 MiB one starts first but ends last. Records come in
+  // completion order, which here differs between the NPUs; rows must still pair them up.
+  RunReport r = report_with({"ring"}, 2);
+  r.collectives.clear();
+  const auto record = [&](int npu, Bytes bytes, SimTime start, SimTime end) {
+    CollectiveRecord c;
+    c.npu = npu;
+    c.group_size = 2;
+    c.bytes = bytes;
+    c.start = start;
+    c.end = end;
+    c.algorithm = 1;
+    r.collectives.push_back(c);
+  };
+  record(0, 1 << 20, 2 * kMicrosecond, 5 * kMicrosecond);  // NPU 0: the small one ends first
+  record(0, 2 << 20, 1 * kMicrosecond, 9 * kMicrosecond);
+  record(1, 2 << 20, 1 * kMicrosecond, 4 * kMicrosecond);  // NPU 1: the big one ends first
+  record(1, 1 << 20, 2 * kMicrosecond, 8 * kMicrosecond);
+  const std::vector<CollectiveRow> rows = collective_rows(r);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].index, 0);
+  EXPECT_EQ(rows[0].bytes, 2 << 20);
+  EXPECT_EQ(rows[0].npus, 2);
+  EXPECT_EQ(rows[0].end, 9 * kMicrosecond);
+  EXPECT_EQ(rows[1].bytes, 1 << 20);
+  EXPECT_EQ(rows[1].npus, 2);
+  EXPECT_EQ(rows[1].end, 8 * kMicrosecond);
+}
+
 TEST(SummaryRows, DisagreeingNpusAreJoinedNotPicked) {
   // Sorted by text whatever order the NPUs report in, so the label is the same for any rank count.
   RunReport r = report_with({"ring", "direct"}, 4);
