@@ -144,6 +144,16 @@ TEST(NcclGraph, ChannelOverridesClampTheCtas) {
   EXPECT_EQ(off.graphs.nvls.channels, 0);
 }
 
+TEST(NcclGraph, NvlsEnableOneForcesNvlsWhereTheSwitchCanDoIt) {
+  NcclSystem s = hgx_h100(1);
+  s.multicast = false;
+  EXPECT_FALSE(make_comm(s).nvls_support);
+  NcclOptions o;
+  o.nvls_enable = 1;
+  EXPECT_TRUE(make_comm(s, o).nvls_support);
+  EXPECT_FALSE(make_comm(dgx_a100(1), o).nvls_support);  // the NVLS search needs sm90
+}
+
 TEST(NcclGraph, BadSystemsAreRejectedWithTheField) {
   NcclSystem s = hgx_h100(1);
   s.gpus_per_node = 8;
