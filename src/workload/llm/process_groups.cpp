@@ -32,6 +32,8 @@ const char* to_string(GroupKind k) {
       return "tp_ep";
     case GroupKind::kEmbedding:
       return "embedding";
+    case GroupKind::kMp:
+      return "mp";
     case GroupKind::kWorld:
       return "world";
   }
@@ -91,6 +93,8 @@ int ProcessGroups::size(GroupKind k) const {
       return etp_ * ep_;
     case GroupKind::kEmbedding:
       return pp_ > 1 ? 2 : 1;
+    case GroupKind::kMp:
+      return tp_ * pp_;
     case GroupKind::kWorld:
       return npus_;
   }
@@ -162,6 +166,9 @@ std::vector<int> ProcessGroups::members(GroupKind kind, int rank) const {
       // Megatron's default_embedding_ranks: the first and the last stage of the pipeline.
       out.push_back(rank_of(c.tp, c.cp, c.dp, 0));
       if (pp_ > 1) out.push_back(rank_of(c.tp, c.cp, c.dp, pp_ - 1));
+      break;
+    case GroupKind::kMp:
+      dense(true, false, false, true);
       break;
     case GroupKind::kWorld:
       for (int r = 0; r < npus_; ++r) out.push_back(r);

@@ -21,10 +21,11 @@ enum class GroupKind : std::uint8_t {
   kEdp,        ///< expert data parallel: expert gradient reduction
   kTpEp,       ///< expert tensor x expert parallel: MoE token-count exchange
   kEmbedding,  ///< first and last pipeline stage: tied-embedding gradient
-  kWorld,      ///< every NPU: gradient-norm reduction
+  kMp,         ///< model parallel (tp x pp): gradient norm without the distributed optimizer
+  kWorld,      ///< every NPU: gradient norm with the distributed optimizer
 };
-inline constexpr int kGroupKinds = 11;
-/// "tp", "cp", "dp", "dp_cp", "pp", "ep", "etp", "edp", "tp_ep", "embedding", "world".
+inline constexpr int kGroupKinds = 12;
+/// "tp", "cp", "dp", "dp_cp", "pp", "ep", "etp", "edp", "tp_ep", "embedding", "mp", "world".
 const char* to_string(GroupKind k);
 
 /// A rank's coordinates in both grids.

@@ -2,23 +2,14 @@
 // formulas (llm-training.md §5).
 #include <gtest/gtest.h>
 
+#include "llm_test_util.hpp"
 #include "tessera/workload/llm/memory.hpp"
 #include "tessera/workload/llm/run.hpp"
 
 namespace tessera::llm {
 namespace {
 
-LlmRun run_of(const char* model, std::int64_t gbs, int mbs, int tp, int pp, int vp = 1, int cp = 1) {
-  LlmRun r;
-  r.model = *find_model_preset(model);
-  r.global_batch = gbs;
-  r.micro_batch = mbs;
-  r.tp = tp;
-  r.pp = pp;
-  r.vp = vp;
-  r.cp = cp;
-  return r;
-}
+using test::make_run;
 
 /// The single diagnostic for `key`, or a failure listing what came back.
 Diagnostic only(const std::vector<Diagnostic>& d, const std::string& key) {
@@ -38,12 +29,12 @@ void expect_contains(const std::string& s, const std::string& part) {
 
 TEST(LlmRunValidation, PublishedConfigurationsAreAccepted) {
   // GPT-3 175B, DGXC: TP4 PP8 VP12 MBS1 on 512 GPUs, GBS 1024.
-  EXPECT_TRUE(validate_run(run_of("gpt3-175b", 1024, 1, 4, 8, 12), 512).empty());
+  EXPECT_TRUE(validate_run(make_run("gpt3-175b", 1024, 1, 4, 8, 12), 512).empty());
   // Llama 3.1 70B: TP4 PP4 CP2 VP5 on 64 GPUs, GBS 128.
-  EXPECT_TRUE(validate_run(run_of("llama3.1-70b", 128, 1, 4, 4, 5, 2), 64).empty());
+  EXPECT_TRUE(validate_run(make_run("llama3.1-70b", 128, 1, 4, 4, 5, 2), 64).empty());
   // Llama 2 7B data-parallel on 8.
-  EXPECT_TRUE(validate_run(run_of("llama2-7b", 128, 2, 1, 1), 8).empty());
-  const Layout l = make_layout(run_of("gpt3-175b", 1024, 1, 4, 8, 12), 512);
+  EXPECT_TRUE(validate_run(make_run("llama2-7b", 128, 2, 1, 1), 8).empty());
+  const Layout l = make_layout(make_run("gpt3-175b", 1024, 1, 4, 8, 12), 512);
   EXPECT_EQ(l.dp, 16);
   EXPECT_EQ(l.micro_batches, 64);
   EXPECT_EQ(l.layers_per_chunk, 1);
@@ -52,72 +43,76 @@ TEST(LlmRunValidation, PublishedConfigurationsAreAccepted) {
 }
 
 TEST(LlmRunValidation, ParallelSizesMustDivideTheNpus) {
-  const Diagnostic d = only(validate_run(run_of("llama2-13b", 96, 1, 4, 2), 12, "s.yaml"), "workload.llm.tp");
+  const Diagnostic d =
+      only(validate_run(make_run("llama2-13b", 96, 1, 4, 2), 12, "s.yaml"), "workload.llm.tp");
   EXPECT_EQ(d.file, "s.yaml");
   expect_contains(d.message, "tp·pp·cp = 4·2·1 = 8 does not divide the 12 NPUs");
   expect_contains(d.fix, "divisors: 1, 2, 3, 4, 6, 12");
-  EXPECT_THROW(make_layout(run_of("llama2-13b", 96, 1, 4, 2), 12), InputError);
+  EXPECT_THROW(make_layout(make_run("llama2-13b", 96, 1, 4, 2), 12), InputError);
 }
 
 TEST(LlmRunValidation, GlobalBatchMustSplitIntoMicroBatches) {
-  const Diagnostic d = only(validate_run(run_of("llama2-7b", 100, 2, 1, 1), 8), "workload.llm.global_batch");
+  const Diagnostic d =
+      only(validate_run(make_run("llama2-7b", 100, 2, 1, 1), 8), "workload.llm.global_batch");
   expect_contains(d.message, "not a multiple of micro_batch·dp = 2·8 = 16");
   expect_contains(d.fix, "96 or 112");
 }
 
 TEST(LlmRunValidation, PipelineMustFill) {
-  const Diagnostic d = only(validate_run(run_of("gpt3-175b", 8, 1, 8, 8), 128), "workload.llm.global_batch");
+  const Diagnostic d =
+      only(validate_run(make_run("gpt3-175b", 8, 1, 8, 8), 128), "workload.llm.global_batch");
   expect_contains(d.message, "4 micro-batches per step do not fill the 8-stage pipeline");
 }
 
 TEST(LlmRunValidation, InterleavingNeedsMicroBatchesMultipleOfPp) {
-  const Diagnostic d = only(validate_run(run_of("gpt3-175b", 12 * 16, 1, 4, 8, 12), 512), "workload.llm.vp");
+  const Diagnostic d =
+      only(validate_run(make_run("gpt3-175b", 12 * 16, 1, 4, 8, 12), 512), "workload.llm.vp");
   expect_contains(d.message, "(12) to be a multiple of pp (8)");
   expect_contains(d.fix, "micro_batch·dp·pp = 128");
   // The layers must split into pp·vp chunks.
-  const Diagnostic l = only(validate_run(run_of("gpt3-175b", 1024, 1, 4, 8, 5), 512), "workload.llm.vp");
+  const Diagnostic l = only(validate_run(make_run("gpt3-175b", 1024, 1, 4, 8, 5), 512), "workload.llm.vp");
   expect_contains(l.message, "96 layers do not split evenly into pp·vp = 8·5 = 40 model chunks");
   // And vp needs pp.
-  auto many = validate_run(run_of("llama2-7b", 64, 1, 1, 1, 2), 8);
+  auto many = validate_run(make_run("llama2-7b", 64, 1, 1, 1, 2), 8);
   ASSERT_FALSE(many.empty());
   expect_contains(many[0].message, "virtual stages (vp 2) need pipeline parallelism");
 }
 
 TEST(LlmRunValidation, HeadsAndKvHeadsVersusTp) {
-  LlmRun r = run_of("gpt2-xl", 64, 1, 2, 1);  // 25 heads
+  LlmRun r = make_run("gpt2-xl", 64, 1, 2, 1);  // 25 heads
   expect_contains(only(validate_run(r, 8), "workload.llm.tp").message,
                   "tp 2 does not divide the 25 attention heads");
   // Llama 3.1 70B: 8 KV heads; tp 16 replicates KV heads (accepted), tp 3 does not fit.
-  LlmRun ok = run_of("llama3.1-70b", 64, 1, 16, 1);
+  LlmRun ok = make_run("llama3.1-70b", 64, 1, 16, 1);
   EXPECT_TRUE(validate_run(ok, 16).empty());
   ModelSpec m = *find_model_preset("llama2-70b");
   m.heads = 48;
   m.kv_heads = 6;
   m.ffn_hidden = 28680;
-  LlmRun bad = run_of("llama2-70b", 64, 1, 4, 1);
+  LlmRun bad = make_run("llama2-70b", 64, 1, 4, 1);
   bad.model = m;
   expect_contains(only(validate_run(bad, 8), "workload.llm.tp").message, "the 6 KV heads do not fit");
 }
 
 TEST(LlmRunValidation, ContextParallelAndSequenceParallel) {
-  LlmRun r = run_of("llama3.1-8b", 64, 1, 1, 1, 1, 2);
+  LlmRun r = make_run("llama3.1-8b", 64, 1, 1, 1, 1, 2);
   r.seq_len = 8190;
   expect_contains(only(validate_run(r, 8), "workload.llm.cp").message, "not a multiple of 2·cp = 4");
-  LlmRun o = run_of("llama2-13b", 64, 1, 1, 1);
+  LlmRun o = make_run("llama2-13b", 64, 1, 1, 1);
   o.tp_comm_overlap = true;
   expect_contains(only(validate_run(o, 8), "workload.llm.tp_comm_overlap").message, "needs tp >= 2");
 }
 
 TEST(LlmRunValidation, Experts) {
-  LlmRun dense = run_of("llama2-7b", 64, 1, 1, 1);
+  LlmRun dense = make_run("llama2-7b", 64, 1, 1, 1);
   dense.ep = 2;
   expect_contains(only(validate_run(dense, 8), "workload.llm.ep").message,
                   "needs a mixture-of-experts model");
-  LlmRun moe = run_of("mixtral-8x7b", 60, 1, 1, 1);
+  LlmRun moe = make_run("mixtral-8x7b", 60, 1, 1, 1);
   moe.ep = 3;
   expect_contains(only(validate_run(moe, 6), "workload.llm.ep").message,
                   "ep 3 does not divide the 8 experts");
-  LlmRun sp = run_of("mixtral-8x7b", 64, 1, 2, 1);
+  LlmRun sp = make_run("mixtral-8x7b", 64, 1, 2, 1);
   sp.ep = 4;
   expect_contains(only(validate_run(sp, 8), "workload.llm.sequence_parallel").message,
                   "requires sequence parallelism");
@@ -128,20 +123,20 @@ TEST(LlmRunValidation, Experts) {
 }
 
 TEST(LlmRunValidation, BadScalarsAndModel) {
-  LlmRun r = run_of("llama2-7b", 0, 0, 0, 1);
+  LlmRun r = make_run("llama2-7b", 0, 0, 0, 1);
   const auto d = validate_run(r, 8);
   ASSERT_EQ(d.size(), 3u);
   EXPECT_EQ(d[0].key, "workload.llm.global_batch");
   EXPECT_EQ(d[1].key, "workload.llm.micro_batch");
   EXPECT_EQ(d[2].key, "workload.llm.tp");
-  LlmRun m = run_of("llama2-7b", 64, 1, 1, 1);
+  LlmRun m = make_run("llama2-7b", 64, 1, 1, 1);
   m.model.kv_heads = 5;
   expect_contains(only(validate_run(m, 8, "", "llm"), "llm.model.kv_heads").message,
                   "5 KV heads do not divide");
 }
 
 TEST(LlmRunValidation, GpuCapabilities) {
-  LlmRun r = run_of("llama2-13b", 64, 1, 4, 1);
+  LlmRun r = make_run("llama2-13b", 64, 1, 4, 1);
   r.precision = compute::Precision::kFp8;
   const auto a100 = *compute::find_gpu_preset("a100-sxm");
   expect_contains(only(validate_run_on_gpu(r, a100), "workload.llm.precision").message,
@@ -160,7 +155,7 @@ TEST(LlmRunValidation, GpuCapabilities) {
 // Memory
 
 TEST(LlmMemory, BytesPerParameterAsMegatronDocumentsThem) {
-  LlmRun r = run_of("llama2-7b", 64, 1, 1, 1);
+  LlmRun r = make_run("llama2-7b", 64, 1, 1, 1);
   r.grad_reduce_dtype = compute::Precision::kFp32;  // Megatron-LM's default under --bf16
   const Layout l = make_layout(r, 8);
   StageMemory s = stage_memory(r, l, 0);
@@ -176,7 +171,7 @@ TEST(LlmMemory, BytesPerParameterAsMegatronDocumentsThem) {
 }
 
 TEST(LlmMemory, LocalParamsSplitOverStages) {
-  LlmRun r = run_of("gpt3-175b", 1024, 1, 4, 8, 12);
+  LlmRun r = make_run("gpt3-175b", 1024, 1, 4, 8, 12);
   const Layout l = make_layout(r, 512);
   const double layer = static_cast<double>(r.model.attention_params() + r.model.mlp_params()) / 4;
   const double norms = static_cast<double>(r.model.norm_params_per_layer());
@@ -189,7 +184,7 @@ TEST(LlmMemory, LocalParamsSplitOverStages) {
 
 // Korthikanti et al. 2022 Table 2 rows (GPT block: f = 4h, MHA, dropout on).
 TEST(LlmMemory, ActivationsPerLayerMatchKorthikanti) {
-  LlmRun r = run_of("gpt3-175b", 1024, 1, 8, 1);
+  LlmRun r = make_run("gpt3-175b", 1024, 1, 8, 1);
   r.hidden_dropout = 0.1;
   r.model.vocab = 51200;
   Layout l = make_layout(r, 8);
@@ -206,7 +201,7 @@ TEST(LlmMemory, ActivationsPerLayerMatchKorthikanti) {
 
 TEST(LlmMemory, Llama70bDgxcExample) {
   // TP4 PP4 CP2 VP5: 33.5·s·b·h/8 per layer; stage 0 holds 80 x 1.15 layers' worth.
-  LlmRun r = run_of("llama3.1-70b", 128, 1, 4, 4, 5, 2);
+  LlmRun r = make_run("llama3.1-70b", 128, 1, 4, 4, 5, 2);
   r.sequence_parallel = true;
   r.distributed_optimizer = true;
   const Layout l = make_layout(r, 64);
@@ -222,7 +217,7 @@ TEST(LlmMemory, Llama70bDgxcExample) {
 }
 
 TEST(LlmMemory, RefusesWhatDoesNotFitAndSaysWhatToChange) {
-  LlmRun r = run_of("llama2-70b", 64, 1, 1, 1);
+  LlmRun r = make_run("llama2-70b", 64, 1, 1, 1);
   const Layout l = make_layout(r, 8);
   const MemoryCheck c = check_memory(r, l, Bytes{80} << 30, "NVIDIA H100 SXM5 80 GB", "s.yaml");
   ASSERT_EQ(c.errors.size(), 1u);
@@ -234,7 +229,7 @@ TEST(LlmMemory, RefusesWhatDoesNotFitAndSaysWhatToChange) {
   expect_contains(d.fix, "distributed_optimizer: true");
   expect_contains(d.fix, "activation_recompute: full");
   // Pipelined runs name the stage.
-  LlmRun p = run_of("gpt3-175b", 64, 1, 1, 8);
+  LlmRun p = make_run("gpt3-175b", 64, 1, 1, 8);
   const MemoryCheck pc = check_memory(p, make_layout(p, 8), Bytes{80} << 30, "H100");
   ASSERT_EQ(pc.errors.size(), 1u);
   expect_contains(pc.errors[0].message, "pipeline stage 0 needs");
