@@ -92,13 +92,14 @@ StageMemory stage_memory(const LlmRun& r, const Layout& l, int stage) {
   s.params = local_params(r, l, stage);
   const double e_param = r.precision == compute::Precision::kFp8 ? 1 : 2;  // fp8_params, as DGXC runs FP8
   const double e_grad = compute::element_bytes(r.grad_reduce_dtype);
-  // fp32 master weights and two fp32 Adam moments: 12 bytes, sharded over the reduction group
-  // with the distributed optimizer (MLM docs/user-guide/features/dist_optimizer.md).
+  // fp32 master weights (or their 16-bit remainders) and two fp32 Adam moments, sharded over
+  // the reduction group with the distributed optimizer (MLM docs/user-guide/features/
+  // dist_optimizer.md; NeMo megatron_base_model.py with Apex DistributedFusedAdam).
   const double dense_shard = r.distributed_optimizer ? static_cast<double>(l.dp) * r.cp : 1.0;
   const double expert_shard = r.distributed_optimizer ? static_cast<double>(l.edp) : 1.0;
   s.weights = s.params.total() * e_param;
   s.gradients = s.params.total() * e_grad;
-  s.optimizer = 12 * (s.params.dense / dense_shard + s.params.expert / expert_shard);
+  s.optimizer = r.optimizer_state_bytes() * (s.params.dense / dense_shard + s.params.expert / expert_shard);
 
   const ScheduleParams sp{r.pp, r.vp, l.micro_batches, l.group_size};
   s.in_flight = peak_in_flight(pipeline_schedule(sp, stage));

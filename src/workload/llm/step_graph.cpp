@@ -270,8 +270,8 @@ void StepGraph::finalize_and_optimize() {
                     layout_.vocab / run_.tp * m.hidden * e_grad_, GroupKind::kEmbedding, here()));
   }
   // Optimizer on the local shard: gradient norm (a local pass and a scalar all-reduce), then
-  // Adam, memory-bound: read the gradient, read and write the fp32 master weight and both
-  // moments, write the 16-bit (or FP8) parameter.
+  // Adam, memory-bound: read the gradient, read and write the master weight (or its remainder)
+  // and both moments, write the 16-bit (or FP8) parameter.
   const double shard = run_.distributed_optimizer
                            ? static_cast<double>(dense) / groups_.size(GroupKind::kDpCp) +
                                  static_cast<double>(expert) / groups_.size(GroupKind::kEdp)
@@ -280,7 +280,7 @@ void StepGraph::finalize_and_optimize() {
   const GroupKind norm_group = run_.distributed_optimizer ? GroupKind::kWorld : GroupKind::kMp;
   if (has_group(norm_group))
     wait(collective("grad norm all-reduce", CollectiveType::kAllReduce, 4, norm_group, here()));
-  optimizer_done_ = compute("adam", memory(shard * (e_grad_ + 8 + 16 + e_param_)));
+  optimizer_done_ = compute("adam", memory(shard * (e_grad_ + 2 * run_.optimizer_state_bytes() + e_param_)));
 }
 
 void StepGraph::step(int s) {

@@ -43,6 +43,10 @@ struct LlmRun {
   bool tp_comm_overlap = false;      ///< TE userbuffers: TP collectives pipelined with GEMMs
   compute::Precision grad_reduce_dtype = compute::Precision::kBf16;  ///< main-grad and reduction type
   std::int64_t bucket_params = 0;  ///< DP bucket size in parameters; 0 = max(40M, 1M x dp)
+  /// The distributed optimizer keeps only the 16 bits of each fp32 master weight that the bf16
+  /// parameter lacks (NeMo 1.0's Apex DistributedFusedAdam with bf16 parameters, as the DGXC
+  /// v24.11 runs use): 10 instead of 12 optimizer bytes per parameter. No effect for fp8 runs.
+  bool param_remainders = false;
   CpCommType cp_comm = CpCommType::kP2p;
   std::optional<compute::AttentionBackend> attention_backend;  ///< nullopt: cuDNN where published
   int microbatch_group = 0;                                    ///< interleaved schedule group size; 0 = pp
@@ -52,6 +56,11 @@ struct LlmRun {
   int etp() const { return expert_tp > 0 ? expert_tp : tp; }
   bool sp() const { return sequence_parallel && tp > 1; }
   bool interleaved() const { return vp > 1; }
+  /// Optimizer-state bytes per parameter before sharding: the fp32 master weight (or its 16-bit
+  /// remainder) and two fp32 Adam moments.
+  int optimizer_state_bytes() const {
+    return (param_remainders && distributed_optimizer && precision == compute::Precision::kBf16 ? 2 : 4) + 8;
+  }
 };
 
 /// Sizes that follow from a run and an NPU count (valid only for a run that validate_run accepts).

@@ -166,6 +166,9 @@ TEST(LlmMemory, BytesPerParameterAsMegatronDocumentsThem) {
   r.grad_reduce_dtype = compute::Precision::kBf16;  // bf16 gradients (NeMo, Apex DistributedFusedAdam)
   s = stage_memory(r, l, 0);
   EXPECT_NEAR((s.weights + s.gradients + s.optimizer) / s.params.total(), 4 + 12.0 / 8, 1e-9);
+  r.param_remainders = true;  // Apex keeps the fp32 master's low 16 bits only
+  s = stage_memory(r, l, 0);
+  EXPECT_NEAR((s.weights + s.gradients + s.optimizer) / s.params.total(), 4 + 10.0 / 8, 1e-9);
   // Without TP/PP the rank holds every parameter (plus norms, which the preset count excludes).
   EXPECT_NEAR(s.params.total() / static_cast<double>(r.model.params()), 1.0, 0.001);
 }
@@ -214,6 +217,32 @@ TEST(LlmMemory, Llama70bDgxcExample) {
   EXPECT_NEAR(s.params.total() / 1e9, 4.54, 0.01);
   const MemoryCheck c = check_memory(r, l, Bytes{80} << 30, "H100");
   EXPECT_TRUE(c.errors.empty());
+}
+
+// The DGXC v24.11 recipes ran on 80 GB H100s, so none of them may be refused (NeMo 1.0's Apex
+// optimizer with parameter remainders, bf16 gradients, SP, TP overlap; reference §8.1).
+TEST(LlmMemory, PublishedDgxcConfigurationsFit) {
+  struct Row {
+    const char* model;
+    int gpus, gbs, mbs, tp, pp, vp, cp;
+    bool selective;
+    int kv_heads;
+  };
+  for (const Row& x : {Row{"gpt3-175b", 128, 256, 1, 4, 8, 12, 1, false, 0},
+                       Row{"llama3.1-8b", 8, 128, 1, 1, 1, 1, 2, false, 0},
+                       Row{"llama3.1-70b", 64, 128, 1, 4, 4, 5, 2, false, 0},
+                       Row{"llama3.1-405b", 576, 252, 1, 8, 9, 7, 2, false, 16},
+                       Row{"nemotron4-340b", 128, 32, 1, 8, 8, 12, 1, true, 0},
+                       Row{"nemotron4-15b", 16, 64, 4, 4, 1, 1, 1, false, 0}}) {
+    LlmRun r = make_run(x.model, x.gbs, x.mbs, x.tp, x.pp, x.vp, x.cp);
+    if (x.kv_heads) r.model.kv_heads = x.kv_heads;
+    r.sequence_parallel = x.tp > 1;
+    r.distributed_optimizer = true;
+    r.param_remainders = true;
+    if (x.selective) r.recompute = Recompute::kSelective;
+    const MemoryCheck c = check_memory(r, make_layout(r, x.gpus), Bytes{80} << 30, "H100");
+    EXPECT_TRUE(c.errors.empty()) << x.model << ": " << (c.errors.empty() ? "" : c.errors[0].message);
+  }
 }
 
 TEST(LlmMemory, RefusesWhatDoesNotFitAndSaysWhatToChange) {
