@@ -159,7 +159,6 @@ class StepGraph {
   std::optional<NodeId> last_dp_comm_;    // DP stream order
   std::optional<NodeId> optimizer_done_;  // previous step's optimizer
   std::vector<NodeId> grad_syncs_;        // this step's bucket collectives
-  std::vector<NodeId> pending_tp_;        // TP/EP collectives a later op waits on
 
   // Current pass.
   int step_ = 0;
@@ -169,7 +168,6 @@ class StepGraph {
   int layer_ = -1;
 
   std::vector<ChunkParams> chunks_;
-  std::vector<bool> chunk_started_;  // this step: forward of the chunk began
 };
 
 /// Slot kinds within a transformer layer, in forward (parameter creation) order.

@@ -456,6 +456,34 @@ TEST(LlmGenerator, InMemoryWorkloadMatchesTheFilesAndIsTimedByTheGpuModel) {
   }
 }
 
+TEST(LlmGenerator, StepsFollowEachOther) {
+  LlmRun r = make_run("llama2-7b", 16, 1, 1, 2);
+  r.model.layers = 2;
+  r.distributed_optimizer = true;
+  r.steps = 2;
+  const StepGenerator g(r, 8, h100());  // pp 2, dp 4
+  Capture c = generate_all(g);
+  expect_matched_p2p(c);
+  // Tags of the second step differ from the first's.
+  std::set<std::int64_t> first, second;
+  for (const auto& n : c.nodes[0]) {
+    if (n.type != NodeType::kCommSend) continue;
+    (has(n.name, "s0 ") ? first : second).insert(attr(n, "comm_tag"));
+  }
+  ASSERT_FALSE(second.empty());
+  for (auto t : second) EXPECT_FALSE(first.count(t));
+  // The second step's first parameter all-gather waits for the first step's Adam.
+  std::uint64_t adam = 0;
+  for (const auto& n : c.nodes[0]) {
+    if (has(n.name, "s0 F0.0 adam")) adam = n.id;
+    if (n.type == NodeType::kCommColl && has(n.name, "s1 F0.0 param gather")) {
+      EXPECT_NE(std::find(n.data_deps.begin(), n.data_deps.end(), adam), n.data_deps.end()) << n.name;
+      EXPECT_NE(adam, 0u);
+      break;
+    }
+  }
+}
+
 TEST(LlmGenerator, DeterministicAndRefusesBadRuns) {
   LlmRun r = make_run("llama2-7b", 16, 1, 2);
   r.model.layers = 2;
