@@ -63,6 +63,8 @@ struct WorkloadBuilder::Impl {
   std::optional<Bytes> size_attr(const EtNode& n, std::string_view name);
   SimTime replay_time(const EtNode& n);
   SimTime roofline_time(const EtNode& n);
+  /// Times a COMP node with options.gpu from its kernel attributes; false if it has none.
+  bool gpu_time(const EtNode& e, Node& n);
   void parse_pg_metadata(const EtNode& n);
   void add(const EtNode& e);
   [[noreturn]] void throw_errors();

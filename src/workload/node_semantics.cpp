@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "builder_impl.hpp"
+#include "tessera/compute/gpu.hpp"
+#include "tessera/workload/kernel_attrs.hpp"
 
 namespace tessera::workload {
 namespace {
@@ -90,6 +92,22 @@ SimTime WorkloadBuilder::Impl::roofline_time(const EtNode& n) {
   return static_cast<SimTime>(ns) * kNanosecond;
 }
 
+bool WorkloadBuilder::Impl::gpu_time(const EtNode& e, Node& n) {
+  std::string problem;
+  const auto kernel = kernel_from_attributes(e, problem);
+  if (!problem.empty()) {
+    error(key(e), problem, "fix the attribute or remove the tessera_* attributes to replay duration_micros");
+    return true;
+  }
+  if (!kernel) return false;
+  try {
+    n.duration = options.gpu->time(*kernel);
+  } catch (const Error& ex) {
+    error(key(e), ex.what());
+  }
+  return true;
+}
+
 void WorkloadBuilder::Impl::parse_pg_metadata(const EtNode& n) {
   if (!n.inputs || n.inputs->values.empty()) return;
   const std::string& v = n.inputs->values;
@@ -142,7 +160,9 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
 
   switch (type) {
     case NodeType::kComp:
-      if (options.compute.mode == ComputeModel::Mode::kRoofline && !n.is_cpu_op()) {
+      if (options.gpu && !n.is_cpu_op() && gpu_time(e, n)) {
+        // The GPU compute model timed it from the kernel the node describes.
+      } else if (options.compute.mode == ComputeModel::Mode::kRoofline && !n.is_cpu_op()) {
         n.duration = roofline_time(e);
       } else {
         n.duration = replay_time(e);

@@ -16,6 +16,10 @@
 #include "tessera/units.hpp"
 #include "tessera/workload/et.hpp"
 
+namespace tessera::compute {
+class GpuModel;
+}
+
 namespace tessera::workload {
 
 /// Dense node index within one Workload (0 .. size()-1, ascending trace id).
@@ -48,6 +52,10 @@ struct ComputeModel {
 struct LoadOptions {
   DepPolicy deps = DepPolicy::kStrict;
   ComputeModel compute;
+  /// When set, COMP nodes that describe their kernel (kernel_attrs.hpp: `tessera_kernel`, or
+  /// ASTRA-sim's `num_ops` / `tensor_size`) are timed by this GPU model instead of `compute`;
+  /// nodes without them keep `compute`'s rule. Must outlive the builder.
+  const compute::GpuModel* gpu = nullptr;
   /// Keep node names (interned). Off saves memory for huge traces; names then read "".
   bool keep_names = true;
 };
