@@ -311,18 +311,12 @@ void add_run_command(CLI::App& cli, Action& action) {
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
   cmd->footer(
-      "Examples:\n"
-      "  tessera run configs/scenarios/default.yaml\n"
-      "  mpirun -np 2 tessera run configs/scenarios/default.yaml --summary-json out.json\n"
-      "  tessera run "
-      "--workload-configuration=configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/"
-      "all_reduce \\\n"
-      "      --system-configuration=configs/astra-sim/tests/rt_template/inputs/system_cfg.json \\\n"
-      "      --network-configuration=configs/astra-sim/tests/rt_template/inputs/network_cfg.yml \\\n"
-      "      "
-      "--remote-memory-configuration=configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
+      "Examples:\n" + usual_invocations("run") +
+      "  mpirun -np 2 tessera run configs/scenarios/default.yaml --output run.h5 --summary-json run.json\n"
+      "  tessera run configs/scenarios/ring-8-inline.yaml --network-model astra-congestion-aware");
   cmd->callback([opts, &action] {
     action = [opts] {
+      if (const int rc = refuse_without_inputs(*opts, "run")) return rc;
       if (launcher_size() > 1) {
         int argc = 0;
         char** argv = nullptr;
