@@ -83,10 +83,14 @@ median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "?"; else if (NR 
 commas() { sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/' -e 'ta' <<<"$1"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 build_type() { sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || echo "?"; }
+# The commit the binaries were built from, "+changes" when tracked files outside docs/ differed
+# (the page being updated is not part of what was measured). Taken once, before any benchmark.
 commit() {
   local c
   c="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then c="$c+changes"; fi
+  if [ -n "$(git -C "$root" status --porcelain --untracked-files=no -- . ':(exclude)docs' 2>/dev/null)" ]; then
+    c="$c+changes"
+  fi
   echo "$c"
 }
 cpu_model() { sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1; }
@@ -96,7 +100,7 @@ measured() {  # load at the start
   local runs="one run per row"
   [ "$2" -gt 1 ] && runs="the median of $2 runs per row"
   printf '\nMeasured %s at commit `%s` (%s build) on %s cores of %s, %s GiB; load average %s at the start, %s at the end; %s.\n' \
-    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(commit)" "$(build_type)" "$(nproc)" "$(cpu_model)" "$(mem_gib)" "$1" "$(load1)" "$runs"
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit_label" "$(build_type)" "$(nproc)" "$(cpu_model)" "$(mem_gib)" "$1" "$(load1)" "$runs"
 }
 # timed OUT_PREFIX CMD...: runs CMD, stdout+stderr to OUT_PREFIX.out, GNU time (wall, user+sys
 # CPU of every process, peak RSS of the largest one in KiB) to OUT_PREFIX.time.
@@ -337,6 +341,8 @@ bench_allreduce-hgx() {
     "$(echo "$rss * 1024 / $npus" | bc -l)"
   measured "$load" "$repeat"
 }
+
+commit_label="$(commit)"
 
 # --- run, print, update ----------------------------------------------------------------------
 
