@@ -81,6 +81,12 @@ tessera="$build/tessera"
 
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "?"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 commas() { sed -e ':a' -e 's/^\([0-9]\{1,\}\)\([0-9]\{3\}\)/\1,\2/' -e 'ta' <<<"$1"; }
+# Picoseconds as tessera prints them: three decimals in the largest unit not above the value.
+fmt_time() {
+  awk -v t="$1" 'BEGIN {
+    if (t >= 1e12) printf "%.3f s\n", t / 1e12; else if (t >= 1e9) printf "%.3f ms\n", t / 1e9;
+    else if (t >= 1e6) printf "%.3f µs\n", t / 1e6; else if (t >= 1e3) printf "%.3f ns\n", t / 1e3; else printf "%d ps\n", t }'
+}
 load1() { cut -d' ' -f1 /proc/loadavg; }
 build_type() { sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || echo "?"; }
 # The commit the binaries were built from, "+changes" when tracked files outside docs/ differed
@@ -336,8 +342,8 @@ bench_allreduce-hgx() {
   cpu="$(cut -d, -f7,8 "$tmp/hgx.csv" | awk -F, '{printf "%.2f\n", $1 + $2}' | median)"
   rss="$(cut -d, -f9 "$tmp/hgx.csv" | awk '{printf "%.1f\n", $1 / 1024}' | median)"
   read -r events sim < <(python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(j["events"], j["end_time_ps"])' "$summary")
-  printf '| %s | 64 MiB | 1 | %s | %s µs | %s | %s | %.2f | %s | %.0f |\n' "$npus" "$(commas "$events")" \
-    "$(printf '%.3f' "$(echo "$sim / 1000000" | bc -l)")" "$wall" "$cpu" "$(echo "$events / $cpu / 1000000" | bc -l)" "$rss" \
+  printf '| %s | 64 MiB | 1 | %s | %s | %s | %s | %.2f | %s | %.0f |\n' "$npus" "$(commas "$events")" \
+    "$(fmt_time "$sim")" "$wall" "$cpu" "$(echo "$events / $cpu / 1000000" | bc -l)" "$rss" \
     "$(echo "$rss * 1024 / $npus" | bc -l)"
   measured "$load" "$repeat"
 }
