@@ -27,8 +27,9 @@ struct SectionDoc {
 /// Every section of every input format Tessera reads, in documentation order.
 std::vector<SectionDoc> schema_sections();
 
-/// The schema as text ("text"), Markdown tables ("markdown") or JSON ("json").
-/// Throws InputError on an unknown format.
-std::string format_schema(const std::string& format);
+/// The schema as text ("text"), Markdown tables ("markdown") or JSON ("json"). A non-empty `grep`
+/// keeps only the parameters whose section name, key, unit or meaning contains it (any case).
+/// Throws InputError on an unknown format or when nothing matches `grep`.
+std::string format_schema(const std::string& format, const std::string& grep = "");
 
 }  // namespace tessera

@@ -238,6 +238,11 @@ int run_dump(const DumpArgs& a) {
 void add_trace_command(CLI::App& cli, Action& action) {
   auto* trace = cli.add_subcommand("trace", "Inspect, generate and convert Chakra execution traces");
   trace->require_subcommand(1);
+  trace->footer(
+      "Examples:\n"
+      "  tessera trace inspect traces/resnet50/8npus/Resnet50_DataParallel\n"
+      "  tessera trace microbench --collective all_reduce --npus 64 --size 64MiB --out ar64\n"
+      "`tessera trace SUBCOMMAND --help` for each.");
 
   auto inspect_args = std::make_shared<InspectArgs>();
   auto* inspect = trace->add_subcommand(
@@ -265,6 +270,10 @@ void add_trace_command(CLI::App& cli, Action& action) {
   inspect->add_flag("--replay-only", inspect_args->replay_only,
                     "replay every node from duration_micros, as ASTRA-sim's replay-only");
   inspect->add_flag("--json", inspect_args->json, "print JSON instead of text");
+  inspect->footer(
+      "Examples:\n"
+      "  tessera trace inspect traces/resnet50/8npus/Resnet50_DataParallel\n"
+      "  tessera trace inspect traces/text/Resnet50_DataParallel.txt --npus 8 --json");
   inspect->callback([&action, inspect_args] { action = [inspect_args] { return run_inspect(*inspect_args); }; });
 
   auto mb_args = std::make_shared<MicrobenchArgs>();
@@ -278,6 +287,8 @@ void add_trace_command(CLI::App& cli, Action& action) {
   mb->add_option("--size", mb_args->size, "comm_size per NPU, e.g. 1MiB or 1048576 (all_gather: the per-NPU shard)")
       ->required();
   mb->add_option("--out", mb_args->out, "output directory (created if missing)")->required();
+  mb->footer(
+      "Example:\n  tessera trace microbench --collective all_reduce --npus 64 --size 64MiB --out ar64");
   mb->callback([&action, mb_args] { action = [mb_args] { return run_microbench(*mb_args); }; });
 
   auto dump_args = std::make_shared<DumpArgs>();
@@ -285,6 +296,7 @@ void add_trace_command(CLI::App& cli, Action& action) {
       "dump", "Print one .et file as JSON lines: the GlobalMetadata, then each node (attributes by name)");
   dump->add_option("FILE", dump_args->file, "a .et file")->required();
   dump->add_option("--id", dump_args->ids, "print only the nodes with these ids (repeatable)");
+  dump->footer("Example:\n  tessera trace dump traces/resnet50/8npus/Resnet50_DataParallel.0.et --id 1");
   dump->callback([&action, dump_args] { action = [dump_args] { return run_dump(*dump_args); }; });
 
   auto cv_args = std::make_shared<ConvertArgs>();
@@ -305,6 +317,8 @@ void add_trace_command(CLI::App& cli, Action& action) {
                  "(astra-sim/chakra, 1.0.2-chakra.0.0.4)")
       ->check(CLI::IsMember({"chakra", "astra-sim"}))
       ->capture_default_str();
+  cv->footer(
+      "Example:\n  tessera trace convert-text traces/text/Resnet50_DataParallel.txt --npus 8 --out resnet8");
   cv->callback([&action, cv_args] { action = [cv_args] { return run_convert(*cv_args); }; });
 }
 

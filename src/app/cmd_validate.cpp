@@ -25,8 +25,11 @@ void add_validate_command(CLI::App& cli, Action& action) {
       "Check a scenario or ASTRA-sim inputs and load every trace (same arguments as run); simulate nothing");
   auto opts = std::make_shared<RunOptions>();
   add_run_options(*cmd, *opts);
+  cmd->footer("Examples:\n" + usual_invocations("validate") +
+              "  tessera validate configs/scenarios/default.yaml --quiet   # only the one-line verdict");
   cmd->callback([opts, &action] {
     action = [opts] {
+      if (const int rc = refuse_without_inputs(*opts, "validate")) return rc;
       const LoadResult r = load_and_warn(*opts);
       const runtime::WorkloadCheck w = runtime::check_workloads(r.config);
       for (std::size_t i = 0; i < w.warnings.size() && i < kShownWarnings; ++i) {

@@ -18,6 +18,13 @@ int main(int argc, char** argv) {
                "tessera"};
   cli.set_version_flag("--version", std::string("tessera ") + tessera::kVersion);
   cli.require_subcommand(1);
+  cli.footer(
+      "Examples:\n"
+      "  tessera run configs/scenarios/default.yaml                  # ResNet-50 on one HGX-H100 box\n"
+      "  mpirun -np 2 tessera run configs/scenarios/default.yaml --output run.h5\n"
+      "  tessera validate configs/scenarios/default.yaml             # check the inputs, run nothing\n"
+      "  tessera schema --grep bandwidth                             # parameters, units, defaults\n"
+      "`tessera SUBCOMMAND --help` for each; docs/running.md for the whole story.");
 
   tessera::app::Action action;
   // Subcommands (one cmd_<name>.cpp each) register themselves here.

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "commands.hpp"
+#include "tessera/error.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera::app {
@@ -140,6 +142,29 @@ RunRequest to_request(RunOptions& o) {
   if (!o.max_sim_time.empty()) r.overrides.max_sim_time = parse_time(o.max_sim_time);
   if (!o.max_wall_time.empty()) r.overrides.max_wall_time = parse_time(o.max_wall_time);
   return r;
+}
+
+std::string usual_invocations(const std::string& command) {
+  const std::string astra = "configs/astra-sim/tests/rt_template/inputs/";
+  return "  tessera " + command + " configs/scenarios/default.yaml\n" +  //
+         "  tessera " + command +
+         " --workload-configuration=configs/astra-sim/examples/workload/microbenchmarks/all_reduce/8npus_1MB/"
+         "all_reduce \\\n"
+         "      --system-configuration=" +
+         astra + "system_cfg.json \\\n      --network-configuration=" + astra +
+         "network_cfg.yml \\\n      --remote-memory-configuration=" + astra + "remote_memory_cfg.json\n";
+}
+
+int refuse_without_inputs(RunOptions& o, const std::string& command) {
+  if (!to_request(o).scenario.empty() || o.any_astra_flag) return 0;
+  if (launcher_rank() == 0) {
+    std::fprintf(
+        stderr,
+        "error: nothing to load: tessera %s takes a scenario YAML or ASTRA-sim's input flags, e.g.\n%s"
+        "(`tessera %s --help` lists every option; scenarios are in configs/scenarios/)\n",
+        command.c_str(), usual_invocations(command).c_str(), command.c_str());
+  }
+  return static_cast<int>(ExitCode::kBadInput);
 }
 
 LoadResult load_and_warn(RunOptions& o) {

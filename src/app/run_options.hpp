@@ -40,6 +40,15 @@ void add_run_options(CLI::App& cmd, RunOptions& opts);
 /// The load request described by the parsed options.
 RunRequest to_request(RunOptions& opts);
 
+/// The two usual command lines of `tessera <command>` (run or validate): a scenario, and
+/// ASTRA-sim's inputs by its own flags; indented, one per paragraph, paths that exist in the repo.
+std::string usual_invocations(const std::string& command);
+
+/// For `tessera <command>` given neither a scenario nor an ASTRA-sim flag: prints the usual
+/// invocations to stderr (launcher rank 0 only) and returns exit code 2. Returns 0 when the
+/// options name inputs (nothing printed).
+int refuse_without_inputs(RunOptions& opts, const std::string& command);
+
 /// Loads and checks; prints warnings to stderr. Throws InputError as the loader does.
 LoadResult load_and_warn(RunOptions& opts);
 

@@ -1,4 +1,6 @@
 // `tessera schema`: every parameter of every input, straight from the loaders' tables.
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "tables.hpp"
@@ -52,8 +54,44 @@ std::vector<SectionDoc> schema_sections() {
   return out;
 }
 
-std::string format_schema(const std::string& format) {
-  const auto sections = schema_sections();
+namespace {
+
+bool contains_folded(const std::string& text, const std::string& lower_word) {
+  std::string t = text;
+  for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return t.find(lower_word) != std::string::npos;
+}
+
+/// The parameters whose section name, key, unit or meaning contains `word` (any case); a section
+/// is kept when any of its parameters is. Empty `word`: everything.
+std::vector<SectionDoc> matching(std::vector<SectionDoc> sections, const std::string& word) {
+  if (word.empty()) return sections;
+  std::string w = word;
+  for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::vector<SectionDoc> out;
+  for (SectionDoc& s : sections) {
+    std::vector<ParamDoc> kept;
+    for (ParamDoc& p : s.params) {
+      if (contains_folded(s.name, w) || contains_folded(p.key, w) || contains_folded(p.unit, w) ||
+          contains_folded(p.doc, w))
+        kept.push_back(std::move(p));
+    }
+    if (kept.empty()) continue;
+    s.params = std::move(kept);
+    out.push_back(std::move(s));
+  }
+  if (out.empty()) {
+    throw InputError(Diagnostic{"", 0, "--grep", fmt::format("no parameter matches \"{}\"", word),
+                                "try a shorter word (a part of a key, unit or meaning), or `tessera schema` "
+                                "for the whole list"});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_schema(const std::string& format, const std::string& grep) {
+  const auto sections = matching(schema_sections(), grep);
   std::string out;
   if (format == "text") {
     for (const auto& s : sections) {

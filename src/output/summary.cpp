@@ -43,6 +43,29 @@ std::string partial_banner(const RunReport& r) {
                      r.partial, format_time(r.reached));
 }
 
+// Every collective (not only the rows shown), per type in Chakra's numbering: how many, their
+// bytes and the sum of their times (collectives that overlap count each).
+std::string format_collective_totals(const std::vector<CollectiveRow>& rows) {
+  struct Total {
+    std::size_t count = 0;
+    Bytes bytes = 0;
+    SimTime time = 0;
+  };
+  std::map<int, Total> totals;
+  for (const CollectiveRow& c : rows) {
+    Total& t = totals[c.collective];
+    ++t.count;
+    t.bytes += c.bytes;
+    t.time += c.end - c.start;
+  }
+  std::string out =
+      fmt::format("  {:<20} {:>6} {:>11} {:>14}\n", "total by type", "count", "size", "time (sum)");
+  for (const auto& [type, t] : totals)
+    out += fmt::format("  {:<20} {:>6} {:>11} {:>14}\n", collective_label(type), t.count,
+                       format_bytes(t.bytes), format_time(t.time));
+  return out;
+}
+
 }  // namespace
 
 std::string format_time(SimTime t) {
@@ -173,15 +196,18 @@ std::string format_summary(const RunReport& r) {
   }
   const std::vector<CollectiveRow> rows = collective_rows(r);
   if (!rows.empty()) {
-    out += fmt::format("\n  collectives ({}; GB = 10^9 B, nccl-tests algbw/busbw){}\n", rows.size(),
-                       rows.size() > 40 ? ", the 40 longest" : "");
+    // All rows in start order when they fit; otherwise the longest, longest first (ties in start
+    // order), since the long ones are where the time goes.
+    constexpr std::size_t kShown = 40;
     std::vector<CollectiveRow> shown = rows;
-    if (shown.size() > 40) {
+    if (shown.size() > kShown) {
       std::stable_sort(shown.begin(), shown.end(),
                        [](const auto& a, const auto& b) { return a.end - a.start > b.end - b.start; });
-      shown.resize(40);
-      std::sort(shown.begin(), shown.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+      shown.resize(kShown);
     }
+    out += fmt::format("\n  collectives: {} (GB = 10^9 B, nccl-tests algbw/busbw); {}\n", rows.size(),
+                       rows.size() > kShown ? fmt::format("the {} longest, longest first", kShown)
+                                            : std::string("in start order"));
     // As wide as the longest label shown ("ring/ring/ring" on a 3-dimensional network), so the
     // usual one-word labels keep the table narrow.
     std::size_t width = std::string_view("algorithm").size();
@@ -195,6 +221,7 @@ std::string format_summary(const RunReport& r) {
                          chunks, format_bytes(c.bytes), c.group_size, format_time(c.end - c.start),
                          c.algbw_gbps, c.busbw_gbps);
     }
+    out += format_collective_totals(rows);
   }
   return out;
 }

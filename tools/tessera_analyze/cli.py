@@ -8,6 +8,19 @@ from . import chrome_trace, compare, plots, tables
 from .run_file import AnalyzeError, Run, collective_table, npu_table, parse_npus, parse_time
 
 EPILOG = "File layout: docs/hdf5-layout.md. Times: a number with ps/ns/us/ms/s (bare = us)."
+# One example per subcommand, on the README's run (tessera run configs/scenarios/default.yaml --output run.h5).
+EXAMPLES = {
+    None: "tessera-analyze summary run.h5\n  tessera-analyze timeline run.h5 --start 389.1ms --end 389.45ms",
+    "summary": "tessera-analyze summary run.h5 --by collective --csv -o collectives.csv",
+    "timeline": "tessera-analyze timeline run.h5 --start 389.1ms --end 389.45ms -o allreduce.png",
+    "links": "tessera-analyze links run.h5 --start 389.1ms --end 389.45ms --top 16",
+    "chrome-trace": "tessera-analyze chrome-trace run.h5 --links -o run.json   # open in https://ui.perfetto.dev",
+    "compare": "tessera-analyze compare base.h5 changed.h5 --by npu",
+}
+
+
+def _epilog(command):
+    return f"{EPILOG}\n\nExample{'s' if command is None else ''}:\n  {EXAMPLES[command]}"
 
 
 def _size(text):
@@ -71,16 +84,22 @@ def cmd_timeline(args):
     start, end = _window(run, args)
     npus = _npus(run, args, args.max_npus)
     output = args.output or _default_output(args.file, ".timeline.png")
-    bars = plots.timeline(run, npus, start, end, args.size, output)
-    print(f"wrote {output}: {len(npus)} NPUs, {bars} intervals, {start / 1e6:g}-{end / 1e6:g} us")
+    bars, note = plots.timeline(run, npus, start, end, args.size, output)
+    unit = plots.time_unit(start, end)
+    print(f"wrote {output}: {len(npus)} NPUs, {bars} intervals, "
+          f"{plots.format_time(start, unit)}-{plots.format_time(end, unit)} {unit[1]}")
+    if note:
+        print(note)
 
 
 def cmd_links(args):
     run = Run(args.file)
     start, end = _window(run, args)
     output = args.output or _default_output(args.file, ".links.png")
-    data = plots.links(run, args.metric, args.top, start, end, args.size, output)
+    data, note = plots.links(run, args.metric, args.top, start, end, args.size, output)
     print(f"wrote {output}: {data.shape[0]} links x {data.shape[1]} bins")
+    if note:
+        print(note)
 
 
 def cmd_chrome_trace(args):
@@ -110,11 +129,13 @@ def cmd_compare(args):
 
 def parser():
     p = argparse.ArgumentParser(prog="tessera-analyze", description="Analyse Tessera HDF5 output "
-                                "(tessera run ... --output FILE.h5).", epilog=EPILOG)
+                                "(tessera run ... --output FILE.h5).", epilog=_epilog(None),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name, help_text, func):
-        s = sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG)
+        s = sub.add_parser(name, help=help_text, description=help_text, epilog=_epilog(name),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         s.add_argument("file", metavar="FILE.h5", help="a Tessera HDF5 output")
         s.set_defaults(func=func)
         return s

@@ -62,6 +62,14 @@ class Run:
         return {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
                 for k, v in self.h5.attrs.items()}
 
+    def config(self):
+        """The resolved configuration (the `config` attribute, JSON); {} when absent or not JSON."""
+        try:
+            value = json.loads(self.attributes().get("config", "{}"))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
     def npu_summary(self):
         return self.h5["npu/summary"][()]
 
@@ -100,10 +108,10 @@ class Run:
 
 
 def parse_time(text):
-    """'12.5us' -> ps. A bare number is microseconds (what the plots show)."""
-    units = {"ps": 1, "ns": 1e3, "us": 1e6, "ms": 1e9, "s": 1e12}
+    """'12.5us' (or '12.5µs') -> ps. A bare number is microseconds."""
+    units = {"ps": 1, "ns": 1e3, "us": 1e6, "µs": 1e6, "ms": 1e9, "s": 1e12}
     t = text.strip().lower()
-    for suffix in ("ps", "ns", "us", "ms", "s"):
+    for suffix in ("ps", "ns", "us", "µs", "ms", "s"):
         if t.endswith(suffix):
             number, scale = t[: -len(suffix)], units[suffix]
             break

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <string>
+
 #include "tables.hpp"
 #include "tessera/config_schema.hpp"
 
@@ -17,6 +20,21 @@ const ParamDoc* find(const std::vector<SectionDoc>& sections, const std::string&
     }
   }
   return nullptr;
+}
+
+SectionDoc find_section(const std::string& name) {
+  for (const auto& s : schema_sections()) {
+    if (s.name == name) return s;
+  }
+  return {};
+}
+
+// Whether section, key, unit or meaning of a parameter contains `word` (lower case), ignoring case.
+bool mentions(std::string section, std::string key, std::string unit, std::string doc,
+              const std::string& word) {
+  std::string all = section + '\n' + key + '\n' + unit + '\n' + doc;
+  for (char& c : all) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return all.find(word) != std::string::npos;
 }
 
 TEST(Schema, EveryParameterIsDocumented) {
@@ -85,6 +103,41 @@ TEST(Schema, Formats) {
   ASSERT_TRUE(j.is_array());
   EXPECT_EQ(j.size(), schema_sections().size());
   EXPECT_THROW(format_schema("xml"), InputError);
+}
+
+TEST(Schema, GrepKeepsTheMatchingParameters) {
+  // Every parameter kept names the word (any case) in its section, key, unit or meaning; every
+  // parameter that does is kept.
+  const auto j = nlohmann::json::parse(format_schema("json", "LATENCY"));
+  std::size_t kept = 0;
+  for (const auto& s : j) {
+    ASSERT_FALSE(s["params"].empty()) << s["section"];
+    for (const auto& p : s["params"]) {
+      EXPECT_TRUE(mentions(s["section"], p["key"], p["unit"], p["doc"], "latency")) << p["key"];
+      ++kept;
+    }
+  }
+  std::size_t want = 0;
+  for (const auto& s : schema_sections()) {
+    for (const auto& p : s.params) want += mentions(s.name, p.key, p.unit, p.doc, "latency") ? 1 : 0;
+  }
+  EXPECT_EQ(kept, want);
+  EXPECT_GT(want, 2u);
+  // A section name keeps the whole section.
+  const auto hgx = nlohmann::json::parse(format_schema("json", "network.hgx_h100"));
+  ASSERT_EQ(hgx.size(), 1u);
+  EXPECT_EQ(hgx[0]["params"].size(), find_section("network.hgx_h100").params.size());
+}
+
+TEST(Schema, GrepWithoutAMatchSaysSo) {
+  try {
+    format_schema("text", "no-such-parameter-anywhere");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--grep: no parameter matches \"no-such-parameter-anywhere\""),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

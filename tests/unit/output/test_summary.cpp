@@ -128,5 +128,82 @@ TEST(SummaryText, AlgorithmColumnWidensForLongLabels) {
   EXPECT_NE(text.find(label + "      4"), std::string::npos) << text;
 }
 
+// `n` collectives on 2 NPUs, one after the other: collective k takes durations[k % size] and is an
+// all-reduce when k is even, an all-gather when odd; 1 KiB each.
+RunReport report_of_collectives(int n, const std::vector<SimTime>& durations) {
+  RunReport r;
+  r.source = "test";
+  r.network_model = "packet";
+  SimTime t = 0;
+  for (int k = 0; k < n; ++k) {
+    const SimTime d = durations[static_cast<std::size_t>(k) % durations.size()];
+    for (int npu = 0; npu < 2; ++npu) {
+      CollectiveRecord c;
+      c.npu = npu;
+      c.collective = k % 2 == 0 ? 0 : 2;
+      c.group_size = 2;
+      c.bytes = 1024;
+      c.start = t;
+      c.end = t + d;
+      r.collectives.push_back(c);
+    }
+    t += d;
+  }
+  for (int npu = 0; npu < 2; ++npu) r.npus.push_back(NpuSummary{npu, t});
+  r.end_time = t;
+  return r;
+}
+
+/// The index column of the collective table's rows, in print order.
+std::vector<int> printed_indices(const std::string& text) {
+  std::vector<int> out;
+  std::size_t at = text.find("busbw GB/s\n");
+  if (at == std::string::npos) return out;
+  at = text.find('\n', at) + 1;
+  while (at < text.size() && text.compare(at, 15, "  total by type") != 0) {
+    const std::size_t eol = text.find('\n', at);
+    out.push_back(std::stoi(text.substr(at, eol - at)));
+    at = eol + 1;
+  }
+  return out;
+}
+
+TEST(SummaryText, AllCollectivesInStartOrderWhenTheyFit) {
+  const std::string text = format_summary(report_of_collectives(5, {3 * kMicrosecond, kMicrosecond}));
+  EXPECT_NE(text.find("collectives: 5 (GB = 10^9 B, nccl-tests algbw/busbw); in start order\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(printed_indices(text), (std::vector<int>{0, 1, 2, 3, 4})) << text;
+}
+
+TEST(SummaryText, TheFortyLongestLongestFirst) {
+  // 50 collectives whose durations cycle through 1..10 µs: the 40 shown are the 5 of each
+  // duration from 10 µs down to 3 µs, longest first and, among equals, in start order.
+  std::vector<SimTime> d;
+  for (int i = 1; i <= 10; ++i) d.push_back(i * kMicrosecond);
+  const std::string text = format_summary(report_of_collectives(50, d));
+  EXPECT_NE(
+      text.find("collectives: 50 (GB = 10^9 B, nccl-tests algbw/busbw); the 40 longest, longest first\n"),
+      std::string::npos)
+      << text;
+  std::vector<int> want;
+  for (int dur = 10; dur >= 3; --dur)
+    for (int k = dur - 1; k < 50; k += 10) want.push_back(k);
+  EXPECT_EQ(printed_indices(text), want) << text;
+}
+
+TEST(SummaryText, TotalsPerTypeCoverEveryCollective) {
+  // 50 collectives: 25 all-reduces of 1, 3, 5, 7, 9 µs (5 each) = 125 µs, 25 all-gathers of
+  // 2, 4, ..., 10 µs = 150 µs; the totals count all 50, not the 40 shown.
+  std::vector<SimTime> d;
+  for (int i = 1; i <= 10; ++i) d.push_back(i * kMicrosecond);
+  const std::string text = format_summary(report_of_collectives(50, d));
+  EXPECT_NE(text.find("  total by type         count        size     time (sum)\n"
+                      "  all-reduce               25   25.00 KiB     125.000 µs\n"
+                      "  all-gather               25   25.00 KiB     150.000 µs\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace tessera::output
