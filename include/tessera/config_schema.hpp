@@ -5,24 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "tessera/params/table.hpp"
+
 namespace tessera {
 
-/// One parameter of one input format.
-struct ParamDoc {
-  std::string section;        ///< "network.hgx_h100", "astra-system-json", ...
-  std::string key;            ///< the key as written in the input
-  std::string type;           ///< "duration", "bandwidth", "int", "enum", ...
-  std::string unit;           ///< unit or accepted values ("" when none)
-  std::string default_value;  ///< "(required)" when there is none
-  std::string doc;
-};
-
-/// One input section or file format with its parameters.
-struct SectionDoc {
-  std::string name;
-  std::string doc;
-  std::vector<ParamDoc> params;
-};
+using params::ParamDoc;
+using params::SectionDoc;
 
 /// Every section of every input format Tessera reads, in documentation order.
 std::vector<SectionDoc> schema_sections();

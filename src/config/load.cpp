@@ -170,7 +170,7 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
         cfg::simulation_table().load(m, c.simulation, sink, also);
       });
     } else {
-      const std::string near = cfg::did_you_mean(key, cfg::kScenarioSections);
+      const std::string near = did_you_mean(key, cfg::kScenarioSections);
       sink.error(value.diag(fmt::format("unknown section \"{}\"", key),
                             near.empty()
                                 ? "sections are: description, network, system, remote_memory, comm_groups, "

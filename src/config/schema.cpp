@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tables.hpp"
+#include "tessera/config_schema.hpp"
 
 namespace tessera {
 

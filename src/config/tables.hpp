@@ -5,10 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "params.hpp"
+#include "readers.hpp"
 #include "tessera/config.hpp"
+#include "tessera/params/table.hpp"
 
 namespace tessera::cfg {
+
+// The generic parameter machinery (core), used unqualified by the tables of this layer.
+using namespace tessera::params;
 
 // Scenario YAML sections (snake_case keys, values with units).
 Table<NetworkConfig> network_table();

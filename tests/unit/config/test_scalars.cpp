@@ -1,9 +1,10 @@
 // Typed reads of scalar values and the "did you mean" suggestions.
 #include <gtest/gtest.h>
 
-#include "scalars.hpp"
+#include "tessera/did_you_mean.hpp"
+#include "tessera/params/scalars.hpp"
 
-namespace tessera::cfg {
+namespace tessera::params {
 namespace {
 
 Node scalar(std::string text, Node::Scalar type = Node::Scalar::kPlain) {
@@ -94,4 +95,4 @@ TEST(DidYouMean, TyposButNotUnrelatedWords) {
 }
 
 }  // namespace
-}  // namespace tessera::cfg
+}  // namespace tessera::params

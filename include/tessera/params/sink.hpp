@@ -8,7 +8,7 @@
 
 #include "tessera/error.hpp"
 
-namespace tessera::cfg {
+namespace tessera::params {
 
 struct Sink {
   std::vector<Diagnostic> errors;
@@ -35,11 +35,4 @@ struct Sink {
   }
 };
 
-/// The candidate closest to `key` (Levenshtein distance after ignoring case and '-'/'_'
-/// differences), or "" when none is close enough to be a plausible typo.
-std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates);
-
-/// Levenshtein edit distance.
-std::size_t edit_distance(const std::string& a, const std::string& b);
-
-}  // namespace tessera::cfg
+}  // namespace tessera::params

@@ -1,6 +1,7 @@
 // One declaration per parameter (key, type, unit, doc, how to read and check it, how to show its
 // default), grouped in a Table per struct. The same Table drives the loader and `tessera schema`,
-// in the spirit of ns-3 attributes: a key cannot be accepted without being documented.
+// in the spirit of ns-3 attributes: a key cannot be accepted without being documented. Generic
+// (no file format, no configuration struct), so that every layer can declare its parameters.
 #pragma once
 
 #include <algorithm>
@@ -12,12 +13,29 @@
 
 #include <fmt/format.h>
 
-#include "node.hpp"
-#include "scalars.hpp"
-#include "sink.hpp"
-#include "tessera/config_schema.hpp"
+#include "tessera/did_you_mean.hpp"
+#include "tessera/params/node.hpp"
+#include "tessera/params/scalars.hpp"
+#include "tessera/params/sink.hpp"
 
-namespace tessera::cfg {
+namespace tessera::params {
+
+/// One parameter of one input format, as `tessera schema` shows it.
+struct ParamDoc {
+  std::string section;        ///< "network.hgx_h100", "astra-system-json", ...
+  std::string key;            ///< the key as written in the input
+  std::string type;           ///< "duration", "bandwidth", "int", "enum", ...
+  std::string unit;           ///< unit or accepted values ("" when none)
+  std::string default_value;  ///< "(required)" when there is none
+  std::string doc;
+};
+
+/// One input section or file format with its parameters.
+struct SectionDoc {
+  std::string name;
+  std::string doc;
+  std::vector<ParamDoc> params;
+};
 
 template <class S>
 struct Param {
@@ -243,4 +261,4 @@ Param<S> required(Param<S> p) {
   return p;
 }
 
-}  // namespace tessera::cfg
+}  // namespace tessera::params

@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "node.hpp"
-#include "sink.hpp"
+#include "tessera/params/node.hpp"
+#include "tessera/params/sink.hpp"
 #include "tessera/units.hpp"
 
-namespace tessera::cfg {
+namespace tessera::params {
 
 std::optional<std::int64_t> get_int(const Node& n, Sink& s, std::int64_t min, std::int64_t max);
 /// A number; `min_exclusive` makes `min` itself invalid.
@@ -44,4 +44,4 @@ std::optional<SimTime> get_astra_ns(const Node& n, Sink& s, bool allow_zero = tr
 /// Shortest decimal text of a double ("50", "936.25").
 std::string format_number(double v);
 
-}  // namespace tessera::cfg
+}  // namespace tessera::params

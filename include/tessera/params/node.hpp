@@ -1,6 +1,7 @@
-// A small document tree that both YAML (yaml-cpp) and JSON (nlohmann) inputs are read into, so
-// one set of typed parameter declarations checks both, and every value knows its file, line and
-// key path for diagnostics.
+// A small document tree that inputs are read into (the configuration layer reads YAML with yaml-cpp
+// and JSON with nlohmann into it), so one set of typed parameter declarations (table.hpp) checks
+// every format, and every value knows its file, line and key path for diagnostics. No file format
+// here: the network layer declares its topologies' parameters with it without any parser.
 #pragma once
 
 #include <string>
@@ -9,7 +10,7 @@
 
 #include "tessera/error.hpp"
 
-namespace tessera::cfg {
+namespace tessera::params {
 
 struct NodeEntry;
 
@@ -48,15 +49,7 @@ struct NodeEntry {
   Node second;
 };
 
-/// Reads a YAML file. `path_prefix` starts key paths ("network"). Throws InputError when the file
-/// cannot be read or parsed (with the parser's line).
-Node read_yaml_file(const std::string& file, const std::string& path_prefix = "");
-
-/// Reads a JSON file; lines of object keys are recovered by a scan of the text. Throws InputError
-/// when the file cannot be read or parsed.
-Node read_json_file(const std::string& file, const std::string& path_prefix = "");
-
 /// Joins a key path: join_path("a", "b") == "a.b", join_path("", "b") == "b".
 std::string join_path(const std::string& parent, const std::string& key);
 
-}  // namespace tessera::cfg
+}  // namespace tessera::params
