@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tessera/network_params.hpp"
+#include "tessera/params/names.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera {
@@ -159,8 +160,18 @@ struct Config {
   std::string source;  ///< the scenario file, or "ASTRA-sim command line"
 };
 
-// Names as they appear in inputs and output ("LIFO", "astra-text" ...); those of the network
-// enumerations are in network_params.hpp.
+// The one name table of each enumeration (params/names.hpp), as it appears in inputs and output
+// ("LIFO", "astra-text" ...); those of the network enumerations are in network_params.hpp. The
+// argument only selects the table.
+const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy);
+const params::Names<CollectiveOptimization>& enum_names(CollectiveOptimization);
+const params::Names<MemoryType>& enum_names(MemoryType);
+const params::Names<WorkloadKind>& enum_names(WorkloadKind);
+const params::Names<ControlDependencies>& enum_names(ControlDependencies);
+const params::Names<LogFormat>& enum_names(LogFormat);
+const params::Names<Placement>& enum_names(Placement);
+
+// The name of a value (from its table).
 const char* to_string(SchedulingPolicy p);
 const char* to_string(CollectiveOptimization o);
 const char* to_string(MemoryType t);

@@ -30,6 +30,12 @@ struct AstraArgs {
   int num_passes = 1;  ///< ASTRA-sim 1.0's --num-passes (text workloads)
 };
 
+/// What ASTRA-sim inputs default to, so that results compare line by line with ASTRA-sim's: its
+/// analytical congestion-aware backend and its console format (--network-model and --log-format
+/// change them).
+inline constexpr NetworkModel kAstraInputsNetworkModel = NetworkModel::kAstraCongestionAware;
+inline constexpr LogFormat kAstraInputsLogFormat = LogFormat::kAstraSim;
+
 /// Command-line settings that override the scenario (or the ASTRA defaults).
 struct RunOverrides {
   std::optional<NetworkModel> network_model;

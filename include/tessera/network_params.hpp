@@ -6,8 +6,11 @@
 // Every time is ps, every bandwidth bytes/s per link and direction (see docs/units.md).
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "tessera/params/names.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera {
@@ -84,12 +87,35 @@ struct PacketSizes {
   Bytes buffer_per_port = 0;
 };
 
-/// The three network models (`--network-model`).
+/// The network models (`--network-model`, simulation.network_model); network_models() says what
+/// each is called and what it has.
 enum class NetworkModel {
-  kAstraCongestionAware,    ///< "astra-congestion-aware": whole message per hop, FIFO links, ns truncation
-  kAstraCongestionUnaware,  ///< "astra-congestion-unaware": closed form per message, no interaction
-  kPacket,                  ///< "packet": packets, credits, switches
+  kAstraCongestionAware,    ///< whole message per hop, FIFO links, ns truncation
+  kAstraCongestionUnaware,  ///< closed form per message, no interaction
+  kPacket,                  ///< packets, credits, switches
 };
+
+/// One row of the network-model table: the model's name and the properties other layers ask
+/// about, so that no other file spells a model's name or keeps a list of models.
+struct NetworkModelInfo {
+  NetworkModel model;
+  std::string name;  ///< in inputs, on the command line and in outputs
+  /// true: it moves packets, so network.packet's sizes apply (and `describe` shows them).
+  bool packets = false;
+  /// true: it models only ASTRA-sim dimension networks (it reproduces ASTRA-sim's numbers).
+  bool astra_dimensions_only = false;
+  /// true: it has links, whose per-link statistics `links` describes; false: `links` says why not.
+  bool has_links = false;
+  std::string links;
+};
+
+/// Every network model, in the order inputs list them (`tessera schema`, --help).
+const std::vector<NetworkModelInfo>& network_models();
+const NetworkModelInfo& model_info(NetworkModel m);
+/// The model names (params/names.hpp); the argument only selects the table.
+const params::Names<NetworkModel>& enum_names(NetworkModel);
+/// Parses a --network-model value. Throws InputError listing the valid names otherwise.
+NetworkModel parse_network_model(std::string_view text);
 
 // Names as they appear in inputs and output ("Ring", "hgx_h100", "astra-congestion-aware").
 const char* to_string(DimensionKind k);

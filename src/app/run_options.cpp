@@ -2,10 +2,12 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "tessera/error.hpp"
+#include "tessera/pdes/event_queue.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera::app {
@@ -81,20 +83,30 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
       cmd.get_option(flag)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   }
 
+  // The choices are the name tables' (params/names.hpp); the defaults are the loaders' own.
+  const std::vector<std::string> models = params::names_only(enum_names(NetworkModel{}));
   cmd.add_option(
          "--network-model", o.network_model,
-         "packet | astra-congestion-aware | astra-congestion-unaware (default: astra-congestion-aware with "
-         "ASTRA-sim flags, else the scenario's simulation.network_model, else packet)")
-      ->check(CLI::IsMember({"packet", "astra-congestion-aware", "astra-congestion-unaware"}));
-  cmd.add_option(
-         "--log-format", o.log_format,
-         "tessera | astra-sim: console report format (default: astra-sim with ASTRA-sim flags, else tessera)")
-      ->check(CLI::IsMember({"tessera", "astra-sim"}));
+         fmt::format("{} (default: {} with ASTRA-sim flags, else the scenario's simulation.network_model, "
+                     "else {})",
+                     params::join_names(models, " | "), to_string(kAstraInputsNetworkModel),
+                     to_string(SimulationConfig{}.network_model)))
+      ->check(CLI::IsMember(models));
+  const std::vector<std::string> formats = params::names_only(enum_names(LogFormat{}));
+  cmd.add_option("--log-format", o.log_format,
+                 fmt::format("{}: console report format (default: {} with ASTRA-sim flags, else {})",
+                             params::join_names(formats, " | "), to_string(kAstraInputsLogFormat),
+                             to_string(OutputConfig{}.log_format)))
+      ->check(CLI::IsMember(formats));
   cmd.add_option("--summary-json", o.summary_json, "write the run summary as JSON to FILE");
   cmd.add_option("--output", o.hdf5_path, "write per-NPU timelines to FILE.h5");
   cmd.add_flag("--quiet,-q", o.quiet, "print only errors and the final summary");
-  cmd.add_option("--event-queue", o.event_queue, "engine event queue: ladder (default), heap4 or binary")
-      ->check(CLI::IsMember({"ladder", "heap4", "binary"}));
+  const std::vector<std::string> queues = pdes::event_queue_names();
+  std::string queue_text = queues.front() + " (default)";
+  for (std::size_t i = 1; i < queues.size(); ++i)
+    queue_text += (i + 1 == queues.size() ? " or " : ", ") + queues[i];
+  cmd.add_option("--event-queue", o.event_queue, "engine event queue: " + queue_text)
+      ->check(CLI::IsMember(queues));
   cmd.add_option("--link-stats-interval", o.link_stats_interval,
                  "width of the per-link time bins in --output, e.g. 1us (default: automatic, a power-of-two "
                  "multiple of 1 ns giving at most 200 bins over the run)")
@@ -128,14 +140,10 @@ RunRequest to_request(RunOptions& o) {
     if (o.command->count(flag) > 0) o.any_astra_flag = true;
   }
   if (o.any_astra_flag) r.astra = o.astra;
-  if (!o.network_model.empty()) {
-    r.overrides.network_model = o.network_model == "packet" ? NetworkModel::kPacket
-                                : o.network_model == "astra-congestion-aware"
-                                    ? NetworkModel::kAstraCongestionAware
-                                    : NetworkModel::kAstraCongestionUnaware;
-  }
+  // CLI11 checked the names against the same tables.
+  if (!o.network_model.empty()) r.overrides.network_model = parse_network_model(o.network_model);
   if (!o.log_format.empty())
-    r.overrides.log_format = o.log_format == "tessera" ? LogFormat::kTessera : LogFormat::kAstraSim;
+    r.overrides.log_format = params::value_named(enum_names(LogFormat{}), o.log_format);
   if (!o.summary_json.empty()) r.overrides.summary_json = o.summary_json;
   if (!o.hdf5_path.empty()) r.overrides.hdf5_path = o.hdf5_path;
   r.overrides.quiet = o.quiet;

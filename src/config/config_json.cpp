@@ -1,25 +1,44 @@
 // The resolved configuration as JSON, for output files (the HDF5 `config` attribute): what was
 // simulated after defaults, presets, ASTRA-sim conversions and command-line overrides, in a form
-// a program can read back. Keys follow the scenario schema (`tessera schema`); every quantity is
-// a plain number in base units (ps, bytes, bytes/s) so no unit parser is needed to read it.
+// a program can read back. Every section is its parameter table's record (Table::record: keys as
+// in the scenario schema, quantities as plain numbers in base units, ps, bytes, bytes/s, so no
+// unit parser is needed to read it); this file adds only what no table declares (derived sizes,
+// sources, communicator groups).
 #include <nlohmann/json.hpp>
 
+#include "tables.hpp"
 #include "tessera/config_load.hpp"
 
 namespace tessera {
 namespace {
 
 using Json = nlohmann::ordered_json;
+using params::Value;
 
-/// A limit, or null for none.
-Json limit(SimTime t) { return t == kTimeInfinity ? Json(nullptr) : Json(t); }
-
-Json implementation_json(const CollectiveImplementation& c) {
-  Json j;
-  j["per_dimension"] = c.per_dimension;
-  if (!c.custom_prefix.empty()) j["custom"] = c.custom_prefix;
-  j["defaulted"] = c.defaulted;
-  return j;
+Json to_json(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::kNull:
+      return Json(nullptr);
+    case Value::Kind::kBool:
+      return Json(v.boolean);
+    case Value::Kind::kInt:
+      return Json(v.integer);
+    case Value::Kind::kReal:
+      return Json(v.real);
+    case Value::Kind::kString:
+      return Json(v.text);
+    case Value::Kind::kList: {
+      Json j = Json::array();
+      for (const Value& item : v.items) j.push_back(to_json(item));
+      return j;
+    }
+    case Value::Kind::kMap: {
+      Json j = Json::object();
+      for (const auto& e : v.entries) j[e.key] = to_json(e.value);
+      return j;
+    }
+  }
+  return Json(nullptr);
 }
 
 Json network_json(const NetworkConfig& n) {
@@ -30,74 +49,29 @@ Json network_json(const NetworkConfig& n) {
   switch (n.topology) {
     case TopologyKind::kDimensions: {
       Json dims = Json::array();
-      for (const DimensionSpec& d : n.dimensions) {
-        dims.push_back(Json{{"kind", to_string(d.kind)},
-                            {"npus", d.npus},
-                            {"bandwidth_Bps", d.bandwidth.bytes_per_second},
-                            {"latency_ps", d.latency}});
-      }
+      for (const DimensionSpec& d : n.dimensions) dims.push_back(to_json(cfg::dimension_table().record(d)));
       j["dimensions"] = dims;
       break;
     }
-    case TopologyKind::kFatTree: {
-      const FatTreeSpec& f = n.fat_tree;
-      j["fat_tree"] = Json{{"radix", f.radix},
-                           {"hosts", f.hosts},
-                           {"oversubscription", f.oversubscription},
-                           {"link_bandwidth_Bps", f.link_bandwidth.bytes_per_second},
-                           {"link_latency_ps", f.link_latency},
-                           {"switch_latency_ps", f.switch_latency}};
+    case TopologyKind::kFatTree:
+      j["fat_tree"] = to_json(cfg::fat_tree_table().record(n.fat_tree));
       break;
-    }
     case TopologyKind::kTorus:
-      j["torus"] = Json{{"dims", n.torus.dims},
-                        {"bandwidth_Bps", n.torus.bandwidth.bytes_per_second},
-                        {"latency_ps", n.torus.latency}};
+      j["torus"] = to_json(cfg::torus_table().record(n.torus));
       break;
-    case TopologyKind::kHgxH100: {
-      const HgxH100Spec& h = n.hgx_h100;
-      j["hgx_h100"] = Json{{"boxes", h.boxes},
-                           {"gpus_per_box", h.gpus_per_box},
-                           {"nvlink_bandwidth_Bps", h.nvlink_bandwidth.bytes_per_second},
-                           {"nvlink_latency_ps", h.nvlink_latency},
-                           {"nvswitch_latency_ps", h.nvswitch_latency},
-                           {"nics_per_box", h.nics_per_box},
-                           {"nic_bandwidth_Bps", h.nic_bandwidth.bytes_per_second},
-                           {"ib_link_latency_ps", h.ib_link_latency},
-                           {"ib_switch_latency_ps", h.ib_switch_latency},
-                           {"ib_oversubscription", h.ib_oversubscription},
-                           {"ib_switch_radix", h.ib_switch_radix}};
+    case TopologyKind::kHgxH100:
+      j["hgx_h100"] = to_json(cfg::hgx_h100_table().record(n.hgx_h100));
       break;
-    }
   }
-  j["packet"] = Json{{"packet_size", n.packet.packet_size},
-                     {"buffer_per_port", n.packet.buffer_per_port},
-                     {"switch_latency_ps", n.packet.switch_latency}};
+  j["packet"] = to_json(cfg::packet_table().record(n.packet));
   j["source"] = n.source;
   return j;
 }
 
-Json system_json(const SystemConfig& s) {
-  Json j;
-  j["scheduling_policy"] = to_string(s.scheduling_policy);
-  j["collective_optimization"] = to_string(s.collective_optimization);
-  j["active_chunks_per_dimension"] = s.active_chunks_per_dimension;
-  j["preferred_dataset_splits"] = s.preferred_dataset_splits;
-  j["endpoint_delay_ps"] = s.endpoint_delay;
-  j["local_mem_bw_Bps"] = s.local_mem_bw.bytes_per_second;
-  j["peak_perf_flops"] = s.peak_perf_flops;
-  j["roofline_enabled"] = s.roofline_enabled;
-  j["replay_only"] = s.replay_only;
-  j["all_reduce_implementation"] = implementation_json(s.all_reduce);
-  j["reduce_scatter_implementation"] = implementation_json(s.reduce_scatter);
-  j["all_gather_implementation"] = implementation_json(s.all_gather);
-  j["all_to_all_implementation"] = implementation_json(s.all_to_all);
-  j["num_queues_per_dim"] = s.num_queues_per_dim;
-  j["injection_scale"] = s.injection_scale;
-  j["local_reduction_delay_ps"] = s.local_reduction_delay;
-  j["model_shared_bus"] = s.model_shared_bus;
-  j["rendezvous_protocol"] = s.rendezvous_protocol;
-  j["source"] = s.source;
+/// A section's record with its source file last.
+Json with_source(const Value& record, const std::string& source) {
+  Json j = to_json(record);
+  j["source"] = source;
   return j;
 }
 
@@ -108,28 +82,17 @@ std::string config_json(const Config& c) {
   j["format"] = "tessera-config/1";
   j["source"] = c.source;
   j["network"] = network_json(c.network);
-  j["system"] = system_json(c.system);
-  j["remote_memory"] = Json{
-      {"memory_type", to_string(c.remote_memory.memory_type)},       {"num_nodes", c.remote_memory.num_nodes},
-      {"num_npus_per_node", c.remote_memory.num_npus_per_node},      {"latency_ps", c.remote_memory.latency},
-      {"bandwidth_Bps", c.remote_memory.bandwidth.bytes_per_second}, {"source", c.remote_memory.source}};
+  j["system"] = with_source(cfg::system_table().record(c.system), c.system.source);
+  j["remote_memory"] =
+      with_source(cfg::remote_memory_table().record(c.remote_memory), c.remote_memory.source);
   Json groups = Json::object();
   for (const auto& [name, members] : c.comm_groups.groups) groups[name] = members;
   j["comm_groups"] = groups;
-  j["workload"] = Json{{"kind", to_string(c.workload.kind)},
-                       {"chakra", c.workload.chakra_prefix},
-                       {"text", c.workload.text_path},
-                       {"passes", c.workload.passes},
-                       {"control_dependencies", to_string(c.workload.control_dependencies)}};
-  j["output"] = Json{{"hdf5", c.output.hdf5_path},
-                     {"summary_json", c.output.summary_json},
-                     {"log_format", to_string(c.output.log_format)},
-                     {"quiet", c.output.quiet}};
-  j["simulation"] = Json{{"network_model", to_string(c.simulation.network_model)},
-                         {"placement", to_string(c.simulation.placement)},
-                         {"rank_of_npu", c.simulation.rank_of_npu},
-                         {"max_sim_time_ps", limit(c.simulation.max_sim_time)},
-                         {"max_wall_time_ps", limit(c.simulation.max_wall_time)}};
+  Json workload = Json{{"kind", to_string(c.workload.kind)}};  // derived: which of chakra/text is set
+  workload.update(to_json(cfg::workload_table().record(c.workload)));
+  j["workload"] = workload;
+  j["output"] = to_json(cfg::output_table().record(c.output));
+  j["simulation"] = to_json(cfg::simulation_table().record(c.simulation));
   return j.dump(2);
 }
 

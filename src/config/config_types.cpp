@@ -28,62 +28,64 @@ int NetworkConfig::npu_count() const {
   return n > INT32_MAX ? INT32_MAX : static_cast<int>(n);
 }
 
-const char* to_string(SchedulingPolicy p) {
-  switch (p) {
-    case SchedulingPolicy::kLifo:
-      return "LIFO";
-    case SchedulingPolicy::kFifo:
-      return "FIFO";
-    case SchedulingPolicy::kExplicit:
-      return "EXPLICIT";
-  }
-  return "?";
+// The one name table of each enumeration (params/names.hpp): inputs, outputs and messages read
+// these; the first name of a value is the one printed.
+
+const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy) {
+  static const params::Names<SchedulingPolicy> kNames{{"LIFO", SchedulingPolicy::kLifo},
+                                                      {"FIFO", SchedulingPolicy::kFifo},
+                                                      {"EXPLICIT", SchedulingPolicy::kExplicit}};
+  return kNames;
 }
 
-const char* to_string(CollectiveOptimization o) {
-  return o == CollectiveOptimization::kBaseline ? "baseline" : "localBWAware";
+const params::Names<CollectiveOptimization>& enum_names(CollectiveOptimization) {
+  static const params::Names<CollectiveOptimization> kNames{
+      {"baseline", CollectiveOptimization::kBaseline},
+      {"localBWAware", CollectiveOptimization::kLocalBwAware}};
+  return kNames;
 }
 
-const char* to_string(MemoryType t) {
-  switch (t) {
-    case MemoryType::kNoMemoryExpansion:
-      return "NO_MEMORY_EXPANSION";
-    case MemoryType::kPerNodeMemoryExpansion:
-      return "PER_NODE_MEMORY_EXPANSION";
-    case MemoryType::kPerNpuMemoryExpansion:
-      return "PER_NPU_MEMORY_EXPANSION";
-    case MemoryType::kMemoryPool:
-      return "MEMORY_POOL";
-  }
-  return "?";
+const params::Names<MemoryType>& enum_names(MemoryType) {
+  static const params::Names<MemoryType> kNames{
+      {"NO_MEMORY_EXPANSION", MemoryType::kNoMemoryExpansion},
+      {"PER_NODE_MEMORY_EXPANSION", MemoryType::kPerNodeMemoryExpansion},
+      {"PER_NPU_MEMORY_EXPANSION", MemoryType::kPerNpuMemoryExpansion},
+      {"MEMORY_POOL", MemoryType::kMemoryPool}};
+  return kNames;
 }
 
-const char* to_string(WorkloadKind k) { return k == WorkloadKind::kChakra ? "chakra" : "astra-text"; }
-
-const char* to_string(ControlDependencies c) {
-  switch (c) {
-    case ControlDependencies::kDataOnly:
-      return "data-only";
-    case ControlDependencies::kStrict:
-      return "strict";
-    case ControlDependencies::kLenient:
-      return "lenient";
-  }
-  return "?";
+const params::Names<WorkloadKind>& enum_names(WorkloadKind) {
+  static const params::Names<WorkloadKind> kNames{{"chakra", WorkloadKind::kChakra},
+                                                  {"astra-text", WorkloadKind::kAstraText}};
+  return kNames;
 }
 
-const char* to_string(LogFormat f) { return f == LogFormat::kTessera ? "tessera" : "astra-sim"; }
-
-const char* to_string(Placement p) {
-  switch (p) {
-    case Placement::kAuto:
-      return "auto";
-    case Placement::kRoundRobin:
-      return "round_robin";
-    case Placement::kExplicit:
-      return "explicit";
-  }
-  return "?";
+const params::Names<ControlDependencies>& enum_names(ControlDependencies) {
+  static const params::Names<ControlDependencies> kNames{{"strict", ControlDependencies::kStrict},
+                                                         {"data-only", ControlDependencies::kDataOnly},
+                                                         {"lenient", ControlDependencies::kLenient}};
+  return kNames;
 }
+
+const params::Names<LogFormat>& enum_names(LogFormat) {
+  static const params::Names<LogFormat> kNames{{"tessera", LogFormat::kTessera},
+                                               {"astra-sim", LogFormat::kAstraSim}};
+  return kNames;
+}
+
+const params::Names<Placement>& enum_names(Placement) {
+  static const params::Names<Placement> kNames{{"auto", Placement::kAuto},
+                                               {"round_robin", Placement::kRoundRobin},
+                                               {"explicit", Placement::kExplicit}};
+  return kNames;
+}
+
+const char* to_string(SchedulingPolicy p) { return params::name_of(enum_names(p), p); }
+const char* to_string(CollectiveOptimization o) { return params::name_of(enum_names(o), o); }
+const char* to_string(MemoryType t) { return params::name_of(enum_names(t), t); }
+const char* to_string(WorkloadKind k) { return params::name_of(enum_names(k), k); }
+const char* to_string(ControlDependencies c) { return params::name_of(enum_names(c), c); }
+const char* to_string(LogFormat f) { return params::name_of(enum_names(f), f); }
+const char* to_string(Placement p) { return params::name_of(enum_names(p), p); }
 
 }  // namespace tessera

@@ -152,14 +152,15 @@ void cross_check(Config& c, Sink& sink) {
   const int npus = c.network.npu_count();
 
   // Network model against topology.
-  const bool astra_model = c.simulation.network_model != NetworkModel::kPacket;
+  const bool astra_model = model_info(c.simulation.network_model).astra_dimensions_only;
   if (astra_model && c.network.topology != TopologyKind::kDimensions) {
     sink.error(
         Diagnostic{net_file, 0, "simulation.network_model",
                    fmt::format("{} models only ASTRA-style dimension networks (Ring/FullyConnected/Switch), "
                                "but the topology is {}",
                                to_string(c.simulation.network_model), to_string(c.network.topology)),
-                   "use --network-model packet, or describe the network with topology: dimensions"});
+                   fmt::format("use --network-model {}, or describe the network with topology: dimensions",
+                               to_string(NetworkModel::kPacket))});
   }
   if (c.simulation.network_model == NetworkModel::kAstraCongestionAware && c.network.dimensions.size() > 1) {
     sink.warn(Diagnostic{

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tables.hpp"
 #include "tessera/config_load.hpp"
 
 namespace tessera {
@@ -48,42 +49,44 @@ std::string network_text(const NetworkConfig& n) {
   return "?";
 }
 
-std::string impl_text(const CollectiveImplementation& c) {
-  if (!c.custom_prefix.empty()) return "custom ET " + c.custom_prefix;
-  return fmt::format("[{}]{}", fmt::join(c.per_dimension, ", "), c.defaulted ? " (default)" : "");
-}
-
 }  // namespace
 
+// Values come from the parameter tables (Table::fill: the units and formats of the one
+// declaration); only the wording is written here.
 std::string describe(const Config& c) {
   std::vector<std::string> out;
   const SystemConfig& s = c.system;
   out.push_back(fmt::format("source: {}", c.source));
   out.push_back(fmt::format("NPUs: {}", c.network.npu_count()));
   out.push_back(fmt::format("network: {}", network_text(c.network)));
-  if (c.simulation.network_model == NetworkModel::kPacket) {
-    out.push_back(fmt::format("network model: packet (packets of {}, {} buffer per port)",
-                              format_bytes(c.network.packet.packet_size),
-                              c.network.packet.buffer_per_port == 0 ? std::string("automatic")
-                                                                        : format_bytes(c.network.packet.buffer_per_port)));
+  const NetworkModelInfo& model = model_info(c.simulation.network_model);
+  if (model.packets) {
+    const PacketConfig& p = c.network.packet;
+    out.push_back(
+        fmt::format("network model: {} ({} buffer per port)", model.name,
+                    cfg::packet_table().fill("packets of {packet_size}, ", p) +
+                        (p.buffer_per_port == 0 ? std::string("automatic")
+                                                : cfg::packet_table().fill("{buffer_per_port}", p))));
   } else {
-    out.push_back(fmt::format("network model: {}", to_string(c.simulation.network_model)));
+    out.push_back(fmt::format("network model: {}", model.name));
   }
-  out.push_back(fmt::format(
-      "system: {}, {}, {} split(s), {} active chunk(s)/dim, {} queue(s)/dim, endpoint delay {}, "
-      "local-mem-bw {}{}",
-      to_string(s.scheduling_policy), to_string(s.collective_optimization), s.preferred_dataset_splits,
-      s.active_chunks_per_dimension, s.num_queues_per_dim, format_time(s.endpoint_delay),
-      s.local_mem_bw.bytes_per_second ? format_bandwidth(s.local_mem_bw) : std::string("none"),
-      s.rendezvous_protocol ? ", rendezvous" : ""));
-  out.push_back(fmt::format("collectives: all-reduce {}, reduce-scatter {}, all-gather {}, all-to-all {}",
-                            impl_text(s.all_reduce), impl_text(s.reduce_scatter), impl_text(s.all_gather),
-                            impl_text(s.all_to_all)));
+  const auto system = cfg::system_table();
+  out.push_back(
+      system.fill("system: {scheduling_policy}, {collective_optimization}, {preferred_dataset_splits} "
+                  "split(s), {active_chunks_per_dimension} active chunk(s)/dim, {num_queues_per_dim} "
+                  "queue(s)/dim, endpoint delay {endpoint_delay}, local-mem-bw {local_mem_bw}",
+                  s) +
+      (s.rendezvous_protocol ? ", rendezvous" : ""));
+  out.push_back(
+      system.fill("collectives: all-reduce {all_reduce_implementation}, reduce-scatter "
+                  "{reduce_scatter_implementation}, all-gather {all_gather_implementation}, "
+                  "all-to-all {all_to_all_implementation}",
+                  s));
   if (s.roofline_enabled || s.replay_only) {
     out.push_back(fmt::format("compute: {}{}", s.roofline_enabled ? "roofline" : "",
                               s.replay_only ? " replay-only" : ""));
   }
-  out.push_back(fmt::format("remote memory: {}", to_string(c.remote_memory.memory_type)));
+  out.push_back(cfg::remote_memory_table().fill("remote memory: {memory_type}", c.remote_memory));
   if (c.comm_groups.groups.empty()) {
     out.push_back("comm groups: none (every collective spans all NPUs)");
   } else {
@@ -92,22 +95,23 @@ std::string describe(const Config& c) {
       g.push_back(fmt::format("\"{}\": {} NPUs", id, members.size()));
     out.push_back(fmt::format("comm groups: {}", fmt::join(g, ", ")));
   }
+  const auto workload = cfg::workload_table();
   if (c.workload.kind == WorkloadKind::kChakra) {
-    out.push_back(fmt::format("workload: Chakra ET {}.<0..{}>.et, control dependencies {}",
-                              c.workload.chakra_prefix, c.network.npu_count() - 1,
-                              to_string(c.workload.control_dependencies)));
+    out.push_back(workload.fill("workload: Chakra ET {chakra}", c.workload) +
+                  fmt::format(".<0..{}>.et", c.network.npu_count() - 1) +
+                  workload.fill(", control dependencies {control_dependencies}", c.workload));
   } else {
-    out.push_back(
-        fmt::format("workload: ASTRA-sim text {} ({} pass(es))", c.workload.text_path, c.workload.passes));
+    out.push_back(workload.fill("workload: ASTRA-sim text {text} ({passes} pass(es))", c.workload));
   }
-  out.push_back(fmt::format(
-      "output: log format {}, HDF5 {}, summary JSON {}{}", to_string(c.output.log_format),
-      c.output.hdf5_path.empty() ? "none" : c.output.hdf5_path,
-      c.output.summary_json.empty() ? "none" : c.output.summary_json, c.output.quiet ? ", quiet" : ""));
-  out.push_back(fmt::format(
-      "simulation: placement {}, max sim time {}, max wall time {}", to_string(c.simulation.placement),
-      c.simulation.max_sim_time == kTimeInfinity ? "none" : format_time(c.simulation.max_sim_time),
-      c.simulation.max_wall_time == kTimeInfinity ? "none" : format_time(c.simulation.max_wall_time)));
+  const OutputConfig& o = c.output;
+  const auto output = cfg::output_table();
+  out.push_back(output.fill("output: log format {log_format}, HDF5 ", o) +
+                (o.hdf5_path.empty() ? std::string("none") : output.fill("{hdf5}", o)) + ", summary JSON " +
+                (o.summary_json.empty() ? std::string("none") : output.fill("{summary_json}", o)) +
+                (o.quiet ? ", quiet" : ""));
+  out.push_back(cfg::simulation_table().fill(
+      "simulation: placement {placement}, max sim time {max_sim_time}, max wall time {max_wall_time}",
+      c.simulation));
   return fmt::format("{}", fmt::join(out, "\n"));
 }
 

@@ -95,7 +95,6 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
   Sink sink;
   Config c;
   c.source = path;
-  c.simulation.network_model = NetworkModel::kPacket;
   const Node root = cfg::read_yaml_file(path);
   if (!root.is_map()) {
     throw InputError(
@@ -261,8 +260,8 @@ LoadResult load_astra(const AstraArgs& args, const RunOverrides& overrides) {
   c.output.logging_folder = args.logging_folder;
   // ASTRA-sim inputs default to ASTRA-sim's analytical backend and console format, so results can be
   // compared line by line; --network-model / --log-format change that.
-  c.output.log_format = LogFormat::kAstraSim;
-  c.simulation.network_model = NetworkModel::kAstraCongestionAware;
+  c.output.log_format = kAstraInputsLogFormat;
+  c.simulation.network_model = kAstraInputsNetworkModel;
   cfg::apply_overrides(c, overrides);
   return cfg::finish(std::move(c), sink, true);
 }

@@ -59,7 +59,8 @@ Table<FatTreeSpec> fat_tree_table() {
                [](const Node& n, F& s, Sink& sink) {
                  if (auto v = get_ratio(n, sink)) s.oversubscription = *v;
                },
-               [](const F& s) { return format_number(s.oversubscription); }},
+               [](const F& s) { return format_number(s.oversubscription); }, "oversubscription",
+               [](const F& s) { return Value::of(s.oversubscription); }},
               p_bandwidth("link_bandwidth", &F::link_bandwidth, "bandwidth per link and direction"),
               p_time("link_latency", &F::link_latency, "latency per link (cable and SerDes)"),
               p_time("switch_latency", &F::switch_latency, "port-to-port forwarding latency of a switch"),
@@ -83,7 +84,8 @@ Table<TorusSpec> torus_table() {
                    }
                  }
                },
-               [](const T& s) { return fmt::format("[{}]", fmt::join(s.dims, ", ")); }},
+               [](const T& s) { return fmt::format("[{}]", fmt::join(s.dims, ", ")); }, "dims",
+               [](const T& s) { return Value::of(s.dims); }},
               p_bandwidth("bandwidth", &T::bandwidth, "bandwidth per link and direction"),
               p_time("latency", &T::latency, "latency per link"),
           },
@@ -114,7 +116,8 @@ Table<HgxH100Spec> hgx_h100_table() {
            [](const Node& n, H& s, Sink& sink) {
              if (auto v = get_ratio(n, sink)) s.ib_oversubscription = *v;
            },
-           [](const H& s) { return format_number(s.ib_oversubscription); }},
+           [](const H& s) { return format_number(s.ib_oversubscription); }, "ib_oversubscription",
+           [](const H& s) { return Value::of(s.ib_oversubscription); }},
           p_int("ib_switch_radix", &H::ib_switch_radix, 4, 1024,
                 "ports per InfiniBand switch (Quantum-2: 64)"),
       },

@@ -6,12 +6,6 @@
 namespace tessera::cfg {
 namespace {
 
-const std::vector<std::pair<std::string, MemoryType>> kMemoryTypes{
-    {"NO_MEMORY_EXPANSION", MemoryType::kNoMemoryExpansion},
-    {"PER_NODE_MEMORY_EXPANSION", MemoryType::kPerNodeMemoryExpansion},
-    {"PER_NPU_MEMORY_EXPANSION", MemoryType::kPerNpuMemoryExpansion},
-    {"MEMORY_POOL", MemoryType::kMemoryPool}};
-
 /// A path relative to the file it is written in.
 template <class S>
 Param<S> p_path(std::string key, std::string S::*field, std::string doc) {
@@ -23,7 +17,9 @@ Param<S> p_path(std::string key, std::string S::*field, std::string doc) {
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_string(n, sink)) s.*field = resolve_relative_to(n, *v);
           },
-          [field](const S& s) { return (s.*field).empty() ? std::string("none") : s.*field; }};
+          [field](const S& s) { return (s.*field).empty() ? std::string("none") : s.*field; },
+          key,
+          [field](const S& s) { return Value::of(s.*field); }};
 }
 
 void check_per_node(const Node& map, const RemoteMemoryConfig& m, const std::set<std::string>& seen,
@@ -47,7 +43,7 @@ Table<RemoteMemoryConfig> remote_memory_table() {
           "Remote (disaggregated) memory for MEM_LOAD/MEM_STORE nodes. Inline keys, {file: ...}, or "
           "{astra_remote_memory: mem.json}.",
           {
-              p_enum("memory_type", &R::memory_type, kMemoryTypes, "how remote memory is shared"),
+              p_enum("memory_type", &R::memory_type, enum_names(MemoryType{}), "how remote memory is shared"),
               p_int("num_nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
               p_int("num_npus_per_node", &R::num_npus_per_node, 1, INT32_MAX,
                     "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
@@ -64,7 +60,8 @@ Table<RemoteMemoryConfig> astra_remote_memory_table() {
       "ASTRA-sim's remote-memory JSON (--remote-memory-configuration). Time per transaction = latency + "
       "size/bw.",
       {
-          required(p_enum("memory-type", &R::memory_type, kMemoryTypes, "how remote memory is shared")),
+          required(p_enum("memory-type", &R::memory_type, enum_names(MemoryType{}),
+                          "how remote memory is shared")),
           p_int("num-nodes", &R::num_nodes, 1, INT32_MAX, "nodes (PER_NODE_MEMORY_EXPANSION)"),
           p_int("num-npus-per-node", &R::num_npus_per_node, 1, INT32_MAX,
                 "NPUs per node (PER_NODE_MEMORY_EXPANSION)"),
@@ -151,11 +148,7 @@ Table<WorkloadConfig> workload_table() {
           p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
           p_int("passes", &W::passes, 1, INT32_MAX, "training passes over a text workload"),
           p_enum(
-              "control_dependencies", &W::control_dependencies,
-              std::vector<std::pair<std::string, ControlDependencies>>{
-                  {"strict", ControlDependencies::kStrict},
-                  {"data-only", ControlDependencies::kDataOnly},
-                  {"lenient", ControlDependencies::kLenient}},
+              "control_dependencies", &W::control_dependencies, enum_names(ControlDependencies{}),
               "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
               "feeder), lenient (dangling ids and self-loops dropped and counted)"),
       },
@@ -172,51 +165,46 @@ Table<OutputConfig> output_table() {
                    "path"),
           p_string("summary_json", &O::summary_json,
                    "run summary as JSON (relative to the current directory)", "path"),
-          p_enum("log_format", &O::log_format,
-                 std::vector<std::pair<std::string, LogFormat>>{{"tessera", LogFormat::kTessera},
-                                                                {"astra-sim", LogFormat::kAstraSim}},
+          p_enum("log_format", &O::log_format, enum_names(LogFormat{}),
                  "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
           p_bool("quiet", &O::quiet, "print only errors and the final summary"),
-          p_string("logging_folder", &O::logging_folder,
-                   "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path"),
+          // Where logs go, not what is simulated: left out of the resolved configuration.
+          unrecorded(p_string(
+              "logging_folder", &O::logging_folder,
+              "folder for ASTRA-sim style log.log/err.log (relative to the current directory)", "path")),
       },
       {}};
 }
 
 Table<SimulationConfig> simulation_table() {
   using M = SimulationConfig;
-  return {"simulation",
-          "How the simulation runs. Command-line --network-model overrides network_model.",
-          {
-              p_enum("network_model", &M::network_model,
-                     std::vector<std::pair<std::string, NetworkModel>>{
-                         {"packet", NetworkModel::kPacket},
-                         {"astra-congestion-aware", NetworkModel::kAstraCongestionAware},
-                         {"astra-congestion-unaware", NetworkModel::kAstraCongestionUnaware}},
-                     "packet-level network, or ASTRA-sim's analytical backends (for parity)"),
-              p_enum("placement", &M::placement,
-                     std::vector<std::pair<std::string, Placement>>{{"auto", Placement::kAuto},
-                                                                    {"round_robin", Placement::kRoundRobin},
-                                                                    {"explicit", Placement::kExplicit}},
-                     "how NPUs and switches are assigned to MPI ranks"),
-              {"rank_of_npu", "list of int", "one MPI rank per NPU",
-               "placement: explicit: the rank of each NPU", false,
-               [](const Node& n, M& s, Sink& sink) {
-                 if (auto v = get_int_list(n, sink, 0, INT32_MAX)) s.rank_of_npu = *v;
-               },
-               [](const M&) { return std::string("[]"); }},
-              // What cmd_run really does at a limit (docs/hardening.md): a clean stop, not an error
-              // that loses the results.
-              p_time("max_sim_time", &M::max_sim_time,
-                     "stop cleanly at this simulated time (no event at or past it runs): the outputs are "
-                     "written marked partial (HDF5 attribute partial=1, JSON \"partial\": true, a PARTIAL "
-                     "RESULTS banner) and the run exits 1"),
-              p_time("max_wall_time", &M::max_wall_time,
-                     "stop cleanly after this much wall-clock time (checked at window boundaries and every "
-                     "16,384 events): the outputs are written marked partial, as for max_sim_time, and the run "
-                     "exits 1"),
-          },
-          {}};
+  return {
+      "simulation",
+      "How the simulation runs. Command-line --network-model overrides network_model.",
+      {
+          p_enum("network_model", &M::network_model, enum_names(NetworkModel{}),
+                 "packet-level network, or ASTRA-sim's analytical backends (for parity)"),
+          p_enum("placement", &M::placement, enum_names(Placement{}),
+                 "how NPUs and switches are assigned to MPI ranks"),
+          {"rank_of_npu", "list of int", "one MPI rank per NPU", "placement: explicit: the rank of each NPU",
+           false,
+           [](const Node& n, M& s, Sink& sink) {
+             if (auto v = get_int_list(n, sink, 0, INT32_MAX)) s.rank_of_npu = *v;
+           },
+           [](const M& s) { return fmt::format("[{}]", fmt::join(s.rank_of_npu, ", ")); }, "rank_of_npu",
+           [](const M& s) { return Value::of(s.rank_of_npu); }},
+          // What cmd_run really does at a limit (docs/hardening.md): a clean stop, not an error
+          // that loses the results.
+          p_time("max_sim_time", &M::max_sim_time,
+                 "stop cleanly at this simulated time (no event at or past it runs): the outputs are "
+                 "written marked partial (HDF5 attribute partial=1, JSON \"partial\": true, a PARTIAL "
+                 "RESULTS banner) and the run exits 1"),
+          p_time("max_wall_time", &M::max_wall_time,
+                 "stop cleanly after this much wall-clock time (checked at window boundaries and every "
+                 "16,384 events): the outputs are written marked partial, as for max_sim_time, and the run "
+                 "exits 1"),
+      },
+      {}};
 }
 
 }  // namespace tessera::cfg

@@ -12,20 +12,21 @@ namespace {
 
 using S = SystemConfig;
 
-const std::vector<std::pair<std::string, SchedulingPolicy>> kPolicies{
-    {"LIFO", SchedulingPolicy::kLifo},
-    {"FIFO", SchedulingPolicy::kFifo},
-    {"EXPLICIT", SchedulingPolicy::kExplicit}};
-const std::vector<std::pair<std::string, CollectiveOptimization>> kOptimizations{
-    {"baseline", CollectiveOptimization::kBaseline}, {"localBWAware", CollectiveOptimization::kLocalBwAware}};
-
 const std::vector<std::string> kAlgorithms{
     "ring", "oneRing", "direct", "oneDirect", "halvingDoubling", "oneHalvingDoubling", "doubleBinaryTree"};
 
 std::string show_impl(const CollectiveImplementation& c) {
-  if (!c.custom_prefix.empty()) return "custom:" + c.custom_prefix;
+  if (!c.custom_prefix.empty()) return "custom ET " + c.custom_prefix;
   if (c.per_dimension.empty()) return "ring on every dimension";
-  return fmt::format("[{}]", fmt::join(c.per_dimension, ", "));
+  return fmt::format("[{}]{}", fmt::join(c.per_dimension, ", "), c.defaulted ? " (default)" : "");
+}
+
+Value record_impl(const CollectiveImplementation& c) {
+  Value v = Value::map();
+  v.add("per_dimension", Value::of(c.per_dimension));
+  if (!c.custom_prefix.empty()) v.add("custom", Value::of(c.custom_prefix));
+  v.add("defaulted", Value::of(c.defaulted));
+  return v;
 }
 
 Param<S> p_impl(std::string key, CollectiveImplementation S::*field, std::string collective) {
@@ -37,7 +38,9 @@ Param<S> p_impl(std::string key, CollectiveImplementation S::*field, std::string
                   collective),
       false,
       [field](const Node& n, S& s, Sink& sink) { load_implementation_list(n, s.*field, sink); },
-      [field](const S& s) { return show_impl(s.*field); }};
+      [field](const S& s) { return show_impl(s.*field); },
+      key,
+      [field](const S& s) { return record_impl(s.*field); }};
 }
 
 Param<S> p_custom(std::string key, CollectiveImplementation S::*field, std::string collective, bool resolve) {
@@ -64,7 +67,9 @@ Param<S> p_custom(std::string key, CollectiveImplementation S::*field, std::stri
               (s.*field).line = n.line;
             }
           },
-          [](const S&) { return std::string("\"\""); }};
+          [field](const S& s) {
+            return (s.*field).custom_prefix.empty() ? std::string("\"\"") : (s.*field).custom_prefix;
+          }};
 }
 
 }  // namespace
@@ -166,9 +171,9 @@ Table<SystemConfig> system_table() {
       "Collective scheduling and compute model (ASTRA-sim's system JSON, with units). Inline keys, "
       "{file: sys.yaml}, or {astra_system: sys.json}; inline keys next to a file override it.",
       {
-          p_enum("scheduling_policy", &S::scheduling_policy, kPolicies,
+          p_enum("scheduling_policy", &S::scheduling_policy, enum_names(SchedulingPolicy{}),
                  "chunk-stream priority: newest first, oldest first, or the ET's comm_priority"),
-          p_enum("collective_optimization", &S::collective_optimization, kOptimizations,
+          p_enum("collective_optimization", &S::collective_optimization, enum_names(CollectiveOptimization{}),
                  "multi-dimensional all-reduce decomposition"),
           p_int("active_chunks_per_dimension", &S::active_chunks_per_dimension, 1, INT32_MAX,
                 "chunk streams running at once per dimension queue"),
@@ -184,18 +189,22 @@ Table<SystemConfig> system_table() {
            },
            [](const S& s) {
              return s.peak_perf_flops == 0 ? std::string("none") : format_number(s.peak_perf_flops);
-           }},
+           },
+           "peak_perf_flops", [](const S& s) { return Value::of(s.peak_perf_flops); }},
           p_bool("roofline_enabled", &S::roofline_enabled,
                  "compute time from num_ops/tensor_size instead of duration"),
           p_bool("replay_only", &S::replay_only, "replay every node from its recorded duration"),
-          p_bool("trace_enabled", &S::trace_enabled, "per-node debug log lines"),
-          p_bool("track_local_mem", &S::track_local_mem,
-                 "memory tracker (needs ET inputs/outputs attributes)"),
-          p_string("local_mem_trace_filename", &S::local_mem_trace_filename, "memory tracker output file"),
+          // Diagnostics outputs, not simulated behaviour: left out of the resolved configuration.
+          unrecorded(p_bool("trace_enabled", &S::trace_enabled, "per-node debug log lines")),
+          unrecorded(p_bool("track_local_mem", &S::track_local_mem,
+                            "memory tracker (needs ET inputs/outputs attributes)")),
+          unrecorded(p_string("local_mem_trace_filename", &S::local_mem_trace_filename,
+                              "memory tracker output file")),
           p_impl("all_reduce_implementation", &S::all_reduce, "all-reduce"),
           p_impl("reduce_scatter_implementation", &S::reduce_scatter, "reduce-scatter"),
           p_impl("all_gather_implementation", &S::all_gather, "all-gather"),
           p_impl("all_to_all_implementation", &S::all_to_all, "all-to-all"),
+          // The custom prefixes are recorded with their *_implementation.
           p_custom("all_reduce_implementation_custom", &S::all_reduce, "all-reduce", true),
           p_custom("reduce_scatter_implementation_custom", &S::reduce_scatter, "reduce-scatter", true),
           p_custom("all_gather_implementation_custom", &S::all_gather, "all-gather", true),
@@ -205,15 +214,20 @@ Table<SystemConfig> system_table() {
            [](const Node& n, S& s, Sink& sink) {
              if (auto v = get_string(n, sink)) s.per_node_custom_implementation = resolve_relative_to(n, *v);
            },
-           [](const S&) { return std::string("\"\""); }},
-          p_bool("model_shared_bus", &S::model_shared_bus, "LogGP shared-bus model between NPU and NIC"),
-          p_time("local_reduction_delay", &S::local_reduction_delay, "LogGP: local reduction delay"),
-          p_double("loggp_L", &S::loggp_L, 0, "ns", "LogGP L"),
-          p_double("loggp_o", &S::loggp_o, 0, "ns", "LogGP o"),
-          p_double("loggp_g", &S::loggp_g, 0, "ns", "LogGP g"),
-          p_double("loggp_G", &S::loggp_G, 0, "ns/byte", "LogGP G"),
+           [](const S& s) {
+             return s.per_node_custom_implementation.empty() ? std::string("\"\"")
+                                                             : s.per_node_custom_implementation;
+           }},
           p_int("num_queues_per_dim", &S::num_queues_per_dim, 1, 1024, "system-layer queues per dimension"),
           p_double("injection_scale", &S::injection_scale, 0, "factor", "multiplies endpoint_delay"),
+          p_time("local_reduction_delay", &S::local_reduction_delay, "LogGP: local reduction delay"),
+          p_bool("model_shared_bus", &S::model_shared_bus, "LogGP shared-bus model between NPU and NIC"),
+          // Accepted for ASTRA-sim's inputs; no model reads them, so the resolved configuration
+          // leaves them out.
+          unrecorded(p_double("loggp_L", &S::loggp_L, 0, "ns", "LogGP L")),
+          unrecorded(p_double("loggp_o", &S::loggp_o, 0, "ns", "LogGP o")),
+          unrecorded(p_double("loggp_g", &S::loggp_g, 0, "ns", "LogGP g")),
+          unrecorded(p_double("loggp_G", &S::loggp_G, 0, "ns/byte", "LogGP G")),
           p_bool("rendezvous_protocol", &S::rendezvous_protocol, "an 8,192-byte handshake before each send"),
       },
       {}};
@@ -227,8 +241,9 @@ Table<SystemConfig> astra_system_table() {
       "astra-system-json",
       "ASTRA-sim's system JSON (--system-configuration), read as ASTRA-sim 2.x reads it, with its units.",
       {
-          p_enum("scheduling-policy", &S::scheduling_policy, kPolicies, "chunk-stream priority"),
-          p_enum("collective-optimization", &S::collective_optimization, kOptimizations,
+          p_enum("scheduling-policy", &S::scheduling_policy, enum_names(SchedulingPolicy{}),
+                 "chunk-stream priority"),
+          p_enum("collective-optimization", &S::collective_optimization, enum_names(CollectiveOptimization{}),
                  "multi-dimensional all-reduce decomposition"),
           p_int("active-chunks-per-dimension", &S::active_chunks_per_dimension, 1, INT32_MAX,
                 "chunk streams running at once per dimension queue"),

@@ -133,13 +133,4 @@ SimTime Network::ack_delay(NodeId from, NodeId to) const {
   return std::max(topology_.path(from, to).latency, min_direct_delay_);
 }
 
-NetworkModel parse_network_model(std::string_view text) {
-  for (auto m :
-       {NetworkModel::kAstraCongestionAware, NetworkModel::kAstraCongestionUnaware, NetworkModel::kPacket}) {
-    if (text == to_string(m)) return m;
-  }
-  throw InputError(Diagnostic{"", 0, "--network-model", fmt::format("unknown network model '{}'", text),
-                              "use one of: astra-congestion-aware, astra-congestion-unaware, packet"});
-}
-
 }  // namespace tessera::network

@@ -73,7 +73,7 @@ Engine::Engine(const Graph& graph, const Partition& partition, Transport& transp
   if (partition.rank_of.size() != graph.num_lps()) {
     throw Error("partition does not belong to this graph (LP count differs)");
   }
-  if (!queue_) queue_ = std::make_unique<LadderEventQueue>();
+  if (!queue_) queue_ = event_queue_kinds().front().make();  // the table lists the default first
   const int me = transport.rank();
 
   ctx_.rank_ = me;

@@ -7,7 +7,9 @@
 #include <new>
 #include <string>
 
+#include "tessera/did_you_mean.hpp"
 #include "tessera/error.hpp"
+#include "tessera/params/names.hpp"
 
 namespace tessera::pdes {
 
@@ -221,12 +223,30 @@ void LadderEventQueue::sort_run() {
   run_.swap(sorted_);
 }
 
+const std::vector<EventQueueKind>& event_queue_kinds() {
+  static const std::vector<EventQueueKind> kKinds{
+      {"ladder", []() -> std::unique_ptr<EventQueue> { return std::make_unique<LadderEventQueue>(); }},
+      {"heap4", []() -> std::unique_ptr<EventQueue> { return std::make_unique<HeapEventQueue>(); }},
+      {"binary", []() -> std::unique_ptr<EventQueue> { return std::make_unique<BinaryEventHeap>(); }},
+  };
+  return kKinds;
+}
+
+std::vector<std::string> event_queue_names() {
+  std::vector<std::string> out;
+  for (const EventQueueKind& k : event_queue_kinds()) out.push_back(k.name);
+  return out;
+}
+
 std::unique_ptr<EventQueue> make_event_queue(std::string_view kind) {
-  if (kind == "ladder") return std::make_unique<LadderEventQueue>();
-  if (kind == "heap4") return std::make_unique<HeapEventQueue>();
-  if (kind == "binary") return std::make_unique<BinaryEventHeap>();
-  throw InputError(Diagnostic{"", 0, "event queue", "unknown event queue '" + std::string(kind) + "'",
-                              "use one of: ladder, heap4, binary"});
+  for (const EventQueueKind& k : event_queue_kinds()) {
+    if (k.name == kind) return k.make();
+  }
+  const std::vector<std::string> names = event_queue_names();
+  const std::string near = did_you_mean(std::string(kind), names);
+  throw InputError(Diagnostic{
+      "", 0, "event queue", "unknown event queue '" + std::string(kind) + "'",
+      (near.empty() ? "" : "did you mean \"" + near + "\"? ") + "use one of: " + params::join_names(names)});
 }
 
 }  // namespace tessera::pdes

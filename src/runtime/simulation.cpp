@@ -119,7 +119,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   std::unique_ptr<pdes::Graph> graph;
   pdes::Partition partition;
   const NetworkModel model = config.simulation.network_model;
-  const bool link_stats = options.link_stats && model != NetworkModel::kAstraCongestionUnaware;
+  const bool link_stats = options.link_stats && model_info(model).has_links;
   LinkRecordOptions link_opts;
   link_opts.fixed = options.link_stats_interval > 0;
   link_opts.start_width = !link_stats ? 0 : link_opts.fixed ? options.link_stats_interval : kNanosecond;
@@ -337,15 +337,11 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     result.link_bin_width = agree_bin_width(local_links, result.end_time, link_opts, transport);
     append_link_records(net->topology(), local_links, result.link_bin_width, result.local_strings,
                         result.local_links, result.local_link_bins);
-    result.link_stats_source =
-        model == NetworkModel::kPacket
-            ? "packet model: per-hop links (NIC and switch output ports); bytes and serialization time per "
-              "bin"
-            : "astra-congestion-aware model: its per-link FIFO queues (whole messages); bytes and "
-              "serialization time per bin";
+    result.link_stats_source = fmt::format("{} model: {}; bytes and serialization time per bin",
+                                           to_string(model), model_info(model).links);
   } else if (options.link_stats) {
     result.link_stats_source =
-        "none: the astra-congestion-unaware model has no links (every message takes a closed-form delay)";
+        fmt::format("none: the {} model has no links ({})", to_string(model), model_info(model).links);
   }
   return result;
 }

@@ -17,6 +17,7 @@ using tessera::DimensionSpec;
 using tessera::FatTreeSpec;
 using tessera::HgxH100Spec;
 using tessera::NetworkModel;
+using tessera::parse_network_model;
 using tessera::TopologyKind;
 using tessera::TorusSpec;
 
@@ -48,8 +49,5 @@ struct PacketSpec : PacketSizes {
   /// width each link ended with: stats_bin times a power of two).
   int stats_max_bins = 0;
 };
-
-/// Parses a --network-model value. Throws InputError listing the valid names otherwise.
-NetworkModel parse_network_model(std::string_view text);
 
 }  // namespace tessera::network

@@ -1,7 +1,8 @@
 // One declaration per parameter (key, type, unit, doc, how to read and check it, how to show its
-// default), grouped in a Table per struct. The same Table drives the loader and `tessera schema`,
+// value), grouped in a Table per struct. The same Table drives the loader and `tessera schema`,
 // in the spirit of ns-3 attributes: a key cannot be accepted without being documented. Generic
-// (no file format, no configuration struct), so that every layer can declare its parameters.
+// (no file format, no configuration struct): the configuration layer declares its sections with
+// it, and each topology of the network layer its own section.
 #pragma once
 
 #include <algorithm>
@@ -14,9 +15,12 @@
 #include <fmt/format.h>
 
 #include "tessera/did_you_mean.hpp"
+#include "tessera/error.hpp"
+#include "tessera/params/names.hpp"
 #include "tessera/params/node.hpp"
 #include "tessera/params/scalars.hpp"
 #include "tessera/params/sink.hpp"
+#include "tessera/params/value.hpp"
 
 namespace tessera::params {
 
@@ -39,13 +43,37 @@ struct SectionDoc {
 
 template <class S>
 struct Param {
+  using Load = std::function<void(const Node&, S&, Sink&)>;
+  using Show = std::function<std::string(const S&)>;
+  using Record = std::function<Value(const S&)>;
+  // A constructor rather than an aggregate, so that a declaration may leave out the record
+  // (an unrecorded parameter) without a warning.
+  Param(std::string key_, std::string type_, std::string unit_, std::string doc_, bool required_, Load load_,
+        Show show_, std::string record_key_ = {}, Record record_ = {})
+      : key(std::move(key_)),
+        type(std::move(type_)),
+        unit(std::move(unit_)),
+        doc(std::move(doc_)),
+        required(required_),
+        load(std::move(load_)),
+        show(std::move(show_)),
+        record_key(std::move(record_key_)),
+        record(std::move(record_)) {}
+
   std::string key;
   std::string type;
   std::string unit;
   std::string doc;
   bool required = false;
-  std::function<void(const Node&, S&, Sink&)> load;
-  std::function<std::string(const S&)> show;  ///< the default, from a default-constructed S
+  Load load;
+  /// The value as text, with its unit ("450.00 GB/s"): the schema shows it for a
+  /// default-constructed S (the default), `describe` for the loaded one.
+  Show show;
+  /// Its key in the resolved configuration (the `config` JSON of output files): the input key,
+  /// with the base unit for quantities ("latency_ps", "bandwidth_Bps"); "" = not recorded.
+  std::string record_key;
+  /// Its value there: a plain number in base units, a name, a list (unset when not recorded).
+  Record record;
 };
 
 template <class S>
@@ -87,10 +115,11 @@ struct Table {
       const std::string near = did_you_mean(key, keys);
       sink.error(value.diag(
           fmt::format("unknown key \"{}\" in {}", key, name),
-          near.empty() ? (keys.size() <= 8 ? fmt::format("valid keys: {}; see `tessera schema`", join(keys))
-                                           : fmt::format("`tessera schema` lists the {} valid keys of {}",
-                                                         keys.size(), name))
-                       : fmt::format("did you mean \"{}\"?", near)));
+          near.empty()
+              ? (keys.size() <= 8
+                     ? fmt::format("valid keys: {}; see `tessera schema`", join_names(keys))
+                     : fmt::format("`tessera schema` lists the {} valid keys of {}", keys.size(), name))
+              : fmt::format("did you mean \"{}\"?", near)));
     }
     for (const auto& p : params) {
       if (p.required && !seen.count(p.key)) {
@@ -116,12 +145,53 @@ struct Table {
     return d;
   }
 
-  static std::string join(const std::vector<std::string>& v) {
+  /// The resolved configuration of `s`: every recorded parameter, in table order.
+  Value record(const S& s) const {
+    Value out = Value::map();
+    for (const auto& p : params) {
+      if (!p.record_key.empty()) out.add(p.record_key, p.record(s));
+    }
+    return out;
+  }
+
+  /// The parameter with this key; throws Error when there is none (a programming error: callers
+  /// name keys of their own table).
+  const Param<S>& param(std::string_view key) const {
+    for (const auto& p : params) {
+      if (p.key == key) return p;
+    }
+    throw Error(fmt::format("internal: no parameter \"{}\" in {}", key, name));
+  }
+
+  /// `text` with every "{key}" replaced by that parameter's value as `show` writes it:
+  /// fill("radix {radix}", spec) == "radix 8". The plain-text account (`describe`) is written so,
+  /// with the units and formats of the one declaration.
+  std::string fill(std::string_view text, const S& s) const {
     std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+    std::size_t i = 0;
+    while (i < text.size()) {
+      const std::size_t open = text.find('{', i);
+      if (open == std::string_view::npos) break;
+      const std::size_t close = text.find('}', open);
+      if (close == std::string_view::npos)
+        throw Error(fmt::format("internal: unclosed \"{{\" in \"{}\"", text));
+      out.append(text.substr(i, open - i));
+      out += param(text.substr(open + 1, close - open - 1)).show(s);
+      i = close + 1;
+    }
+    out.append(text.substr(i));
     return out;
   }
 };
+
+/// A parameter the resolved configuration leaves out (it changes no simulated result, or is
+/// recorded with another parameter).
+template <class S>
+Param<S> unrecorded(Param<S> p) {
+  p.record_key.clear();
+  p.record = nullptr;
+  return p;
+}
 
 // ----- builders: one line per parameter in the tables ------------------------------------------
 
@@ -135,7 +205,9 @@ Param<S> p_int(std::string key, T S::*field, std::int64_t min, std::int64_t max,
           [field, min, max](const Node& n, S& s, Sink& sink) {
             if (auto v = get_int(n, sink, min, max)) s.*field = static_cast<T>(*v);
           },
-          [field](const S& s) { return fmt::format("{}", s.*field); }};
+          [field](const S& s) { return fmt::format("{}", s.*field); },
+          key,
+          [field](const S& s) { return Value::of(static_cast<std::int64_t>(s.*field)); }};
 }
 
 template <class S>
@@ -149,7 +221,9 @@ Param<S> p_double(std::string key, double S::*field, double min, std::string uni
           [field, min, min_exclusive](const Node& n, S& s, Sink& sink) {
             if (auto v = get_double(n, sink, min, HUGE_VAL, min_exclusive)) s.*field = *v;
           },
-          [field](const S& s) { return format_number(s.*field); }};
+          [field](const S& s) { return format_number(s.*field); },
+          key,
+          [field](const S& s) { return Value::of(s.*field); }};
 }
 
 template <class S>
@@ -162,7 +236,9 @@ Param<S> p_bool(std::string key, bool S::*field, std::string doc) {
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_bool(n, sink)) s.*field = *v;
           },
-          [field](const S& s) { return std::string(s.*field ? "true" : "false"); }};
+          [field](const S& s) { return std::string(s.*field ? "true" : "false"); },
+          key,
+          [field](const S& s) { return Value::of(s.*field); }};
 }
 
 template <class S>
@@ -175,22 +251,25 @@ Param<S> p_string(std::string key, std::string S::*field, std::string doc, std::
           [field](const Node& n, S& s, Sink& sink) {
             if (auto v = get_string(n, sink)) s.*field = *v;
           },
-          [field](const S& s) { return (s.*field).empty() ? std::string("\"\"") : s.*field; }};
+          [field](const S& s) { return (s.*field).empty() ? std::string("\"\"") : s.*field; },
+          key,
+          [field](const S& s) { return Value::of(s.*field); }};
 }
 
 template <class S>
 Param<S> p_time(std::string key, SimTime S::*field, std::string doc) {
-  return {key,
-          "duration",
-          "ps, ns, us, ms, s",
-          std::move(doc),
-          false,
-          [field](const Node& n, S& s, Sink& sink) {
-            if (auto v = get_time(n, sink)) s.*field = *v;
-          },
-          [field](const S& s) {
-            return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field);
-          }};
+  return {
+      key,
+      "duration",
+      "ps, ns, us, ms, s",
+      std::move(doc),
+      false,
+      [field](const Node& n, S& s, Sink& sink) {
+        if (auto v = get_time(n, sink)) s.*field = *v;
+      },
+      [field](const S& s) { return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field); },
+      key + "_ps",
+      [field](const S& s) { return s.*field == kTimeInfinity ? Value::null() : Value::of(s.*field); }};
 }
 
 template <class S>
@@ -205,7 +284,9 @@ Param<S> p_bandwidth(std::string key, Bandwidth S::*field, std::string doc) {
           },
           [field](const S& s) {
             return (s.*field).bytes_per_second == 0 ? std::string("none") : format_bandwidth(s.*field);
-          }};
+          },
+          key + "_Bps",
+          [field](const S& s) { return Value::of((s.*field).bytes_per_second); }};
 }
 
 template <class S>
@@ -225,34 +306,27 @@ Param<S> p_bytes(std::string key, Bytes S::*field, Bytes min, std::string doc) {
               }
             }
           },
-          [field](const S& s) { return format_bytes(s.*field); }};
+          [field](const S& s) { return format_bytes(s.*field); },
+          key,
+          [field](const S& s) { return Value::of(static_cast<std::int64_t>(s.*field)); }};
 }
 
-/// An enumeration read by name. `names` pairs each accepted spelling with its value; the first
-/// spelling of a value is the one shown.
+/// An enumeration read by name, with the spellings of its one name table (names.hpp).
 template <class S, class E>
-Param<S> p_enum(std::string key, E S::*field, std::vector<std::pair<std::string, E>> names, std::string doc) {
-  std::vector<std::string> choices;
-  for (const auto& [name, v] : names) choices.push_back(name);
-  std::string unit = Table<S>::join(choices);
+Param<S> p_enum(std::string key, E S::*field, const Names<E>& names, std::string doc) {
+  std::vector<std::string> choices = names_only(names);
+  std::string unit = join_names(choices);
   return {key,
           "enum",
           unit,
           std::move(doc),
           false,
           [field, names, choices](const Node& n, S& s, Sink& sink) {
-            if (auto v = get_choice(n, sink, choices)) {
-              for (const auto& [name, e] : names) {
-                if (name == *v) s.*field = e;
-              }
-            }
+            if (auto v = get_choice(n, sink, choices)) s.*field = *value_named(names, *v);
           },
-          [field, names](const S& s) {
-            for (const auto& [name, e] : names) {
-              if (e == s.*field) return name;
-            }
-            return std::string("?");
-          }};
+          [field, names](const S& s) { return std::string(name_of(names, s.*field)); },
+          key,
+          [field, names](const S& s) { return Value::of(name_of(names, s.*field)); }};
 }
 
 template <class S>

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -350,9 +351,20 @@ class BinaryEventHeap final : public EventQueue {
   std::vector<Event> heap_;
 };
 
-/// "ladder" (LadderEventQueue, the default), "heap4" (HeapEventQueue) or "binary"
-/// (BinaryEventHeap). Throws InputError naming
-/// the valid kinds otherwise.
+/// One row of the event-queue table: a queue the engine can run on, by the name `--event-queue`
+/// and the benchmarks take.
+struct EventQueueKind {
+  std::string name;
+  std::unique_ptr<EventQueue> (*make)();
+};
+
+/// Every queue, the engine's default first ("ladder": LadderEventQueue, then "heap4":
+/// HeapEventQueue, "binary": BinaryEventHeap).
+const std::vector<EventQueueKind>& event_queue_kinds();
+/// Their names, in the same order (the CLI's choices, the queue tests' parameters).
+std::vector<std::string> event_queue_names();
+
+/// The queue called `kind`. Throws InputError naming the valid kinds otherwise.
 std::unique_ptr<EventQueue> make_event_queue(std::string_view kind);
 
 }  // namespace tessera::pdes

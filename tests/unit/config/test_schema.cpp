@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tables.hpp"
+#include "tessera/config_load.hpp"
 #include "tessera/config_schema.hpp"
 
 namespace tessera {
@@ -138,6 +139,68 @@ TEST(Schema, GrepWithoutAMatchSaysSo) {
               std::string::npos)
         << e.what();
   }
+}
+
+// Each enumeration's one name table: every name reads back as its value, and to_string prints the
+// first name of a value.
+template <class E>
+void expect_round_trip(const params::Names<E>& names) {
+  ASSERT_FALSE(names.empty());
+  for (const auto& [name, value] : names) {
+    EXPECT_EQ(params::value_named(names, name), value) << name;
+    EXPECT_STRNE(to_string(value), "?") << name;
+    EXPECT_EQ(params::value_named(names, to_string(value)), value) << name;
+  }
+}
+
+TEST(Names, EveryEnumerationHasOneTable) {
+  expect_round_trip(enum_names(SchedulingPolicy{}));
+  expect_round_trip(enum_names(CollectiveOptimization{}));
+  expect_round_trip(enum_names(MemoryType{}));
+  expect_round_trip(enum_names(WorkloadKind{}));
+  expect_round_trip(enum_names(ControlDependencies{}));
+  expect_round_trip(enum_names(LogFormat{}));
+  expect_round_trip(enum_names(Placement{}));
+  expect_round_trip(enum_names(NetworkModel{}));
+  // The loaders list the same names.
+  EXPECT_EQ(find(schema_sections(), "simulation", "network_model")->unit,
+            params::join_names(params::names_only(enum_names(NetworkModel{}))));
+  EXPECT_EQ(find(schema_sections(), "output", "log_format")->unit, "tessera, astra-sim");
+}
+
+TEST(Tables, RecordIsTheResolvedConfiguration) {
+  // config_json writes each section as its table's record: the recorded keys in table order, with
+  // quantities in base units under keys that say so.
+  Config c;
+  c.system.endpoint_delay = 1234;
+  c.system.all_reduce.per_dimension = {"ring", "direct"};
+  const auto j = nlohmann::ordered_json::parse(config_json(c));
+  std::vector<std::string> keys;
+  for (const auto& p : cfg::system_table().params) {
+    if (!p.record_key.empty()) keys.push_back(p.record_key);
+  }
+  keys.push_back("source");
+  std::vector<std::string> written;
+  for (const auto& [k, v] : j["system"].items()) written.push_back(k);
+  EXPECT_EQ(written, keys);
+  EXPECT_EQ(j["system"]["endpoint_delay_ps"], 1234);
+  EXPECT_EQ(j["system"]["all_reduce_implementation"]["per_dimension"][1], "direct");
+  EXPECT_TRUE(j["simulation"]["max_sim_time_ps"].is_null());  // no limit
+  EXPECT_EQ(j["workload"].begin().key(), "kind");             // derived, then the table's keys
+  EXPECT_EQ(j["network"]["packet"]["packet_size"], 4096);
+  // Left out on purpose (no simulated effect, or recorded with another key).
+  EXPECT_FALSE(j["system"].contains("trace_enabled"));
+  EXPECT_FALSE(j["system"].contains("all_reduce_implementation_custom"));
+  EXPECT_FALSE(j["output"].contains("logging_folder"));
+}
+
+TEST(Tables, FillWritesValuesAsTheSchemaShowsThem) {
+  SystemConfig s;
+  const auto t = cfg::system_table();
+  EXPECT_EQ(t.fill("delay {endpoint_delay}, policy {scheduling_policy}", s), "delay 10.000 ns, policy LIFO");
+  EXPECT_EQ(t.fill("no keys", s), "no keys");
+  EXPECT_THROW(t.fill("{no_such_key}", s), Error);
+  EXPECT_THROW(t.fill("{endpoint_delay", s), Error);
 }
 
 }  // namespace

@@ -109,8 +109,23 @@ TEST(NetworkModelNames, ParseAndList) {
     parse_network_model("analytical");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("astra-congestion-aware, astra-congestion-unaware, packet"),
-              std::string::npos);
+    // The valid names come from the one model table, in its order.
+    EXPECT_NE(std::string(e.what()).find("packet, astra-congestion-aware, astra-congestion-unaware"),
+              std::string::npos)
+        << e.what();
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
+  }
+  try {
+    parse_network_model("astra-congestion-awre");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean \"astra-congestion-aware\""), std::string::npos)
+        << e.what();
+  }
+  // Every row names its model once, and names map back to their model.
+  for (const NetworkModelInfo& m : network_models()) {
+    EXPECT_EQ(parse_network_model(m.name), m.model);
+    EXPECT_EQ(to_string(m.model), m.name);
+    EXPECT_FALSE(m.links.empty()) << m.name;
   }
 }

@@ -24,7 +24,7 @@ bool same_key(const Event& a, const Event& b) {
   return a.time == b.time && a.order == b.order && a.seq == b.seq;
 }
 
-class QueueTest : public ::testing::TestWithParam<const char*> {
+class QueueTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::unique_ptr<EventQueue> q = make_event_queue(GetParam());
 };
@@ -201,7 +201,8 @@ TEST_P(QueueTest, HoldModelWithDenseFrontMatchesReference) {
   EXPECT_EQ(q->size(), ref.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllKinds, QueueTest, ::testing::Values("ladder", "heap4", "binary"));
+// Every queue of the one table (event_queue_kinds), so a new queue is tested without a new line here.
+INSTANTIATE_TEST_SUITE_P(AllKinds, QueueTest, ::testing::ValuesIn(event_queue_names()));
 
 TEST(EventQueueFactory, UnknownKindNamesTheValidOnes) {
   try {
@@ -210,6 +211,14 @@ TEST(EventQueueFactory, UnknownKindNamesTheValidOnes) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("ladder, heap4, binary"), std::string::npos) << e.what();
   }
+  try {
+    make_event_queue("heap");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean \"heap4\"?"), std::string::npos) << e.what();
+  }
+  // The default (the table's first row) is the queue the engine runs on when given none.
+  EXPECT_NE(dynamic_cast<LadderEventQueue*>(event_queue_kinds().front().make().get()), nullptr);
 }
 
 TEST(Payload, RoundTripsATriviallyCopyableStruct) {
