@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tessera/network/topologies/hgx_h100.hpp"
+#include "tessera/network/topology_spec.hpp"
 #include "tessera/network_params.hpp"
 #include "tessera/params/names.hpp"
 #include "tessera/units.hpp"
@@ -17,31 +19,23 @@
 namespace tessera {
 
 // ---------------------------------------------------------------------------------------------
-// Network (the parameter structs DimensionSpec, FatTreeSpec, TorusSpec, HgxH100Spec and the
-// enumerations are shared with the network layer: tessera/network_params.hpp)
+// Network: the topology (one of the registered topologies, each declared by its own file under
+// src/network/topologies/, with its parameters) and the packet parameters every topology shares.
 
-/// Parameters of the packet-level network model (unused by the ASTRA analytical models): the
-/// sizes, and the forwarding latency of ASTRA-style Switch dimensions, which the input keeps here
-/// (network.packet.switch_latency) and the network layer with the dimensions
-/// (network::DimensionsSpec::switch_latency; runtime::from_config moves it).
-struct PacketConfig : PacketSizes {
-  SimTime switch_latency = 0;  ///< forwarding latency of ASTRA-style Switch dimensions (ASTRA-sim: 0)
-};
+/// network.packet (network_params.hpp): the packet model's sizes and the ASTRA Switch dimensions'
+/// forwarding latency.
+using PacketConfig = PacketParams;
 
 struct NetworkConfig {
-  TopologyKind topology = TopologyKind::kHgxH100;
-  std::vector<DimensionSpec> dimensions;  ///< kDimensions only
-  FatTreeSpec fat_tree;                   ///< kFatTree only
-  TorusSpec torus;                        ///< kTorus only
-  HgxH100Spec hgx_h100;                   ///< kHgxH100 only
+  network::TopologySpec topology = network::TopologySpec::of(network::HgxH100Spec{});
   PacketConfig packet;
   std::string source;  ///< the file it was read from ("" when inline in a scenario)
 
-  /// Total NPUs (the product of dimension sizes, hosts, torus sizes or boxes x GPUs).
+  /// Total NPUs (the product of the dimension sizes).
   int npu_count() const;
-  /// Sizes of the logical dimensions collectives are decomposed over (innermost first):
-  /// the ASTRA dimensions; {hosts} for a fat-tree; the torus sizes; {gpus, boxes} for HGX
-  /// (just {gpus} with one box).
+  /// Sizes of the logical dimensions collectives are decomposed over (innermost first): the
+  /// topology's (the ASTRA dimensions; {hosts} for a fat-tree; the torus sizes; {gpus, boxes} for
+  /// HGX, just {gpus} with one box).
   std::vector<int> dimension_sizes() const;
 };
 

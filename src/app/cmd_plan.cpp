@@ -119,7 +119,7 @@ int run_plan(PlanOptions& o) {
 
   const auto& topo = bound.topology();
   std::printf("plan: %s\n", config.source.c_str());
-  std::printf("network: %s, model %s\n", to_string(topo.kind()), to_string(bound.model()));
+  std::printf("network: %s, model %s\n", topo.name().c_str(), to_string(bound.model()));
   std::printf("NPUs: %d   switches: %zu   logical processes: %zu   channels: %zu%s\n", npus,
               topo.num_nodes() - static_cast<std::size_t>(npus), graph.num_lps(), graph.num_channels(),
               groups ? fmt::format("   boxes (kept whole): {}", groups).c_str() : "");

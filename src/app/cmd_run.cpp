@@ -118,7 +118,7 @@ std::string topology_text(const Config& c) {
   const auto dims = c.network.dimension_sizes();
   std::string d;
   for (std::size_t i = 0; i < dims.size(); ++i) d += fmt::format("{}{}", i ? "x" : "", dims[i]);
-  return fmt::format("{} [{}]", to_string(c.network.topology), d);
+  return fmt::format("{} [{}]", c.network.topology.name(), d);
 }
 
 /// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals and its

@@ -8,6 +8,7 @@
 
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera {
 namespace {
@@ -43,26 +44,10 @@ Json to_json(const Value& v) {
 
 Json network_json(const NetworkConfig& n) {
   Json j;
-  j["topology"] = to_string(n.topology);
+  j["topology"] = n.topology.name();
   j["npu_count"] = n.npu_count();
   j["dimension_sizes"] = n.dimension_sizes();
-  switch (n.topology) {
-    case TopologyKind::kDimensions: {
-      Json dims = Json::array();
-      for (const DimensionSpec& d : n.dimensions) dims.push_back(to_json(cfg::dimension_table().record(d)));
-      j["dimensions"] = dims;
-      break;
-    }
-    case TopologyKind::kFatTree:
-      j["fat_tree"] = to_json(cfg::fat_tree_table().record(n.fat_tree));
-      break;
-    case TopologyKind::kTorus:
-      j["torus"] = to_json(cfg::torus_table().record(n.torus));
-      break;
-    case TopologyKind::kHgxH100:
-      j["hgx_h100"] = to_json(cfg::hgx_h100_table().record(n.hgx_h100));
-      break;
-  }
+  j[n.topology.name()] = to_json(n.topology.type().record(n.topology));
   j["packet"] = to_json(cfg::packet_table().record(n.packet));
   j["source"] = n.source;
   return j;

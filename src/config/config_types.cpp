@@ -1,25 +1,11 @@
 // Helpers on the plain config structs: NPU counts, dimension sizes and names of enumerations.
 #include "tessera/config.hpp"
 
+#include "tessera/network/topology_type.hpp"
+
 namespace tessera {
 
-std::vector<int> NetworkConfig::dimension_sizes() const {
-  switch (topology) {
-    case TopologyKind::kDimensions: {
-      std::vector<int> out;
-      for (const auto& d : dimensions) out.push_back(d.npus);
-      return out;
-    }
-    case TopologyKind::kFatTree:
-      return {fat_tree.hosts};
-    case TopologyKind::kTorus:
-      return torus.dims;
-    case TopologyKind::kHgxH100:
-      if (hgx_h100.boxes > 1) return {hgx_h100.gpus_per_box, hgx_h100.boxes};
-      return {hgx_h100.gpus_per_box};
-  }
-  return {};
-}
+std::vector<int> NetworkConfig::dimension_sizes() const { return topology.dimension_sizes(); }
 
 int NetworkConfig::npu_count() const {
   std::int64_t n = 1;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "tables.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera::cfg {
 namespace {
@@ -153,22 +154,27 @@ void cross_check(Config& c, Sink& sink) {
 
   // Network model against topology.
   const bool astra_model = model_info(c.simulation.network_model).astra_dimensions_only;
-  if (astra_model && c.network.topology != TopologyKind::kDimensions) {
+  if (astra_model && !c.network.topology.type().astra_dimensions()) {
+    std::string astra_topology;
+    for (const network::TopologyType* t : network::topology_types()) {
+      if (t->astra_dimensions()) astra_topology = t->name();
+    }
     sink.error(
         Diagnostic{net_file, 0, "simulation.network_model",
                    fmt::format("{} models only ASTRA-style dimension networks (Ring/FullyConnected/Switch), "
                                "but the topology is {}",
-                               to_string(c.simulation.network_model), to_string(c.network.topology)),
-                   fmt::format("use --network-model {}, or describe the network with topology: dimensions",
-                               to_string(NetworkModel::kPacket))});
+                               to_string(c.simulation.network_model), c.network.topology.name()),
+                   fmt::format("use --network-model {}, or describe the network with topology: {}",
+                               to_string(NetworkModel::kPacket), astra_topology)});
   }
-  if (c.simulation.network_model == NetworkModel::kAstraCongestionAware && c.network.dimensions.size() > 1) {
+  if (c.simulation.network_model == NetworkModel::kAstraCongestionAware &&
+      c.network.topology.type().astra_dimensions() && c.network.dimension_sizes().size() > 1) {
     sink.warn(Diagnostic{
         net_file, 0, "network",
         fmt::format("ASTRA-sim's congestion-aware backend rejects multi-dimensional networks "
                     "(\"only support 1-dim topology\"); Tessera models all {} dimensions, so there is "
                     "no ASTRA-sim number to compare against",
-                    c.network.dimensions.size()),
+                    c.network.dimension_sizes().size()),
         "use --network-model astra-congestion-unaware for a parity run"});
   }
 

@@ -5,51 +5,9 @@
 
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera {
-namespace {
-
-std::string network_text(const NetworkConfig& n) {
-  switch (n.topology) {
-    case TopologyKind::kDimensions: {
-      std::vector<std::string> dims;
-      for (std::size_t i = 0; i < n.dimensions.size(); ++i) {
-        const auto& d = n.dimensions[i];
-        dims.push_back(fmt::format("dim {}: {} x{}, {}/link/dir ({:.3f} B/ns), latency {}", i,
-                                   to_string(d.kind), d.npus, format_bandwidth(d.bandwidth),
-                                   static_cast<double>(d.bandwidth.bytes_per_second) / 1e9,
-                                   format_time(d.latency)));
-      }
-      return fmt::format("dimensions\n    {}", fmt::join(dims, "\n    "));
-    }
-    case TopologyKind::kFatTree: {
-      const auto& f = n.fat_tree;
-      return fmt::format(
-          "fat_tree: radix {}, {} hosts, oversubscription {}:1, links {} / {}, switch latency {}", f.radix,
-          f.hosts, f.oversubscription, format_bandwidth(f.link_bandwidth), format_time(f.link_latency),
-          format_time(f.switch_latency));
-    }
-    case TopologyKind::kTorus:
-      return fmt::format("torus {}, links {} / {}", fmt::join(n.torus.dims, "x"),
-                         format_bandwidth(n.torus.bandwidth), format_time(n.torus.latency));
-    case TopologyKind::kHgxH100: {
-      const auto& h = n.hgx_h100;
-      std::string s =
-          fmt::format("hgx_h100: {} box(es) x {} GPUs; NVLink {}/GPU/dir, link latency {}, NVSwitch +{}",
-                      h.boxes, h.gpus_per_box, format_bandwidth(h.nvlink_bandwidth),
-                      format_time(h.nvlink_latency), format_time(h.nvswitch_latency));
-      if (h.boxes > 1) {
-        s += fmt::format("; IB {} NICs/box x {}, link {}, switch {}, oversubscription {}:1, radix {}",
-                         h.nics_per_box, format_bandwidth(h.nic_bandwidth), format_time(h.ib_link_latency),
-                         format_time(h.ib_switch_latency), h.ib_oversubscription, h.ib_switch_radix);
-      }
-      return s;
-    }
-  }
-  return "?";
-}
-
-}  // namespace
 
 // Values come from the parameter tables (Table::fill: the units and formats of the one
 // declaration); only the wording is written here.
@@ -58,7 +16,7 @@ std::string describe(const Config& c) {
   const SystemConfig& s = c.system;
   out.push_back(fmt::format("source: {}", c.source));
   out.push_back(fmt::format("NPUs: {}", c.network.npu_count()));
-  out.push_back(fmt::format("network: {}", network_text(c.network)));
+  out.push_back(fmt::format("network: {}", c.network.topology.type().describe(c.network.topology)));
   const NetworkModelInfo& model = model_info(c.simulation.network_model);
   if (model.packets) {
     const PacketConfig& p = c.network.packet;

@@ -115,7 +115,7 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
           },
           [&](const Node& m, const std::vector<std::string>& also) {
             if (astra_network) {
-              for (const char* k : {"topology", "dimensions"}) {
+              for (const std::string& k : {std::string("topology"), c.network.topology.name()}) {
                 if (const Node* n = m.find(k)) {
                   sink.error(n->diag(
                       fmt::format("\"{}\" conflicts with astra_network, which defines the dimensions", k),

@@ -5,6 +5,7 @@
 
 #include "tables.hpp"
 #include "tessera/config_schema.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera {
 
@@ -30,10 +31,7 @@ std::vector<SectionDoc> schema_sections() {
           {"scenario", "simulation", "section", "", "(defaults)", "see simulation"},
       }});
   out.push_back(network_table().docs());
-  out.push_back(dimension_table().docs());
-  out.push_back(fat_tree_table().docs());
-  out.push_back(torus_table().docs());
-  out.push_back(hgx_h100_table().docs());
+  for (const network::TopologyType* t : network::topology_types()) out.push_back(t->docs());
   out.push_back(packet_table().docs());
   out.push_back(system_table().docs());
   out.push_back(remote_memory_table().docs());

@@ -15,11 +15,8 @@ namespace tessera::cfg {
 using namespace tessera::params;
 
 // Scenario YAML sections (snake_case keys, values with units).
+// (The topologies' own sections are declared by the topologies: network::topology_types().)
 Table<NetworkConfig> network_table();
-Table<DimensionSpec> dimension_table();
-Table<FatTreeSpec> fat_tree_table();
-Table<TorusSpec> torus_table();
-Table<HgxH100Spec> hgx_h100_table();
 Table<PacketConfig> packet_table();
 Table<SystemConfig> system_table();
 Table<RemoteMemoryConfig> remote_memory_table();

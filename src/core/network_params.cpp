@@ -1,4 +1,4 @@
-// Names of the network parameter enumerations, shared by the configuration and network layers.
+// The network-model table: every model's name and properties, read by every layer that names one.
 #include "tessera/network_params.hpp"
 
 #include <fmt/format.h>
@@ -7,32 +7,6 @@
 #include "tessera/error.hpp"
 
 namespace tessera {
-
-const char* to_string(DimensionKind k) {
-  switch (k) {
-    case DimensionKind::kRing:
-      return "Ring";
-    case DimensionKind::kFullyConnected:
-      return "FullyConnected";
-    case DimensionKind::kSwitch:
-      return "Switch";
-  }
-  return "?";
-}
-
-const char* to_string(TopologyKind k) {
-  switch (k) {
-    case TopologyKind::kDimensions:
-      return "dimensions";
-    case TopologyKind::kFatTree:
-      return "fat_tree";
-    case TopologyKind::kTorus:
-      return "torus";
-    case TopologyKind::kHgxH100:
-      return "hgx_h100";
-  }
-  return "?";
-}
 
 const std::vector<NetworkModelInfo>& network_models() {
   static const std::vector<NetworkModelInfo> kModels{

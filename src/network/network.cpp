@@ -8,6 +8,7 @@
 #include "tessera/error.hpp"
 #include "tessera/network/astra_timing.hpp"
 #include "tessera/network/switch_lp.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera::network {
 
@@ -32,7 +33,7 @@ std::vector<Diagnostic> check_packet(const PacketSpec& p) {
 }  // namespace
 
 Network::Network(const TopologySpec& spec, NetworkModel model, const PacketSpec& packet)
-    : topology_(build_topology(spec)), model_(model), packet_(packet) {
+    : topology_(build_topology(spec, BuildOptions{packet.switch_latency})), model_(model), packet_(packet) {
   if (model == NetworkModel::kPacket) {
     auto problems = check_packet(packet);
     if (!problems.empty()) throw InputError(std::move(problems));
@@ -109,7 +110,7 @@ Bytes Network::credits(NodeId node, pdes::LocalPort port) const {
 
 SimTime Network::unaware_delay(NodeId src, NodeId dst, Bytes bytes) const {
   if (src == dst) return 0;
-  if (topology_.kind() == TopologyKind::kDimensions) {
+  if (topology_.type().astra_dimensions()) {
     const int d = topology_.first_differing_dim(src, dst);
     const DimensionSpec& spec = topology_.dims()[static_cast<std::size_t>(d)];
     int hops = 1;

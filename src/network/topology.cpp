@@ -1,10 +1,13 @@
-// Routing and path queries on a built topology. Routing is arithmetic (coordinates, leaf and pod
-// indices), so it needs no tables and costs a few integer operations per packet and hop.
+// The fabric routines routers are made of, and path queries on a built topology. Routing is
+// arithmetic (coordinates, leaf and pod indices), so it needs no tables and costs a few integer
+// operations per packet and hop.
 #include "tessera/network/topology.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera::network {
 
@@ -91,25 +94,7 @@ Hop Topology::route_fat_tree(NodeId at, NodeId host, std::uint64_t hash) const {
   }
 }
 
-Hop Topology::route(NodeId at, NodeId dst, std::uint64_t hash, std::uint8_t vc, std::uint8_t dim) const {
-  switch (kind_) {
-    case TopologyKind::kDimensions:
-    case TopologyKind::kTorus:
-      return route_dims(at, dst, vc, dim);
-    case TopologyKind::kFatTree:
-      if (is_npu(at)) return {ft_.host_port, 0, 0};
-      return route_fat_tree(at, dst, hash);
-    case TopologyKind::kHgxH100:
-      if (is_npu(at)) {
-        // Inside the box over NVLink, otherwise out of the GPU's own NIC.
-        if (at / gpus_per_box_ == dst / gpus_per_box_) return {0, 0, 0};
-        return {ft_.host_port, 0, 1};
-      }
-      if (role_[at] == Role::kNvSwitch) return {static_cast<pdes::LocalPort>(dst % gpus_per_box_), 0, 0};
-      return route_fat_tree(at, dst, hash);
-  }
-  return {};
-}
+const std::string& Topology::name() const { return type_->name(); }
 
 Topology::PathSummary Topology::path(NodeId src, NodeId dst) const {
   PathSummary s;

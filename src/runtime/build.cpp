@@ -21,20 +21,11 @@ std::vector<collective::AlgorithmSpec> algorithms(const CollectiveImplementation
 
 }  // namespace
 
-network::TopologySpec from_config(const NetworkConfig& c) {
-  // Only the member matching the kind is read; copying the others too keeps this a plain mapping.
-  network::TopologySpec s;
-  s.kind = c.topology;
-  s.dimensions = {c.dimensions, c.packet.switch_latency};
-  s.fat_tree = c.fat_tree;
-  s.torus = c.torus;
-  s.hgx_h100 = c.hgx_h100;
-  return s;
-}
+network::TopologySpec from_config(const NetworkConfig& c) { return c.topology; }
 
 network::PacketSpec packet_from_config(const NetworkConfig& c) {
   network::PacketSpec p;
-  static_cast<PacketSizes&>(p) = c.packet;  // the sizes part of both
+  static_cast<PacketParams&>(p) = c.packet;  // the configured part of both
   return p;
 }
 

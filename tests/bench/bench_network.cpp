@@ -11,6 +11,10 @@
 #include <CLI/CLI.hpp>
 
 #include "net_traffic.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
+#include "tessera/network/topologies/fat_tree.hpp"
+#include "tessera/network/topologies/hgx_h100.hpp"
+#include "tessera/network/topologies/torus.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
 
@@ -37,22 +41,24 @@ bench::TrafficSpec make_spec(const Options& o) {
   s.model = network::parse_network_model(o.model);
   s.packet.packet_size = parse_bytes(o.packet);
   const Bytes bytes = parse_bytes(o.bytes);
-  network::TopologySpec& t = s.topology;
   if (o.topology == "fat-tree") {
-    t.kind = network::TopologyKind::kFatTree;
-    t.fat_tree.hosts = o.npus;
-    t.fat_tree.radix = o.radix;
+    network::FatTreeSpec f;
+    f.hosts = o.npus;
+    f.radix = o.radix;
+    s.topology = network::TopologySpec::of(f);
   } else if (o.topology == "hgx") {
-    t.kind = network::TopologyKind::kHgxH100;
-    t.hgx_h100.boxes = (o.npus + 7) / 8;
+    network::HgxH100Spec h;
+    h.boxes = (o.npus + 7) / 8;
+    s.topology = network::TopologySpec::of(h);
   } else if (o.topology == "torus") {
     int side = 1;
     while ((side + 1) * (side + 1) <= o.npus) ++side;
-    t.kind = network::TopologyKind::kTorus;
-    t.torus.dims = {side, o.npus / side};
+    network::TorusSpec t;
+    t.dims = {side, o.npus / side};
+    s.topology = network::TopologySpec::of(t);
   } else if (o.topology == "ring") {
-    t.kind = network::TopologyKind::kDimensions;
-    t.dimensions.dims = {{network::DimensionKind::kRing, o.npus, astra_gbps(50), 500 * kNanosecond}};
+    s.topology = network::TopologySpec::of(network::DimensionsSpec{
+        {{network::DimensionKind::kRing, o.npus, astra_gbps(50), 500 * kNanosecond}}});
   } else {
     throw InputError(Diagnostic{"", 0, "--topology", fmt::format("unknown topology '{}'", o.topology),
                                 "use fat-tree, hgx, torus or ring"});
@@ -95,8 +101,7 @@ void run_on(const Options& o, pdes::Transport& t) {
   const std::int64_t rss_sum = t.all_reduce_sum(static_cast<std::int64_t>(ru.ru_maxrss));
   const std::int64_t remote = t.all_reduce_sum(static_cast<std::int64_t>(st.remote_events));
   if (t.rank() != 0) return;
-  const auto n = static_cast<double>(
-      spec.topology.kind == network::TopologyKind::kHgxH100 ? spec.topology.hgx_h100.boxes * 8 : o.npus);
+  const auto n = static_cast<double>(network::build_topology(spec.topology).num_npus());
   const double events = static_cast<double>(r.run.global_events);
   fmt::print(
       "bench_network: topology={} npus={} pattern={} bytes={} model={} packet={} ranks={} placement={}{}\n",

@@ -7,6 +7,9 @@
 #include <fstream>
 
 #include "net_traffic.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
+#include "tessera/network/topologies/hgx_h100.hpp"
+#include "tessera/network/topologies/torus.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
 
 using namespace tessera;
@@ -33,18 +36,17 @@ int main(int argc, char** argv) {
   }
   try {
     pdes::MpiTransport transport;
-    network::TopologySpec hgx;
-    hgx.kind = network::TopologyKind::kHgxH100;
-    hgx.hgx_h100.boxes = 2;
-    hgx.hgx_h100.gpus_per_box = 4;
-    hgx.hgx_h100.nics_per_box = 4;
-    hgx.hgx_h100.ib_switch_radix = 4;  // 2 GPUs per leaf: 4 leaves, 2 spines
-    network::TopologySpec torus;
-    torus.kind = network::TopologyKind::kTorus;
-    torus.torus.dims = {4, 3};
-    network::TopologySpec sw;
-    sw.kind = network::TopologyKind::kDimensions;
-    sw.dimensions.dims = {{network::DimensionKind::kSwitch, 8, astra_gbps(400), 936'250}};
+    network::HgxH100Spec h;
+    h.boxes = 2;
+    h.gpus_per_box = 4;
+    h.nics_per_box = 4;
+    h.ib_switch_radix = 4;  // 2 GPUs per leaf: 4 leaves, 2 spines
+    const auto hgx = network::TopologySpec::of(h);
+    network::TorusSpec t;
+    t.dims = {4, 3};
+    const auto torus = network::TopologySpec::of(t);
+    const auto sw = network::TopologySpec::of(
+        network::DimensionsSpec{{{network::DimensionKind::kSwitch, 8, astra_gbps(400), 936'250}}});
 
     std::vector<bench::TrafficSpec> specs;
     specs.push_back(all_to_all(hgx, 8, 4096 * 2 + 9));

@@ -15,8 +15,8 @@ namespace tessera::network {
 
 class Network {
  public:
-  /// Builds and validates the topology (InputError listing every problem) and the packet
-  /// parameters.
+  /// Builds and validates the topology (InputError listing every problem; the packet parameters'
+  /// switch_latency is the ASTRA Switch dimensions' forwarding latency) and the packet parameters.
   Network(const TopologySpec& spec, NetworkModel model, const PacketSpec& packet = {});
 
   const Topology& topology() const { return topology_; }

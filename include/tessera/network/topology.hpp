@@ -1,11 +1,14 @@
 // A built network: nodes (NPUs first, then switches), full-duplex links on numbered ports, and
-// arithmetic routing. Immutable after build_topology(); every rank builds the same one.
+// arithmetic routing by the topology's Router. Immutable after build_topology(); every rank builds
+// the same one.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "tessera/network/topologies/dimensions.hpp"
 #include "tessera/network/topology_spec.hpp"
 #include "tessera/pdes/event.hpp"
 
@@ -42,9 +45,27 @@ struct Hop {
   std::uint8_t dim = kNoDim;
 };
 
+class Topology;
+
+/// A topology's routing: the hop a packet at node `at` (not its destination) takes towards NPU
+/// `dst` (see Topology::route). Each topology file defines its own, usually from the fabric
+/// routines below (route_dims, route_fat_tree). Must be O(1) and allocation-free: it runs per
+/// packet and hop.
+class Router {
+ public:
+  virtual ~Router() = default;
+  virtual Hop route(const Topology& t, NodeId at, NodeId dst, std::uint64_t hash, std::uint8_t vc,
+                    std::uint8_t dim) const = 0;
+};
+
 class Topology {
  public:
-  TopologyKind kind() const { return kind_; }
+  /// What a node is, for the fabric routines: an NPU, a switch of an ASTRA Switch dimension, a
+  /// fat-tree level, or a switch of the topology's own (kSwitch, which its Router recognizes).
+  enum class Role : std::uint8_t { kNpu, kDimSwitch, kLeaf, kSpine, kAgg, kCore, kSwitch };
+
+  const TopologyType& type() const { return *type_; }
+  const std::string& name() const;
   int num_npus() const { return num_npus_; }
   std::size_t num_nodes() const { return nodes_.size(); }
   const Node& node(NodeId n) const { return nodes_[n]; }
@@ -59,7 +80,9 @@ class Topology {
   /// the packet's current virtual channel and dimension (kNoDim at the source); `hash` mixes the
   /// flow and packet ids and picks among equal paths (fat-tree uplinks), so the choice is
   /// deterministic. O(1), no allocation.
-  Hop route(NodeId at, NodeId dst, std::uint64_t hash, std::uint8_t vc, std::uint8_t dim) const;
+  Hop route(NodeId at, NodeId dst, std::uint64_t hash, std::uint8_t vc, std::uint8_t dim) const {
+    return router_->route(*this, at, dst, hash, vc, dim);
+  }
 
   /// Links and latencies along the route of a packet with hash 0 from `src` to `dst`:
   /// sum of PortInfo::latency and the smallest bandwidth.
@@ -70,7 +93,7 @@ class Topology {
   };
   PathSummary path(NodeId src, NodeId dst) const;
 
-  /// ASTRA dimension description (kDimensions and kTorus), empty otherwise.
+  /// The dimensions the builder added (ASTRA dimensions, torus rings), empty otherwise.
   const std::vector<DimensionSpec>& dims() const { return dims_; }
   /// The first dimension in which two NPUs' mixed-radix coordinates differ (-1 when equal).
   int first_differing_dim(NodeId a, NodeId b) const;
@@ -79,9 +102,20 @@ class Topology {
     return static_cast<int>((npu / dim_info_[d].stride) % dim_info_[d].n);
   }
 
+  Role role(NodeId n) const { return role_[n]; }
+  /// The node's index within its role (a Switch dimension's switches: dim << 24 | group).
+  std::uint32_t index(NodeId n) const { return index_[n]; }
+
+  // ---- fabric routines for routers --------------------------------------------------------------
+  /// Dimension-ordered routing over the dimensions the builder added (TopologyBuilder::dimensions).
+  Hop route_dims(NodeId at, NodeId dst, std::uint8_t vc, std::uint8_t dim) const;
+  /// Up/down routing in the fat-tree the builder added (TopologyBuilder::fat_tree), at a switch of it.
+  Hop route_fat_tree(NodeId at, NodeId host, std::uint64_t hash) const;
+  /// The NPU port into its fat-tree leaf.
+  pdes::LocalPort fat_tree_host_port() const { return ft_.host_port; }
+
  private:
-  friend struct TopologyBuilder;
-  friend Topology build_topology(const TopologySpec& spec);
+  friend class TopologyBuilder;
   struct DimInfo {
     DimensionKind kind;
     std::uint32_t n = 0, stride = 1;
@@ -94,16 +128,13 @@ class Topology {
     NodeId leaf_base = kNoNode, mid_base = kNoNode, core_base = kNoNode;
     pdes::LocalPort host_port = 0;  // the NPU port into its leaf
   };
-  enum class Role : std::uint8_t { kNpu, kDimSwitch, kLeaf, kSpine, kAgg, kCore, kNvSwitch };
-
-  Hop route_dims(NodeId at, NodeId dst, std::uint8_t vc, std::uint8_t dim) const;
-  Hop route_fat_tree(NodeId at, NodeId host, std::uint64_t hash) const;
 
   NodeId add_node(std::string name, Role role, std::uint32_t index, std::string group = {});
   /// A full-duplex link between port pa of a and port pb of b (both directions bw, latency).
   void link(NodeId a, pdes::LocalPort pa, NodeId b, pdes::LocalPort pb, Bandwidth bw, SimTime latency);
 
-  TopologyKind kind_ = TopologyKind::kDimensions;
+  const TopologyType* type_ = nullptr;
+  std::shared_ptr<const Router> router_;
   int num_npus_ = 0;
   int num_vcs_ = 1;
   std::vector<Node> nodes_;
@@ -114,13 +145,20 @@ class Topology {
   std::vector<DimInfo> dim_info_;
   std::vector<int> dim_sizes_;
   FatTreeInfo ft_;
-  std::uint32_t gpus_per_box_ = 0;
-  NodeId nvswitch_base_ = kNoNode;
+};
+
+/// The router of ASTRA-style dimension networks (dimensions, torus): Topology::route_dims.
+class DimensionOrderRouter final : public Router {
+ public:
+  Hop route(const Topology& t, NodeId at, NodeId dst, std::uint64_t, std::uint8_t vc,
+            std::uint8_t dim) const override {
+    return t.route_dims(at, dst, vc, dim);
+  }
 };
 
 /// Builds and validates. Throws InputError listing every problem (key paths such as
 /// "network.fat_tree.radix") with the fix.
-Topology build_topology(const TopologySpec& spec);
+Topology build_topology(const TopologySpec& spec, const BuildOptions& options = {});
 
 /// "npu/000013": zero-padded so that sorted-name order equals NPU id order.
 std::string npu_name(int npu);

@@ -110,13 +110,15 @@ struct Table {
         sink.warn(value.diag(ig->second));
         continue;
       }
+      // A list of keys fits one line up to about a dozen (the network section: file, astra_network,
+      // topology, one key per topology, packet).
       std::vector<std::string> keys = also_allowed;
       for (const auto& p : params) keys.push_back(p.key);
       const std::string near = did_you_mean(key, keys);
       sink.error(value.diag(
           fmt::format("unknown key \"{}\" in {}", key, name),
           near.empty()
-              ? (keys.size() <= 8
+              ? (keys.size() <= 12
                      ? fmt::format("valid keys: {}; see `tessera schema`", join_names(keys))
                      : fmt::format("`tessera schema` lists the {} valid keys of {}", keys.size(), name))
               : fmt::format("did you mean \"{}\"?", near)));
@@ -220,6 +222,22 @@ Param<S> p_double(std::string key, double S::*field, double min, std::string uni
           false,
           [field, min, min_exclusive](const Node& n, S& s, Sink& sink) {
             if (auto v = get_double(n, sink, min, HUGE_VAL, min_exclusive)) s.*field = *v;
+          },
+          [field](const S& s) { return format_number(s.*field); },
+          key,
+          [field](const S& s) { return Value::of(s.*field); }};
+}
+
+/// An oversubscription ratio: a number >= 1 or "N:1".
+template <class S>
+Param<S> p_ratio(std::string key, double S::*field, std::string doc) {
+  return {key,
+          "ratio",
+          "number >= 1 or \"N:1\"",
+          std::move(doc),
+          false,
+          [field](const Node& n, S& s, Sink& sink) {
+            if (auto v = get_ratio(n, sink)) s.*field = *v;
           },
           [field](const S& s) { return format_number(s.*field); },
           key,

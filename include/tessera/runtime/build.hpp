@@ -8,13 +8,13 @@
 
 namespace tessera::runtime {
 
-/// The network layer's description of `config`'s topology. Both layers use the same parameter
-/// structs (network_params.hpp); only the Switch dimensions' forwarding latency moves, from
-/// network.packet.switch_latency to TopologySpec::dimensions.switch_latency.
+/// The network layer's description of `config`'s topology: the configuration holds the same
+/// TopologySpec (the topology's file declares its parameters for both layers).
 network::TopologySpec from_config(const NetworkConfig& config);
 
-/// Packet-model parameters: the configured sizes (buffer_per_port 0 = automatic); the statistics
-/// bins are left off (0), for the caller to set from its run options.
+/// Packet-model parameters: the configured ones (buffer_per_port 0 = automatic; switch_latency,
+/// the ASTRA Switch dimensions' forwarding latency); the statistics bins are left off (0), for the
+/// caller to set from its run options.
 network::PacketSpec packet_from_config(const NetworkConfig& config);
 
 /// The collective layer's settings. Algorithm names are parsed here (InputError naming the key and

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include "tessera/config.hpp"
 #include "tessera/error.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
 
 namespace tessera::test {
 
@@ -22,6 +24,11 @@ inline std::string scratch(const std::string& name, const std::string& text) {
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path.string();
+}
+
+/// The ASTRA dimensions of a network whose topology is "dimensions".
+inline const std::vector<network::DimensionSpec>& dims_of(const NetworkConfig& n) {
+  return n.topology.params<network::DimensionsSpec>().dims;
 }
 
 /// A path inside the repository.

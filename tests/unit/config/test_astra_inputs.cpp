@@ -21,18 +21,18 @@ TEST(AstraNetwork, ShippedFilesUseGiBPerSecondAndNanoseconds) {
        {"examples/network/analytical/Ring_4npus.yml", "examples/network/analytical/Ring_8npus.yml",
         "examples/network/analytical/Ring_16npus.yml", "tests/rt_template/inputs/network_cfg.yml"}) {
     const NetworkConfig n = load_astra_network(repo(kA + f), w);
-    ASSERT_EQ(n.dimensions.size(), 1u) << f;
-    EXPECT_EQ(n.topology, TopologyKind::kDimensions);
-    EXPECT_EQ(n.dimensions[0].kind, DimensionKind::kRing);
-    EXPECT_EQ(n.dimensions[0].bandwidth.bytes_per_second, 50LL << 30);  // 53.687 B/ns
-    EXPECT_EQ(n.dimensions[0].latency, 500 * kNanosecond);
+    ASSERT_EQ(test::dims_of(n).size(), 1u) << f;
+    EXPECT_EQ(n.topology.name(), "dimensions");
+    EXPECT_EQ(test::dims_of(n)[0].kind, network::DimensionKind::kRing);
+    EXPECT_EQ(test::dims_of(n)[0].bandwidth.bytes_per_second, 50LL << 30);  // 53.687 B/ns
+    EXPECT_EQ(test::dims_of(n)[0].latency, 500 * kNanosecond);
   }
   const NetworkConfig hgx =
       load_astra_network(repo(kA + "examples/network/analytical/HGX-H100-validated.yml"), w);
-  EXPECT_EQ(hgx.dimensions[0].kind, DimensionKind::kSwitch);
+  EXPECT_EQ(test::dims_of(hgx)[0].kind, network::DimensionKind::kSwitch);
   EXPECT_EQ(hgx.npu_count(), 8);
-  EXPECT_EQ(hgx.dimensions[0].bandwidth.bytes_per_second, 400LL << 30);
-  EXPECT_EQ(hgx.dimensions[0].latency, 936'250);
+  EXPECT_EQ(test::dims_of(hgx)[0].bandwidth.bytes_per_second, 400LL << 30);
+  EXPECT_EQ(test::dims_of(hgx)[0].latency, 936'250);
   EXPECT_TRUE(w.empty());
 }
 
@@ -45,8 +45,8 @@ TEST(AstraNetwork, MultiDimensional) {
                          w);
   EXPECT_EQ(n.npu_count(), 64);
   EXPECT_EQ(n.dimension_sizes(), (std::vector<int>{2, 8, 4}));
-  EXPECT_EQ(n.dimensions[1].kind, DimensionKind::kFullyConnected);
-  EXPECT_EQ(n.dimensions[2].latency, 2 * kMicrosecond);
+  EXPECT_EQ(test::dims_of(n)[1].kind, network::DimensionKind::kFullyConnected);
+  EXPECT_EQ(test::dims_of(n)[2].latency, 2 * kMicrosecond);
 }
 
 TEST(AstraNetwork, ErrorsNameFileLineAndKey) {

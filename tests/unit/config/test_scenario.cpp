@@ -28,9 +28,10 @@ TEST(Scenario, ShippedScenariosLoad) {
     EXPECT_NO_THROW(load_scenario(repo(std::string("configs/scenarios/") + s + ".yaml")));
   }
   const Config c = load_scenario(repo("configs/scenarios/default.yaml")).config;
-  EXPECT_EQ(c.network.topology, TopologyKind::kHgxH100);
+  EXPECT_EQ(c.network.topology.name(), "hgx_h100");
   EXPECT_EQ(c.network.npu_count(), 8);
-  EXPECT_EQ(c.network.hgx_h100.nvlink_bandwidth.bytes_per_second, 450'000'000'000);
+  EXPECT_EQ(c.network.topology.params<network::HgxH100Spec>().nvlink_bandwidth.bytes_per_second,
+            450'000'000'000);
   EXPECT_EQ(c.simulation.network_model, NetworkModel::kPacket);
   EXPECT_EQ(c.workload.kind, WorkloadKind::kChakra);  // traces/resnet50/8npus
   EXPECT_DOUBLE_EQ(c.system.peak_perf_flops, 989e12);
@@ -63,9 +64,9 @@ TEST(Scenario, AstraRtTemplateMatchesTheFlagsRoute) {
   a.network = repo("configs/astra-sim/tests/rt_template/inputs/network_cfg.yml");
   a.remote_memory = repo("configs/astra-sim/tests/rt_template/inputs/remote_memory_cfg.json");
   const Config f = load_astra(a).config;
-  EXPECT_EQ(s.network.dimensions.size(), f.network.dimensions.size());
-  EXPECT_EQ(s.network.dimensions[0].bandwidth, f.network.dimensions[0].bandwidth);
-  EXPECT_EQ(s.network.dimensions[0].latency, f.network.dimensions[0].latency);
+  EXPECT_EQ(test::dims_of(s.network).size(), test::dims_of(f.network).size());
+  EXPECT_EQ(test::dims_of(s.network)[0].bandwidth, test::dims_of(f.network)[0].bandwidth);
+  EXPECT_EQ(test::dims_of(s.network)[0].latency, test::dims_of(f.network)[0].latency);
   EXPECT_EQ(s.system.endpoint_delay, f.system.endpoint_delay);
   EXPECT_EQ(s.system.local_mem_bw, f.system.local_mem_bw);
   EXPECT_EQ(s.system.preferred_dataset_splits, f.system.preferred_dataset_splits);
@@ -106,8 +107,8 @@ simulation:
 )");
   const Config c = load_scenario(path).config;
   EXPECT_EQ(c.network.npu_count(), 8);
-  EXPECT_EQ(c.network.dimensions[1].bandwidth.bytes_per_second, 50'000'000'000);
-  EXPECT_EQ(c.network.dimensions[1].latency, kMicrosecond);
+  EXPECT_EQ(test::dims_of(c.network)[1].bandwidth.bytes_per_second, 50'000'000'000);
+  EXPECT_EQ(test::dims_of(c.network)[1].latency, kMicrosecond);
   EXPECT_EQ(c.network.packet.packet_size, 1024);
   EXPECT_EQ(c.system.preferred_dataset_splits, 8);
   EXPECT_EQ(c.system.endpoint_delay, 0);
@@ -209,7 +210,7 @@ TEST(Scenario, FileAndAstraReferences) {
       scratch("net.yaml", "topology: torus\ntorus: {dims: [2, 2, 2], bandwidth: 100GB/s, latency: 50ns}\n");
   auto c = load_scenario(scratch("s.yaml", "network: {file: net.yaml}\nworkload: {chakra: " + ar8() + "}\n"))
                .config;
-  EXPECT_EQ(c.network.topology, TopologyKind::kTorus);
+  EXPECT_EQ(c.network.topology.name(), "torus");
   EXPECT_EQ(c.network.npu_count(), 8);
   EXPECT_EQ(c.network.dimension_sizes(), (std::vector<int>{2, 2, 2}));
 
@@ -241,7 +242,7 @@ TEST(Scenario, FileAndAstraReferences) {
                                           "workload: {chakra: " +
                                           ar8() + "}\n"))
           .config;
-  EXPECT_EQ(c.network.dimensions.size(), 1u);
+  EXPECT_EQ(test::dims_of(c.network).size(), 1u);
   EXPECT_EQ(c.network.packet.packet_size, 2048);
 }
 

@@ -9,6 +9,7 @@
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
 #include "tessera/config_schema.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera {
 namespace {
@@ -71,8 +72,13 @@ TEST(Schema, ListsTheKeysTheLoadersAccept) {
   }
   EXPECT_NE(find(sections, "astra-remote-memory-json", "memory-type"), nullptr);
   // The tables themselves: the schema shows each one's keys.
-  for (const auto& p : cfg::hgx_h100_table().params)
-    EXPECT_NE(find(sections, "network.hgx_h100", p.key), nullptr) << p.key;
+  // Every topology's own section, as the topology declares it.
+  for (const network::TopologyType* t : network::topology_types()) {
+    const SectionDoc d = t->docs();
+    for (const auto& p : d.params)
+      EXPECT_NE(find(sections, d.name, p.key), nullptr) << d.name << "." << p.key;
+    EXPECT_NE(find(sections, "network", t->name()), nullptr) << t->name();
+  }
   for (const auto& p : cfg::system_table().params)
     EXPECT_NE(find(sections, "system", p.key), nullptr) << p.key;
 }

@@ -4,6 +4,10 @@
 #include <vector>
 
 #include "net_traffic.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
+#include "tessera/network/topologies/fat_tree.hpp"
+#include "tessera/network/topologies/hgx_h100.hpp"
+#include "tessera/network/topologies/torus.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 
 namespace tessera::network::testing {
@@ -13,10 +17,7 @@ inline DimensionSpec dim(DimensionKind k, int n, std::int64_t bytes_per_s, SimTi
 }
 
 inline TopologySpec dims_spec(std::vector<DimensionSpec> ds) {
-  TopologySpec s;
-  s.kind = TopologyKind::kDimensions;
-  s.dimensions.dims = std::move(ds);
-  return s;
+  return TopologySpec::of(DimensionsSpec{std::move(ds)});
 }
 
 /// Runs `spec` on `ranks` loopback ranks and returns rank 0's result.

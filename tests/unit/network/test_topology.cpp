@@ -42,12 +42,11 @@ void expect_all_routes_arrive(const Topology& t) {
 }
 
 TopologySpec fat_tree(int radix, int hosts, double o = 1.0) {
-  TopologySpec s;
-  s.kind = TopologyKind::kFatTree;
-  s.fat_tree.radix = radix;
-  s.fat_tree.hosts = hosts;
-  s.fat_tree.oversubscription = o;
-  return s;
+  FatTreeSpec f;
+  f.radix = radix;
+  f.hosts = hosts;
+  f.oversubscription = o;
+  return TopologySpec::of(f);
 }
 }  // namespace
 
@@ -120,10 +119,9 @@ TEST(Topology, MultiDimensionalRoutesAreDimensionOrdered) {
 }
 
 TEST(Topology, TorusDatelineVirtualChannels) {
-  TopologySpec s;
-  s.kind = TopologyKind::kTorus;
-  s.torus.dims = {4, 4, 3};
-  const Topology t = build_topology(s);
+  TorusSpec s;
+  s.dims = {4, 4, 3};
+  const Topology t = build_topology(TopologySpec::of(s));
   EXPECT_EQ(t.num_npus(), 48);
   EXPECT_EQ(t.node(0).ports.size(), 6u);
   expect_all_routes_arrive(t);
@@ -164,11 +162,10 @@ TEST(Topology, FatTreePathDiversityIsDeterministic) {
 }
 
 TEST(Topology, HgxBoxes) {
-  TopologySpec s;
-  s.kind = TopologyKind::kHgxH100;
-  s.hgx_h100.boxes = 4;
-  s.hgx_h100.ib_switch_radix = 8;  // 4 GPUs per leaf: 8 leaves, 4 spines
-  const Topology t = build_topology(s);
+  HgxH100Spec s;
+  s.boxes = 4;
+  s.ib_switch_radix = 8;  // 4 GPUs per leaf: 8 leaves, 4 spines
+  const Topology t = build_topology(TopologySpec::of(s));
   EXPECT_EQ(t.num_npus(), 32);
   EXPECT_EQ(t.node(9).group, "box/00001");
   EXPECT_EQ(t.node(32).name, "sw/nvswitch/00000");
@@ -208,11 +205,10 @@ TEST(Topology, ErrorsNameTheKeyAndTheFix) {
     EXPECT_EQ(e.diagnostics()[1].key, "network.dimensions[0].bandwidth");
     EXPECT_EQ(e.diagnostics()[2].key, "network.dimensions[0].latency");
   }
-  TopologySpec h;
-  h.kind = TopologyKind::kHgxH100;
-  h.hgx_h100.boxes = 2;
-  h.hgx_h100.nics_per_box = 4;
-  EXPECT_THROW(build_topology(h), InputError);
+  HgxH100Spec h;
+  h.boxes = 2;
+  h.nics_per_box = 4;
+  EXPECT_THROW(build_topology(TopologySpec::of(h)), InputError);
   PacketSpec p;
   p.buffer_per_port = 100;
   EXPECT_THROW(Network(fat_tree(4, 16), NetworkModel::kPacket, p), InputError);

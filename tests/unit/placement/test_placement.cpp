@@ -7,6 +7,8 @@
 #include <map>
 
 #include "tessera/network/network.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
+#include "tessera/network/topologies/hgx_h100.hpp"
 #include "tessera/pdes/partition.hpp"
 
 namespace tessera {
@@ -18,10 +20,9 @@ struct Built {
 };
 
 Built hgx(int boxes) {
-  network::TopologySpec s;
-  s.kind = network::TopologyKind::kHgxH100;
-  s.hgx_h100.boxes = boxes;
-  network::Network net(s, network::NetworkModel::kPacket);
+  network::HgxH100Spec h;
+  h.boxes = boxes;
+  network::Network net(network::TopologySpec::of(h), network::NetworkModel::kPacket);
   pdes::GraphBuilder b;
   net.add_to_graph(b);
   pdes::Graph g = std::move(b).build();
@@ -99,9 +100,8 @@ TEST(Placement, LeavesFollowTheirHostsAndTheCutShrinks) {
 }
 
 TEST(Placement, RingStaysInContiguousBlocks) {
-  network::TopologySpec s;
-  s.kind = network::TopologyKind::kDimensions;
-  s.dimensions.dims = {{network::DimensionKind::kRing, 64, Bandwidth{50'000'000'000}, 500 * kNanosecond}};
+  const auto s = network::TopologySpec::of(network::DimensionsSpec{
+      {{network::DimensionKind::kRing, 64, Bandwidth{50'000'000'000}, 500 * kNanosecond}}});
   network::Network net(s, network::NetworkModel::kPacket);
   pdes::GraphBuilder gb;
   net.add_to_graph(gb);

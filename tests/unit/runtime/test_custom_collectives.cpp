@@ -11,6 +11,7 @@
 
 #include "loopback_run.hpp"
 #include "tessera/error.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/runtime/simulation.hpp"
@@ -111,9 +112,9 @@ std::string write_graph(const std::vector<std::vector<EtNode>>& graph, const std
 Config ring_config(int n, const std::string& workload_prefix, NetworkModel model) {
   Config c;
   c.source = "test";
-  c.network.topology = TopologyKind::kDimensions;
-  c.network.dimensions = {
-      {DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(50 * kGiB)}, 500 * kNanosecond}};
+  c.network.topology = network::TopologySpec::of(
+      network::DimensionsSpec{{{network::DimensionKind::kRing, n,
+                                Bandwidth{static_cast<std::int64_t>(50 * kGiB)}, 500 * kNanosecond}}});
   for (CollectiveImplementation* impl :
        {&c.system.all_reduce, &c.system.reduce_scatter, &c.system.all_gather, &c.system.all_to_all}) {
     impl->per_dimension = {"ring"};
@@ -238,7 +239,7 @@ TEST(CustomCollectives, GraphForAnotherNpuCountIsAnInputError) {
   EXPECT_NE(msg.find("the network has 4 NPUs"), std::string::npos) << msg;
   // A communicator group of 8 NPUs makes the same graph usable (it may run on that group).
   Config grouped = ring_config(8, all_reduce_traces(8, 1 << 20), NetworkModel::kAstraCongestionUnaware);
-  grouped.network.dimensions[0].npus = 16;
+  grouped.network.topology.params<network::DimensionsSpec>().dims[0].npus = 16;
   grouped.comm_groups.groups["1"] = {0, 1, 2, 3, 4, 5, 6, 7};
   grouped.system.all_reduce.custom_prefix = kFixture;
   EXPECT_NO_THROW(load_custom_collectives(grouped));

@@ -9,6 +9,7 @@
 
 #include "tessera/config_load.hpp"
 #include "tessera/network/network.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
 #include "tessera/runtime/build.hpp"
 
 using namespace tessera;
@@ -57,6 +58,6 @@ TEST(Presets, EveryPresetBuilds) {
 TEST(Presets, AstraBandwidthsAreGibibytes) {
   const NetworkConfig c = load_preset(fs::path(TESSERA_SOURCE_DIR) / "configs/network/astra-hgx-h100-validated.yaml");
   const network::TopologySpec s = runtime::from_config(c);
-  EXPECT_EQ(s.dimensions.dims.at(0).bandwidth, astra_gbps(400));
-  EXPECT_EQ(s.dimensions.dims.at(0).latency, 936'250);
+  EXPECT_EQ(s.params<network::DimensionsSpec>().dims.at(0).bandwidth, astra_gbps(400));
+  EXPECT_EQ(s.params<network::DimensionsSpec>().dims.at(0).latency, 936'250);
 }

@@ -10,6 +10,7 @@
 
 #include "loopback_run.hpp"
 #include "tessera/error.hpp"
+#include "tessera/network/topologies/dimensions.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/runtime/build.hpp"
 #include "tessera/runtime/npu_lp.hpp"
@@ -41,8 +42,8 @@ std::string microbench(CollectiveType type, int npus, Bytes size) {
 Config ring_config(int n, double gbps, SimTime lat, const std::string& prefix, NetworkModel model) {
   Config c;
   c.source = "test";
-  c.network.topology = TopologyKind::kDimensions;
-  c.network.dimensions = {{DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(gbps * kGiB)}, lat}};
+  c.network.topology = network::TopologySpec::of(network::DimensionsSpec{
+      {{network::DimensionKind::kRing, n, Bandwidth{static_cast<std::int64_t>(gbps * kGiB)}, lat}}});
   for (CollectiveImplementation* impl :
        {&c.system.all_reduce, &c.system.reduce_scatter, &c.system.all_gather, &c.system.all_to_all}) {
     impl->per_dimension = {"ring"};
@@ -158,7 +159,8 @@ TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
   const SimulationResult r2 = run(c, 2);
   ASSERT_EQ(r1.npus.size(), 4u);
   // 2(n-1) messages of S/n serialized one after another on each NPU's link.
-  const SimTime bound = 2 * (n - 1) * tx_time(S / n, c.network.dimensions[0].bandwidth);
+  const SimTime bound =
+      2 * (n - 1) * tx_time(S / n, c.network.topology.params<network::DimensionsSpec>().dims[0].bandwidth);
   for (std::size_t i = 0; i < r1.npus.size(); ++i) {
     EXPECT_GE(r1.npus[i].finish, bound);
     EXPECT_EQ(r1.npus[i].finish, r2.npus[i].finish);
@@ -348,24 +350,29 @@ TEST(Runtime, TextWorkloadComputeIsReplayedInMicroseconds) {
 
 TEST(Build, MapsEveryTopologyField) {
   NetworkConfig n;
-  n.topology = TopologyKind::kHgxH100;
-  n.hgx_h100.boxes = 2;
-  n.hgx_h100.nvlink_latency = 777;
-  n.hgx_h100.ib_switch_radix = 32;
+  network::HgxH100Spec h;
+  h.boxes = 2;
+  h.nvlink_latency = 777;
+  h.ib_switch_radix = 32;
+  n.topology = network::TopologySpec::of(h);
   const network::TopologySpec s = from_config(n);
-  EXPECT_EQ(s.kind, network::TopologyKind::kHgxH100);
-  EXPECT_EQ(s.hgx_h100.boxes, 2);
-  EXPECT_EQ(s.hgx_h100.nvlink_latency, 777);
-  EXPECT_EQ(s.hgx_h100.ib_switch_radix, 32);
+  EXPECT_EQ(s.name(), "hgx_h100");
+  EXPECT_EQ(s.params<network::HgxH100Spec>().boxes, 2);
+  EXPECT_EQ(s.params<network::HgxH100Spec>().nvlink_latency, 777);
+  EXPECT_EQ(s.params<network::HgxH100Spec>().ib_switch_radix, 32);
   EXPECT_EQ(packet_from_config(n).buffer_per_port, 0);  // automatic by default
-  n.topology = TopologyKind::kDimensions;
-  n.dimensions = {{DimensionKind::kSwitch, 8, Bandwidth{400}, 936'250}};
+  n.topology = network::TopologySpec::of(
+      network::DimensionsSpec{{{network::DimensionKind::kSwitch, 8, Bandwidth{400}, 936'250}}});
   n.packet.switch_latency = 5;
   const network::TopologySpec d = from_config(n);
-  ASSERT_EQ(d.dimensions.dims.size(), 1u);
-  EXPECT_EQ(d.dimensions.dims[0].kind, network::DimensionKind::kSwitch);
-  EXPECT_EQ(d.dimensions.dims[0].latency, 936'250);
-  EXPECT_EQ(d.dimensions.switch_latency, 5);
+  const auto& dims = d.params<network::DimensionsSpec>().dims;
+  ASSERT_EQ(dims.size(), 1u);
+  EXPECT_EQ(dims[0].kind, network::DimensionKind::kSwitch);
+  EXPECT_EQ(dims[0].latency, 936'250);
+  // The Switch dimensions' forwarding latency travels with the packet parameters into the build.
+  EXPECT_EQ(packet_from_config(n).switch_latency, 5);
+  const network::Network net(d, NetworkModel::kPacket, packet_from_config(n));
+  EXPECT_EQ(net.topology().path(0, 1).latency, 2 * 936'250 + 5);
 }
 
 TEST(Build, SystemSettingsAndAlgorithmErrors) {
@@ -375,8 +382,8 @@ TEST(Build, SystemSettingsAndAlgorithmErrors) {
   s.injection_scale = 1.55;
   s.local_mem_bw = Bandwidth{1'600'000'000'000};
   NetworkConfig n;
-  n.topology = TopologyKind::kDimensions;
-  n.dimensions = {{DimensionKind::kRing, 8, Bandwidth{1}, 1}};
+  n.topology = network::TopologySpec::of(
+      network::DimensionsSpec{{{network::DimensionKind::kRing, 8, Bandwidth{1}, 1}}});
   const collective::SystemConfig c = system_from_config(s, n);
   EXPECT_EQ(c.endpoint_delay, 15 * kNanosecond);  // ASTRA's int truncation
   EXPECT_DOUBLE_EQ(c.local_mem_bw_gbps, 1600.0);
