@@ -175,7 +175,7 @@ void cross_check(Config& c, Sink& sink) {
                     "(\"only support 1-dim topology\"); Tessera models all {} dimensions, so there is "
                     "no ASTRA-sim number to compare against",
                     c.network.dimension_sizes().size()),
-        "use --network-model astra-congestion-unaware for a parity run"});
+        fmt::format("use --network-model {} for a parity run", to_string(NetworkModel::kAstraCongestionUnaware))});
   }
 
   check_implementations(c, sink);
