@@ -282,36 +282,34 @@ LoadResult load_run_config(const RunRequest& request) {
   return load_scenario(request.scenario, request.overrides);
 }
 
-NetworkConfig load_astra_network(const std::string& path, std::vector<Diagnostic>& warnings) {
+namespace {
+
+/// One ASTRA-sim file read on its own: InputError with its errors, its warnings appended.
+template <class Read>
+auto load_one(Read read, std::vector<Diagnostic>& warnings) {
   Sink sink;
-  NetworkConfig n = cfg::read_astra_network(path, sink);
+  auto out = read(sink);
   sink.throw_if_errors();
   warnings.insert(warnings.end(), sink.warnings.begin(), sink.warnings.end());
-  return n;
+  return out;
+}
+
+}  // namespace
+
+NetworkConfig load_astra_network(const std::string& path, std::vector<Diagnostic>& warnings) {
+  return load_one([&](Sink& sink) { return cfg::read_astra_network(path, sink); }, warnings);
 }
 
 SystemConfig load_astra_system(const std::string& path, std::vector<Diagnostic>& warnings) {
-  Sink sink;
-  SystemConfig s = cfg::read_astra_system(path, sink, 1.0);
-  sink.throw_if_errors();
-  warnings.insert(warnings.end(), sink.warnings.begin(), sink.warnings.end());
-  return s;
+  return load_one([&](Sink& sink) { return cfg::read_astra_system(path, sink, 1.0); }, warnings);
 }
 
 RemoteMemoryConfig load_astra_remote_memory(const std::string& path, std::vector<Diagnostic>& warnings) {
-  Sink sink;
-  RemoteMemoryConfig r = cfg::read_astra_remote_memory(path, sink);
-  sink.throw_if_errors();
-  warnings.insert(warnings.end(), sink.warnings.begin(), sink.warnings.end());
-  return r;
+  return load_one([&](Sink& sink) { return cfg::read_astra_remote_memory(path, sink); }, warnings);
 }
 
 CommGroups load_astra_comm_groups(const std::string& path, std::vector<Diagnostic>& warnings) {
-  Sink sink;
-  CommGroups g = cfg::read_astra_comm_groups(path, sink);
-  sink.throw_if_errors();
-  warnings.insert(warnings.end(), sink.warnings.begin(), sink.warnings.end());
-  return g;
+  return load_one([&](Sink& sink) { return cfg::read_astra_comm_groups(path, sink); }, warnings);
 }
 
 }  // namespace tessera
