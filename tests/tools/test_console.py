@@ -68,7 +68,8 @@ class Summary(unittest.TestCase):
     def setUpClass(cls):
         os.makedirs(SCRATCH, exist_ok=True)
         js = os.path.join(SCRATCH, "default.json")
-        cls.rc, cls.out, cls.err = tessera("run", DEFAULT, "--summary-json", js, "--progress-interval", "0.2")
+        # A short interval: the run takes about 0.1 s, and the test needs progress lines on stderr.
+        cls.rc, cls.out, cls.err = tessera("run", DEFAULT, "--summary-json", js, "--progress-interval", "0.005")
         with open(js) as f:
             cls.json = json.load(f)
 
