@@ -120,6 +120,9 @@ struct WorkloadConfig {
   std::string text_path;      ///< ASTRA-sim 1.0 text workload
   int passes = 1;             ///< training passes (text workloads)
   ControlDependencies control_dependencies = ControlDependencies::kStrict;
+  /// More trace files than the network has NPUs run on the first ones (else an error: a "16-GPU"
+  /// trace set on an 8-NPU network is almost always the wrong network).
+  bool allow_extra_traces = false;
 };
 
 enum class LogFormat { kTessera, kAstraSim };

@@ -43,6 +43,7 @@ struct RunOverrides {
   std::optional<std::string> summary_json;
   std::optional<std::string> hdf5_path;
   bool quiet = false;
+  bool allow_extra_traces = false;       ///< --allow-extra-traces (workload.allow_extra_traces)
   std::optional<SimTime> max_sim_time;   ///< --max-sim-time (simulation.max_sim_time)
   std::optional<SimTime> max_wall_time;  ///< --max-wall-time (simulation.max_wall_time)
 };

@@ -21,6 +21,7 @@
 #include "stop_signals.hpp"
 #include "tessera/output/hdf5_writer.hpp"
 #include "tessera/output/summary.hpp"
+#include "tessera/pdes/agreement.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
 #include "tessera/network/network.hpp"
@@ -200,7 +201,10 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
   // From before loading: a signal during the build phase stops the run at its first window.
   const StopSignals signals;
   try {
-    const LoadResult loaded = root ? load_and_warn(opts) : load_run_config(to_request(opts));
+    // Every rank reads the inputs; one that cannot (a file visible on some nodes only) must not
+    // leave the others waiting in the first exchange.
+    LoadResult loaded;
+    pdes::agreed(transport, [&] { loaded = root ? load_and_warn(opts) : load_run_config(to_request(opts)); });
     const Config& config = loaded.config;
     const bool quiet = config.output.quiet;
     ProgressPrinter progress(root && !quiet);
@@ -227,7 +231,12 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
                               ? static_cast<int>(ExitCode::kInterrupted)
                               : static_cast<int>(ExitCode::kRuntime);
     if (!config.output.hdf5_path.empty()) {
-      write_timeline(config, res, partial, transport, mpi_comm);
+      try {
+        write_timeline(config, res, partial, transport, mpi_comm);
+      } catch (const Error& e) {
+        // write_hdf5 agrees on its failures: every rank throws this same error.
+        throw pdes::AgreedError(e.what(), e.code());
+      }
       if (root && !quiet)
         std::fprintf(stderr, "tessera: wrote %s%s\n", config.output.hdf5_path.c_str(),
                      partial.empty() ? "" : " (marked partial: attribute partial=1)");
@@ -286,10 +295,16 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     }
     return static_cast<int>(ExitCode::kRuntime);
   } catch (const Error& e) {
-    // Input errors are found identically on every rank; print once. Anything else may have
-    // happened on this rank alone: the others would wait forever, so end them all.
-    if (e.code() == ExitCode::kBadInput || !multi_rank) {
-      if (root) std::fprintf(stderr, "%s\n", e.what());
+    // An agreed error was thrown alike on every rank (each phase ends in an agreement, see
+    // pdes/agreement.hpp): print it once. Anything else happened on this rank alone: the others
+    // would wait forever, so end them all.
+    if (pdes::is_agreed(e) || !multi_rank) {
+      if (root) {
+        // Input errors' lines read "error: ..." already; a model or output error gets the prefix.
+        const std::string text = e.what();
+        const bool labelled = text.rfind("error: ", 0) == 0 || text.rfind("internal error: ", 0) == 0;
+        std::fprintf(stderr, "%s%s\n", labelled ? "" : "error: ", text.c_str());
+      }
       return static_cast<int>(e.code());
     }
     std::fprintf(stderr, "error (rank %d): %s\n", transport.rank(), e.what());

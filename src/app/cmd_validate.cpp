@@ -9,6 +9,8 @@
 
 #include "commands.hpp"
 #include "run_options.hpp"
+#include "tessera/network/network.hpp"
+#include "tessera/runtime/build.hpp"
 #include "tessera/runtime/workload_inputs.hpp"
 
 namespace tessera::app {
@@ -31,6 +33,13 @@ void add_validate_command(CLI::App& cli, Action& action) {
     action = [opts] {
       if (const int rc = refuse_without_inputs(*opts, "validate")) return rc;
       const LoadResult r = load_and_warn(*opts);
+      if (launcher_size() > 1) {
+        // Under `mpirun -np N tessera validate`, the checks that depend on the rank count, as a
+        // run on N ranks makes them.
+        network::PacketSpec packet = runtime::packet_from_config(r.config.network);
+        const network::Network net(runtime::from_config(r.config.network), r.config.simulation.network_model, packet);
+        runtime::check_rank_lookahead(r.config, net, launcher_size());
+      }
       const runtime::WorkloadCheck w = runtime::check_workloads(r.config);
       for (std::size_t i = 0; i < w.warnings.size() && i < kShownWarnings; ++i) {
         std::fprintf(stderr, "warning: %s\n", w.warnings[i].str().c_str());

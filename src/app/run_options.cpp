@@ -40,6 +40,13 @@ std::string positive_time(const std::string& v) {
   }
 }
 
+/// CLI11 validator of an output file: `--output ""` would otherwise write nothing and exit 0, as if
+/// the flag had not been given.
+std::string non_empty_path(const std::string& v) {
+  return v.empty() ? std::string("an empty path names no file (give a file name, or leave the option out to write none)")
+                   : std::string();
+}
+
 }  // namespace
 
 void add_run_options(CLI::App& cmd, RunOptions& o) {
@@ -98,9 +105,12 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
                              params::join_names(formats, " | "), to_string(kAstraInputsLogFormat),
                              to_string(OutputConfig{}.log_format)))
       ->check(CLI::IsMember(formats));
-  cmd.add_option("--summary-json", o.summary_json, "write the run summary as JSON to FILE");
-  cmd.add_option("--output", o.hdf5_path, "write per-NPU timelines to FILE.h5");
+  cmd.add_option("--summary-json", o.summary_json, "write the run summary as JSON to FILE")->check(non_empty_path);
+  cmd.add_option("--output", o.hdf5_path, "write per-NPU timelines to FILE.h5")->check(non_empty_path);
   cmd.add_flag("--quiet,-q", o.quiet, "print only errors and the final summary");
+  cmd.add_flag("--allow-extra-traces", o.allow_extra_traces,
+               "run on the first N traces when the workload has more trace files than the network's N NPUs "
+               "(an error otherwise; workload.allow_extra_traces)");
   const std::vector<std::string> queues = pdes::event_queue_names();
   std::string queue_text = queues.front() + " (default)";
   for (std::size_t i = 1; i < queues.size(); ++i)
@@ -147,6 +157,7 @@ RunRequest to_request(RunOptions& o) {
   if (!o.summary_json.empty()) r.overrides.summary_json = o.summary_json;
   if (!o.hdf5_path.empty()) r.overrides.hdf5_path = o.hdf5_path;
   r.overrides.quiet = o.quiet;
+  r.overrides.allow_extra_traces = o.allow_extra_traces;
   if (!o.max_sim_time.empty()) r.overrides.max_sim_time = parse_time(o.max_sim_time);
   if (!o.max_wall_time.empty()) r.overrides.max_wall_time = parse_time(o.max_wall_time);
   return r;

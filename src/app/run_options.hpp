@@ -23,6 +23,7 @@ struct RunOptions {
   std::string summary_json;
   std::string hdf5_path;
   bool quiet = false;
+  bool allow_extra_traces = false;  ///< --allow-extra-traces
   std::string event_queue;  ///< engine queue kind ("" = default); for diagnosis and benchmarks
   /// --link-stats-interval: width of the HDF5 link time bins ("" = automatic, ~1/200 of the run).
   std::string link_stats_interval;

@@ -125,13 +125,21 @@ void check_workload(const Config& c, Sink& sink) {
   }
   int extra = 0;
   while (exists(fmt::format("{}.{}.et", prefix, npus + extra))) ++extra;
-  if (extra > 0) {
-    sink.warn(
-        Diagnostic{prefix, 0, "workload",
-                   fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, so "
-                               "they are ignored (as ASTRA-sim does)",
-                               extra, prefix, npus, npus),
-                   "check that the network matches the traces"});
+  if (extra > 0 && w.allow_extra_traces) {
+    sink.warn(Diagnostic{prefix, 0, "workload",
+                         fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, "
+                                     "so they are ignored (--allow-extra-traces)",
+                                     extra, prefix, npus, npus),
+                         ""});
+  } else if (extra > 0) {
+    sink.error(Diagnostic{
+        prefix, 0, "workload",
+        fmt::format("{} more trace file(s) than NPUs ({}.{}.et ...): the network has {} NPUs, so only the first "
+                    "{} traces would run (ASTRA-sim does so silently)",
+                    extra, prefix, npus, npus, npus),
+        fmt::format("use a network with {} NPUs, or pass --allow-extra-traces (workload.allow_extra_traces: "
+                    "true) to run on the first {}",
+                    npus + extra, npus)});
   }
 }
 

@@ -72,6 +72,7 @@ void apply_overrides(Config& c, const RunOverrides& o) {
   if (o.summary_json) c.output.summary_json = *o.summary_json;
   if (o.hdf5_path) c.output.hdf5_path = *o.hdf5_path;
   if (o.quiet) c.output.quiet = true;
+  if (o.allow_extra_traces) c.workload.allow_extra_traces = true;
   if (o.max_sim_time) c.simulation.max_sim_time = *o.max_sim_time;
   if (o.max_wall_time) c.simulation.max_wall_time = *o.max_wall_time;
 }

@@ -22,6 +22,22 @@ Param<S> p_path(std::string key, std::string S::*field, std::string doc) {
           [field](const S& s) { return Value::of(s.*field); }};
 }
 
+/// An output file: as p_string, but "" is an error (it would write nothing, silently).
+template <class S>
+Param<S> p_output(std::string key, std::string S::*field, std::string doc) {
+  Param<S> p = p_string(std::move(key), field, std::move(doc), "path");
+  p.load = [field](const Node& n, S& s, Sink& sink) {
+    if (auto v = get_string(n, sink)) {
+      if (v->empty()) {
+        sink.error(n.diag("an empty path names no file", "give a file name, or leave the key out to write none"));
+        return;
+      }
+      s.*field = *v;
+    }
+  };
+  return p;
+}
+
 void check_per_node(const Node& map, const RemoteMemoryConfig& m, const std::set<std::string>& seen,
                     const char* nodes_key, const char* per_node_key, Sink& sink) {
   if (m.memory_type != MemoryType::kPerNodeMemoryExpansion) return;
@@ -151,6 +167,9 @@ Table<WorkloadConfig> workload_table() {
               "control_dependencies", &W::control_dependencies, enum_names(ControlDependencies{}),
               "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
               "feeder), lenient (dangling ids and self-loops dropped and counted)"),
+          p_bool("allow_extra_traces", &W::allow_extra_traces,
+                 "run on the first <NPU count> traces when the prefix has more files than the network has NPUs "
+                 "(else an error; --allow-extra-traces)"),
       },
       {}};
 }
@@ -161,10 +180,8 @@ Table<OutputConfig> output_table() {
       "output",
       "What a run writes. Command-line --output, --summary-json, --log-format and --quiet override these.",
       {
-          p_string("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)",
-                   "path"),
-          p_string("summary_json", &O::summary_json,
-                   "run summary as JSON (relative to the current directory)", "path"),
+          p_output("hdf5", &O::hdf5_path, "per-NPU timelines in HDF5 (relative to the current directory)"),
+          p_output("summary_json", &O::summary_json, "run summary as JSON (relative to the current directory)"),
           p_enum("log_format", &O::log_format, enum_names(LogFormat{}),
                  "console report: Tessera's, or ASTRA-sim's \"sys[N] finished, T cycles\" lines"),
           p_bool("quiet", &O::quiet, "print only errors and the final summary"),

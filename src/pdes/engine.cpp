@@ -11,6 +11,7 @@ namespace tessera::pdes {
 namespace {
 constexpr std::uint32_t kFlagStop = 1;
 constexpr std::uint32_t kFlagWall = 2;
+constexpr std::uint32_t kFlagFailed = 4;  // a model threw on some rank: every rank agrees and throws
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -165,9 +166,16 @@ RunResult Engine::run(const RunLimits& limits) {
     in_window_check_ = progress_check == 0 ? poll : poll == 0 ? progress_check : std::min(progress_check, poll);
   }
 
+  // A model error must not leave this rank's peers waiting in the next exchange: it is kept (every
+  // LP's init runs, so each broken LP is reported) and goes out as a flag with the next sync.
   for (const LpId lp : local_ids_) {
     ctx_.begin(lp, 0);
-    local_[lp]->init(ctx_);
+    try {
+      local_[lp]->init(ctx_);
+    } catch (...) {
+      failures_.push_back(current_failure(static_cast<std::int64_t>(lp)));
+      early_flags_ |= kFlagFailed;
+    }
   }
 
   RunResult result;
@@ -192,6 +200,7 @@ RunResult Engine::run(const RunLimits& limits) {
     result.global_events = round.events;
     events_at_sync_ = round.events - stats_.events;
 
+    if (round.flags & kFlagFailed) agree(transport_, failures_);  // throws on every rank
     result.reached = std::min(round.global_min, limits.end_time);
     if (round.flags & kFlagStop) {
       result.reason = StopReason::kStopRequested;
@@ -214,12 +223,18 @@ RunResult Engine::run(const RunLimits& limits) {
         lookahead >= kTimeInfinity - round.global_min ? kTimeInfinity : round.global_min + lookahead;
     end = std::min(end, limits.end_time);
     const std::uint64_t before = stats_.events;
-    if (ctx_.fast_) {
-      run_window(*ctx_.fast_, end);
-    } else if (ctx_.heap_) {
-      run_window(*ctx_.heap_, end);
-    } else {
-      run_window(*queue_, end);
+    try {
+      if (ctx_.fast_) {
+        run_window(*ctx_.fast_, end);
+      } else if (ctx_.heap_) {
+        run_window(*ctx_.heap_, end);
+      } else {
+        run_window(*queue_, end);
+      }
+    } catch (...) {
+      // The LP that threw is in an unknown state: this rank runs no more events.
+      failures_.push_back(current_failure(static_cast<std::int64_t>(ctx_.current_)));
+      early_flags_ |= kFlagFailed;
     }
     if (stats_.events != before) last_time = ctx_.now_;
     ++stats_.windows;

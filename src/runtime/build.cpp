@@ -1,9 +1,12 @@
 #include "tessera/runtime/build.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tessera/collective/registry.hpp"
 #include "tessera/error.hpp"
+#include "tessera/network/network.hpp"
+#include "tessera/network/topology_type.hpp"
 
 namespace tessera::runtime {
 namespace {
@@ -20,6 +23,33 @@ std::vector<collective::AlgorithmSpec> algorithms(const CollectiveImplementation
 }
 
 }  // namespace
+
+void check_rank_lookahead(const Config& config, const network::Network& net, int ranks) {
+  if (ranks <= 1 || net.min_direct_delay() > 0) return;
+  const network::Topology& t = net.topology();
+  std::string link;
+  SimTime latency = 0;
+  for (network::NodeId i = 0; i < t.num_nodes() && link.empty(); ++i) {
+    for (const network::PortInfo& p : t.node(i).ports) {
+      if (p.peer != network::kNoNode && p.latency < kNanosecond) {
+        link = fmt::format("{} -> {}", t.node(i).name, t.node(p.peer).name);
+        latency = p.latency;
+        break;
+      }
+    }
+  }
+  std::vector<std::string> keys;
+  for (const params::ParamDoc& d : config.network.topology.type().docs().params) {
+    if (d.key.find("latency") != std::string::npos) keys.push_back(d.key);
+  }
+  throw InputError(Diagnostic{
+      config.network.source, 0, keys.empty() ? std::string("latency") : fmt::format("{}", fmt::join(keys, ", ")),
+      fmt::format("the link {} has a latency of {} ps; on {} ranks every link needs at least 1 ns, because the "
+                  "smallest link latency in whole ns is the minimum direct-send delay that bounds how far one "
+                  "rank runs ahead of another (the endpoint delay does not count)",
+                  link, latency, ranks),
+      "give every link a latency of at least 1ns, or run on one rank"});
+}
 
 network::TopologySpec from_config(const NetworkConfig& c) { return c.topology; }
 

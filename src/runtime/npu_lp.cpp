@@ -397,7 +397,12 @@ void NpuLp::on_message_delivered(pdes::Context& ctx, const network::SentMessage&
   exec_.on_send_complete(m.dst, m.bytes, unpack_collective_tag(m.tag));
 }
 
-bool NpuLp::finished() const { return completed_ == wl_.size() && exec_.idle() && nic_.idle(); }
+// A message that arrived and was never received is unfinished work too: its SEND completed, but
+// the workload is broken (a missing RECV, or one with another tag, source or size), and ending
+// with exit 0 would hide it.
+bool NpuLp::finished() const {
+  return completed_ == wl_.size() && early_arrivals_.empty() && exec_.idle() && nic_.idle();
+}
 
 std::string NpuLp::stall_report() const {
   std::string out = fmt::format("{} of {} nodes done", completed_, wl_.size());

@@ -13,7 +13,9 @@
 #include "tessera/error.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/network/switch_lp.hpp"
+#include "tessera/pdes/agreement.hpp"
 #include "tessera/runtime/build.hpp"
+#include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/runtime/npu_lp.hpp"
 #include "tessera/runtime/workload_inputs.hpp"
@@ -23,29 +25,6 @@ namespace tessera::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// Runs `body` on every rank; if it throws on any rank, every rank throws the lowest rank's error
-/// (so all ranks print and exit alike instead of some waiting forever in the next collective).
-template <class F>
-void agreed(pdes::Transport& t, F&& body) {
-  std::string message;
-  int code = 0;
-  try {
-    body();
-  } catch (const Error& e) {
-    message = e.what();
-    code = static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    message = fmt::format("internal error: {}", e.what());
-    code = static_cast<int>(ExitCode::kRuntime);
-  }
-  const std::vector<std::string> all = t.all_gather(fmt::format("{}|{}", code, message));
-  for (const std::string& s : all) {
-    const auto bar = s.find('|');
-    const int c = std::stoi(s.substr(0, bar));
-    if (c != 0) throw Error(s.substr(bar + 1), static_cast<ExitCode>(c));
-  }
-}
 
 pdes::Partition make_partition(const Config& c, const network::Network& net, const pdes::Graph& g, int ranks) {
   switch (c.simulation.placement) {
@@ -124,7 +103,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   link_opts.fixed = options.link_stats_interval > 0;
   link_opts.start_width = !link_stats ? 0 : link_opts.fixed ? options.link_stats_interval : kNanosecond;
   link_opts.max_bins = std::max(options.link_stats_bins, 2);
-  agreed(transport, [&] {
+  pdes::agreed(transport, [&] {
     view = view_from_config(config.network);
     system = system_from_config(config.system, config.network);
     collective::validate(system, view);
@@ -140,6 +119,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     net->add_to_graph(b);
     graph = std::make_unique<pdes::Graph>(std::move(b).build());
     net->bind(*graph);
+    check_rank_lookahead(config, *net, transport.size());
     partition = make_partition(config, *net, *graph, transport.size());
     if (options.before_load) options.before_load(*net, *graph, partition);
   });
@@ -151,50 +131,47 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
     if (partition.rank_of[net->lp_of(static_cast<network::NodeId>(i))] == rank) local_npus.push_back(i);
   }
   std::unordered_map<int, workload::Workload> workloads;
-  std::map<std::string, collective::CommGroup> groups;
-  agreed(transport, [&] {
-    load_workloads(
-        config, local_npus, [&](int npu, workload::Workload&& wl) { workloads.emplace(npu, std::move(wl)); },
-        &result.warnings);
-  });
+  std::vector<GroupUse> local_uses;
+  {
+    // Each problem goes with its NPU, so the lists of all ranks merge in NPU order.
+    std::vector<pdes::Failure> failures;
+    try {
+      load_workloads(
+          config, local_npus,
+          [&](int npu, workload::Workload&& wl) {
+            local_uses.push_back(group_use(wl, npu));
+            workloads.emplace(npu, std::move(wl));
+          },
+          &result.warnings);
+    } catch (const WorkloadError& e) {
+      for (std::size_t k = 0; k < e.diagnostics().size(); ++k)
+        failures.push_back({e.npus()[k], ExitCode::kBadInput, "", {e.diagnostics()[k]}});
+    } catch (...) {
+      failures.push_back(pdes::current_failure());
+    }
+    pdes::agree(transport, failures);
+  }
 
-  // Communicator groups: the configured ones plus METADATA declarations, named identically on
-  // every rank (all ranks' names are gathered) so ids agree.
-  agreed(transport, [&] {
-    std::map<std::string, std::vector<int>> members(config.comm_groups.groups.begin(), config.comm_groups.groups.end());
-    std::string declared;
-    for (const auto& [i, wl] : workloads) {
-      for (const auto& d : wl.pg_declarations()) {
-        if (members.count(d.pg_name) || d.ranks.empty()) continue;
-        declared += d.pg_name + "=";
-        for (int r : d.ranks) declared += fmt::format("{},", r);
-        declared += ";";
-        members[d.pg_name] = d.ranks;
+  // Communicator groups: the configured ones plus the traces' declarations, gathered from every
+  // rank in NPU order so that every rank builds the same table; then each rank checks its NPUs'
+  // collectives against it.
+  GroupTable groups;
+  {
+    std::vector<GroupUse> declared;
+    for (const std::string& s : transport.all_gather(encode_declarations(local_uses))) decode_declarations(s, declared);
+    std::stable_sort(declared.begin(), declared.end(), [](const GroupUse& a, const GroupUse& b) { return a.npu < b.npu; });
+    std::vector<pdes::Failure> failures;
+    try {
+      groups = make_groups(config, declared);
+      for (const GroupUse& u : local_uses) {
+        for (Diagnostic& d : check_group_use(config, groups, u))
+          failures.push_back({u.npu, ExitCode::kBadInput, "", {std::move(d)}});
       }
+    } catch (...) {
+      failures.push_back(pdes::current_failure());
     }
-    for (const std::string& s : transport.all_gather(declared)) {
-      std::size_t pos = 0;
-      while (pos < s.size()) {
-        const std::size_t eq = s.find('=', pos), end = s.find(';', pos);
-        std::vector<int> list;
-        std::size_t p = eq + 1;
-        while (p < end) {
-          const std::size_t comma = s.find(',', p);
-          list.push_back(std::stoi(s.substr(p, comma - p)));
-          p = comma + 1;
-        }
-        members.emplace(s.substr(pos, eq - pos), std::move(list));
-        pos = end + 1;
-      }
-    }
-    std::uint32_t id = 1;
-    for (auto& [name, list] : members) {
-      if (name.empty() || name == "0" || list.empty()) continue;
-      if (id > 255) throw InputError(Diagnostic{config.comm_groups.source, 0, name, "more than 255 communicator groups", ""});
-      std::vector<collective::NpuId> m(list.begin(), list.end());
-      groups.emplace(name, collective::CommGroup{id++, std::make_shared<const std::vector<collective::NpuId>>(std::move(m))});
-    }
-  });
+    pdes::agree(transport, failures);
+  }
 
   NpuShared shared;
   shared.network = net.get();
@@ -205,13 +182,17 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   shared.memory_latency = config.remote_memory.latency;
   shared.memory_bandwidth = config.remote_memory.bandwidth;
 
-  pdes::Engine engine(*graph, partition, transport,
-                      options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
-  engine.instantiate([&](pdes::LpId lp) -> std::unique_ptr<pdes::LogicalProcess> {
-    if (net->is_switch_lp(lp)) return net->make_switch(lp);
-    const int npu = static_cast<int>(net->node_of(lp));
-    return std::make_unique<NpuLp>(shared, workloads.at(npu), npu, options.keep_intervals);
+  std::unique_ptr<pdes::Engine> engine_owner;
+  pdes::agreed(transport, [&] {
+    engine_owner = std::make_unique<pdes::Engine>(
+        *graph, partition, transport, options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
+    engine_owner->instantiate([&](pdes::LpId lp) -> std::unique_ptr<pdes::LogicalProcess> {
+      if (net->is_switch_lp(lp)) return net->make_switch(lp);
+      const int npu = static_cast<int>(net->node_of(lp));
+      return std::make_unique<NpuLp>(shared, workloads.at(npu), npu, options.keep_intervals);
+    });
   });
+  pdes::Engine& engine = *engine_owner;
   result.build_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
   pdes::RunLimits limits;

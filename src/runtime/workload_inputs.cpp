@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "tessera/error.hpp"
+#include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
 #include "tessera/workload/trace_set.hpp"
 
@@ -58,34 +59,43 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
   const workload::LoadOptions opts = load_options(config);
   const int total = config.network.npu_count();
   std::vector<Diagnostic> problems;
+  std::vector<std::int64_t> problem_npus;
+  auto add = [&](std::int64_t npu, const InputError& e) {
+    problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+    problem_npus.resize(problems.size(), npu);
+  };
   auto handle = [&](int npu, workload::Workload&& wl) {
     try {
       check_memory_nodes(config, wl);
       take(npu, std::move(wl));
     } catch (const InputError& e) {
-      problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+      add(npu, e);
     }
   };
-  if (config.workload.kind == WorkloadKind::kAstraText) {
-    workload::TraceSet set =
-        workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
-    if (warnings != nullptr) warnings->insert(warnings->end(), set.warnings.begin(), set.warnings.end());
-    for (int i : npus) handle(i, std::move(set.npus[static_cast<std::size_t>(i)]));
-  } else {
-    check_trace_count(config.workload.chakra_prefix, total);
-    for (int i : npus) {
-      try {
-        workload::Workload wl = workload::load_workload_file(
-            workload::trace_file_path(config.workload.chakra_prefix, i), i, opts);
-        if (warnings != nullptr)
-          warnings->insert(warnings->end(), wl.warnings().begin(), wl.warnings().end());
-        handle(i, std::move(wl));
-      } catch (const InputError& e) {
-        problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+  try {
+    if (config.workload.kind == WorkloadKind::kAstraText) {
+      workload::TraceSet set =
+          workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
+      if (warnings != nullptr) warnings->insert(warnings->end(), set.warnings.begin(), set.warnings.end());
+      for (int i : npus) handle(i, std::move(set.npus[static_cast<std::size_t>(i)]));
+    } else {
+      check_trace_count(config.workload.chakra_prefix, total);
+      for (int i : npus) {
+        try {
+          workload::Workload wl = workload::load_workload_file(
+              workload::trace_file_path(config.workload.chakra_prefix, i), i, opts);
+          if (warnings != nullptr)
+            warnings->insert(warnings->end(), wl.warnings().begin(), wl.warnings().end());
+          handle(i, std::move(wl));
+        } catch (const InputError& e) {
+          add(i, e);
+        }
       }
     }
+  } catch (const InputError& e) {
+    add(-1, e);  // the text workload or the trace set as a whole
   }
-  if (!problems.empty()) throw InputError(problems);
+  if (!problems.empty()) throw WorkloadError(std::move(problems), std::move(problem_npus));
 }
 
 WorkloadCheck check_workloads(const Config& config) {
@@ -93,15 +103,27 @@ WorkloadCheck check_workloads(const Config& config) {
   std::vector<int> all(static_cast<std::size_t>(config.network.npu_count()));
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
   std::vector<Diagnostic> problems;
+  std::vector<GroupUse> uses;  // every NPU's, in NPU order
   try {
     load_workloads(
         config, all,
-        [&](int, workload::Workload&& wl) {
+        [&](int npu, workload::Workload&& wl) {
+          uses.push_back(group_use(wl, npu));
           out.nodes += wl.size();
           for (const workload::Node& n : wl.nodes())
             out.collectives += n.type() == workload::NodeType::kCommColl;
         },
         &out.warnings);
+  } catch (const InputError& e) {
+    problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
+  }
+  // The communicator groups of the NPUs that loaded, as a run checks them before it starts.
+  try {
+    const GroupTable groups = make_groups(config, uses);
+    for (const GroupUse& u : uses) {
+      const std::vector<Diagnostic> bad = check_group_use(config, groups, u);
+      problems.insert(problems.end(), bad.begin(), bad.end());
+    }
   } catch (const InputError& e) {
     problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
   }

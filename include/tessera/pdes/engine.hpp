@@ -15,6 +15,7 @@
 #include "tessera/pdes/graph.hpp"
 #include "tessera/pdes/logical_process.hpp"
 #include "tessera/pdes/partition.hpp"
+#include "tessera/pdes/agreement.hpp"
 #include "tessera/pdes/transport.hpp"
 
 namespace tessera::pdes {
@@ -109,7 +110,10 @@ class Engine {
   void instantiate(const LpFactory& factory);
 
   /// Runs init() of every local LP, then windows until no event is left anywhere (or a limit).
-  /// Collective: every rank calls it. Throws StallError when LPs are left unfinished.
+  /// Collective: every rank calls it. Throws StallError when LPs are left unfinished. An error
+  /// thrown by a model (init or handle) on any rank stops every rank at the next synchronization,
+  /// and every rank throws the same agreed error (agreement.hpp) with every rank's model errors,
+  /// in LP order.
   RunResult run(const RunLimits& limits = {});
 
   int rank() const { return transport_.rank(); }
@@ -148,6 +152,7 @@ class Engine {
   const RunLimits* limits_ = nullptr;            // during run()
   std::chrono::steady_clock::time_point start_;  // of run()
   std::uint32_t early_flags_ = 0;                // set inside a window, sent with the next sync
+  std::vector<Failure> failures_;                // this rank's model errors (ordered by LP id)
   std::uint64_t in_window_check_ = 0;            // events between in-window checks (0: none)
 };
 

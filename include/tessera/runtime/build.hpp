@@ -6,7 +6,16 @@
 #include "tessera/config.hpp"
 #include "tessera/network/topology_spec.hpp"
 
+namespace tessera::network {
+class Network;
+}
+
 namespace tessera::runtime {
+
+/// On more than one rank, ranks run ahead of each other by the lookahead, which the smallest link
+/// latency in whole ns bounds (it is the network's minimum direct-send delay): a link under 1 ns
+/// makes it 0. Throws InputError naming the network file, its latency key(s) and the link.
+void check_rank_lookahead(const Config& config, const network::Network& net, int ranks);
 
 /// The network layer's description of `config`'s topology: the configuration holds the same
 /// TopologySpec (the topology's file declares its parameters for both layers).

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "tessera/config.hpp"
@@ -16,9 +17,23 @@ namespace tessera::runtime {
 /// The workload layer's options for `config` (dependency policy, compute model).
 workload::LoadOptions load_options(const Config& config);
 
+/// What load_workloads throws: an InputError whose every diagnostic comes with the NPU it belongs
+/// to (-1: the workload as a whole, e.g. a missing trace file), so that the problems found by
+/// several ranks merge in NPU order.
+class WorkloadError : public InputError {
+ public:
+  WorkloadError(std::vector<Diagnostic> diagnostics, std::vector<std::int64_t> npus)
+      : InputError(std::move(diagnostics)), npus_(std::move(npus)) {}
+  /// One per diagnostic.
+  const std::vector<std::int64_t>& npus() const { return npus_; }
+
+ private:
+  std::vector<std::int64_t> npus_;
+};
+
 /// Loads and validates the workloads of `npus` (NPU ids, ascending) and hands each to `take`
 /// (a text workload is converted in memory as a whole first). Checks the trace files against
-/// the network's NPU count first. Throws InputError listing the problems of every NPU.
+/// the network's NPU count first. Throws WorkloadError listing the problems of every NPU.
 /// `warnings` (optional) receives the workload layer's warnings: those of the loaded NPUs, or for
 /// a text workload those of the file (e.g. unknown collective names) and of every NPU.
 void load_workloads(const Config& config, const std::vector<int>& npus,
