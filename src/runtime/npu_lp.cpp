@@ -210,8 +210,11 @@ void NpuLp::start_collective(NodeIndex i) {
     case W::kReduce: r.type = C::kReduce; break;
     case W::kBarrier: r.type = C::kBarrier; break;
     default:
-      throw Error(fmt::format("{}: node {} ({}): collective {} is not supported (ASTRA-sim rejects it too)",
-                              wl_.source(), n.id, wl_.name(i), workload::collective_name(n.collective())));
+      throw InputError(Diagnostic{wl_.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl_.name(i)),
+                                  fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
+                                              workload::collective_name(n.collective())),
+                                  "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or "
+                                  "BARRIER"});
   }
   r.bytes = n.size;
   r.priority = n.priority;

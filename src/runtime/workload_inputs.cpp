@@ -36,6 +36,27 @@ void check_trace_count(const std::string& prefix, int npus) {
   if (!all) workload::check_trace_files(prefix, npus);  // names what is missing (and what is extra)
 }
 
+/// The collectives the collective layer models (NpuLp::start_collective maps exactly these).
+void check_collective_types(const workload::Workload& wl) {
+  using W = workload::CollectiveType;
+  std::vector<Diagnostic> bad;
+  for (workload::NodeIndex k = 0; k < wl.size(); ++k) {
+    const workload::Node& n = wl.node(k);
+    if (n.type() != workload::NodeType::kCommColl) continue;
+    switch (n.collective()) {
+      case W::kAllReduce: case W::kReduceScatter: case W::kAllGather: case W::kAllToAll:
+      case W::kBroadcast: case W::kReduce: case W::kBarrier: continue;
+      default: break;
+    }
+    bad.push_back(Diagnostic{wl.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl.name(k)),
+                             fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
+                                         workload::collective_name(n.collective())),
+                             "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or BARRIER"});
+    if (bad.size() == 5) break;  // the first few say enough
+  }
+  if (!bad.empty()) throw InputError(std::move(bad));
+}
+
 }  // namespace
 
 workload::LoadOptions load_options(const Config& c) {
@@ -67,6 +88,7 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
   auto handle = [&](int npu, workload::Workload&& wl) {
     try {
       check_memory_nodes(config, wl);
+      check_collective_types(wl);
       take(npu, std::move(wl));
     } catch (const InputError& e) {
       add(npu, e);

@@ -124,6 +124,26 @@ def main():
     write_set("unknown_group", [trace(node(0, "ar", COLL, comm_type=0, comm_size=1024, pg_name="17")), good])
     # Four NPUs' traces: used with networks of 2 and 8 NPUs (surplus and missing files).
     write_set("four", [good] * 4)
+    # Eight NPUs whose all-reduce names communicator group "1", which groups_first_four.json
+    # limits to NPUs 0-3: NPUs 4-7 run a collective of a group they are not in.
+    in_group1 = trace(node(0, "compute", COMP, duration=10, is_cpu_op=False),
+                      node(1, "allreduce", COLL, data_deps=[0], comm_type=0, comm_size=1048576,
+                           is_cpu_op=False, pg_name="1"))
+    write_set("group1_of8", [in_group1] * 8)
+    # Eight empty traces: every NPU's error must be printed, in NPU order, on any rank count.
+    write_set("empty8", [b""] * 8)
+    # NPU 0 sends tag 7 to NPU 1, which never receives it (NPU 1 only computes).
+    write_set("unmatched_send", [trace(node(0, "send_tag7", SEND, comm_size=4096, comm_dst=("int32", 1),
+                                            comm_tag=("int32", 7))),
+                                 trace(node(0, "compute", COMP, duration=10, is_cpu_op=False))])
+    # Only NPU 1 runs a collective the simulator has no model of (GATHER): the error arises while
+    # simulating, on NPU 1's rank only, and must still end every rank with it.
+    write_set("gather_on_npu1", [trace(node(0, "compute", COMP, duration=10, is_cpu_op=False)),
+                                 trace(node(0, "gather", COLL, comm_type=3, comm_size=1024, is_cpu_op=False))])
+    # NPU 1 waits for a message from NPU 0 that is never sent.
+    write_set("unmatched_recv", [trace(node(0, "compute", COMP, duration=10, is_cpu_op=False)),
+                                 trace(node(0, "recv_tag7", RECV, comm_size=4096, comm_src=("int32", 0),
+                                            comm_tag=("int32", 7)))])
 
 
 if __name__ == "__main__":
