@@ -44,9 +44,9 @@ void check_rank_lookahead(const Config& config, const network::Network& net, int
   }
   throw InputError(Diagnostic{
       config.network.source, 0, keys.empty() ? std::string("latency") : fmt::format("{}", fmt::join(keys, ", ")),
-      fmt::format("the link {} has a latency of {} ps; on {} ranks every link needs at least 1 ns, because the "
-                  "smallest link latency in whole ns is the minimum direct-send delay that bounds how far one "
-                  "rank runs ahead of another (the endpoint delay does not count)",
+      fmt::format("the link {} has a latency of {} ps, but on {} ranks every link needs at least 1 ns: the "
+                  "smallest link latency in whole ns is the minimum direct-send delay, which bounds how far one "
+                  "rank may run ahead of another (the endpoint delay does not count)",
                   link, latency, ranks),
       "give every link a latency of at least 1ns, or run on one rank"});
 }

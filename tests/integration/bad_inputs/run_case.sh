@@ -6,7 +6,7 @@
 #  - its output matches the case's extended regex (newlines count as any character),
 #  - no error line is printed twice (an error on one rank reads once, not once per rank).
 # Case file keys: "args:" (tessera arguments; {in} = inputs/, {astra} = configs/astra-sim),
-# "exit:", "expect:"; lines starting with # say what is broken.
+# "exit:", "expect:"; lines starting with # say what is broken. The argument {empty} stands for "".
 set -u
 case_file="$1"; np="$2"; tessera="$3"; shift 3
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +19,7 @@ fi
 args="${args//\{in\}/tests/integration/bad_inputs/inputs}"
 args="${args//\{astra\}/configs/astra-sim}"
 read -ra argv <<<"$args"
+for i in "${!argv[@]}"; do [ "${argv[$i]}" = "{empty}" ] && argv[$i]=""; done  # an empty argument
 cd "$root" || exit 1
 limit="${BAD_INPUT_TIMEOUT:-60}"
 if [ "$np" -eq 1 ]; then
