@@ -351,13 +351,20 @@ TEST(AstraRun, CrossChecksReportEveryMismatch) {
   EXPECT_TRUE(mentions(e, "4 of the 12 trace files"));
 }
 
-TEST(AstraRun, ExtraTracesWarn) {
+// 8 traces on a 4-NPU network would simulate half the job: an error, unless the user opts in.
+TEST(AstraRun, ExtraTracesAreAnErrorUnlessAllowed) {
   AstraArgs a;
   a.workload = repo(kA + "examples/workload/microbenchmarks/all_reduce/8npus_1MB/all_reduce");
   a.system = repo(kA + "tests/rt_template/inputs/system_cfg.json");
   a.network = repo(kA + "examples/network/analytical/Ring_4npus.yml");
-  const LoadResult r = load_astra(a);
+  const auto e = input_errors([&] { load_astra(a); });
+  EXPECT_TRUE(mentions(e, "4 more trace file(s) than NPUs")) << test::dump(e);
+  EXPECT_TRUE(mentions(e, "--allow-extra-traces")) << test::dump(e);
+  RunOverrides allow;
+  allow.allow_extra_traces = true;
+  const LoadResult r = load_astra(a, allow);
   EXPECT_TRUE(mentions(r.warnings, "4 more trace file(s) than NPUs")) << test::dump(r.warnings);
+  EXPECT_TRUE(r.config.workload.allow_extra_traces);
 }
 
 TEST(AstraRun, OneFlatRingNeedsNoShortListWarning) {

@@ -325,7 +325,8 @@ TEST(WorkloadInputs, ValidateSeesWhatRunSees) {
   EXPECT_NE(from_validate.find("t.5.et: node #0"), std::string::npos) << from_validate;
   EXPECT_NE(from_validate.find("truncated"), std::string::npos) << from_validate;
   EXPECT_EQ(from_validate, from_run);
-  // Surplus trace files are ignored, as ASTRA-sim does (the configuration layer warns).
+  // Surplus trace files are the configuration layer's check (an error unless
+  // --allow-extra-traces); the loader reads the first N.
   fs::copy_file(dir / "t.4.et", dir / "t.5.et", fs::copy_options::overwrite_existing);
   fs::copy_file(dir / "t.4.et", dir / "t.8.et");
   EXPECT_EQ(check_workloads(c).nodes, 8u);
