@@ -262,9 +262,19 @@ class File {
     Handle mem(check(H5Screate_simple(1, mem_dims, nullptr), "H5Screate_simple"), H5Sclose);
     if (elements == 0) check_status(H5Sselect_none(mem.get()), "H5Sselect_none");
     static const char kEmpty[64] = {};
-    check_status(H5Dwrite(dset.get(), mem_type, mem.get(), space.get(), xfer_.get(),
-                          elements == 0 ? kEmpty : slice.data()),
+    check_status(agreed(H5Dwrite(dset.get(), mem_type, mem.get(), space.get(), xfer_.get(),
+                                 elements == 0 ? kEmpty : slice.data())),
                  std::string("writing ") + name);
+  }
+
+  /// The lowest status of every rank. A collective write can fail on one rank alone (its rows hit
+  /// a full disk): that rank must not close the file (collective) while the others go on to the
+  /// next dataset's exchange, so every rank learns the failure here and throws at the same step.
+  herr_t agreed(herr_t status) const {
+    if (comm_ == MPI_COMM_NULL) return status;
+    int local = status < 0 ? -1 : 0, all = 0;
+    MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_MIN, comm_);
+    return all < 0 ? -1 : status;
   }
 
   /// Rows [lo, hi) of the dataset, assembled from every rank's blocks (one MPI_Alltoallv; a local
