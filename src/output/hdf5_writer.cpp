@@ -21,6 +21,7 @@
 
 #include <hdf5.h>
 #include <mpi.h>
+#include <sys/statvfs.h>
 
 #include "tessera/error.hpp"
 #include "tessera/version.hpp"
@@ -779,6 +780,35 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   f.close();
 }
 
+/// Refuses, on every rank alike, to start a file its file system has no room for: parallel
+/// HDF5 does not fail collectively when the disk fills while it closes the file (one rank takes
+/// an error path the others wait for), so the common case, too little space from the start, is
+/// found before the first byte. Half the fixed-size records' in-memory size is a lower bound of
+/// the file's (the file packs them without padding; strings are left out: ranks share them), so
+/// a file that fits is never refused.
+void check_free_space(pdes::Transport& t, const std::string& path, const RunRecords& r) {
+  const auto bytes = static_cast<std::int64_t>(
+      r.intervals.size() * sizeof(NodeInterval) + r.collectives.size() * sizeof(CollectiveRecord) +
+      r.npus.size() * sizeof(NpuSummary) + r.links.size() * sizeof(LinkTotals) + r.link_bins.size() * sizeof(LinkBin));
+  const std::int64_t need = t.all_reduce_sum(bytes) / 2;
+  const std::size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct statvfs fs {};
+  const std::int64_t mine = ::statvfs(dir.c_str(), &fs) == 0
+                                ? static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize)
+                                : INT64_MAX;  // unknown: let the write find out
+  const std::int64_t free_bytes = t.all_reduce_min(mine);
+  if (free_bytes < need) {
+    char text[512];
+    std::snprintf(text, sizeof text,
+                  "HDF5 output %s: the records need at least %.2f MiB but the file system of %s has %.2f MiB "
+                  "free (free some space, or give --output a path on another file system)",
+                  path.c_str(), static_cast<double>(need) / (1 << 20), dir.c_str(),
+                  static_cast<double>(free_bytes) / (1 << 20));
+    throw Error(text);
+  }
+}
+
 }  // namespace
 
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx) {
@@ -805,11 +835,12 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
     throw Error("HDF5 output " + path + ": inconsistent records: " + e, ExitCode::kBadInput);
 
   const std::string tmp = path + kHdf5PartialSuffix;
+  check_free_space(t, path, local);
   std::string failure;
   try {
     write_file(tmp, p, local, ctx, num_npus);
   } catch (const Error& e) {
-    // Parallel HDF5 calls fail on every rank together, so no rank is left inside a collective.
+    // The dataset writes agree on their status (File::agreed), so every rank is here together.
     failure = e.what();
   }
   std::string all = agree_on_errors(t, failure);
