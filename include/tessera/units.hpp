@@ -2,7 +2,9 @@
 // (see parse_* below and docs/units.md); model code never multiplies by 1e9.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,37 @@ inline constexpr SimTime kSecond = 1000 * kMillisecond;
 /// Larger than any time a simulation reaches; used for "never".
 inline constexpr SimTime kTimeInfinity = INT64_MAX;
 
+/// The time range in words, for messages that refuse a time beyond it.
+inline constexpr const char* kTimeRangeText = "9223372036854775807 ps, about 106 days";
+
+// ----- checked arithmetic on times and sizes ----------------------------------------------------
+// The one place for sums and products of SimTime / Bytes that inputs can push past 64 bits: each
+// returns nullopt instead of wrapping, and the caller names the file, key or node in its error.
+
+/// a + b, or nullopt when it leaves the int64 range.
+constexpr std::optional<std::int64_t> checked_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+/// a * b, or nullopt when it leaves the int64 range.
+constexpr std::optional<std::int64_t> checked_mul(std::int64_t a, std::int64_t b) {
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+/// v * factor rounded down (or to nearest), or nullopt when the factor is not finite or the result
+/// leaves the int64 range (a double-to-integer conversion out of range is undefined behaviour).
+inline std::optional<std::int64_t> checked_scale(std::int64_t v, double factor, bool round_nearest = false) {
+  const long double x = static_cast<long double>(v) * static_cast<long double>(factor);
+  const long double r = round_nearest ? std::round(x) : std::floor(x);
+  // 2^63 is exactly representable; every value below it converts.
+  if (!std::isfinite(r) || r >= 9223372036854775808.0L || r < -9223372036854775808.0L) return std::nullopt;
+  return static_cast<std::int64_t>(r);
+}
+
 /// Bandwidth in bytes per second. Integer, so "400GB/s" and ASTRA-sim's 2^30-based GB/s are exact.
 struct Bandwidth {
   std::int64_t bytes_per_second = 0;
@@ -30,7 +63,12 @@ struct Bandwidth {
 
 /// Time to serialize `bytes` at `bw`, rounded up to a whole picosecond (the last bit is on the wire
 /// no earlier than this). Exact: the product is formed in 128 bits. Requires bw > 0, bytes >= 0.
+/// A time beyond the range is returned as kTimeInfinity (never wrapped): the engine then refuses
+/// the event; checked_tx_time lets a caller refuse it first, naming the input.
 SimTime tx_time(Bytes bytes, Bandwidth bw);
+
+/// tx_time, or nullopt when the time is beyond the range.
+std::optional<SimTime> checked_tx_time(Bytes bytes, Bandwidth bw);
 
 /// The same quotient rounded down, for models that reproduce another simulator's truncation.
 SimTime tx_time_floor(Bytes bytes, Bandwidth bw);

@@ -1,13 +1,13 @@
 #include "readers.hpp"
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
+
+#include "tessera/input_file.hpp"
 
 namespace tessera::cfg {
 
@@ -16,26 +16,52 @@ using params::join_path;
 namespace {
 
 std::string read_text(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw InputError(Diagnostic{file, 0, "", "cannot open the file",
-                                "check the path (relative paths are taken from "
-                                "the current directory or the scenario's folder)"});
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_input_file(file, "cannot open the file",
+                         "check the path (relative paths are taken from the current directory or the scenario's "
+                         "folder)");
 }
+
+/// Bounds on the tree a document may become, checked while it is built: a document nested
+/// thousands of levels deep would overflow the stack of the recursive conversion, and YAML
+/// aliases of aliases (a few hundred bytes nested nine deep) expand to billions of nodes.
+/// Configuration documents are a handful of levels deep and at most some 100,000 nodes (a
+/// comm-group file of a large system).
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 2'000'000;
+
+struct TreeBudget {
+  const std::string& file;
+  std::size_t nodes = 0;
+
+  /// Counts one node at `depth`; throws InputError past either bound.
+  void take(int depth, int line, const std::string& path) {
+    if (depth > kMaxDepth) {
+      throw InputError(Diagnostic{file, line, path,
+                                  fmt::format("nested more than {} levels deep (the limit for input documents)",
+                                              kMaxDepth),
+                                  "flatten the document; configuration inputs are a few levels deep"});
+    }
+    if (++nodes > kMaxNodes) {
+      throw InputError(Diagnostic{
+          file, line, path,
+          fmt::format("the document expands to more than {} values (YAML aliases are counted each time they are "
+                      "used)",
+                      kMaxNodes),
+          "use fewer or less deeply nested aliases (*name); write the values out if they are meant"});
+    }
+  }
+};
 
 // ----- YAML -------------------------------------------------------------------------------------
 
 Node from_yaml(const YAML::Node& y, const std::string& file, const std::string& path,
-               std::vector<Diagnostic>& errors) {
+               std::vector<Diagnostic>& errors, TreeBudget& budget, int depth) {
   Node n;
   n.file = file;
   n.path = path;
   const YAML::Mark mark = y.Mark();
   n.line = mark.is_null() ? 0 : mark.line + 1;
+  budget.take(depth, n.line, path);
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -51,7 +77,7 @@ Node from_yaml(const YAML::Node& y, const std::string& file, const std::string& 
       n.kind = Node::Kind::kList;
       std::size_t i = 0;
       for (const auto& item : y) {
-        n.items.push_back(from_yaml(item, file, fmt::format("{}[{}]", path, i), errors));
+        n.items.push_back(from_yaml(item, file, fmt::format("{}[{}]", path, i), errors, budget, depth + 1));
         ++i;
       }
       break;
@@ -69,7 +95,7 @@ Node from_yaml(const YAML::Node& y, const std::string& file, const std::string& 
                                       "keep one; YAML keeps only one of them silently"});
           continue;
         }
-        Node child = from_yaml(kv.second, file, child_path, errors);
+        Node child = from_yaml(kv.second, file, child_path, errors, budget, depth + 1);
         // A value's mark is where the value starts (for a block mapping, the line below its key):
         // messages about an entry point at the key's own line.
         child.line = line;
@@ -149,24 +175,48 @@ JsonLines scan_json_lines(const std::string& text, const std::string& prefix) {
   return out;
 }
 
+/// The line where `text` first nests deeper than kMaxDepth brackets (outside strings), 0 if it
+/// never does. Checked before parsing: the line scan and the conversion below keep one path per
+/// level, so a 30,000-deep document would cost gigabytes before the tree budget saw it.
+int json_too_deep_line(const std::string& text) {
+  int depth = 0, line = 1;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) return line;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return 0;
+}
+
 Node from_json(const nlohmann::ordered_json& j, const std::string& file, const std::string& path,
-               const JsonLines& lines, int inherited_line) {
+               const JsonLines& lines, int inherited_line, TreeBudget& budget, int depth) {
   Node n;
   n.file = file;
   n.path = path;
   auto it = lines.line_of.find(path);
   n.line = it != lines.line_of.end() ? it->second : inherited_line;
+  budget.take(depth, n.line, path);
   if (j.is_null()) {
     n.kind = Node::Kind::kNull;
   } else if (j.is_object()) {
     n.kind = Node::Kind::kMap;
     for (const auto& [k, v] : j.items()) {
-      n.entries.emplace_back(k, from_json(v, file, join_path(path, k), lines, n.line));
+      n.entries.emplace_back(k, from_json(v, file, join_path(path, k), lines, n.line, budget, depth + 1));
     }
   } else if (j.is_array()) {
     n.kind = Node::Kind::kList;
     for (std::size_t i = 0; i < j.size(); ++i) {
-      n.items.push_back(from_json(j[i], file, fmt::format("{}[{}]", path, i), lines, n.line));
+      n.items.push_back(from_json(j[i], file, fmt::format("{}[{}]", path, i), lines, n.line, budget, depth + 1));
     }
   } else {
     n.kind = Node::Kind::kScalar;
@@ -196,7 +246,8 @@ Node read_yaml_file(const std::string& file, const std::string& path_prefix) {
                                 "fix the syntax at that line"});
   }
   std::vector<Diagnostic> errors;
-  Node n = from_yaml(root, file, path_prefix, errors);
+  TreeBudget budget{file};
+  Node n = from_yaml(root, file, path_prefix, errors, budget, 0);
   if (n.line == 0) n.line = 1;
   if (!errors.empty()) throw InputError(std::move(errors));
   return n;
@@ -204,6 +255,12 @@ Node read_yaml_file(const std::string& file, const std::string& path_prefix) {
 
 Node read_json_file(const std::string& file, const std::string& path_prefix) {
   const std::string text = read_text(file);
+  if (const int line = json_too_deep_line(text)) {
+    throw InputError(Diagnostic{file, line, "",
+                                fmt::format("nested more than {} levels deep (the limit for input documents)",
+                                            kMaxDepth),
+                                "flatten the document; configuration inputs are a few levels deep"});
+  }
   nlohmann::ordered_json j;
   try {
     j = nlohmann::ordered_json::parse(text);
@@ -232,7 +289,8 @@ Node read_json_file(const std::string& file, const std::string& path_prefix) {
         Diagnostic{file, l, p, "duplicate key", "keep one; JSON readers keep only the last silently"});
   }
   if (!errors.empty()) throw InputError(std::move(errors));
-  return from_json(j, file, path_prefix, lines, 1);
+  TreeBudget budget{file};
+  return from_json(j, file, path_prefix, lines, 1, budget, 0);
 }
 
 }  // namespace tessera::cfg

@@ -125,14 +125,19 @@ constexpr std::string_view kBandwidthExpected =
 
 }  // namespace
 
-SimTime tx_time(Bytes bytes, Bandwidth bw) {
+std::optional<SimTime> checked_tx_time(Bytes bytes, Bandwidth bw) {
   const i128 n = static_cast<i128>(bytes) * kSecond;
   const i128 d = bw.bytes_per_second;
-  return static_cast<SimTime>((n + d - 1) / d);
+  const i128 t = (n + d - 1) / d;
+  if (t > kLimit) return std::nullopt;
+  return static_cast<SimTime>(t);
 }
 
+SimTime tx_time(Bytes bytes, Bandwidth bw) { return checked_tx_time(bytes, bw).value_or(kTimeInfinity); }
+
 SimTime tx_time_floor(Bytes bytes, Bandwidth bw) {
-  return static_cast<SimTime>(static_cast<i128>(bytes) * kSecond / bw.bytes_per_second);
+  const i128 t = static_cast<i128>(bytes) * kSecond / bw.bytes_per_second;
+  return t > kLimit ? kTimeInfinity : static_cast<SimTime>(t);
 }
 
 Bytes bytes_in(SimTime t, Bandwidth bw) {
@@ -223,13 +228,16 @@ Bandwidth astra_gbps(double gigabytes_per_second) {
 }
 
 std::string format_time(SimTime t) {
-  const double v = static_cast<double>(t);
-  if (t < 0) return "-" + format_time(-t);
-  if (t < kNanosecond) return fmt::format("{} ps", t);
-  if (t < kMicrosecond) return fmt::format("{:.3f} ns", v / kNanosecond);
-  if (t < kMillisecond) return fmt::format("{:.3f} us", v / kMicrosecond);
-  if (t < kSecond) return fmt::format("{:.3f} ms", v / kMillisecond);
-  return fmt::format("{:.3f} s", v / kSecond);
+  // The magnitude in unsigned arithmetic: -INT64_MIN does not exist, so negating (or recursing on
+  // the negation, which is INT64_MIN again) is no way to print a negative time.
+  const char* sign = t < 0 ? "-" : "";
+  const std::uint64_t m = t < 0 ? 0 - static_cast<std::uint64_t>(t) : static_cast<std::uint64_t>(t);
+  const double v = static_cast<double>(m);
+  if (m < static_cast<std::uint64_t>(kNanosecond)) return fmt::format("{}{} ps", sign, m);
+  if (m < static_cast<std::uint64_t>(kMicrosecond)) return fmt::format("{}{:.3f} ns", sign, v / kNanosecond);
+  if (m < static_cast<std::uint64_t>(kMillisecond)) return fmt::format("{}{:.3f} us", sign, v / kMicrosecond);
+  if (m < static_cast<std::uint64_t>(kSecond)) return fmt::format("{}{:.3f} ms", sign, v / kMillisecond);
+  return fmt::format("{}{:.3f} s", sign, v / kSecond);
 }
 
 std::string format_bytes(Bytes b) {
