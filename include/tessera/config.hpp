@@ -114,11 +114,15 @@ enum class WorkloadKind { kChakra, kAstraText };
 /// How ctrl_deps of Chakra nodes are treated (see docs/configuration.md).
 enum class ControlDependencies { kDataOnly, kStrict, kLenient };
 
+/// Most passes over a text workload (workload.passes, --num-passes, trace --passes): each pass
+/// is unrolled into the graph, and the up-front memory check counts them.
+inline constexpr int kMaxTextPasses = 1'000'000;
+
 struct WorkloadConfig {
   WorkloadKind kind = WorkloadKind::kChakra;
   std::string chakra_prefix;  ///< files <prefix>.<npu>.et
   std::string text_path;      ///< ASTRA-sim 1.0 text workload
-  int passes = 1;             ///< training passes (text workloads)
+  int passes = 1;             ///< training passes (text workloads), 1..kMaxTextPasses
   ControlDependencies control_dependencies = ControlDependencies::kStrict;
   /// More trace files than the network has NPUs run on the first ones (else an error: a "16-GPU"
   /// trace set on an 8-NPU network is almost always the wrong network).
@@ -130,6 +134,9 @@ enum class LogFormat { kTessera, kAstraSim };
 struct OutputConfig {
   std::string hdf5_path;     ///< "" = no HDF5 timeline
   std::string summary_json;  ///< "" = no JSON summary
+  /// Where each path came from, for messages: the scenario key or the command-line flag.
+  std::string hdf5_from = "output.hdf5";
+  std::string summary_json_from = "output.summary_json";
   LogFormat log_format = LogFormat::kTessera;
   bool quiet = false;
   std::string logging_folder;  ///< ASTRA-sim's --logging-folder; "" = none

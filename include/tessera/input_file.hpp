@@ -12,6 +12,10 @@ namespace tessera {
 /// hundred KiB, and a comm-group JSON for 100,000 NPUs is under 1 MiB).
 inline constexpr std::int64_t kMaxInputFileBytes = std::int64_t{64} << 20;
 
+/// Deepest nesting of an input document (YAML, JSON): configuration inputs are a few levels deep,
+/// and the readers' conversions recurse once per level.
+inline constexpr int kMaxInputDepth = 64;
+
 /// Reads `path` whole. Throws InputError naming the file: `open_message` (with `open_fix`) when it
 /// does not exist or cannot be opened; "not a regular file" for a directory, FIFO, device or
 /// socket; "too large" above `max_bytes`. Opened with O_NONBLOCK, so the check happens before any

@@ -11,6 +11,7 @@
 //    an input error found before the simulation (resolve_output, check_distinct_outputs).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +34,10 @@ OutputTarget resolve_output(const std::string& path, const std::string& flag, bo
 /// Throws InputError when two targets are the same file (after resolving symlinks and "..").
 void check_distinct_outputs(const std::vector<OutputTarget>& targets);
 
-/// A unique part for temporary names: the process id and 64 random bits, in hex.
+/// 63 random bits (non-negative), e.g. for ranks to agree on one temporary name by a max-reduction.
+std::int64_t random_tag();
+
+/// A unique part for temporary names: the process id and random_tag(), in hex.
 std::string unique_suffix();
 
 /// One output being written. For a regular target, path() is a fresh temporary next to it and

@@ -21,6 +21,7 @@
 #include "stop_signals.hpp"
 #include "tessera/output/hdf5_writer.hpp"
 #include "tessera/output/summary.hpp"
+#include "tessera/output_file.hpp"
 #include "tessera/pdes/agreement.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/pdes/mpi_transport.hpp"
@@ -261,15 +262,16 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     std::fflush(stdout);
     if (!quiet || !partial.empty()) wait_for_stdout_copy(text.size());
     if (!config.output.summary_json.empty()) {
-      // Written aside and renamed, so a run killed while writing leaves no truncated file behind.
-      const std::string tmp = config.output.summary_json + ".partial";
-      std::ofstream f(tmp, std::ios::binary);
-      f << output::summary_json(report);
-      f.close();
-      if (!f || std::rename(tmp.c_str(), config.output.summary_json.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        std::fprintf(stderr, "error: cannot write the summary JSON to %s (check the folder exists and is writable)\n",
-                     config.output.summary_json.c_str());
+      // By the output-file rules (tessera/output_file.hpp): a regular file atomically, a device
+      // or stream in place; the path was checked before the run, and is resolved again now.
+      try {
+        write_output_file(resolve_output(config.output.summary_json, config.output.summary_json_from),
+                          output::summary_json(report));
+      } catch (const InputError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return static_cast<int>(ExitCode::kRuntime);
+      } catch (const Error& e) {
+        std::fprintf(stderr, "error: %s\n", e.what());
         return static_cast<int>(ExitCode::kRuntime);
       }
     }

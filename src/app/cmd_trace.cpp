@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "tessera/config.hpp"
 #include "tessera/error.hpp"
 #include "tessera/units.hpp"
 #include "tessera/workload/et_io.hpp"
@@ -255,7 +256,7 @@ void add_trace_command(CLI::App& cli, Action& action) {
                       "number of NPUs (default: the number of trace files found; 1 for a text workload)")
       ->check(CLI::PositiveNumber);
   inspect->add_option("--passes", inspect_args->passes, "training passes, for a text workload")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, kMaxTextPasses));
   inspect->add_option("--deps", inspect_args->deps, "ctrl_deps policy: data-only, strict or lenient")
       ->check(CLI::IsMember({"data-only", "strict", "lenient"}))
       ->capture_default_str();
@@ -309,7 +310,7 @@ void add_trace_command(CLI::App& cli, Action& action) {
       ->check(CLI::ExistingFile);
   cv->add_option("--npus", cv_args->npus, "number of NPUs (files)")->required()->check(CLI::PositiveNumber);
   cv->add_option("--passes", cv_args->passes, "training passes unrolled in each file")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, kMaxTextPasses))
       ->capture_default_str();
   cv->add_option("--out", cv_args->out, "output directory (created if missing)")->required();
   cv->add_option("--schema", cv_args->schema,

@@ -47,10 +47,21 @@ PlanResult Planner::evaluate(pdes::Partition partition) const {
     const bool npu = node != network::kNoNode && net_.topology().is_npu(node);
     if (npu) {
       ++f.npus;
-      f.memory += MemoryModel::kPerNpu + workload_bytes_[node];
+      // Each NPU keeps num_queues_per_dim queues per dimension (up to 1,024 each).
+      const double queues = static_cast<double>(config_.system.num_queues_per_dim) *
+                            static_cast<double>(std::max<std::size_t>(1, config_.network.dimension_sizes().size()));
+      f.memory += MemoryModel::kPerNpu + workload_bytes_[node] + queues * MemoryModel::kPerQueue;
     } else {
       ++f.switches;
       f.memory += MemoryModel::kPerSwitchPort * static_cast<double>(graph_.port_begin(l + 1) - graph_.port_begin(l));
+    }
+    // Link statistics (--output): each outgoing link keeps up to stats_max_bins time bins (2^20
+    // with a fixed --link-stats-interval, where a 1ps interval reaches the cap on any run).
+    if (net_.packet().stats_bin > 0 && node != network::kNoNode) {
+      const auto& ports = net_.topology().node(node).ports;
+      const double links = static_cast<double>(
+          std::count_if(ports.begin(), ports.end(), [](const auto& p) { return p.peer != network::kNoNode; }));
+      f.memory += links * static_cast<double>(net_.packet().stats_max_bins) * MemoryModel::kPerLinkBin;
     }
     // In-flight packets: at most one credit window per outgoing link direction.
     if (net_.model() == network::NetworkModel::kPacket && node != network::kNoNode) {
@@ -85,7 +96,10 @@ std::vector<double> Planner::workload_bytes_per_npu() const {
   const WorkloadConfig& w = config_.workload;
   if (w.kind == WorkloadKind::kAstraText) {
     const auto size = std::filesystem::file_size(w.text_path, ec);
-    if (!ec) std::fill(out.begin(), out.end(), static_cast<double>(size) * 2 * MemoryModel::kWorkloadPerTraceByte);
+    // Every pass is unrolled into the graph: the workload grows with the pass count.
+    if (!ec)
+      std::fill(out.begin(), out.end(),
+                static_cast<double>(size) * 2 * MemoryModel::kWorkloadPerTraceByte * std::max(1, w.passes));
     return out;
   }
   for (int i = 0; i < npus; ++i) {

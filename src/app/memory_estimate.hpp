@@ -28,6 +28,8 @@ struct MemoryModel {
   static constexpr double kPerEvent = 72.0 * 1.5;             // an Event in the ladder queue, with slack
   static constexpr double kWorkloadPerTraceByte = 2.6;        // peak while a Chakra trace is loaded
   static constexpr double kProcessBase = 24.0 * 1024 * 1024;  // binary, MPI, HDF5 buffers
+  static constexpr double kPerQueue = 256.0;                  // one system-layer queue of one NPU
+  static constexpr double kPerLinkBin = 2.0 * sizeof(std::int64_t);  // bytes and busy time per bin
 };
 
 struct RankFigures {

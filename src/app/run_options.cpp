@@ -1,6 +1,8 @@
 #include "run_options.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -123,7 +125,14 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
       ->check(positive_time);
   cmd.add_option("--progress-interval", o.progress_interval,
                  "wall-clock seconds between progress lines on stderr (default: 2; --quiet turns them off)")
-      ->check(CLI::PositiveNumber);
+      ->check([](const std::string& v) {
+        // CLI::PositiveNumber lets "nan" through (nan <= 0 is false); a number of seconds is finite.
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        return end != v.c_str() && *end == '\0' && std::isfinite(x) && x > 0 && x <= 86400
+                   ? std::string()
+                   : "expected a number of seconds between 0 and 86400 (exclusive of 0), got " + v;
+      });
   cmd.add_option("--max-sim-time", o.max_sim_time,
                  "stop once the simulation reaches this simulated time, e.g. 10ms (partial output, exit 1)")
       ->check(positive_time);

@@ -6,6 +6,7 @@
 
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
+#include "tessera/output_file.hpp"
 
 namespace tessera {
 namespace cfg {
@@ -69,12 +70,45 @@ Node without(const Node& map, const std::vector<std::string>& keys) {
 void apply_overrides(Config& c, const RunOverrides& o) {
   if (o.network_model) c.simulation.network_model = *o.network_model;
   if (o.log_format) c.output.log_format = *o.log_format;
-  if (o.summary_json) c.output.summary_json = *o.summary_json;
-  if (o.hdf5_path) c.output.hdf5_path = *o.hdf5_path;
+  if (o.summary_json) {
+    c.output.summary_json = *o.summary_json;
+    c.output.summary_json_from = "--summary-json";
+  }
+  if (o.hdf5_path) {
+    c.output.hdf5_path = *o.hdf5_path;
+    c.output.hdf5_from = "--output";
+  }
   if (o.quiet) c.output.quiet = true;
   if (o.allow_extra_traces) c.workload.allow_extra_traces = true;
   if (o.max_sim_time) c.simulation.max_sim_time = *o.max_sim_time;
   if (o.max_wall_time) c.simulation.max_wall_time = *o.max_wall_time;
+}
+
+/// Reads a command-line value by the declaration of the scenario key `key` of `table`, so that
+/// flag and key share their bounds and messages; the message names `flag`.
+template <class S>
+void load_flag(const params::Table<S>& table, const std::string& key, const std::string& flag,
+               const std::string& text, S& out, Sink& sink) {
+  Node n;
+  n.kind = Node::Kind::kScalar;
+  n.scalar_type = Node::Scalar::kPlain;
+  n.text = text;
+  n.path = flag;
+  table.param(key).load(n, out, sink);
+}
+
+/// The run's output files, before anything is simulated: a folder that does not exist, a
+/// directory, a device for HDF5 (which seeks) or one file named twice is an input error now, not
+/// after a long run (the rules are in tessera/output_file.hpp).
+void check_outputs(const OutputConfig& o, Sink& sink) {
+  std::vector<OutputTarget> targets;
+  const std::pair<const std::string*, const std::string*> outputs[] = {{&o.summary_json, &o.summary_json_from},
+                                                                       {&o.hdf5_path, &o.hdf5_from}};
+  for (const auto& [path, from] : outputs) {
+    if (path->empty()) continue;  // not written
+    sink.collect([&] { targets.push_back(resolve_output(*path, *from, path == &o.hdf5_path)); });
+  }
+  sink.collect([&] { check_distinct_outputs(targets); });
 }
 
 LoadResult finish(Config config, Sink& sink, bool astra_inputs) {
@@ -82,6 +116,7 @@ LoadResult finish(Config config, Sink& sink, bool astra_inputs) {
   default_implementations(config.system, config.system.source,
                           static_cast<int>(config.network.dimension_sizes().size()), sink, astra_inputs);
   cross_check(config, sink);
+  check_outputs(config.output, sink);
   sink.throw_if_errors();
   return LoadResult{std::move(config), std::move(sink.warnings)};
 }
@@ -185,8 +220,15 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
     }
   }
   // The scenario's injection_scale applies to its endpoint delay once, wherever the delay came from.
-  c.system.endpoint_delay = static_cast<SimTime>(
-      std::llround(static_cast<double>(c.system.endpoint_delay) * c.system.injection_scale));
+  if (const auto scaled = checked_scale(c.system.endpoint_delay, c.system.injection_scale, true)) {
+    c.system.endpoint_delay = *scaled;
+  } else {
+    sink.error(Diagnostic{c.system.source, 0, "system.injection_scale",
+                          fmt::format("endpoint_delay {} times injection_scale {} is beyond the time range ({})",
+                                      format_time(c.system.endpoint_delay), c.system.injection_scale,
+                                      kTimeRangeText),
+                          "use a smaller injection_scale"});
+  }
   cfg::apply_overrides(c, overrides);
   return cfg::finish(std::move(c), sink, false);
 }
@@ -226,19 +268,16 @@ LoadResult load_astra(const AstraArgs& args, const RunOverrides& overrides) {
     sink.warn(Diagnostic{"", 0, args.compute_scale != 1.0 ? "--compute-scale" : "--comm-scale",
                          "has no effect in ASTRA-sim 2.x; Tessera ignores it too, for parity", ""});
   }
-  if (args.num_queues_per_dim < 1) {
-    sink.error(Diagnostic{"", 0, "--num-queues-per-dim",
-                          fmt::format("expected an integer >= 1, got {}", args.num_queues_per_dim), ""});
+  // The counts of the command line go through the scenario keys' own declarations: one bound and
+  // one message wherever a value is written.
+  cfg::load_flag(cfg::system_table(), "num_queues_per_dim", "--num-queues-per-dim",
+                 std::to_string(args.num_queues_per_dim), c.system, sink);
+  {
+    SystemConfig scale_only;
+    cfg::load_flag(cfg::system_table(), "injection_scale", "--injection-scale",
+                   params::format_number(args.injection_scale), scale_only, sink);
   }
-  if (!(args.injection_scale >= 0)) {
-    sink.error(Diagnostic{"", 0, "--injection-scale",
-                          fmt::format("expected a number >= 0, got {}", args.injection_scale), ""});
-  }
-  if (args.num_passes < 1) {
-    sink.error(Diagnostic{"", 0, "--num-passes",
-                          fmt::format("expected an integer >= 1, got {}", args.num_passes), ""});
-  }
-  c.system.num_queues_per_dim = args.num_queues_per_dim;
+  cfg::load_flag(cfg::workload_table(), "passes", "--num-passes", std::to_string(args.num_passes), c.workload, sink);
   c.system.compute_scale = args.compute_scale;
   c.system.comm_scale = args.comm_scale;
   c.system.rendezvous_protocol = args.rendezvous_protocol;
@@ -257,7 +296,6 @@ LoadResult load_astra(const AstraArgs& args, const RunOverrides& overrides) {
     c.workload.kind = WorkloadKind::kChakra;
     c.workload.chakra_prefix = args.workload;
   }
-  c.workload.passes = args.num_passes;
   c.output.logging_folder = args.logging_folder;
   // ASTRA-sim inputs default to ASTRA-sim's analytical backend and console format, so results can be
   // compared line by line; --network-model / --log-format change that.

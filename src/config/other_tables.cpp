@@ -162,7 +162,7 @@ Table<WorkloadConfig> workload_table() {
       {
           p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
           p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
-          p_int("passes", &W::passes, 1, INT32_MAX, "training passes over a text workload"),
+          p_int("passes", &W::passes, 1, kMaxTextPasses, "training passes over a text workload"),
           p_enum(
               "control_dependencies", &W::control_dependencies, enum_names(ControlDependencies{}),
               "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "

@@ -26,7 +26,7 @@ std::string read_text(const std::string& file) {
 /// aliases of aliases (a few hundred bytes nested nine deep) expand to billions of nodes.
 /// Configuration documents are a handful of levels deep and at most some 100,000 nodes (a
 /// comm-group file of a large system).
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxInputDepth;
 constexpr std::size_t kMaxNodes = 2'000'000;
 
 struct TreeBudget {

@@ -325,8 +325,16 @@ SystemConfig read_astra_system(const std::string& path, Sink& sink, double injec
   }
   const std::int64_t e_ns = out.endpoint_delay / kNanosecond;
   out.injection_scale = injection_scale;
-  out.endpoint_delay =
-      static_cast<SimTime>(std::floor(static_cast<double>(e_ns) * injection_scale)) * kNanosecond;
+  const auto scaled_ns = checked_scale(e_ns, injection_scale);
+  const auto scaled = scaled_ns ? checked_mul(*scaled_ns, kNanosecond) : std::nullopt;
+  if (scaled) {
+    out.endpoint_delay = *scaled;
+  } else {
+    sink.error(Diagnostic{path, 0, "--injection-scale",
+                          fmt::format("endpoint-delay {} ns times --injection-scale {} is beyond the time range ({})",
+                                      e_ns, injection_scale, kTimeRangeText),
+                          "use a smaller --injection-scale"});
+  }
   if (!seen.count("local-mem-bw") && sink.ok()) {
     Diagnostic d = root.diag(
         "no \"local-mem-bw\": ASTRA-sim divides by it for every reduction (undefined behaviour); Tessera "

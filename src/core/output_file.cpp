@@ -145,11 +145,13 @@ void check_distinct_outputs(const std::vector<OutputTarget>& targets) {
   if (!errors.empty()) throw InputError(std::move(errors));
 }
 
-std::string unique_suffix() {
+std::int64_t random_tag() {
   std::random_device rd;
   const std::uint64_t r = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-  return fmt::format("{}.{:016x}", ::getpid(), r);
+  return static_cast<std::int64_t>(r >> 1);
 }
+
+std::string unique_suffix() { return fmt::format("{}.{:016x}", ::getpid(), random_tag()); }
 
 OutputFile::OutputFile(OutputTarget target, std::string suffix, bool create) : target_(std::move(target)) {
   if (!target_.regular) {

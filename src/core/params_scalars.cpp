@@ -32,8 +32,10 @@ std::optional<double> parse_double(const std::string& t) {
   return v;
 }
 
+/// The real bounds: a 32-bit field says so ("between 1 and 2147483647"), so a value refused for
+/// its size is not told it should be ">= 1".
 std::string range_text(std::int64_t min, std::int64_t max) {
-  if (max == INT64_MAX || max == INT32_MAX) return fmt::format(">= {}", min);
+  if (max == INT64_MAX) return fmt::format(">= {}", min);
   return fmt::format("between {} and {}", min, max);
 }
 

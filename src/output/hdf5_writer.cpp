@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -24,6 +25,7 @@
 #include <sys/statvfs.h>
 
 #include "tessera/error.hpp"
+#include "tessera/output_file.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::output {
@@ -834,23 +836,38 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
   if (const std::string e = agree_on_errors(t, ownership_errors(t, p)); !e.empty())
     throw Error("HDF5 output " + path + ": inconsistent records: " + e, ExitCode::kBadInput);
 
-  const std::string tmp = path + kHdf5PartialSuffix;
   check_free_space(t, path, local);
+  // Written through the output-file rules (tessera/output_file.hpp): a temporary with one name on
+  // every rank (parallel HDF5 creates the file collectively), made by rank 0, renamed at the end.
+  const std::int64_t tag = t.all_reduce_max(random_tag());
   std::string failure;
+  std::optional<OutputFile> out;
   try {
-    write_file(tmp, p, local, ctx, num_npus);
+    out.emplace(resolve_output(path, "--output", true), std::to_string(tag), t.rank() == 0);
+  } catch (const InputError& e) {
+    failure = e.diagnostics().front().str();
+  } catch (const Error& e) {
+    failure = e.what();
+  }
+  std::string all = agree_on_errors(t, failure);
+  if (!all.empty()) throw Error(all);
+  try {
+    write_file(out->path(), p, local, ctx, num_npus);
   } catch (const Error& e) {
     // The dataset writes agree on their status (File::agreed), so every rank is here together.
     failure = e.what();
   }
-  std::string all = agree_on_errors(t, failure);
-  if (all.empty() && t.rank() == 0 && std::rename(tmp.c_str(), path.c_str()) != 0)
-    failure = "cannot rename " + tmp + " to " + path;
-  if (all.empty()) all = agree_on_errors(t, failure);
-  if (!all.empty()) {
-    if (t.rank() == 0) std::remove(tmp.c_str());
-    throw Error(all);
+  all = agree_on_errors(t, failure);
+  if (all.empty() && t.rank() == 0) {
+    try {
+      out->commit();
+    } catch (const Error& e) {
+      failure = e.what();
+    }
   }
+  if (all.empty()) all = agree_on_errors(t, failure);
+  // On failure rank 0's OutputFile removes the temporary (and nothing else).
+  if (!all.empty()) throw Error(all);
 }
 
 }  // namespace tessera::output

@@ -20,6 +20,7 @@
 
 #include "et_def.pb.h"
 #include "tessera/error.hpp"
+#include "tessera/output_file.hpp"
 
 namespace tessera::workload {
 namespace pb = ChakraProtoMsg;
@@ -350,6 +351,9 @@ bool EtReader::next(EtNode& node) {
 // ------------------------------------------------------------------------------------------------
 struct EtWriter::Impl {
   std::string path;
+  /// The file by the output-file rules (tessera/output_file.hpp): a temporary renamed into place
+  /// by close(); dropped without close() (an error while converting), the temporary is removed.
+  std::unique_ptr<OutputFile> out;
   std::FILE* f = nullptr;
   pb::Node node_msg;
   std::string buf;
@@ -377,7 +381,8 @@ struct EtWriter::Impl {
 
 EtWriter::EtWriter(const std::string& path, const EtGlobalMetadata& metadata) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
-  impl_->f = std::fopen(path.c_str(), "wb");
+  impl_->out = std::make_unique<OutputFile>(resolve_output(path, "trace output"));
+  impl_->f = std::fopen(impl_->out->path().c_str(), "wb");
   if (!impl_->f) throw Error(fmt::format("{}: cannot create trace file: {}", path, std::strerror(errno)), ExitCode::kBadInput);
   pb::GlobalMetadata gm;
   gm.set_version(metadata.version);
@@ -409,6 +414,7 @@ void EtWriter::close() {
   const bool closed = std::fclose(m.f) == 0;
   m.f = nullptr;
   if (!ok || !closed) throw Error(fmt::format("{}: error while writing the trace: {}", m.path, std::strerror(errno)));
+  m.out->commit();
 }
 
 std::uint64_t copy_trace_file(const std::string& path, const std::string& out_path) {

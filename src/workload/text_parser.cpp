@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "tessera/error.hpp"
+#include "tessera/input_file.hpp"
 #include "tessera/workload/text_workload.hpp"
 
 namespace tessera::workload {
@@ -78,14 +79,8 @@ std::vector<std::string> split_lines(const std::string& text) {
 }  // namespace
 
 TextWorkload parse_text_workload(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(Diagnostic{path, 0, "", "text workload file does not exist or cannot be read",
-                                "check the path given as the workload"});
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string raw = ss.str();
+  const std::string raw = read_input_file(path, "text workload file does not exist or cannot be read",
+                                          "check the path given as the workload");
   TextWorkload w;
   w.path = path;
   // Python text mode: \r\n and lone \r become \n.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tessera/input_file.hpp"
 #include "tessera/workload/text_workload.hpp"
 
 namespace tessera::workload {
@@ -146,14 +147,20 @@ const std::vector<int>* CommGroups::find(int id) const {
 }
 
 CommGroups CommGroups::from_json_file(const std::string& path, int npus) {
-  std::ifstream in(path);
-  if (!in) {
-    throw InputError(Diagnostic{path, 0, "", "communicator group file does not exist or cannot be read",
-                                "check --comm-group-configuration"});
-  }
+  const std::string text = read_input_file(path, "communicator group file does not exist or cannot be read",
+                                           "check --comm-group-configuration");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    // Bounded nesting, as for every input document (a deep one would overflow the stack in dump()).
+    j = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+      if (depth > kMaxInputDepth) {
+        throw InputError(Diagnostic{path, 0, "",
+                                    fmt::format("nested more than {} levels deep (the limit for input documents)",
+                                                kMaxInputDepth),
+                                    "the format is {\"<group id>\": [npu, ...], ...}"});
+      }
+      return true;
+    });
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(Diagnostic{path, 0, "", fmt::format("not valid JSON: {}", e.what()),
                                 "the format is {\"<group id>\": [npu, ...], ...}"});

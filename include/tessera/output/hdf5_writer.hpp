@@ -29,14 +29,17 @@ struct Hdf5Context {
 };
 
 /// Writes `local` (this rank's rows) into `path`. Collective: every rank calls it. The file is
-/// written as `path + ".partial"` and renamed to `path` only when every rank succeeded, so a
-/// failed run never leaves a file that looks complete. The content does not depend on how NPUs
+/// written by the output-file rules (tessera/output_file.hpp): as a temporary
+/// `path.partial.<tag>` next to it, renamed to `path` only when every rank succeeded, so a failed
+/// run never leaves a file that looks complete and never removes anything it did not create;
+/// `path` must be a regular (or new) file. The content does not depend on how NPUs
 /// are spread over ranks. Throws tessera::Error (on every rank) when writing fails, and
 /// tessera::Error with ExitCode::kBadInput when the records are inconsistent (a string index out
 /// of range, an NPU id out of range, one link reported by two ranks).
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx);
 
-/// The suffix of the temporary file write_hdf5 writes before renaming.
-inline constexpr const char* kHdf5PartialSuffix = ".partial";
+/// The start of the suffix of the temporary file write_hdf5 writes before renaming (a unique
+/// tag follows).
+inline constexpr const char* kHdf5PartialSuffix = ".partial.";
 
 }  // namespace tessera::output

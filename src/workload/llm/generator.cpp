@@ -8,6 +8,7 @@
 
 #include "step_graph.hpp"
 #include "tessera/error.hpp"
+#include "tessera/output_file.hpp"
 
 namespace tessera::llm {
 
@@ -67,9 +68,7 @@ std::vector<std::string> StepGenerator::write_files(const std::string& prefix) c
   for (int npu = 0; npu < layout_.npus; ++npu) generate(npu, sink);
   std::vector<std::string> paths = sink.files();
   const std::string json = comm_groups_path(prefix);
-  std::ofstream out(json);
-  out << groups_.comm_group_json();
-  if (!out) throw Error(fmt::format("cannot write {}", json));
+  write_output_file(resolve_output(json, "comm-group output"), groups_.comm_group_json());
   paths.push_back(json);
   return paths;
 }
