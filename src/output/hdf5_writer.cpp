@@ -811,6 +811,12 @@ void check_free_space(pdes::Transport& t, const std::string& path, const RunReco
   }
 }
 
+/// A failed write, naming the file and what is left of it (HDF5 keeps no system error code).
+std::string fmt_failure(const std::string& path, const std::string& what) {
+  return "--output " + path + ": " + what +
+         " (a full disk or an unwritable file system; any previous " + path + " is unchanged)";
+}
+
 }  // namespace
 
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx) {
@@ -819,6 +825,11 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
     throw Error("HDF5 output on " + std::to_string(t.size()) +
                 " ranks needs the MPI communicator (Hdf5Context::mpi_comm); in-process (loopback) ranks "
                 "cannot share one parallel HDF5 file");
+  // No HDF5 clean-up at exit: after a failed write (a full disk) H5Fclose fails and leaves the
+  // file half closed, and the library's exit handler then crashes closing it again. Every file
+  // this writer opens is closed (or abandoned after an error) before it returns, so there is
+  // nothing for that handler to do. Must precede every other HDF5 call; a no-op after the first.
+  H5dont_atexit();
   // HDF5 prints its error stack on failures by default; our messages say what failed instead.
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 
@@ -855,7 +866,7 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
     write_file(out->path(), p, local, ctx, num_npus);
   } catch (const Error& e) {
     // The dataset writes agree on their status (File::agreed), so every rank is here together.
-    failure = e.what();
+    failure = fmt_failure(path, e.what());
   }
   all = agree_on_errors(t, failure);
   if (all.empty() && t.rank() == 0) {
