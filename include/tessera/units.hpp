@@ -20,6 +20,9 @@ inline constexpr SimTime kNanosecond = 1000;
 inline constexpr SimTime kMicrosecond = 1000 * kNanosecond;
 inline constexpr SimTime kMillisecond = 1000 * kMicrosecond;
 inline constexpr SimTime kSecond = 1000 * kMillisecond;
+/// The most bytes one message, collective or tensor of a trace may hold: 1 PiB (2^50), more than
+/// any accelerator's memory, and small enough that its transfer time at 1 GB/s still fits SimTime.
+inline constexpr Bytes kMaxMessageBytes = Bytes{1} << 50;
 /// Larger than any time a simulation reaches; used for "never".
 inline constexpr SimTime kTimeInfinity = INT64_MAX;
 

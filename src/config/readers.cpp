@@ -27,7 +27,7 @@ std::string read_text(const std::string& file) {
 /// Configuration documents are a handful of levels deep and at most some 100,000 nodes (a
 /// comm-group file of a large system).
 constexpr int kMaxDepth = kMaxInputDepth;
-constexpr std::size_t kMaxNodes = 2'000'000;
+constexpr std::size_t kMaxNodes = 500'000;
 
 struct TreeBudget {
   const std::string& file;

@@ -329,7 +329,7 @@ SystemConfig read_astra_system(const std::string& path, Sink& sink, double injec
   const auto scaled = scaled_ns ? checked_mul(*scaled_ns, kNanosecond) : std::nullopt;
   if (scaled) {
     out.endpoint_delay = *scaled;
-  } else {
+  } else if (std::isfinite(injection_scale) && injection_scale >= 0) {  // others: the flag's own check
     sink.error(Diagnostic{path, 0, "--injection-scale",
                           fmt::format("endpoint-delay {} ns times --injection-scale {} is beyond the time range ({})",
                                       e_ns, injection_scale, kTimeRangeText),

@@ -61,6 +61,7 @@ void check_collective_types(const workload::Workload& wl) {
 
 workload::LoadOptions load_options(const Config& c) {
   workload::LoadOptions o;
+  o.npus = c.network.npu_count();  // peers outside the network are trace errors, found while loading
   o.deps = c.workload.control_dependencies == ControlDependencies::kDataOnly  ? workload::DepPolicy::kDataOnly
            : c.workload.control_dependencies == ControlDependencies::kLenient ? workload::DepPolicy::kLenient
                                                                               : workload::DepPolicy::kStrict;

@@ -45,6 +45,10 @@ struct WorkloadBuilder::Impl {
   std::vector<std::uint64_t> raw_deps;  // trace ids, per node [deps_begin, +data, +ctrl)
   std::vector<Diagnostic> errors;
   std::size_t error_count = 0;
+  /// The durations of the nodes so far, summed with checked arithmetic: a trace whose nodes add
+  /// up past the time range is refused while loading, not mid-run by the engine.
+  SimTime duration_sum = 0;
+  bool duration_sum_overflowed = false;
 
   std::string key(const EtNode& n) const { return fmt::format("node {} '{}'", n.id, n.name); }
   std::string key(NodeIndex i) const { return fmt::format("node {} '{}'", w.nodes_[i].id, w.name(i)); }

@@ -58,6 +58,12 @@ std::optional<Bytes> WorkloadBuilder::Impl::size_attr(const EtNode& n, std::stri
     error(key(n), fmt::format("attribute '{}' = {} is negative", name, *v));
     return std::nullopt;
   }
+  if (v && *v > kMaxMessageBytes) {
+    error(key(n), fmt::format("attribute '{}' = {} bytes is more than 1 PiB (2^50 = {} bytes), the most a message "
+                              "or tensor may hold", name, *v, kMaxMessageBytes),
+          "check the trace's sizes (they are bytes)");
+    return std::nullopt;
+  }
   return v;
 }
 
@@ -215,6 +221,13 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
       }
       if (auto v = int32_attr(e, "comm_src")) { n.src = *v; n.flags |= Node::kHasSrc; }
       if (auto v = int32_attr(e, "comm_dst")) { n.dst = *v; n.flags |= Node::kHasDst; }
+      const auto peer_attr = send ? "comm_dst" : "comm_src";
+      const std::int32_t peer_npu = send ? n.dst : n.src;
+      if (options.npus > 0 && n.has(send ? Node::kHasDst : Node::kHasSrc) &&
+          (peer_npu < 0 || peer_npu >= options.npus)) {
+        error(key(e), fmt::format("{} = {} is not an NPU of the network (0..{})", peer_attr, peer_npu, options.npus - 1),
+              "fix the trace, or run it on a network with that many NPUs");
+      }
       if (auto v = int32_attr(e, "comm_tag")) { n.tag = *v; n.flags |= Node::kHasTag; }
       const bool peer = send ? e.find("comm_dst") != nullptr : e.find("comm_src") != nullptr;
       if (!peer || !e.find("comm_tag")) {
@@ -243,6 +256,16 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
       break;
   }
 
+  if (!duration_sum_overflowed) {
+    if (const auto sum = checked_add(duration_sum, n.duration)) {
+      duration_sum = *sum;
+    } else {
+      duration_sum_overflowed = true;
+      error(key(e), fmt::format("the durations of the trace's nodes up to this one add up past the time range ({})",
+                                kTimeRangeText),
+            "check the durations (duration_micros is in microseconds)");
+    }
+  }
   if (auto p = int32_attr(e, "comm_priority")) n.priority = *p;
   if (const EtAttribute* pg = e.find("pg_name")) {
     std::string text;

@@ -211,7 +211,7 @@ class Errors(unittest.TestCase):
         self.assertEqual(status, 2)
         self.assertIn("not a Tessera output", err)
         missing = scratch("gone.h5")
-        open(missing + ".partial", "w").close()
+        open(missing + ".partial.1234.00ab", "w").close()
         status, _, err = run("summary", missing)
         self.assertEqual(status, 2)
         self.assertIn("did not finish", err)

@@ -1,4 +1,5 @@
 """Opening and reading one Tessera HDF5 output (layout: docs/hdf5-layout.md)."""
+import glob
 import json
 import os
 
@@ -33,8 +34,9 @@ class Run:
         self.path = path
         if not os.path.exists(path):
             hint = ""
-            if os.path.exists(path + ".partial"):
-                hint = f" ({path}.partial exists: that run did not finish; its file is incomplete)"
+            left = sorted(glob.glob(glob.escape(path) + ".partial.*"))
+            if left:
+                hint = f" ({left[0]} exists: that run did not finish; its file is incomplete)"
             raise AnalyzeError(f"{path}: no such file{hint}")
         try:
             self.h5 = h5py.File(path, "r")

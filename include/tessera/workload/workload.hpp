@@ -58,6 +58,9 @@ struct LoadOptions {
   const compute::GpuModel* gpu = nullptr;
   /// Keep node names (interned). Off saves memory for huge traces; names then read "".
   bool keep_names = true;
+  /// NPUs of the run (0 = unknown, as for `trace inspect` without --npus): a SEND's comm_dst or
+  /// a RECV's comm_src outside 0..npus-1 is then an error of the trace, found while loading.
+  int npus = 0;
 };
 
 /// One node, 72 bytes. Fields that do not apply to the node's type hold their defaults.

@@ -1,7 +1,10 @@
 // Fuzz target: the unit parsers (time, size, bandwidth), then formatting and a transfer time of
-// what they accept. tessera::Error is the only acceptable failure; UBSan catches overflow.
+// what they accept; then the input's first bytes as raw 64-bit values through format_time (any
+// sign, INT64_MIN included) and the checked arithmetic. tessera::Error is the only acceptable
+// failure; UBSan catches overflow.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "tessera/error.hpp"
@@ -25,5 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (bw.bytes_per_second > 0) (void)tessera::tx_time(1 << 20, bw);
   } catch (const tessera::Error&) {
   }
+  std::int64_t raw[3] = {0, 0, 0};
+  std::memcpy(raw, data, size < sizeof(raw) ? size : sizeof(raw));
+  (void)tessera::format_time(raw[0]);
+  (void)tessera::checked_add(raw[0], raw[1]);
+  (void)tessera::checked_mul(raw[0], raw[1]);
+  double factor = 0;
+  std::memcpy(&factor, &raw[2], sizeof(factor));
+  (void)tessera::checked_scale(raw[0], factor);
+  (void)tessera::checked_scale(raw[0], factor, true);
+  if (raw[0] >= 0 && raw[1] > 0) (void)tessera::checked_tx_time(raw[0], tessera::Bandwidth{raw[1]});
   return 0;
 }

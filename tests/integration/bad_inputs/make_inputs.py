@@ -144,6 +144,16 @@ def main():
     write_set("unmatched_recv", [trace(node(0, "compute", COMP, duration=10, is_cpu_op=False)),
                                  trace(node(0, "recv_tag7", RECV, comm_size=4096, comm_src=("int32", 0),
                                             comm_tag=("int32", 7)))])
+    # Hardening (docs/hardening.md): sizes past the bound, durations that add up past the time
+    # range, a peer outside the network.
+    write_set("huge_comm_size", [trace(node(0, "ar", COLL, comm_type=0, comm_size=(1 << 62) - 1)), good])
+    big = 6_000_000_000_000  # microseconds: each fits the time range, two do not
+    write_set("duration_sum_overflow", [trace(node(0, "a", COMP, duration=big),
+                                              node(1, "b", COMP, data_deps=[0], duration=big)), good])
+    write_set("send_outside", [trace(node(0, "send", SEND, comm_size=1024, comm_dst=("int32", 99),
+                                          comm_tag=("int32", 7))),
+                               trace(node(0, "recv", RECV, comm_size=1024, comm_src=("int32", 0),
+                                          comm_tag=("int32", 7)))])
 
 
 if __name__ == "__main__":
