@@ -164,7 +164,9 @@ Table<AstraNetworkLists> astra_network_table() {
                  if (!list(n, sink)) return;
                  s.nodes[3] = &n;
                  for (const auto& item : n.items) {
-                   if (auto v = get_double(item, sink, 0.0, HUGE_VAL)) s.latency.push_back(*v);
+                   // At most kMaxDelay (10 s) per link, as for every latency.
+                   if (auto v = get_double(item, sink, 0.0, static_cast<double>(kMaxDelay / kNanosecond)))
+                     s.latency.push_back(*v);
                  }
                },
                [](const A&) { return std::string("(required)"); }},

@@ -212,11 +212,11 @@ Table<SimulationConfig> simulation_table() {
            [](const M& s) { return Value::of(s.rank_of_npu); }},
           // What cmd_run really does at a limit (docs/hardening.md): a clean stop, not an error
           // that loses the results.
-          p_time("max_sim_time", &M::max_sim_time,
+          p_time_limit("max_sim_time", &M::max_sim_time,
                  "stop cleanly at this simulated time (no event at or past it runs): the outputs are "
                  "written marked partial (HDF5 attribute partial=1, JSON \"partial\": true, a PARTIAL "
                  "RESULTS banner) and the run exits 1"),
-          p_time("max_wall_time", &M::max_wall_time,
+          p_time_limit("max_wall_time", &M::max_wall_time,
                  "stop cleanly after this much wall-clock time (checked at window boundaries and every "
                  "16,384 events): the outputs are written marked partial, as for max_sim_time, and the run "
                  "exits 1"),

@@ -148,6 +148,17 @@ std::optional<SimTime> get_time(const Node& n, Sink& s) {
                                 [](const std::string& t) { return parse_time(t); });
 }
 
+std::optional<SimTime> get_delay(const Node& n, Sink& s) {
+  const auto v = get_time(n, s);
+  if (v && *v > kMaxDelay) {
+    s.error(n.diag(fmt::format("expected a delay of at most {} (the bound of one latency or delay), got {}",
+                               format_time(kMaxDelay), format_time(*v)),
+                   "check the unit (ps, ns, us, ms, s)"));
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<Bandwidth> get_bandwidth(const Node& n, Sink& s) {
   return get_with_unit<Bandwidth>(n, s, "a bandwidth with a unit (B/s, GB/s, GiB/s, Gb/s, ...)", "400GB/s",
                                   [](const std::string& t) { return parse_bandwidth(t); });
@@ -236,8 +247,10 @@ std::optional<std::vector<std::string>> get_string_list(const Node& n, Sink& s) 
 std::optional<SimTime> get_astra_ns(const Node& n, Sink& s, bool allow_zero) {
   auto v = get_double(n, s, 0.0, HUGE_VAL, !allow_zero);
   if (!v) return std::nullopt;
-  if (*v > 9e9) {  // beyond 9e9 ns (9 s) per message is surely a unit mistake; and int64 ps holds 106 days
-    s.error(n.diag(fmt::format("{} ns is implausibly large for a per-message delay", format_number(*v))));
+  if (*v > static_cast<double>(kMaxDelay / kNanosecond)) {
+    s.error(n.diag(fmt::format("expected a delay of at most {} ns (the bound of one latency or delay), got {} ns",
+                               kMaxDelay / kNanosecond, format_number(*v)),
+                   "check the unit: ASTRA-sim's inputs give nanoseconds"));
     return std::nullopt;
   }
   return static_cast<SimTime>(std::llround(*v * static_cast<double>(kNanosecond)));

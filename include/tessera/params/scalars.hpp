@@ -25,6 +25,15 @@ std::optional<std::string> get_string(const Node& n, Sink& s);
 std::optional<std::string> get_choice(const Node& n, Sink& s, const std::vector<std::string>& choices);
 /// A duration with a unit ("500ns"); a bare 0 is also accepted.
 std::optional<SimTime> get_time(const Node& n, Sink& s);
+
+/// The longest single latency or delay a model input may give: 10 s. Real links, switches and
+/// endpoints take microseconds; the bound leaves a run room for close to a million such delays in
+/// a row within the time range, so a unit mistake (1e15 ns) is refused here, naming its key,
+/// instead of overflowing simulated time in the middle of the run.
+inline constexpr SimTime kMaxDelay = 10 * kSecond;
+
+/// A duration (as get_time) that is one latency or delay: at most kMaxDelay.
+std::optional<SimTime> get_delay(const Node& n, Sink& s);
 /// A bandwidth with a unit ("400GB/s", "400Gb/s").
 std::optional<Bandwidth> get_bandwidth(const Node& n, Sink& s);
 /// A size ("4KiB", "4096").
@@ -38,7 +47,8 @@ std::optional<std::vector<int>> get_int_list(const Node& n, Sink& s, std::int64_
 /// A list of strings.
 std::optional<std::vector<std::string>> get_string_list(const Node& n, Sink& s);
 
-/// A plain number of nanoseconds (ASTRA-sim inputs) as SimTime; `allow_zero` false rejects 0.
+/// A plain number of nanoseconds (ASTRA-sim inputs) as SimTime, a delay of at most kMaxDelay;
+/// `allow_zero` false rejects 0.
 std::optional<SimTime> get_astra_ns(const Node& n, Sink& s, bool allow_zero = true);
 
 /// Shortest decimal text of a double ("50", "936.25").

@@ -274,8 +274,26 @@ Param<S> p_string(std::string key, std::string S::*field, std::string doc, std::
           [field](const S& s) { return Value::of(s.*field); }};
 }
 
+/// A latency or delay of the model: a duration of at most kMaxDelay.
 template <class S>
 Param<S> p_time(std::string key, SimTime S::*field, std::string doc) {
+  return {
+      key,
+      "duration",
+      "ps, ns, us, ms, s (at most 10 s)",
+      std::move(doc),
+      false,
+      [field](const Node& n, S& s, Sink& sink) {
+        if (auto v = get_delay(n, sink)) s.*field = *v;
+      },
+      [field](const S& s) { return s.*field == kTimeInfinity ? std::string("none") : format_time(s.*field); },
+      key + "_ps",
+      [field](const S& s) { return s.*field == kTimeInfinity ? Value::null() : Value::of(s.*field); }};
+}
+
+/// A limit on the run (max_sim_time, max_wall_time): any duration in the time range.
+template <class S>
+Param<S> p_time_limit(std::string key, SimTime S::*field, std::string doc) {
   return {
       key,
       "duration",

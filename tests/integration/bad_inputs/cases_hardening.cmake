@@ -18,6 +18,7 @@ list(APPEND BAD_INPUT_CASES
   run_summary_json_dev_stdout
   scenario_alias_bomb
   scenario_injection_scale_overflow
+  scenario_latency_1e15ns
   scenario_section_dev_zero
   text_convert_dev_zero
   validate_output_folder_missing
