@@ -1,5 +1,6 @@
 // Fuzz target: one JSON document through each ASTRA-sim JSON loader (system, remote memory,
-// communicator groups); the three share the JSON front end but check different keys.
+// communicator groups); the three share the JSON front end but check different keys. Then the
+// workload layer's own comm-group reader (`trace inspect --comm-groups`), a second JSON front end.
 // tessera::Error is the only acceptable failure.
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include "fuzz_input_file.hpp"
 #include "tessera/config_load.hpp"
 #include "tessera/error.hpp"
+#include "tessera/workload/trace_set.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = tessera::fuzz::write_input(data, size, "config", ".json");
@@ -22,6 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)tessera::load_astra_comm_groups(path, warnings);
+  } catch (const tessera::Error&) {
+  }
+  try {
+    (void)tessera::workload::CommGroups::from_json_file(path, 16);
   } catch (const tessera::Error&) {
   }
   return 0;
