@@ -114,6 +114,10 @@ enum class WorkloadKind { kChakra, kAstraText };
 /// How ctrl_deps of Chakra nodes are treated (see docs/configuration.md).
 enum class ControlDependencies { kDataOnly, kStrict, kLenient };
 
+/// Most NPUs of a network (the product of its dimensions), and of a trace set the `trace`
+/// commands write or read (--npus): 2^24.
+inline constexpr std::int64_t kMaxNetworkNpus = std::int64_t{1} << 24;
+
 /// Most passes over a text workload (workload.passes, --num-passes, trace --passes): each pass
 /// is unrolled into the graph, and the up-front memory check counts them.
 inline constexpr int kMaxTextPasses = 1'000'000;

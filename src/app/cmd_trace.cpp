@@ -2,6 +2,8 @@
 // ASTRA-sim text workloads. Scriptable: results on stdout (--json for machines), problems on
 // stderr, exit code 2 on bad input.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -23,6 +25,15 @@
 
 namespace tessera::app {
 namespace {
+
+/// CLI11 check: a finite number > 0 (CLI::PositiveNumber lets "nan" and "inf" through).
+std::string finite_positive(const std::string& v) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  return end != v.c_str() && *end == '\0' && std::isfinite(x) && x > 0
+             ? std::string()
+             : "expected a finite number > 0, got " + v;
+}
 
 namespace wl = tessera::workload;
 
@@ -254,7 +265,7 @@ void add_trace_command(CLI::App& cli, Action& action) {
       ->required();
   inspect->add_option("--npus", inspect_args->npus,
                       "number of NPUs (default: the number of trace files found; 1 for a text workload)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{1}, kMaxNetworkNpus));
   inspect->add_option("--passes", inspect_args->passes, "training passes, for a text workload")
       ->check(CLI::Range(1, kMaxTextPasses));
   inspect->add_option("--deps", inspect_args->deps, "ctrl_deps policy: data-only, strict or lenient")
@@ -265,9 +276,9 @@ void add_trace_command(CLI::App& cli, Action& action) {
       ->check(CLI::ExistingFile);
   inspect->add_option("--peak-perf", inspect_args->peak_perf,
                       "roofline compute: peak TFLOP/s (with --local-mem-bw; default: replay durations)")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_positive);
   inspect->add_option("--local-mem-bw", inspect_args->local_mem_bw, "roofline compute: local memory GB/s")
-      ->check(CLI::PositiveNumber);
+      ->check(finite_positive);
   inspect->add_flag("--replay-only", inspect_args->replay_only,
                     "replay every node from duration_micros, as ASTRA-sim's replay-only");
   inspect->add_flag("--json", inspect_args->json, "print JSON instead of text");
@@ -284,7 +295,9 @@ void add_trace_command(CLI::App& cli, Action& action) {
   mb->add_option("--collective", mb_args->collective, "all_reduce, all_gather, reduce_scatter or all_to_all")
       ->required()
       ->check(CLI::IsMember({"all_reduce", "all_gather", "reduce_scatter", "all_to_all"}));
-  mb->add_option("--npus", mb_args->npus, "number of NPUs (files)")->required()->check(CLI::PositiveNumber);
+  mb->add_option("--npus", mb_args->npus, "number of NPUs (files)")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, kMaxNetworkNpus));
   mb->add_option("--size", mb_args->size, "comm_size per NPU, e.g. 1MiB or 1048576 (all_gather: the per-NPU shard)")
       ->required();
   mb->add_option("--out", mb_args->out, "output directory (created if missing)")->required();
@@ -308,7 +321,9 @@ void add_trace_command(CLI::App& cli, Action& action) {
                                         "HYBRID_DLRM)")
       ->required()
       ->check(CLI::ExistingFile);
-  cv->add_option("--npus", cv_args->npus, "number of NPUs (files)")->required()->check(CLI::PositiveNumber);
+  cv->add_option("--npus", cv_args->npus, "number of NPUs (files)")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, kMaxNetworkNpus));
   cv->add_option("--passes", cv_args->passes, "training passes unrolled in each file")
       ->check(CLI::Range(1, kMaxTextPasses))
       ->capture_default_str();

@@ -148,7 +148,7 @@ void check_workload(const Config& c, Sink& sink) {
 void cross_check(Config& c, Sink& sink) {
   const std::string net_file = c.network.source;
   // Sizes are bounded one by one; their product is bounded here, before anything loops over NPUs.
-  constexpr std::int64_t kMaxNpus = std::int64_t{1} << 24;
+  constexpr std::int64_t kMaxNpus = kMaxNetworkNpus;
   std::int64_t total = 1;
   for (int s : c.network.dimension_sizes()) total = std::min(total * s, kMaxNpus + 1);
   if (total > kMaxNpus) {
