@@ -87,6 +87,12 @@ class Handle {
   }
   ~Handle() { reset(); }
   hid_t get() const { return id_; }
+  /// Gives up the id without closing it.
+  hid_t release() {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
   void reset() {
     if (id_ >= 0 && close_ != nullptr) close_(id_);
     id_ = H5I_INVALID_HID;
@@ -217,11 +223,12 @@ class File {
   }
 
   void close() {
-    if (file_.get() >= 0 && H5Fclose(file_.get()) < 0) {
-      throw Error("HDF5 output: closing the file failed");
+    if (file_.get() < 0) return;
+    // The id is given up before closing: after a failed H5Fclose (the final flush on a full disk)
+    // the file is half closed, and closing it again from the destructor crashed inside HDF5.
+    if (H5Fclose(file_.release()) < 0) {
+      throw Error("HDF5 output: closing the file failed (its last data could not be written)");
     }
-    // H5Fclose succeeded: forget the id without closing it twice.
-    file_ = Handle();
   }
 
   Handle group(const char* name) {
