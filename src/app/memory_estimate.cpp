@@ -56,12 +56,17 @@ PlanResult Planner::evaluate(pdes::Partition partition) const {
       f.memory += MemoryModel::kPerSwitchPort * static_cast<double>(graph_.port_begin(l + 1) - graph_.port_begin(l));
     }
     // Link statistics (--output): each outgoing link keeps up to stats_max_bins time bins (2^20
-    // with a fixed --link-stats-interval, where a 1ps interval reaches the cap on any run).
+    // with a fixed --link-stats-interval, where a 1ps interval reaches the cap on any run). The
+    // run's length is unknown before it runs, so the cap counts, unless max_sim_time bounds it.
     if (net_.packet().stats_bin > 0 && node != network::kNoNode) {
       const auto& ports = net_.topology().node(node).ports;
       const double links = static_cast<double>(
           std::count_if(ports.begin(), ports.end(), [](const auto& p) { return p.peer != network::kNoNode; }));
-      f.memory += links * static_cast<double>(net_.packet().stats_max_bins) * MemoryModel::kPerLinkBin;
+      double bins = static_cast<double>(net_.packet().stats_max_bins);
+      const SimTime limit = config_.simulation.max_sim_time;
+      if (limit != kTimeInfinity)
+        bins = std::min(bins, std::ceil(static_cast<double>(limit) / static_cast<double>(net_.packet().stats_bin)));
+      f.memory += links * bins * MemoryModel::kPerLinkBin;
     }
     // In-flight packets: at most one credit window per outgoing link direction.
     if (net_.model() == network::NetworkModel::kPacket && node != network::kNoNode) {
