@@ -104,7 +104,10 @@ void check_outputs(const OutputConfig& o, Sink& sink) {
   std::vector<OutputTarget> targets;
   const std::pair<const std::string*, const std::string*> outputs[] = {{&o.summary_json, &o.summary_json_from},
                                                                        {&o.hdf5_path, &o.hdf5_from}};
-  for (const auto& [path, from] : outputs) {
+  for (const auto& output : outputs) {
+    // Named pointers, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    const std::string* path = output.first;
+    const std::string* from = output.second;
     if (path->empty()) continue;  // not written
     sink.collect([&] { targets.push_back(resolve_output(*path, *from, path == &o.hdf5_path)); });
   }
