@@ -97,8 +97,9 @@ grep -q "PARTIAL RESULTS: stopped by $seen at simulated time" "$log" || fail "no
 grep -q "the results above are PARTIAL (exit code 3)" "$log" || fail "no closing PARTIAL line"
 [ "$(grep -c "PARTIAL RESULTS" "$log")" -eq 1 ] || fail "the PARTIAL banner is printed more than once"
 [ -f "$work/out.h5" ] || fail "no HDF5 file"
-[ ! -e "$work/out.h5.partial" ] || fail "the temporary HDF5 file was left behind"
-[ ! -e "$work/out.json.partial" ] || fail "the temporary JSON file was left behind"
+# Temporaries are named PATH.partial.<tag> (include/tessera/output_file.hpp).
+[ -z "$(find "$work" -name 'out.h5.partial*')" ] || fail "the temporary HDF5 file was left behind"
+[ -z "$(find "$work" -name 'out.json.partial*')" ] || fail "the temporary JSON file was left behind"
 "$python" - "$work/out.h5" "$work/out.json" "$seen" <<'PY' || fail "output check failed"
 import json, sys
 import h5py
