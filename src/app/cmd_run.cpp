@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -19,7 +18,7 @@
 #include "memory_estimate.hpp"
 #include "run_options.hpp"
 #include "stop_signals.hpp"
-#include "tessera/output/hdf5_writer.hpp"
+#include "tessera/output/sink.hpp"
 #include "tessera/output/summary.hpp"
 #include "tessera/output_file.hpp"
 #include "tessera/pdes/agreement.hpp"
@@ -123,28 +122,17 @@ std::string topology_text(const Config& c) {
   return fmt::format("{} [{}]", c.network.topology.name(), d);
 }
 
-/// The HDF5 timeline (docs/hdf5-layout.md): every rank hands in its own NPUs' intervals and its
-/// own links, rank 0 the gathered summaries and collective records. Collective over the
-/// transport's ranks. `partial` says why the run stopped early ("" when it completed).
-void write_timeline(const Config& config, const runtime::SimulationResult& res, const std::string& partial,
-                    pdes::Transport& transport, int mpi_comm) {
-  output::RunRecords rec;
-  rec.strings = res.local_strings;
-  rec.intervals = res.local_intervals;
-  rec.links = res.local_links;
-  rec.link_bins = res.local_link_bins;
-  rec.link_bin_width = res.link_bin_width;
-  if (transport.rank() == 0) {
-    rec.npus = res.npus;
-    rec.collectives = res.collectives;
-    for (output::CollectiveRecord& c : rec.collectives)
-      c.algorithm = rec.intern(res.collective_strings[c.algorithm]);
-  }
-  rec.attributes = timeline_attributes(config, res, partial);
-  rec.partial = !partial.empty();
-  rec.reached = res.reached;
-  output::write_hdf5(config.output.hdf5_path, rec,
-                     {transport, mpi_comm, static_cast<std::int32_t>(res.npus.size())});
+/// The run's facts the reports print next to the records.
+output::RunReport run_report(const Config& config, const runtime::SimulationResult& res, const std::string& partial) {
+  output::RunReport r;
+  r.source = config.source;
+  r.network_model = to_string(config.simulation.network_model);
+  r.topology = topology_text(config);
+  r.end_time = res.end_time;
+  r.events = res.events;
+  r.partial = partial;
+  r.reached = res.reached;
+  return r;
 }
 
 /// The workload layer's warnings (e.g. a text workload's unknown collective names); the first
@@ -197,7 +185,7 @@ void check_run_memory(const RunOptions& opts, const Config& config, const networ
   check_memory(r.ranks[static_cast<std::size_t>(rank)].memory, ranks_here, *limit);
 }
 
-int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank, int mpi_comm) {
+int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank) {
   const bool root = transport.rank() == 0;
   // From before loading: a signal during the build phase stops the run at its first window.
   const StopSignals signals;
@@ -222,7 +210,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     so.before_load = [&](const network::Network& net, const pdes::Graph& graph, const pdes::Partition& partition) {
       check_run_memory(opts, config, net, graph, partition, transport.rank());
     };
-    const runtime::SimulationResult res = runtime::simulate(config, transport, so);
+    runtime::SimulationResult res = runtime::simulate(config, transport, so);
     progress.finish();
     if (root) print_workload_warnings(res.warnings);
     const int signal = static_cast<int>(transport.all_reduce_max(std::int64_t{signals.received()}));
@@ -231,9 +219,15 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
                           : res.reason == pdes::StopReason::kStopRequested
                               ? static_cast<int>(ExitCode::kInterrupted)
                               : static_cast<int>(ExitCode::kRuntime);
+    // One set of records feeds every sink; the HDF5 file also stores the run's attributes.
+    output::RunRecords& records = res.records;
+    const output::RunReport run = run_report(config, res, partial);
     if (!config.output.hdf5_path.empty()) {
+      records.attributes = timeline_attributes(config, res, partial);
+      records.partial = !partial.empty();
+      records.reached = res.reached;
       try {
-        write_timeline(config, res, partial, transport, mpi_comm);
+        output::Hdf5Sink(config.output.hdf5_path, {transport, config.network.npu_count()}).write(records, run);
       } catch (const Error& e) {
         // write_hdf5 agrees on its failures: every rank throws this same error.
         throw pdes::AgreedError(e.what(), e.code());
@@ -244,31 +238,23 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     }
     if (!root) return exit_code;
 
-    output::RunReport report;
-    report.source = config.source;
-    report.network_model = to_string(config.simulation.network_model);
-    report.topology = topology_text(config);
-    report.npus = res.npus;
-    report.collectives = res.collectives;
-    report.strings = res.collective_strings;
-    report.end_time = res.end_time;
-    report.events = res.events;
-    report.partial = partial;
-    report.reached = res.reached;
-    const std::string text = config.output.log_format == LogFormat::kAstraSim
-                                 ? output::format_astra_log(report)
-                                 : output::format_summary(report);
-    std::fputs(text.c_str(), stdout);
-    std::fflush(stdout);
-    if (!quiet || !partial.empty()) wait_for_stdout_copy(text.size());
+    output::TextReportSink text(stdout,
+                                config.output.log_format == LogFormat::kAstraSim
+                                    ? output::TextReportSink::Format::kAstraSim
+                                    : output::TextReportSink::Format::kSummary,
+                                transport.rank());
+    text.write(records, run);
+    if (!quiet || !partial.empty()) wait_for_stdout_copy(text.bytes_written());
     if (!config.output.summary_json.empty()) {
       // By the output-file rules (tessera/output_file.hpp): a regular file atomically, a device
       // or stream in place; the path was checked before the run, and is resolved again now.
       try {
-        write_output_file(resolve_output(config.output.summary_json, config.output.summary_json_from),
-                          output::summary_json(report));
+        output::SummaryJsonSink(resolve_output(config.output.summary_json, config.output.summary_json_from),
+                                transport.rank())
+            .write(records, run);
       } catch (const InputError& e) {
-        std::fprintf(stderr, "%s\n", e.what());
+        std::fprintf(stderr, "%s
+", e.what());
         return static_cast<int>(ExitCode::kRuntime);
       } catch (const Error& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
@@ -339,11 +325,11 @@ void add_run_command(CLI::App& cli, Action& action) {
         char** argv = nullptr;
         pdes::MpiEnvironment env(argc, argv);
         pdes::MpiTransport transport;
-        return run_simulation(*opts, transport, transport.size() > 1, transport.native_comm_handle());
+        return run_simulation(*opts, transport, transport.size() > 1);
       }
       pdes::LoopbackHub hub(1);
       pdes::LoopbackTransport transport(hub, 0);
-      return run_simulation(*opts, transport, false, output::Hdf5Context::kNoMpi);
+      return run_simulation(*opts, transport, false);
     };
   });
 }

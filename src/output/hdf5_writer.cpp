@@ -5,7 +5,7 @@
 // the file written on 1, 2 or 4 ranks is the same. A rank's rows are then scattered blocks (NPUs
 // are placed by the partitioner, not in id order); rather than a hyperslab union of thousands of
 // blocks (HDF5 1.10 builds those in quadratic time), the rows are first moved with one
-// MPI_Alltoallv so that each rank holds one contiguous slice of the dataset, and every dataset is
+// all-to-all over the transport so that each rank holds one contiguous slice of the dataset, and every dataset is
 // written with one collective H5Dwrite of one block per rank.
 #include "tessera/output/hdf5_writer.hpp"
 
@@ -21,52 +21,15 @@
 #include <tuple>
 
 #include <hdf5.h>
-#include <mpi.h>
 #include <sys/statvfs.h>
 
 #include "tessera/error.hpp"
+#include "tessera/output/record_fields.hpp"
 #include "tessera/output_file.hpp"
 #include "tessera/version.hpp"
 
 namespace tessera::output {
 namespace {
-
-// ---- plain serialization for Transport::all_gather (which ships strings) ----
-
-std::string pack_i64(const std::vector<std::int64_t>& v) {
-  std::string s(v.size() * sizeof(std::int64_t), '\0');
-  if (!v.empty()) std::memcpy(s.data(), v.data(), s.size());
-  return s;
-}
-
-std::vector<std::int64_t> unpack_i64(const std::string& s) {
-  std::vector<std::int64_t> v(s.size() / sizeof(std::int64_t));
-  if (!v.empty()) std::memcpy(v.data(), s.data(), v.size() * sizeof(std::int64_t));
-  return v;
-}
-
-std::string pack_strings(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) {
-    const std::uint64_t n = x.size();
-    s.append(reinterpret_cast<const char*>(&n), sizeof n);
-    s.append(x);
-  }
-  return s;
-}
-
-std::vector<std::string> unpack_strings(const std::string& s) {
-  std::vector<std::string> v;
-  std::size_t at = 0;
-  while (at + sizeof(std::uint64_t) <= s.size()) {
-    std::uint64_t n = 0;
-    std::memcpy(&n, s.data() + at, sizeof n);
-    at += sizeof n;
-    v.push_back(s.substr(at, n));
-    at += n;
-  }
-  return v;
-}
 
 // ---- RAII for hid_t: every handle is closed even when a step throws ----
 
@@ -120,58 +83,24 @@ void member(const Handle& t, const char* name, std::size_t offset, hid_t type) {
   check_status(H5Tinsert(t.get(), name, offset, type), std::string("compound member ") + name);
 }
 
-Handle interval_type() {
-  Handle t = compound(sizeof(NodeInterval));
-  member(t, "npu", HOFFSET(NodeInterval, npu), H5T_NATIVE_INT32);
-  member(t, "node_id", HOFFSET(NodeInterval, node_id), H5T_NATIVE_UINT64);
-  member(t, "name", HOFFSET(NodeInterval, name), H5T_NATIVE_UINT32);
-  member(t, "kind", HOFFSET(NodeInterval, kind), H5T_NATIVE_UINT8);
-  member(t, "is_cpu_op", HOFFSET(NodeInterval, is_cpu_op), H5T_NATIVE_UINT8);
-  member(t, "collective", HOFFSET(NodeInterval, collective), H5T_NATIVE_INT8);
-  member(t, "peer", HOFFSET(NodeInterval, peer), H5T_NATIVE_INT32);
-  member(t, "bytes", HOFFSET(NodeInterval, bytes), H5T_NATIVE_INT64);
-  member(t, "start", HOFFSET(NodeInterval, start), H5T_NATIVE_INT64);
-  member(t, "end", HOFFSET(NodeInterval, end), H5T_NATIVE_INT64);
-  member(t, "algorithm", HOFFSET(NodeInterval, algorithm), H5T_NATIVE_UINT32);
-  member(t, "chunks", HOFFSET(NodeInterval, chunks), H5T_NATIVE_INT32);
-  return t;
+hid_t native_type(FieldType t) {
+  switch (t) {
+    case FieldType::kI8: return H5T_NATIVE_INT8;
+    case FieldType::kU8: return H5T_NATIVE_UINT8;
+    case FieldType::kI32: return H5T_NATIVE_INT32;
+    case FieldType::kU32: return H5T_NATIVE_UINT32;
+    case FieldType::kI64: return H5T_NATIVE_INT64;
+    case FieldType::kU64: return H5T_NATIVE_UINT64;
+    case FieldType::kF64: return H5T_NATIVE_DOUBLE;
+  }
+  return H5T_NATIVE_INT64;
 }
 
-Handle collective_type() {
-  Handle t = compound(sizeof(CollectiveRecord));
-  member(t, "npu", HOFFSET(CollectiveRecord, npu), H5T_NATIVE_INT32);
-  member(t, "node_id", HOFFSET(CollectiveRecord, node_id), H5T_NATIVE_UINT64);
-  member(t, "collective", HOFFSET(CollectiveRecord, collective), H5T_NATIVE_INT8);
-  member(t, "group_size", HOFFSET(CollectiveRecord, group_size), H5T_NATIVE_INT32);
-  member(t, "bytes", HOFFSET(CollectiveRecord, bytes), H5T_NATIVE_INT64);
-  member(t, "start", HOFFSET(CollectiveRecord, start), H5T_NATIVE_INT64);
-  member(t, "end", HOFFSET(CollectiveRecord, end), H5T_NATIVE_INT64);
-  member(t, "algorithm", HOFFSET(CollectiveRecord, algorithm), H5T_NATIVE_UINT32);
-  member(t, "chunks", HOFFSET(CollectiveRecord, chunks), H5T_NATIVE_INT32);
-  member(t, "algbw_gbps", HOFFSET(CollectiveRecord, algbw_gbps), H5T_NATIVE_DOUBLE);
-  member(t, "busbw_gbps", HOFFSET(CollectiveRecord, busbw_gbps), H5T_NATIVE_DOUBLE);
-  return t;
-}
-
-Handle npu_summary_type() {
-  Handle t = compound(sizeof(NpuSummary));
-  member(t, "npu", HOFFSET(NpuSummary, npu), H5T_NATIVE_INT32);
-  member(t, "finish", HOFFSET(NpuSummary, finish), H5T_NATIVE_INT64);
-  member(t, "compute", HOFFSET(NpuSummary, compute), H5T_NATIVE_INT64);
-  member(t, "cpu", HOFFSET(NpuSummary, cpu), H5T_NATIVE_INT64);
-  member(t, "communication", HOFFSET(NpuSummary, communication), H5T_NATIVE_INT64);
-  member(t, "exposed_communication", HOFFSET(NpuSummary, exposed_communication), H5T_NATIVE_INT64);
-  member(t, "nodes", HOFFSET(NpuSummary, nodes), H5T_NATIVE_INT64);
-  return t;
-}
-
-Handle link_totals_type() {
-  Handle t = compound(sizeof(LinkTotals));
-  member(t, "name", HOFFSET(LinkTotals, name), H5T_NATIVE_UINT32);
-  member(t, "bytes", HOFFSET(LinkTotals, bytes), H5T_NATIVE_INT64);
-  member(t, "busy", HOFFSET(LinkTotals, busy), H5T_NATIVE_INT64);
-  member(t, "max_queue", HOFFSET(LinkTotals, max_queue), H5T_NATIVE_INT64);
-  member(t, "credit_stall", HOFFSET(LinkTotals, credit_stall), H5T_NATIVE_INT64);
+/// The in-memory compound type of a record, from its field table (record_fields.hpp).
+template <class T>
+Handle memory_type() {
+  Handle t = compound(sizeof(T));
+  for (const Field& f : fields_of<T>()) member(t, f.name, f.offset, native_type(f.type));
   return t;
 }
 
@@ -201,17 +130,22 @@ std::vector<Block> blocks_of(const std::vector<std::pair<hsize_t, hsize_t>>& fir
   return out;
 }
 
+/// Hands the transport's communicator and info to H5Pset_fapl_mpio. Their types are deduced from
+/// that function's declaration, so no file outside the transport names an MPI type; the pointers
+/// come from Transport::parallel_io() (MpiTransport: its world communicator).
+template <class Comm, class Info>
+herr_t set_fapl_parallel(herr_t (*set_fapl_mpio)(hid_t, Comm, Info), hid_t fapl, const pdes::ParallelIo& io) {
+  return set_fapl_mpio(fapl, *static_cast<const Comm*>(io.communicator), *static_cast<const Info*>(io.info));
+}
+
 /// The file: MPI-IO transfer properties and the collective write every dataset goes through.
 class File {
  public:
-  File(const std::string& path, int mpi_comm) {
+  File(const std::string& path, pdes::Transport& t) : transport_(t), rank_(t.rank()), size_(t.size()) {
     Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
     xfer_ = Handle(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
-    if (mpi_comm != Hdf5Context::kNoMpi) {
-      comm_ = MPI_Comm_f2c(mpi_comm);
-      MPI_Comm_rank(comm_, &rank_);
-      MPI_Comm_size(comm_, &size_);
-      check_status(H5Pset_fapl_mpio(fapl.get(), comm_, MPI_INFO_NULL), "H5Pset_fapl_mpio");
+    if (const pdes::ParallelIo* io = t.parallel_io()) {
+      check_status(set_fapl_parallel(&H5Pset_fapl_mpio, fapl.get(), *io), "H5Pset_fapl_mpio");
       check_status(H5Pset_dxpl_mpio(xfer_.get(), H5FD_MPIO_COLLECTIVE), "H5Pset_dxpl_mpio");
     }
     // The oldest format that has what we use, so h5py of any Debian release reads it.
@@ -258,7 +192,7 @@ class File {
     const hsize_t lo = rows * static_cast<hsize_t>(rank_) / static_cast<hsize_t>(size_);
     const hsize_t hi = rows * static_cast<hsize_t>(rank_ + 1) / static_cast<hsize_t>(size_);
     const std::vector<char> slice =
-        gather_slice(name, blocks, static_cast<const char*>(data), row_bytes, rows, lo, hi);
+        gather_slice(blocks, static_cast<const char*>(data), row_bytes, rows, lo, hi);
 
     const hsize_t start[2] = {lo, 0};
     const hsize_t count[2] = {hi - lo, cols == 0 ? 1 : cols};
@@ -281,21 +215,25 @@ class File {
   /// a full disk): that rank must not close the file (collective) while the others go on to the
   /// next dataset's exchange, so every rank learns the failure here and throws at the same step.
   herr_t agreed(herr_t status) const {
-    if (comm_ == MPI_COMM_NULL) return status;
-    int local = status < 0 ? -1 : 0, all = 0;
-    MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_MIN, comm_);
+    if (size_ == 1) return status;
+    const std::int64_t all = transport_.all_reduce_min(std::int64_t{status < 0 ? -1 : 0});
     return all < 0 ? -1 : status;
   }
 
-  /// Rows [lo, hi) of the dataset, assembled from every rank's blocks (one MPI_Alltoallv; a local
-  /// copy without MPI). Each rank's byte stream to rank q is: piece count, (first, count) per
-  /// piece, then the pieces' rows.
-  std::vector<char> gather_slice(const char* name, const std::vector<Block>& blocks, const char* data,
-                                 std::size_t row_bytes, hsize_t rows, hsize_t lo, hsize_t hi) const {
+  /// One piece of rows sent to the rank whose slice holds them.
+  struct Piece {
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+  };
+
+  /// Rows [lo, hi) of the dataset, assembled from every rank's blocks (one all-to-all over the
+  /// transport). Each rank's buffer to rank q is: piece count, the Pieces, then their rows.
+  std::vector<char> gather_slice(const std::vector<Block>& blocks, const char* data, std::size_t row_bytes,
+                                 hsize_t rows, hsize_t lo, hsize_t hi) const {
     const auto target_lo = [&](int q) {
       return rows * static_cast<hsize_t>(q) / static_cast<hsize_t>(size_);
     };
-    std::vector<std::vector<std::int64_t>> heads(static_cast<std::size_t>(size_));
+    std::vector<std::vector<Piece>> heads(static_cast<std::size_t>(size_));
     std::vector<std::vector<std::pair<const char*, std::size_t>>> parts(static_cast<std::size_t>(size_));
     const char* at = data;
     for (const Block& b : blocks) {
@@ -312,69 +250,39 @@ class File {
         }
         const hsize_t end = std::min(first + left, target_lo(qlo + 1));
         const hsize_t n = end - first;
-        heads[static_cast<std::size_t>(qlo)].push_back(static_cast<std::int64_t>(first));
-        heads[static_cast<std::size_t>(qlo)].push_back(static_cast<std::int64_t>(n));
+        heads[static_cast<std::size_t>(qlo)].push_back({static_cast<std::int64_t>(first), static_cast<std::int64_t>(n)});
         parts[static_cast<std::size_t>(qlo)].emplace_back(at, n * row_bytes);
         at += n * row_bytes;
         first = end;
         left -= n;
       }
     }
-    std::vector<std::string> streams(static_cast<std::size_t>(size_));
+    std::vector<std::vector<std::byte>> streams(static_cast<std::size_t>(size_));
+    const auto append = [](std::vector<std::byte>& out, const void* p, std::size_t n) {
+      const auto* b = static_cast<const std::byte*>(p);
+      out.insert(out.end(), b, b + n);
+    };
     for (std::size_t q = 0; q < streams.size(); ++q) {
-      std::string& out = streams[q];
-      const std::int64_t pieces = static_cast<std::int64_t>(heads[q].size() / 2);
-      out.append(reinterpret_cast<const char*>(&pieces), sizeof pieces);
-      out.append(reinterpret_cast<const char*>(heads[q].data()), heads[q].size() * sizeof(std::int64_t));
-      for (const auto& [p, n] : parts[q]) out.append(p, n);
+      std::vector<std::byte>& out = streams[q];
+      const std::int64_t pieces = static_cast<std::int64_t>(heads[q].size());
+      append(out, &pieces, sizeof pieces);
+      append(out, heads[q].data(), heads[q].size() * sizeof(Piece));
+      for (const auto& [p, n] : parts[q]) append(out, p, n);
     }
-    std::vector<std::string> received;
-    if (comm_ == MPI_COMM_NULL) {
-      received = std::move(streams);
-    } else {
-      std::vector<int> send_counts(static_cast<std::size_t>(size_)),
-          recv_counts(static_cast<std::size_t>(size_));
-      std::vector<int> send_displs(static_cast<std::size_t>(size_)),
-          recv_displs(static_cast<std::size_t>(size_));
-      std::string send;
-      for (std::size_t q = 0; q < streams.size(); ++q) {
-        if (streams[q].size() > static_cast<std::size_t>(INT_MAX) ||
-            send.size() > static_cast<std::size_t>(INT_MAX))
-          throw Error(std::string("HDF5 output: dataset ") + name +
-                      " is over 2 GiB per rank pair; run on more ranks");
-        send_displs[q] = static_cast<int>(send.size());
-        send_counts[q] = static_cast<int>(streams[q].size());
-        send += streams[q];
-      }
-      MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm_);
-      std::size_t total = 0;
-      for (std::size_t q = 0; q < recv_counts.size(); ++q) {
-        if (total > static_cast<std::size_t>(INT_MAX))
-          throw Error(std::string("HDF5 output: dataset ") + name +
-                      " is over 2 GiB per rank; run on more ranks");
-        recv_displs[q] = static_cast<int>(total);
-        total += static_cast<std::size_t>(recv_counts[q]);
-      }
-      std::string recv(total, '\0');
-      MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(),
-                    recv_counts.data(), recv_displs.data(), MPI_BYTE, comm_);
-      for (std::size_t q = 0; q < recv_counts.size(); ++q)
-        received.push_back(
-            recv.substr(static_cast<std::size_t>(recv_displs[q]), static_cast<std::size_t>(recv_counts[q])));
-    }
+    const pdes::RankBytes received = transport_.all_to_all(streams);
     std::vector<char> slice((hi - lo) * row_bytes, '\0');
-    for (const std::string& in : received) {
+    for (int q = 0; q < received.size(); ++q) {
+      const char* in = reinterpret_cast<const char*>(received.of(q).data());
       std::int64_t pieces = 0;
-      std::memcpy(&pieces, in.data(), sizeof pieces);
-      const char* head = in.data() + sizeof pieces;
-      const char* rows_at = head + 2 * pieces * static_cast<std::int64_t>(sizeof(std::int64_t));
+      std::memcpy(&pieces, in, sizeof pieces);
+      const char* head = in + sizeof pieces;
+      const char* rows_at = head + pieces * static_cast<std::int64_t>(sizeof(Piece));
       for (std::int64_t i = 0; i < pieces; ++i) {
-        std::int64_t first = 0, n = 0;
-        std::memcpy(&first, head + (2 * i) * sizeof(std::int64_t), sizeof first);
-        std::memcpy(&n, head + (2 * i + 1) * sizeof(std::int64_t), sizeof n);
-        std::memcpy(slice.data() + (static_cast<hsize_t>(first) - lo) * row_bytes, rows_at,
-                    static_cast<std::size_t>(n) * row_bytes);
-        rows_at += static_cast<std::size_t>(n) * row_bytes;
+        Piece piece;
+        std::memcpy(&piece, head + i * static_cast<std::int64_t>(sizeof(Piece)), sizeof piece);
+        std::memcpy(slice.data() + (static_cast<hsize_t>(piece.first) - lo) * row_bytes, rows_at,
+                    static_cast<std::size_t>(piece.count) * row_bytes);
+        rows_at += static_cast<std::size_t>(piece.count) * row_bytes;
       }
     }
     return slice;
@@ -403,7 +311,7 @@ class File {
   hid_t id() const { return file_.get(); }
 
  private:
-  MPI_Comm comm_ = MPI_COMM_NULL;  ///< MPI_COMM_NULL: serial HDF5, this rank is the only one
+  pdes::Transport& transport_;  ///< moves rows between ranks; its parallel_io() opens the file
   int rank_ = 0;
   int size_ = 1;
   Handle xfer_;
@@ -414,8 +322,8 @@ class File {
 /// on the partition. "" is always index 0.
 std::vector<std::string> merge_strings(pdes::Transport& t, const std::vector<std::string>& local) {
   std::set<std::string> all{""};
-  for (const std::string& packed_table : t.all_gather(pack_strings(local)))
-    for (auto& s : unpack_strings(packed_table)) all.insert(std::move(s));
+  for (auto& table : t.all_gather_strings(local))
+    for (auto& s : table) all.insert(std::move(s));
   return {all.begin(), all.end()};
 }
 
@@ -423,19 +331,19 @@ std::vector<std::string> merge_strings(pdes::Transport& t, const std::vector<std
 template <class Row>
 std::vector<std::int64_t> npu_counts(pdes::Transport& t, const std::vector<Row>& rows,
                                      std::int32_t num_npus) {
-  std::vector<std::int64_t> pairs;  // npu, count, npu, count, ...
+  struct NpuRows {
+    std::int64_t npu = 0;
+    std::int64_t rows = 0;
+  };
+  std::vector<NpuRows> mine;
   for (std::size_t i = 0; i < rows.size();) {
     std::size_t j = i;
     while (j < rows.size() && rows[j].npu == rows[i].npu) ++j;
-    pairs.push_back(rows[i].npu);
-    pairs.push_back(static_cast<std::int64_t>(j - i));
+    mine.push_back({rows[i].npu, static_cast<std::int64_t>(j - i)});
     i = j;
   }
   std::vector<std::int64_t> counts(static_cast<std::size_t>(num_npus), 0);
-  for (const std::string& packed_pairs : t.all_gather(pack_i64(pairs))) {
-    const auto v = unpack_i64(packed_pairs);
-    for (std::size_t k = 0; k + 1 < v.size(); k += 2) counts[static_cast<std::size_t>(v[k])] += v[k + 1];
-  }
+  for (const NpuRows& x : t.all_gather_joined(mine)) counts[static_cast<std::size_t>(x.npu)] += x.rows;
   return counts;
 }
 
@@ -531,7 +439,7 @@ std::string validate(const RunRecords& r, std::int32_t num_npus_hint) {
 
 Prepared prepare(pdes::Transport& t, const RunRecords& r) {
   Prepared p;
-  p.strings = merge_strings(t, r.strings);
+  p.strings = merge_strings(t, r.strings.list());
   std::vector<std::uint32_t> remap(r.strings.size());
   for (std::size_t i = 0; i < r.strings.size(); ++i)
     remap[i] = static_cast<std::uint32_t>(std::lower_bound(p.strings.begin(), p.strings.end(), r.strings[i]) -
@@ -637,8 +545,8 @@ std::string ownership_errors(pdes::Transport& t, const Prepared& p) {
       {"summaries", npus_of(p.npus)}};
   for (const auto& [what, mine] : tables) {
     std::map<std::int64_t, int> owners;
-    for (const auto& packed_npus : t.all_gather(pack_i64(mine)))
-      for (std::int64_t n : unpack_i64(packed_npus)) ++owners[n];
+    for (const std::vector<std::int64_t>& of_rank : t.all_gather_records(mine))
+      for (std::int64_t n : of_rank) ++owners[n];
     for (const auto& [npu, n] : owners)
       if (n > 1)
         return "NPU " + std::to_string(npu) + " has " + what + " on " + std::to_string(n) +
@@ -665,9 +573,7 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   // Links: global order by name; each rank learns the position of its own links.
   std::vector<std::int64_t> my_names;
   for (const auto& l : p.links) my_names.push_back(l.name);
-  std::vector<std::int64_t> all_names;
-  for (const auto& packed_names : t.all_gather(pack_i64(my_names)))
-    for (std::int64_t n : unpack_i64(packed_names)) all_names.push_back(n);
+  std::vector<std::int64_t> all_names = t.all_gather_joined(my_names);
   std::sort(all_names.begin(), all_names.end());
   const std::int64_t num_links = static_cast<std::int64_t>(all_names.size());
   std::vector<std::pair<hsize_t, hsize_t>> link_rows;
@@ -691,9 +597,9 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     flat.push_back(k);
     flat.push_back(v);
   }
-  const std::vector<std::string> run_attrs = unpack_strings(t.all_gather(pack_strings(flat)).at(0));
+  const std::vector<std::string> run_attrs = t.all_gather_strings(flat).at(0);
 
-  File f(tmp, ctx.mpi_comm);
+  File f(tmp, t);
   const bool root = t.rank() == 0;
   auto whole = [&](hsize_t rows) { return root ? std::vector<Block>{{0, rows}} : std::vector<Block>{}; };
 
@@ -743,8 +649,8 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   Handle g_index = f.group("index");
   Handle g_links = f.group("links");
 
-  const Handle it_mem = interval_type(), ct_mem = collective_type(), ns_mem = npu_summary_type(),
-               lt_mem = link_totals_type();
+  const Handle it_mem = memory_type<NodeInterval>(), ct_mem = memory_type<CollectiveRecord>(),
+               ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
   const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem),
                lt_file = packed(lt_mem);
 
@@ -828,9 +734,9 @@ std::string fmt_failure(const std::string& path, const std::string& what) {
 
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx) {
   pdes::Transport& t = ctx.transport;
-  if (ctx.mpi_comm == Hdf5Context::kNoMpi && t.size() != 1)
+  if (t.parallel_io() == nullptr && t.size() != 1)
     throw Error("HDF5 output on " + std::to_string(t.size()) +
-                " ranks needs the MPI communicator (Hdf5Context::mpi_comm); in-process (loopback) ranks "
+                " ranks needs a transport with parallel I/O (MpiTransport); in-process (loopback) ranks "
                 "cannot share one parallel HDF5 file");
   // No HDF5 clean-up at exit: after a failed write (a full disk) H5Fclose fails and leaves the
   // file half closed, and the library's exit handler then crashes closing it again. Every file

@@ -77,7 +77,7 @@ std::string format_time(SimTime t) {
   return fmt::format("{} ps", t);
 }
 
-std::vector<CollectiveRow> collective_rows(const RunReport& report) {
+std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
   // The row plus the distinct algorithm labels of its NPUs (string indices; nearly always one).
   struct Pending {
     CollectiveRow row;
@@ -87,8 +87,8 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
   // k counts each NPU's collectives in start order (records come in completion order, which
   // differs when collectives overlap), as tessera-analyze numbers them.
   std::vector<const CollectiveRecord*> by_start;
-  by_start.reserve(report.collectives.size());
-  for (const CollectiveRecord& c : report.collectives) by_start.push_back(&c);
+  by_start.reserve(records.collectives.size());
+  for (const CollectiveRecord& c : records.collectives) by_start.push_back(&c);
   std::stable_sort(by_start.begin(), by_start.end(), [](const CollectiveRecord* a, const CollectiveRecord* b) {
     return a->npu != b->npu ? a->npu < b->npu : a->start < b->start;
   });
@@ -118,7 +118,7 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
   for (auto& [key, p] : rows) {
     // Sorted by text, so the label does not depend on which NPU (or rank) reported first.
     std::vector<std::string> labels;
-    for (std::uint32_t a : p.algorithms) labels.push_back(report.strings.at(a));
+    for (std::uint32_t a : p.algorithms) labels.push_back(records.strings.list().at(a));
     std::sort(labels.begin(), labels.end());
     p.row.algorithm = fmt::format("{}", fmt::join(labels, "|"));
     std::sort(p.row.chunks.begin(), p.row.chunks.end());
@@ -143,9 +143,9 @@ std::vector<CollectiveRow> collective_rows(const RunReport& report) {
   return out;
 }
 
-std::string format_astra_log(const RunReport& report) {
+std::string format_astra_log(const RunRecords& records, const RunReport& report) {
   std::vector<const NpuSummary*> order;
-  for (const NpuSummary& s : report.npus) order.push_back(&s);
+  for (const NpuSummary& s : records.npus) order.push_back(&s);
   std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->finish < b->finish; });
   std::string out = partial_banner(report);
   for (const NpuSummary* s : order) {
@@ -162,10 +162,10 @@ std::string format_astra_log(const RunReport& report) {
   return out;
 }
 
-std::string format_summary(const RunReport& r) {
+std::string format_summary(const RunRecords& records, const RunReport& r) {
   std::string out = partial_banner(r);
   out += fmt::format("Tessera run: {}\n", r.source);
-  out += fmt::format("  network: {} ({} model), {} NPUs\n", r.topology, r.network_model, r.npus.size());
+  out += fmt::format("  network: {} ({} model), {} NPUs\n", r.topology, r.network_model, records.npus.size());
   out += fmt::format("  iteration time: {} (last NPU finished), {} events\n\n", format_time(r.end_time), r.events);
   const auto row = [](const std::string& who, SimTime wall, SimTime comp, SimTime comm, SimTime exposed) {
     return fmt::format("  {:<8} {:>14} {:>14} {:>14} {:>14}\n", who, format_time(wall), format_time(comp),
@@ -173,13 +173,13 @@ std::string format_summary(const RunReport& r) {
   };
   out += fmt::format("  {:<8} {:>14} {:>14} {:>14} {:>14}\n", "NPU", "wall", "compute", "communication",
                      "exposed comm");
-  if (r.npus.size() <= 32) {
-    for (const NpuSummary& s : r.npus)
+  if (records.npus.size() <= 32) {
+    for (const NpuSummary& s : records.npus)
       out += row(fmt::format("{}", s.npu), s.finish, s.compute, s.communication, s.exposed_communication);
   } else {
-    NpuSummary lo = r.npus.front(), hi = r.npus.front();
+    NpuSummary lo = records.npus.front(), hi = records.npus.front();
     double sum[4] = {0, 0, 0, 0};
-    for (const NpuSummary& s : r.npus) {
+    for (const NpuSummary& s : records.npus) {
       lo.finish = std::min(lo.finish, s.finish), hi.finish = std::max(hi.finish, s.finish);
       lo.compute = std::min(lo.compute, s.compute), hi.compute = std::max(hi.compute, s.compute);
       lo.communication = std::min(lo.communication, s.communication);
@@ -188,13 +188,13 @@ std::string format_summary(const RunReport& r) {
       hi.exposed_communication = std::max(hi.exposed_communication, s.exposed_communication);
       sum[0] += s.finish, sum[1] += s.compute, sum[2] += s.communication, sum[3] += s.exposed_communication;
     }
-    const double n = static_cast<double>(r.npus.size());
+    const double n = static_cast<double>(records.npus.size());
     out += row("min", lo.finish, lo.compute, lo.communication, lo.exposed_communication);
     out += row("mean", static_cast<SimTime>(sum[0] / n), static_cast<SimTime>(sum[1] / n),
                static_cast<SimTime>(sum[2] / n), static_cast<SimTime>(sum[3] / n));
     out += row("max", hi.finish, hi.compute, hi.communication, hi.exposed_communication);
   }
-  const std::vector<CollectiveRow> rows = collective_rows(r);
+  const std::vector<CollectiveRow> rows = collective_rows(records);
   if (!rows.empty()) {
     // All rows in start order when they fit; otherwise the longest, longest first (ties in start
     // order), since the long ones are where the time goes.

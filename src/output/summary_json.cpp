@@ -4,17 +4,18 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "tessera/output/record_fields.hpp"
 #include "tessera/output/summary.hpp"
 
 namespace tessera::output {
 
-std::string summary_json(const RunReport& r) {
+std::string summary_json(const RunRecords& records, const RunReport& r) {
   nlohmann::ordered_json j;
   j["format"] = "tessera-summary/1";
   j["source"] = r.source;
   j["network_model"] = r.network_model;
   j["topology"] = r.topology;
-  j["npu_count"] = r.npus.size();
+  j["npu_count"] = records.npus.size();
   j["end_time_ps"] = r.end_time;
   j["events"] = r.events;
   // Always present, so a reader can test it without knowing which writer version made the file.
@@ -24,20 +25,17 @@ std::string summary_json(const RunReport& r) {
     j["sim_time_reached_ps"] = r.reached;
   }
   nlohmann::ordered_json npus = nlohmann::ordered_json::array();
-  for (const NpuSummary& s : r.npus) {
+  for (const NpuSummary& s : records.npus) {
+    // One key per column of the NpuSummary field table; times get "_ps".
     nlohmann::ordered_json n;
-    n["npu"] = s.npu;
-    n["finish_ps"] = s.finish;
-    n["compute_ps"] = s.compute;
-    n["cpu_ps"] = s.cpu;
-    n["communication_ps"] = s.communication;
-    n["exposed_communication_ps"] = s.exposed_communication;
-    n["nodes"] = s.nodes;
+    for (const Field& f : fields_of<NpuSummary>()) {
+      visit_field(s, f, [&](auto v) { n[f.picoseconds ? std::string(f.name) + "_ps" : std::string(f.name)] = v; });
+    }
     npus.push_back(std::move(n));
   }
   j["npus"] = std::move(npus);
   nlohmann::ordered_json colls = nlohmann::ordered_json::array();
-  for (const CollectiveRow& c : collective_rows(r)) {
+  for (const CollectiveRow& c : collective_rows(records)) {
     nlohmann::ordered_json n;
     n["index"] = c.index;
     n["comm_type"] = c.collective;

@@ -265,27 +265,25 @@ bool Engine::poll_early_stop() {
 }
 
 void Engine::check_stall(const RunLimits& limits, SimTime last_time) {
-  // Lines are "<lp id>\t<name>: <report>" so the merged list is in LP id order on any rank count.
+  // Each rank reports its unfinished LPs' ids and lines; merged by id, the list is in LP id order
+  // on any rank count.
   std::int64_t stuck = 0;
-  std::string mine;
+  std::vector<LpId> ids;
+  std::vector<std::string> reports;
   for (const LpId lp : local_ids_) {
     if (local_[lp]->finished()) continue;
     if (static_cast<std::size_t>(stuck++) < limits.stall_report_limit) {
-      mine += fmt::format("{}\t{}: {}\n", lp, graph_.name(lp), local_[lp]->stall_report());
+      ids.push_back(lp);
+      reports.push_back(fmt::format("{}: {}", graph_.name(lp), local_[lp]->stall_report()));
     }
   }
   const std::int64_t total = transport_.all_reduce_sum(stuck);
   if (total == 0) return;
   std::vector<std::pair<LpId, std::string>> lines;
-  for (const std::string& chunk : transport_.all_gather(mine)) {
-    std::size_t pos = 0;
-    while (pos < chunk.size()) {
-      const std::size_t nl = chunk.find('\n', pos);
-      const std::size_t tab = chunk.find('\t', pos);
-      lines.emplace_back(static_cast<LpId>(std::stoul(chunk.substr(pos, tab - pos))),
-                         chunk.substr(tab + 1, nl - tab - 1));
-      pos = nl + 1;
-    }
+  const std::vector<std::vector<LpId>> all_ids = transport_.all_gather_records(ids);
+  std::vector<std::vector<std::string>> all_reports = transport_.all_gather_strings(reports);
+  for (std::size_t r = 0; r < all_ids.size(); ++r) {
+    for (std::size_t k = 0; k < all_ids[r].size(); ++k) lines.emplace_back(all_ids[r][k], std::move(all_reports[r][k]));
   }
   std::sort(lines.begin(), lines.end());
   if (lines.size() > limits.stall_report_limit) lines.resize(limits.stall_report_limit);

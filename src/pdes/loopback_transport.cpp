@@ -24,7 +24,9 @@ LoopbackHub::LoopbackHub(int ranks)
       inputs_(static_cast<std::size_t>(ranks)),
       ints_(static_cast<std::size_t>(ranks)),
       doubles_(static_cast<std::size_t>(ranks)),
-      strings_(static_cast<std::size_t>(ranks)) {}
+      strings_(static_cast<std::size_t>(ranks)),
+      bytes_(static_cast<std::size_t>(ranks)),
+      to_each_(static_cast<std::size_t>(ranks)) {}
 
 void LoopbackHub::arrive_and_wait() {
   std::unique_lock lock(mutex_);
@@ -100,6 +102,43 @@ std::vector<std::string> LoopbackTransport::all_gather(const std::string& s) {
   hub_.strings_[static_cast<std::size_t>(rank_)] = s;
   hub_.arrive_and_wait();
   std::vector<std::string> out = hub_.strings_;
+  hub_.arrive_and_wait();
+  return out;
+}
+
+// Each rank posts a view of its buffer and copies what it needs while every view is still
+// valid (between the two barriers).
+RankBytes LoopbackTransport::all_gather_bytes(std::span<const std::byte> mine) {
+  return gather_bytes(mine, -1);
+}
+
+// root -1: every rank copies (the all-gather).
+RankBytes LoopbackTransport::gather_bytes(std::span<const std::byte> mine, int root) {
+  hub_.bytes_[static_cast<std::size_t>(rank_)] = mine;
+  hub_.arrive_and_wait();
+  RankBytes out;
+  if (root < 0 || root == rank_) {
+    out.offsets.push_back(0);
+    for (const auto& b : hub_.bytes_) {
+      out.data.insert(out.data.end(), b.begin(), b.end());
+      out.offsets.push_back(out.data.size());
+    }
+  }
+  hub_.arrive_and_wait();
+  return out;
+}
+
+RankBytes LoopbackTransport::all_to_all(const std::vector<std::vector<std::byte>>& to_each) {
+  if (to_each.size() != static_cast<std::size_t>(size())) throw Error("all_to_all needs one buffer per rank");
+  hub_.to_each_[static_cast<std::size_t>(rank_)] = &to_each;
+  hub_.arrive_and_wait();
+  RankBytes out;
+  out.offsets.push_back(0);
+  for (const auto* from : hub_.to_each_) {
+    const std::vector<std::byte>& b = (*from)[static_cast<std::size_t>(rank_)];
+    out.data.insert(out.data.end(), b.begin(), b.end());
+    out.offsets.push_back(out.data.size());
+  }
   hub_.arrive_and_wait();
   return out;
 }

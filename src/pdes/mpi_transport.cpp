@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <functional>
 
 #include <time.h>
@@ -68,6 +69,10 @@ struct MpiTransport::Impl {
   std::vector<Header> send_head, recv_head;
   std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
   std::vector<Event> send_buf, recv_buf;
+  // What parallel_io() points to: the world communicator and no hints.
+  MPI_Comm comm = MPI_COMM_NULL;
+  MPI_Info info = MPI_INFO_NULL;
+  ParallelIo io;
 };
 
 MpiTransport::MpiTransport() : impl_(std::make_unique<Impl>()) {
@@ -78,14 +83,14 @@ MpiTransport::MpiTransport() : impl_(std::make_unique<Impl>()) {
   impl_->send_displs.resize(n);
   impl_->recv_counts.resize(n);
   impl_->recv_displs.resize(n);
+  impl_->comm = static_cast<MPI_Comm>(impl_->world);
+  impl_->io = {&impl_->comm, &impl_->info};
 }
 MpiTransport::~MpiTransport() = default;
 
 int MpiTransport::rank() const { return impl_->world.rank(); }
 int MpiTransport::size() const { return impl_->world.size(); }
-int MpiTransport::native_comm_handle() const {
-  return static_cast<int>(MPI_Comm_c2f(static_cast<MPI_Comm>(impl_->world)));
-}
+const ParallelIo* MpiTransport::parallel_io() const { return &impl_->io; }
 
 SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, const SyncInput& in,
                                   std::vector<Event>& inbox) {
@@ -172,6 +177,85 @@ std::vector<std::string> MpiTransport::all_gather(const std::string& s) {
   std::vector<std::string> out;
   boost::mpi::all_gather(impl_->world, s, out);
   return out;
+}
+
+namespace {
+
+/// Displacements for a v-collective from per-rank byte counts; MPI counts are int, so a side
+/// over 2 GiB is refused with a message instead of overflowing.
+std::vector<int> displacements(const std::vector<int>& counts, const char* what) {
+  std::vector<int> displs(counts.size());
+  long long total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    displs[r] = static_cast<int>(total);
+    total += counts[r];
+    if (total > INT_MAX) throw Error(std::string("more than 2 GiB in one ") + what + "; run on more ranks");
+  }
+  return displs;
+}
+
+int byte_count(std::size_t n, const char* what) {
+  if (n > static_cast<std::size_t>(INT_MAX))
+    throw Error(std::string("more than 2 GiB from one rank in one ") + what + "; run on more ranks");
+  return static_cast<int>(n);
+}
+
+RankBytes rank_bytes(std::vector<std::byte> data, const std::vector<int>& counts, const std::vector<int>& displs) {
+  RankBytes out;
+  out.data = std::move(data);
+  out.offsets.reserve(counts.size() + 1);
+  for (std::size_t r = 0; r < counts.size(); ++r) out.offsets.push_back(static_cast<std::size_t>(displs[r]));
+  out.offsets.push_back(out.data.size());
+  return out;
+}
+
+}  // namespace
+
+RankBytes MpiTransport::all_gather_bytes(std::span<const std::byte> mine) {
+  const MPI_Comm comm = impl_->comm;
+  const int n = size();
+  const int count = byte_count(mine.size(), "all-gather");
+  std::vector<int> counts(static_cast<std::size_t>(n));
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  const std::vector<int> displs = displacements(counts, "all-gather");
+  std::vector<std::byte> data(static_cast<std::size_t>(displs.back()) + static_cast<std::size_t>(counts.back()));
+  MPI_Allgatherv(mine.data(), count, MPI_BYTE, data.data(), counts.data(), displs.data(), MPI_BYTE, comm);
+  return rank_bytes(std::move(data), counts, displs);
+}
+
+RankBytes MpiTransport::gather_bytes(std::span<const std::byte> mine, int root) {
+  const MPI_Comm comm = impl_->comm;
+  const int count = byte_count(mine.size(), "gather");
+  // Every rank learns every count, so a total over 2 GiB is refused on all ranks alike.
+  std::vector<int> counts(static_cast<std::size_t>(size()));
+  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+  const std::vector<int> displs = displacements(counts, "gather");
+  if (rank() != root) {
+    MPI_Gatherv(mine.data(), count, MPI_BYTE, nullptr, nullptr, nullptr, MPI_BYTE, root, comm);
+    return {};
+  }
+  std::vector<std::byte> data(static_cast<std::size_t>(displs.back()) + static_cast<std::size_t>(counts.back()));
+  MPI_Gatherv(mine.data(), count, MPI_BYTE, data.data(), counts.data(), displs.data(), MPI_BYTE, root, comm);
+  return rank_bytes(std::move(data), counts, displs);
+}
+
+RankBytes MpiTransport::all_to_all(const std::vector<std::vector<std::byte>>& to_each) {
+  const MPI_Comm comm = impl_->comm;
+  const auto n = static_cast<std::size_t>(size());
+  if (to_each.size() != n) throw Error("all_to_all needs one buffer per rank");
+  std::vector<int> send_counts(n), recv_counts(n);
+  for (std::size_t q = 0; q < n; ++q) send_counts[q] = byte_count(to_each[q].size(), "all-to-all");
+  const std::vector<int> send_displs = displacements(send_counts, "all-to-all");
+  std::vector<std::byte> send(static_cast<std::size_t>(send_displs.back()) + to_each.back().size());
+  for (std::size_t q = 0; q < n; ++q)
+    if (!to_each[q].empty())
+      std::memcpy(send.data() + send_displs[q], to_each[q].data(), to_each[q].size());
+  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm);
+  const std::vector<int> recv_displs = displacements(recv_counts, "all-to-all");
+  std::vector<std::byte> recv(static_cast<std::size_t>(recv_displs.back()) + static_cast<std::size_t>(recv_counts.back()));
+  MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(), recv_counts.data(),
+                recv_displs.data(), MPI_BYTE, comm);
+  return rank_bytes(std::move(recv), recv_counts, recv_displs);
 }
 
 }  // namespace tessera::pdes

@@ -1,7 +1,6 @@
 #include "link_records.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -26,27 +25,23 @@ SimTime agree_bin_width(const std::vector<const network::LinkStats*>& local, Sim
 }
 
 void append_link_records(const network::Topology& topo, const std::vector<const network::LinkStats*>& local,
-                         SimTime width, std::vector<std::string>& strings,
-                         std::vector<output::LinkTotals>& totals, std::vector<output::LinkBin>& bins) {
-  std::unordered_map<std::string, std::uint32_t> index;
-  for (std::size_t i = 0; i < strings.size(); ++i) index.emplace(strings[i], static_cast<std::uint32_t>(i));
+                         SimTime width, output::RunRecords& records) {
+  records.link_bin_width = width;
   for (const network::LinkStats* s : local) {
     if (s->to == network::kNoNode) continue;
-    const auto [it, fresh] = index.emplace(link_name(topo, *s), static_cast<std::uint32_t>(strings.size()));
-    if (fresh) strings.push_back(it->first);
     output::LinkTotals t;
-    t.name = it->second;
+    t.name = records.intern(link_name(topo, *s));
     t.bytes = s->bytes;
     t.busy = s->busy;
     t.max_queue = s->max_queue_bytes;
     t.credit_stall = s->credit_stall;
-    totals.push_back(t);
+    records.links.push_back(t);
     if (width <= 0 || s->bins.empty()) continue;
     network::LinkStats copy = *s;  // re-binned copy; the network's own statistics stay as they are
     copy.rebin(width);
     for (std::size_t b = 0; b < copy.bins.size(); ++b) {
       if (copy.bins[b] == 0 && copy.busy_bins[b] == 0) continue;
-      bins.push_back(output::LinkBin{t.name, static_cast<std::int32_t>(b), copy.bins[b], copy.busy_bins[b]});
+      records.link_bins.push_back(output::LinkBin{t.name, static_cast<std::int32_t>(b), copy.bins[b], copy.busy_bins[b]});
     }
   }
 }

@@ -29,10 +29,10 @@ std::string link_name(const network::Topology& topo, const network::LinkStats& s
 SimTime agree_bin_width(const std::vector<const network::LinkStats*>& local, SimTime end_time,
                         const LinkRecordOptions& opts, pdes::Transport& transport);
 
-/// Appends `local`'s links (names interned in `strings`) to `totals` and their non-empty bins,
-/// re-binned to `width` (0: no bins), to `bins`. Links to nowhere (spare switch ports) are left out.
+/// Appends `local`'s links (names interned in records.strings) to records.links and their
+/// non-empty bins, re-binned to `width` (0: no bins), to records.link_bins; sets
+/// records.link_bin_width. Links to nowhere (spare switch ports) are left out.
 void append_link_records(const network::Topology& topo, const std::vector<const network::LinkStats*>& local,
-                         SimTime width, std::vector<std::string>& strings,
-                         std::vector<output::LinkTotals>& totals, std::vector<output::LinkBin>& bins);
+                         SimTime width, output::RunRecords& records);
 
 }  // namespace tessera::runtime

@@ -87,9 +87,8 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       nic_(*shared.network, npu, *this),
       exec_(*shared.system, *shared.topology, npu, *this),
       start_(wl.size(), -1),
-      done_(wl.size(), false) {
-  result_.summary.npu = npu;
-}
+      done_(wl.size(), false),
+      name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
 
 NpuLp::~NpuLp() = default;
 
@@ -234,11 +233,8 @@ void NpuLp::start_collective(NodeIndex i) {
     r.custom = shared_.custom->find(r.type, n.id);
   }
   {
-    std::string label = collective::algorithm_label(*shared_.system, *shared_.topology, r);
-    const auto [it, fresh] =
-        algorithm_index_.emplace(std::move(label), static_cast<std::uint32_t>(result_.algorithms.size()));
-    if (fresh) result_.algorithms.push_back(it->first);
-    coll_algorithm_[i] = {it->second, collective::chunk_count(*shared_.system, r)};
+    const std::string label = collective::algorithm_label(*shared_.system, *shared_.topology, r);
+    coll_algorithm_[i] = {shared_.records->intern(label), collective::chunk_count(*shared_.system, r)};
   }
   starting_ = i;
   const collective::CollectiveId id = exec_.start(r);
@@ -297,13 +293,15 @@ void NpuLp::complete(NodeIndex i) {
     const SimTime t = now - start_[i];
     c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
     c.busbw_gbps = c.algbw_gbps * factor;
-    result_.collectives.push_back(c);
+    shared_.records->collectives.push_back(c);
   }
   if (keep_intervals_) {
     output::NodeInterval iv;
     iv.npu = npu_;
     iv.node_id = n.id;
-    iv.name = n.name;
+    std::uint32_t& name = name_index_[n.name];
+    if (name == kNoName) name = shared_.records->intern(wl_.names()[n.name]);
+    iv.name = name;
     iv.kind = type == NodeType::kCommColl ? output::IntervalKind::kCollective
                                            : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
     iv.is_cpu_op = n.is_cpu_op();
@@ -318,7 +316,7 @@ void NpuLp::complete(NodeIndex i) {
         iv.chunks = a->second.chunks;
       }
     }
-    result_.intervals.push_back(iv);
+    shared_.records->intervals.push_back(iv);
   }
   if (type == NodeType::kCommColl) coll_algorithm_.erase(i);
   for (NodeIndex c : wl_.children(i)) {
@@ -336,7 +334,7 @@ void NpuLp::check_report() {
   // ASTRA Workload::call: nothing ready and nothing in flight => the NPU reports now.
   if (!reported_ && ready_.empty() && freed_.empty() && in_flight_ == 0 && completed_ == wl_.size()) {
     reported_ = true;
-    result_.summary.finish = ctx_->now();
+    finish_ = ctx_->now();
   }
 }
 
@@ -476,14 +474,16 @@ std::string NpuLp::waiting_report() const {
                      waiting > static_cast<std::uint64_t>(listed) ? ", ..." : "");
 }
 
-NpuResult NpuLp::take_result() {
-  output::NpuSummary& s = result_.summary;
+output::NpuSummary NpuLp::summary() const {
+  output::NpuSummary s;
+  s.npu = npu_;
+  s.finish = finish_;
   s.compute = gpu_busy_;
   s.cpu = cpu_busy_;
   s.communication = union_length(comm_intervals_);
   s.exposed_communication = s.finish - gpu_busy_;
   s.nodes = static_cast<std::int64_t>(completed_);
-  return std::move(result_);
+  return s;
 }
 
 }  // namespace tessera::runtime

@@ -68,18 +68,33 @@ pdes::Partition make_partition(const Config& c, const network::Network& net, con
   return pdes::partition_auto(g, ranks);
 }
 
-template <class T>
-std::string to_bytes(const std::vector<T>& v) {
-  std::string s(v.size() * sizeof(T), '\0');
-  if (!v.empty()) std::memcpy(s.data(), v.data(), s.size());
-  return s;
-}
-
-template <class T>
-void append_from_bytes(const std::string& s, std::size_t offset, std::size_t count, std::vector<T>& out) {
-  const std::size_t old = out.size();
-  out.resize(old + count);
-  if (count) std::memcpy(out.data() + old, s.data() + offset, count * sizeof(T));
+/// Moves this rank's summaries and collective records (records.collectives, appended by the NPU
+/// LPs) to rank 0, whose records then hold every NPU's; the other ranks' are left empty. A
+/// collective's algorithm label travels as the sender's label list plus an index into it, and is
+/// interned again on rank 0.
+void gather_to_root(pdes::Transport& t, const std::vector<output::NpuSummary>& summaries,
+                    output::RunRecords& records) {
+  std::vector<output::CollectiveRecord> colls = std::move(records.collectives);
+  records.collectives.clear();
+  std::vector<std::string> labels;                     // the labels these collectives use
+  std::unordered_map<std::uint32_t, std::uint32_t> label_of;  // records.strings index -> labels index
+  for (output::CollectiveRecord& c : colls) {
+    const auto [it, fresh] = label_of.emplace(c.algorithm, static_cast<std::uint32_t>(labels.size()));
+    if (fresh) labels.push_back(records.strings[c.algorithm]);
+    c.algorithm = it->second;
+  }
+  auto all_summaries = t.gather_records(summaries, 0);
+  const auto all_colls = t.gather_records(colls, 0);
+  const auto all_labels = t.gather_strings(labels, 0);
+  for (auto& s : all_summaries) records.npus.insert(records.npus.end(), s.begin(), s.end());
+  for (std::size_t r = 0; r < all_colls.size(); ++r) {
+    std::vector<std::uint32_t> local_index;  // the sender's label index -> records.strings
+    for (const std::string& l : all_labels[r]) local_index.push_back(records.intern(l));
+    for (output::CollectiveRecord c : all_colls[r]) {
+      c.algorithm = local_index[c.algorithm];
+      records.collectives.push_back(c);
+    }
+  }
 }
 
 }  // namespace
@@ -181,6 +196,8 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   shared.custom = custom.empty() ? nullptr : &custom;
   shared.memory_latency = config.remote_memory.latency;
   shared.memory_bandwidth = config.remote_memory.bandwidth;
+  output::RunRecords& records = result.records;
+  shared.records = &records;
 
   std::unique_ptr<pdes::Engine> engine_owner;
   pdes::agreed(transport, [&] {
@@ -222,88 +239,19 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   result.events = run.global_events;
   result.stats = run.stats;
 
-  // Gather every NPU's summary and collective records to every rank.
+  // Every NPU's summary and collective records go to rank 0 (the sinks that print them run there).
   std::vector<output::NpuSummary> local_summaries;
-  std::vector<output::CollectiveRecord> local_colls;
-  std::vector<std::string> local_algorithms{""};  // what local_colls' `algorithm` indexes
-  std::unordered_map<std::string, std::uint32_t> algorithm_index{{"", 0}};
-  std::unordered_map<std::string, std::uint32_t> interval_strings;  // local_strings' algorithm labels
   for (pdes::LpId lp : engine.local_lps()) {
-    if (net->is_switch_lp(lp)) continue;
-    auto* npu = static_cast<NpuLp*>(engine.local(lp));
-    NpuResult r = npu->take_result();
-    local_summaries.push_back(r.summary);
-    // Algorithm labels index the NPU's own table: re-index collectives into this rank's table
-    // and intervals into local_strings.
-    for (output::CollectiveRecord& c : r.collectives) {
-      const std::string& label = r.algorithms[c.algorithm];
-      const auto [it, fresh] =
-          algorithm_index.emplace(label, static_cast<std::uint32_t>(local_algorithms.size()));
-      if (fresh) local_algorithms.push_back(label);
-      c.algorithm = it->second;
-    }
-    for (output::NodeInterval& iv : r.intervals) {
-      if (iv.algorithm == 0) continue;
-      const std::string& label = r.algorithms[iv.algorithm];
-      const auto [it, fresh] =
-          interval_strings.emplace(label, static_cast<std::uint32_t>(result.local_strings.size()));
-      if (fresh) result.local_strings.push_back(label);
-      iv.algorithm = it->second;
-    }
-    local_colls.insert(local_colls.end(), r.collectives.begin(), r.collectives.end());
-    // Interval names index the NPU's own workload name table; re-index them into one table.
-    const workload::NameTable& names = workloads.at(static_cast<int>(net->node_of(lp))).names();
-    std::unordered_map<std::uint32_t, std::uint32_t> renamed;
-    for (output::NodeInterval& iv : r.intervals) {
-      auto [it, fresh] = renamed.emplace(iv.name, 0);
-      if (fresh) {
-        it->second = static_cast<std::uint32_t>(result.local_strings.size());
-        result.local_strings.emplace_back(names[iv.name]);
-      }
-      iv.name = it->second;
-    }
-    result.local_intervals.insert(result.local_intervals.end(), r.intervals.begin(), r.intervals.end());
+    if (!net->is_switch_lp(lp)) local_summaries.push_back(static_cast<const NpuLp*>(engine.local(lp))->summary());
   }
-  std::string labels;
-  for (std::size_t i = 1; i < local_algorithms.size(); ++i) labels += local_algorithms[i] + "\n";
-  const std::string header = fmt::format("{:020}{:020}", local_summaries.size(), local_colls.size());
-  const auto all = transport.all_gather(header + to_bytes(local_summaries) + to_bytes(local_colls) + labels);
-  // Every rank's labels, sorted, so the table does not depend on the rank count.
-  std::vector<std::vector<std::string>> rank_labels;
-  for (const std::string& s : all) {
-    const std::size_t ns = std::stoull(s.substr(0, 20)), nc = std::stoull(s.substr(20, 20));
-    std::vector<std::string> mine{""};
-    for (std::size_t pos = 40 + ns * sizeof(output::NpuSummary) + nc * sizeof(output::CollectiveRecord);
-         pos < s.size();) {
-      const std::size_t nl = s.find('\n', pos);
-      mine.push_back(s.substr(pos, nl - pos));
-      pos = nl + 1;
-    }
-    result.collective_strings.insert(result.collective_strings.end(), mine.begin() + 1, mine.end());
-    rank_labels.push_back(std::move(mine));
-  }
-  std::sort(result.collective_strings.begin(), result.collective_strings.end());
-  result.collective_strings.erase(
-      std::unique(result.collective_strings.begin(), result.collective_strings.end()),
-      result.collective_strings.end());
-  for (std::size_t r = 0; r < all.size(); ++r) {
-    const std::string& s = all[r];
-    const std::size_t ns = std::stoull(s.substr(0, 20)), nc = std::stoull(s.substr(20, 20));
-    append_from_bytes(s, 40, ns, result.npus);
-    const std::size_t first = result.collectives.size();
-    append_from_bytes(s, 40 + ns * sizeof(output::NpuSummary), nc, result.collectives);
-    for (std::size_t k = first; k < result.collectives.size(); ++k) {
-      const std::string& label = rank_labels[r][result.collectives[k].algorithm];
-      result.collectives[k].algorithm = static_cast<std::uint32_t>(
-          std::lower_bound(result.collective_strings.begin(), result.collective_strings.end(), label) -
-          result.collective_strings.begin());
-    }
-  }
-  std::sort(result.npus.begin(), result.npus.end(), [](const auto& a, const auto& b) { return a.npu < b.npu; });
-  std::stable_sort(result.collectives.begin(), result.collectives.end(), [](const auto& a, const auto& b) {
+  SimTime local_end = 0;
+  for (const output::NpuSummary& s : local_summaries) local_end = std::max(local_end, s.finish);
+  result.end_time = transport.all_reduce_max(local_end);
+  gather_to_root(transport, local_summaries, records);
+  std::sort(records.npus.begin(), records.npus.end(), [](const auto& a, const auto& b) { return a.npu < b.npu; });
+  std::stable_sort(records.collectives.begin(), records.collectives.end(), [](const auto& a, const auto& b) {
     return a.npu != b.npu ? a.npu < b.npu : a.end < b.end;
   });
-  for (const auto& s : result.npus) result.end_time = std::max(result.end_time, s.finish);
 
   if (link_stats) {
     // Each link is reported by the rank that owns its sending end: NPU links by the NPU's Nic,
@@ -315,9 +263,8 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
                                 : static_cast<const NpuLp*>(engine.local(lp))->nic().link_stats();
       for (const network::LinkStats& ls : stats) local_links.push_back(&ls);
     }
-    result.link_bin_width = agree_bin_width(local_links, result.end_time, link_opts, transport);
-    append_link_records(net->topology(), local_links, result.link_bin_width, result.local_strings,
-                        result.local_links, result.local_link_bins);
+    append_link_records(net->topology(), local_links,
+                        agree_bin_width(local_links, result.end_time, link_opts, transport), records);
     result.link_stats_source = fmt::format("{} model: {}; bytes and serialization time per bin",
                                            to_string(model), model_info(model).links);
   } else if (options.link_stats) {

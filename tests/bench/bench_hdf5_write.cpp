@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   const auto records = tessera::output::testing::sample_records(npus, transport.rank(), transport.size(), layers);
   const auto t1 = Clock::now();
   try {
-    tessera::output::write_hdf5(out, records, {transport, transport.native_comm_handle(), npus});
+    tessera::output::write_hdf5(out, records, {transport, npus});
   } catch (const tessera::Error& e) {
     std::fprintf(stderr, "rank %d: %s\n", transport.rank(), e.what());
     return 1;

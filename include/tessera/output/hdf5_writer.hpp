@@ -1,6 +1,7 @@
 // The HDF5 sink: every rank writes its own NPUs' and links' rows into one file, collectively
-// through parallel HDF5 (MPI-IO). The layout is in docs/hdf5-layout.md. This header names no
-// HDF5 or MPI type; only src/output/hdf5_writer.cpp includes hdf5.h.
+// through parallel HDF5 (MPI-IO on the transport's ParallelIo handle). The layout is in
+// docs/hdf5-layout.md. This header names no HDF5 or MPI type; only src/output/hdf5_writer.cpp
+// includes hdf5.h, and no output file includes mpi.h.
 #pragma once
 
 #include <string>
@@ -16,14 +17,11 @@ inline constexpr int kHdf5FormatVersion = 1;
 
 /// How this rank takes part in the write.
 struct Hdf5Context {
-  /// Serial HDF5: only valid when transport.size() == 1 (a run without mpirun).
-  static constexpr int kNoMpi = -1;
-
-  /// Agreement between ranks (string tables, row counts, errors) goes through the engine's
-  /// transport; every rank must call write_hdf5 with the same path.
+  /// Agreement between ranks (string tables, row counts, errors) and the moving of rows go
+  /// through the engine's transport; every rank must call write_hdf5 with the same path. The file
+  /// is opened with its parallel_io() handle (MPI-IO); a transport without one (loopback) writes
+  /// serially and must have one rank.
   pdes::Transport& transport;
-  /// The communicator for MPI-IO, as MpiTransport::native_comm_handle() returns it, or kNoMpi.
-  int mpi_comm = kNoMpi;
   /// NPUs in the run; 0 = one more than the largest NPU id any rank reports.
   std::int32_t num_npus = 0;
 };

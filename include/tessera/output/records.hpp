@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -85,10 +87,41 @@ struct LinkBin {
   SimTime busy = 0;               ///< serialization time inside the bin (<= width)
 };
 
-/// Everything one rank hands to an output sink: its own NPUs' and links' rows. String fields of
-/// the rows index `strings` (this rank's table; the HDF5 writer merges tables across ranks).
+/// The labels records name by index (node names, algorithm labels, link names): each distinct
+/// string is stored once and found in O(1) by a hash map kept with it, so interning never
+/// rebuilds an index. Index 0 is "" ("none").
+class StringTable {
+ public:
+  StringTable() { intern(""); }
+  /// The index of `s`, appending it if new.
+  std::uint32_t intern(std::string_view s) {
+    if (const auto it = index_.find(s); it != index_.end()) return it->second;
+    const auto id = static_cast<std::uint32_t>(list_.size());
+    list_.emplace_back(s);
+    index_.emplace(list_.back(), id);
+    return id;
+  }
+  const std::string& operator[](std::uint32_t i) const { return list_[i]; }
+  std::size_t size() const { return list_.size(); }
+  /// Every string, by index.
+  const std::vector<std::string>& list() const { return list_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;  // find() by string_view without building a std::string
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<std::string> list_;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index_;
+};
+
+/// Everything one rank hands to the output sinks (RecordSink), built once per run. String fields
+/// of the rows index `strings` (this rank's table; the HDF5 writer merges tables across ranks).
+/// `intervals`, `links` and `link_bins` are this rank's (its NPUs, the links whose sending end it
+/// owns); `npus` and `collectives` are what runtime::simulate gathered: every NPU's on rank 0,
+/// none on the other ranks (so every table's rows come from one rank).
 struct RunRecords {
-  std::vector<std::string> strings{""};   ///< strings[0] is "" so 0 means "none"
+  StringTable strings;
   std::vector<NodeInterval> intervals;
   std::vector<CollectiveRecord> collectives;
   std::vector<NpuSummary> npus;
@@ -103,20 +136,7 @@ struct RunRecords {
   bool partial = false;
   SimTime reached = 0;
 
-  /// Index of `s` in `strings`, appending it if new. O(1): a lookup table that is rebuilt if
-  /// `strings` was changed directly.
-  std::uint32_t intern(const std::string& s) {
-    if (string_index.size() != strings.size()) {
-      string_index.clear();
-      for (std::size_t i = 0; i < strings.size(); ++i)
-        string_index.emplace(strings[i], static_cast<std::uint32_t>(i));
-    }
-    const auto [it, fresh] = string_index.emplace(s, static_cast<std::uint32_t>(strings.size()));
-    if (fresh) strings.push_back(s);
-    return it->second;
-  }
-  /// intern()'s lookup table (a cache; not written anywhere).
-  std::unordered_map<std::string, std::uint32_t> string_index;
+  std::uint32_t intern(std::string_view s) { return strings.intern(s); }
 };
 
 }  // namespace tessera::output

@@ -31,14 +31,11 @@ struct CollectiveRow {
   double busbw_gbps = 0;
 };
 
+/// The run-level facts the reports print next to the records (RunRecords holds the rows).
 struct RunReport {
   std::string source;         ///< scenario file or "ASTRA-sim command line"
   std::string network_model;  ///< "packet", ...
   std::string topology;       ///< one line describing the network
-  std::vector<NpuSummary> npus;  ///< id order
-  std::vector<CollectiveRecord> collectives;
-  /// What the collectives' `algorithm` fields index ([0] = ""): SimulationResult::collective_strings.
-  std::vector<std::string> strings{""};
   SimTime end_time = 0;
   std::uint64_t events = 0;
   /// Why the run stopped before every NPU finished ("stopped by SIGTERM", "--max-sim-time
@@ -47,8 +44,9 @@ struct RunReport {
   SimTime reached = 0;  ///< simulated time every event ran up to (partial runs)
 };
 
-/// Aggregates per-NPU collective records into rows (index order).
-std::vector<CollectiveRow> collective_rows(const RunReport& report);
+/// Aggregates per-NPU collective records (records.collectives, labels in records.strings) into
+/// rows (index order).
+std::vector<CollectiveRow> collective_rows(const RunRecords& records);
 
 /// "12.346 ms", "57.426 µs", "830 ns": three decimals in the largest unit below the value.
 std::string format_time(SimTime t);
@@ -56,13 +54,14 @@ std::string format_time(SimTime t);
 /// ASTRA-sim's per-NPU report lines, NPUs in completion order (ties by id), times in whole ns
 /// ("cycles"): `sys[N] finished, T cycles, exposed communication E cycles.`, the two post-processing
 /// lines, `sys[N], Wall time: T`, `sys[N], Comm time: C` and, when non-zero, GPU and CPU time.
-std::string format_astra_log(const RunReport& report);
+std::string format_astra_log(const RunRecords& records, const RunReport& report);
 
 /// The default human-readable summary: run totals, per-NPU table (all NPUs up to 32, else
 /// min/mean/max), and the collectives with their times and nccl-tests bandwidths.
-std::string format_summary(const RunReport& report);
+std::string format_summary(const RunRecords& records, const RunReport& report);
 
-/// The machine-readable summary (JSON, 2-space indent, trailing newline). Times in ps.
-std::string summary_json(const RunReport& report);
+/// The machine-readable summary (JSON, 2-space indent, trailing newline). Times in ps; the
+/// per-NPU keys come from the NpuSummary field table (record_fields.hpp).
+std::string summary_json(const RunRecords& records, const RunReport& report);
 
 }  // namespace tessera::output

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ class LoopbackHub {
   std::vector<std::int64_t> ints_;
   std::vector<double> doubles_;
   std::vector<std::string> strings_;
+  std::vector<std::span<const std::byte>> bytes_;                       // all_gather_bytes, by rank
+  std::vector<const std::vector<std::vector<std::byte>>*> to_each_;   // all_to_all, by rank
 };
 
 class LoopbackTransport final : public Transport {
@@ -53,6 +56,11 @@ class LoopbackTransport final : public Transport {
   double all_reduce_sum(double v) override;
   double all_reduce_max(double v) override;
   std::vector<std::string> all_gather(const std::string& s) override;
+  RankBytes all_to_all(const std::vector<std::vector<std::byte>>& to_each) override;
+
+ protected:
+  RankBytes all_gather_bytes(std::span<const std::byte> mine) override;
+  RankBytes gather_bytes(std::span<const std::byte> mine, int root) override;
 
  private:
   template <class T, class Op>

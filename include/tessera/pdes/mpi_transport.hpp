@@ -40,11 +40,13 @@ class MpiTransport final : public Transport {
   double all_reduce_sum(double v) override;
   double all_reduce_max(double v) override;
   std::vector<std::string> all_gather(const std::string& s) override;
+  RankBytes all_to_all(const std::vector<std::vector<std::byte>>& to_each) override;
+  /// The world communicator for MPI-IO (parallel HDF5 opens its one file with it).
+  const ParallelIo* parallel_io() const override;
 
-  /// The one MPI escape hatch: the communicator as its Fortran handle (MPI_Comm_c2f), so that
-  /// parallel HDF5 (src/output/hdf5_writer.cpp) can open one file on the same ranks without this
-  /// header naming an MPI type. Convert back with MPI_Comm_f2c.
-  int native_comm_handle() const;
+ protected:
+  RankBytes all_gather_bytes(std::span<const std::byte> mine) override;
+  RankBytes gather_bytes(std::span<const std::byte> mine, int root) override;
 
  private:
   struct Impl;

@@ -42,6 +42,10 @@ struct NpuShared {
   /// Remote memory (MEM_LOAD/MEM_STORE): fixed latency plus size / bandwidth.
   SimTime memory_latency = 0;
   Bandwidth memory_bandwidth{0};
+  /// The rank's records (SimulationResult::records): NPU LPs append their collective records and
+  /// (keep_intervals) intervals to it, with labels interned in its string table. LPs of a rank
+  /// run on one thread, so they share it without locking.
+  output::RunRecords* records = nullptr;
 };
 
 /// Message tags on the wire (64 bits): bit 63 set = point-to-point (low 32 bits = comm_tag);
@@ -49,16 +53,6 @@ struct NpuShared {
 /// sequence (27 bits). Throws Error when a collective exceeds those ranges.
 std::uint64_t pack_collective_tag(const collective::MessageTag& tag);
 collective::MessageTag unpack_collective_tag(std::uint64_t wire);
-
-/// Per-NPU results: the summary row, per-collective records and the node timeline.
-struct NpuResult {
-  output::NpuSummary summary;
-  std::vector<output::CollectiveRecord> collectives;
-  std::vector<output::NodeInterval> intervals;
-  /// What the `algorithm` fields of collectives and intervals index ([0] = ""): labels from
-  /// collective::algorithm_label. (Interval `name`s index the workload's name table instead.)
-  std::vector<std::string> algorithms{""};
-};
 
 class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, public collective::CollectiveHost {
  public:
@@ -84,7 +78,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void host_event(std::uint64_t token) override;
 
   /// Results; `summary` is complete once the run ended.
-  NpuResult take_result();
+  /// This NPU's summary row, once the run is over (its other records are in NpuShared::records).
+  output::NpuSummary summary() const;
   const network::Nic& nic() const { return nic_; }
   /// Trace nodes completed so far, and in the whole trace (for progress estimates).
   std::uint64_t nodes_completed() const { return completed_; }
@@ -131,16 +126,19 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::unordered_map<collective::CollectiveId, workload::NodeIndex> coll_node_;
   /// What a running COLL node's records say about how it runs: its algorithm label and chunk count.
   struct CollLabel {
-    std::uint32_t algorithm = 0;  // index into result_.algorithms
+    std::uint32_t algorithm = 0;  // index into NpuShared::records->strings
     std::int32_t chunks = 0;
   };
   std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
-  std::unordered_map<std::string, std::uint32_t> algorithm_index_;         // label -> index
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
 
-  NpuResult result_;
+  /// Workload name id -> index in NpuShared::records->strings (kNoName: not interned yet), so a
+  /// name is hashed once per NPU, not once per interval.
+  static constexpr std::uint32_t kNoName = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> name_index_;
+  SimTime finish_ = 0;
   SimTime gpu_busy_ = 0;  // ASTRA tics_gpu_ops: compute time, added at issue
   SimTime cpu_busy_ = 0;
   std::vector<std::pair<SimTime, SimTime>> comm_intervals_;

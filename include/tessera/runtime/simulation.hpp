@@ -55,23 +55,15 @@ struct SimulationOptions {
 };
 
 struct SimulationResult {
-  std::vector<output::NpuSummary> npus;               ///< all NPUs, id order (on every rank)
-  std::vector<output::CollectiveRecord> collectives;  ///< all NPUs, NPU then completion order
-  /// What the collectives' `algorithm` fields index: the sorted labels of every rank ([0] = ""),
-  /// the same on every rank and for any rank count.
-  std::vector<std::string> collective_strings{""};
-  std::vector<output::NodeInterval> local_intervals;  ///< this rank's NPUs (keep_intervals only)
-  /// What the `name` and `algorithm` fields of local_intervals and the `name` fields of
-  /// local_links index ([0] = "").
-  std::vector<std::string> local_strings{""};
-  /// This rank's links (link_stats only): the links whose sending end is one of its LPs, with
-  /// traffic per time bin of width link_bin_width (bins without traffic left out).
-  std::vector<output::LinkTotals> local_links;
-  std::vector<output::LinkBin> local_link_bins;
-  SimTime link_bin_width = 0;  ///< the same on every rank; 0 = no bins
+  /// What the output sinks read (output::RunRecords): this rank's intervals (keep_intervals only)
+  /// and links (link_stats only: the links whose sending end is one of its LPs, with traffic per
+  /// time bin of width records.link_bin_width, the same on every rank; bins without traffic left
+  /// out); on rank 0 also every NPU's summary (id order) and collective records (NPU then
+  /// completion order), none on the other ranks. Labels are interned once in records.strings.
+  output::RunRecords records;
   /// Where the link figures come from, for the output's `link_stats` attribute.
   std::string link_stats_source;
-  SimTime end_time = 0;            ///< when the last NPU finished
+  SimTime end_time = 0;            ///< when the last NPU finished (on every rank)
   std::uint64_t events = 0;        ///< events run on all ranks
   pdes::StopReason reason = pdes::StopReason::kCompleted;
   /// Simulated time up to which every event ran (pdes::RunResult::reached): where an early stop

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     records.npus.push_back(s);
   }
   try {
-    tessera::output::write_hdf5(argv[1], records, {transport, transport.native_comm_handle(), npus});
+    tessera::output::write_hdf5(argv[1], records, {transport, npus});
   } catch (const tessera::Error& e) {
     std::fprintf(stderr, "rank %d: %s\n", transport.rank(), e.what());
     return static_cast<int>(e.code());

@@ -13,7 +13,6 @@
 #include "tessera/pdes/loopback_transport.hpp"
 
 namespace fs = std::filesystem;
-using tessera::output::Hdf5Context;
 using tessera::output::write_hdf5;
 using tessera::output::testing::sample_records;
 
@@ -48,7 +47,7 @@ TEST(Hdf5Writer, WritesAnHdf5FileAndNoPartialOne) {
   tessera::pdes::LoopbackHub hub(1);
   tessera::pdes::LoopbackTransport t(hub, 0);
   const fs::path out = scratch("ok.h5");
-  write_hdf5(out.string(), sample_records(8, 0, 1), {t, Hdf5Context::kNoMpi, 8});
+  write_hdf5(out.string(), sample_records(8, 0, 1), {t, 8});
   ASSERT_TRUE(fs::exists(out));
   EXPECT_FALSE(temporary_left(out));
   EXPECT_EQ(slurp(out).substr(0, 8), std::string("\x89HDF\r\n\x1a\n", 8));
@@ -59,7 +58,7 @@ TEST(Hdf5Writer, EmptyRecordsStillMakeAValidFile) {
   tessera::pdes::LoopbackHub hub(1);
   tessera::pdes::LoopbackTransport t(hub, 0);
   const fs::path out = scratch("empty.h5");
-  write_hdf5(out.string(), tessera::output::RunRecords{}, {t, Hdf5Context::kNoMpi, 0});
+  write_hdf5(out.string(), tessera::output::RunRecords{}, {t, 0});
   EXPECT_TRUE(fs::exists(out));
 }
 
@@ -71,7 +70,7 @@ TEST(Hdf5Writer, BadStringIndexIsBadInputAndKeepsTheOldFile) {
   auto r = sample_records(4, 0, 1);
   r.intervals.at(2).name = 999;
   try {
-    write_hdf5(out.string(), r, {t, Hdf5Context::kNoMpi, 4});
+    write_hdf5(out.string(), r, {t, 4});
     FAIL() << "expected an error";
   } catch (const tessera::Error& e) {
     EXPECT_EQ(e.code(), tessera::ExitCode::kBadInput);
@@ -87,7 +86,7 @@ TEST(Hdf5Writer, NpuOutOfRangeIsBadInput) {
   tessera::pdes::LoopbackTransport t(hub, 0);
   const fs::path out = scratch("range.h5");
   try {
-    write_hdf5(out.string(), sample_records(8, 0, 1), {t, Hdf5Context::kNoMpi, 4});
+    write_hdf5(out.string(), sample_records(8, 0, 1), {t, 4});
     FAIL() << "expected an error";
   } catch (const tessera::Error& e) {
     EXPECT_EQ(e.code(), tessera::ExitCode::kBadInput);
@@ -101,7 +100,7 @@ TEST(Hdf5Writer, MissingDirectoryNamesThePathAndLeavesNothing) {
   tessera::pdes::LoopbackTransport t(hub, 0);
   const fs::path out = scratch("x.h5").parent_path() / "no-such-dir" / "run.h5";
   try {
-    write_hdf5(out.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+    write_hdf5(out.string(), sample_records(2, 0, 1), {t, 2});
     FAIL() << "expected an error";
   } catch (const tessera::Error& e) {
     EXPECT_EQ(e.code(), tessera::ExitCode::kRuntime);
@@ -116,7 +115,7 @@ TEST(Hdf5Writer, LoopbackRanksWithoutMpiAreRefused) {
   tessera::pdes::LoopbackHub hub(2);
   tessera::pdes::LoopbackTransport t(hub, 0);
   const fs::path out = scratch("loop.h5");
-  EXPECT_THROW(write_hdf5(out.string(), sample_records(2, 0, 2), {t, Hdf5Context::kNoMpi, 2}), tessera::Error);
+  EXPECT_THROW(write_hdf5(out.string(), sample_records(2, 0, 2), {t, 2}), tessera::Error);
   EXPECT_FALSE(fs::exists(out));
 }
 
@@ -126,7 +125,7 @@ TEST(Hdf5Writer, ADirectoryAsThePathIsRefusedAndKept) {
   const fs::path out = scratch("isdir.h5");
   fs::create_directories(out / "keep");
   try {
-    write_hdf5(out.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+    write_hdf5(out.string(), sample_records(2, 0, 1), {t, 2});
     FAIL() << "expected an error";
   } catch (const tessera::Error& e) {
     EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
@@ -158,7 +157,12 @@ TEST(Hdf5Writer, InternReusesIndices) {
   EXPECT_EQ(r.intern("a"), a);
   EXPECT_NE(a, b);
   EXPECT_EQ(r.intern(""), 0u);
-  r.strings.push_back("c");  // changed directly: intern still finds it
-  EXPECT_EQ(r.intern("c"), 3u);
+  EXPECT_EQ(r.intern(std::string_view("c")), 3u);
   EXPECT_EQ(r.strings.size(), 4u);
+  EXPECT_EQ(r.strings[b], "b");
+  // A copy keeps its own index (the map is not shared with the original).
+  tessera::output::StringTable copy = r.strings;
+  EXPECT_EQ(copy.intern("d"), 4u);
+  EXPECT_EQ(r.strings.size(), 4u);
+  EXPECT_EQ(copy.intern("a"), a);
 }

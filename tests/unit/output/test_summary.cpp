@@ -10,18 +10,27 @@
 namespace tessera::output {
 namespace {
 
+/// The records and facts of a run, as the sinks get them.
+struct Sample {
+  RunRecords records;
+  RunReport run;
+};
+std::vector<CollectiveRow> rows_of(const Sample& s) { return collective_rows(s.records); }
+std::string json_of(const Sample& s) { return summary_json(s.records, s.run); }
+std::string text_of(const Sample& s) { return format_summary(s.records, s.run); }
+
 // One 1 MiB all-reduce over `npus` NPUs per entry of `labels`, NPU n recording labels[n % size].
-RunReport report_with(const std::vector<std::string>& labels, int npus, std::int32_t chunks = 4) {
-  RunReport r;
-  r.source = "test";
-  r.network_model = "packet";
-  r.topology = "ring [" + std::to_string(npus) + "]";
-  for (const std::string& l : labels) r.strings.push_back(l);
+Sample report_with(const std::vector<std::string>& labels, int npus, std::int32_t chunks = 4) {
+  Sample r;
+  r.run.source = "test";
+  r.run.network_model = "packet";
+  r.run.topology = "ring [" + std::to_string(npus) + "]";
+  for (const std::string& l : labels) r.records.intern(l);
   for (int n = 0; n < npus; ++n) {
     NpuSummary s;
     s.npu = n;
     s.finish = 10 * kMicrosecond;
-    r.npus.push_back(s);
+    r.records.npus.push_back(s);
     CollectiveRecord c;
     c.npu = n;
     c.collective = 0;
@@ -31,14 +40,14 @@ RunReport report_with(const std::vector<std::string>& labels, int npus, std::int
     c.end = 9 * kMicrosecond + n * kNanosecond;
     c.algorithm = static_cast<std::uint32_t>(1 + n % labels.size());
     c.chunks = chunks;
-    r.collectives.push_back(c);
+    r.records.collectives.push_back(c);
   }
-  r.end_time = 10 * kMicrosecond;
+  r.run.end_time = 10 * kMicrosecond;
   return r;
 }
 
 TEST(SummaryRows, CarryAlgorithmAndChunks) {
-  const std::vector<CollectiveRow> rows = collective_rows(report_with({"halvingDoubling"}, 8));
+  const std::vector<CollectiveRow> rows = rows_of(report_with({"halvingDoubling"}, 8));
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].algorithm, "halvingDoubling");
   EXPECT_EQ(rows[0].chunks, std::vector<std::int32_t>{4});
@@ -48,8 +57,8 @@ TEST(SummaryRows, CarryAlgorithmAndChunks) {
 TEST(SummaryRows, NumberEachNpusCollectivesInStartOrder) {
   // Two overlapping collectives: the 2 MiB one starts first but ends last. Records come in
   // completion order, which here differs between the NPUs; rows must still pair them up.
-  RunReport r = report_with({"ring"}, 2);
-  r.collectives.clear();
+  Sample r = report_with({"ring"}, 2);
+  r.records.collectives.clear();
   const auto record = [&](int npu, Bytes bytes, SimTime start, SimTime end) {
     CollectiveRecord c;
     c.npu = npu;
@@ -58,13 +67,13 @@ TEST(SummaryRows, NumberEachNpusCollectivesInStartOrder) {
     c.start = start;
     c.end = end;
     c.algorithm = 1;
-    r.collectives.push_back(c);
+    r.records.collectives.push_back(c);
   };
   record(0, 1 << 20, 2 * kMicrosecond, 5 * kMicrosecond);  // NPU 0: the small one ends first
   record(0, 2 << 20, 1 * kMicrosecond, 9 * kMicrosecond);
   record(1, 2 << 20, 1 * kMicrosecond, 4 * kMicrosecond);  // NPU 1: the big one ends first
   record(1, 1 << 20, 2 * kMicrosecond, 8 * kMicrosecond);
-  const std::vector<CollectiveRow> rows = collective_rows(r);
+  const std::vector<CollectiveRow> rows = rows_of(r);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].index, 0);
   EXPECT_EQ(rows[0].bytes, 2 << 20);
@@ -77,30 +86,30 @@ TEST(SummaryRows, NumberEachNpusCollectivesInStartOrder) {
 
 TEST(SummaryRows, DisagreeingNpusAreJoinedNotPicked) {
   // Sorted by text whatever order the NPUs report in, so the label is the same for any rank count.
-  RunReport r = report_with({"ring", "direct"}, 4);
-  EXPECT_EQ(collective_rows(r)[0].algorithm, "direct|ring");
-  r.collectives[1].chunks = 8;
-  r.collectives[2].chunks = 2;
-  EXPECT_EQ(collective_rows(r)[0].chunks, (std::vector<std::int32_t>{2, 4, 8}));
-  const auto j = nlohmann::json::parse(summary_json(r));
+  Sample r = report_with({"ring", "direct"}, 4);
+  EXPECT_EQ(rows_of(r)[0].algorithm, "direct|ring");
+  r.records.collectives[1].chunks = 8;
+  r.records.collectives[2].chunks = 2;
+  EXPECT_EQ(rows_of(r)[0].chunks, (std::vector<std::int32_t>{2, 4, 8}));
+  const auto j = nlohmann::json::parse(json_of(r));
   EXPECT_EQ(j["collectives"][0]["algorithm"], "direct|ring");
   EXPECT_EQ(j["collectives"][0]["chunks"], "2|4|8");
-  EXPECT_NE(format_summary(r).find("direct|ring  2|4|8"), std::string::npos) << format_summary(r);
+  EXPECT_NE(text_of(r).find("direct|ring  2|4|8"), std::string::npos) << text_of(r);
 }
 
 TEST(SummaryRows, NoLabelRecorded) {
-  RunReport r = report_with({"ring"}, 2, 0);
-  for (CollectiveRecord& c : r.collectives) c.algorithm = 0;
-  const CollectiveRow row = collective_rows(r)[0];
+  Sample r = report_with({"ring"}, 2, 0);
+  for (CollectiveRecord& c : r.records.collectives) c.algorithm = 0;
+  const CollectiveRow row = rows_of(r)[0];
   EXPECT_EQ(row.algorithm, "");
   EXPECT_TRUE(row.chunks.empty());
-  const auto j = nlohmann::json::parse(summary_json(r));
+  const auto j = nlohmann::json::parse(json_of(r));
   EXPECT_EQ(j["collectives"][0]["algorithm"], "");
   EXPECT_EQ(j["collectives"][0]["chunks"], 0);
 }
 
 TEST(SummaryJson, NamesTheAlgorithmAndChunks) {
-  const auto j = nlohmann::json::parse(summary_json(report_with({"custom"}, 8, 1)));
+  const auto j = nlohmann::json::parse(json_of(report_with({"custom"}, 8, 1)));
   ASSERT_EQ(j["collectives"].size(), 1u);
   EXPECT_EQ(j["collectives"][0]["algorithm"], "custom");
   EXPECT_EQ(j["collectives"][0]["chunks"], 1);
@@ -108,7 +117,7 @@ TEST(SummaryJson, NamesTheAlgorithmAndChunks) {
 }
 
 TEST(SummaryText, TableHasAlgorithmAndChunkColumns) {
-  const std::string text = format_summary(report_with({"ring/direct"}, 8));
+  const std::string text = text_of(report_with({"ring/direct"}, 8));
   const auto header = text.find("# type           algorithm   chunks");
   ASSERT_NE(header, std::string::npos) << text;
   // The row under it: index, type, the label padded to the column, the chunk count.
@@ -118,7 +127,7 @@ TEST(SummaryText, TableHasAlgorithmAndChunkColumns) {
 
 TEST(SummaryText, AlgorithmColumnWidensForLongLabels) {
   const std::string label = "ring/halvingDoubling/direct";
-  const std::string text = format_summary(report_with({label}, 8));
+  const std::string text = text_of(report_with({label}, 8));
   const auto header = text.find("algorithm");
   const auto row = text.find(label);
   ASSERT_NE(header, std::string::npos);
@@ -130,10 +139,10 @@ TEST(SummaryText, AlgorithmColumnWidensForLongLabels) {
 
 // `n` collectives on 2 NPUs, one after the other: collective k takes durations[k % size] and is an
 // all-reduce when k is even, an all-gather when odd; 1 KiB each.
-RunReport report_of_collectives(int n, const std::vector<SimTime>& durations) {
-  RunReport r;
-  r.source = "test";
-  r.network_model = "packet";
+Sample report_of_collectives(int n, const std::vector<SimTime>& durations) {
+  Sample r;
+  r.run.source = "test";
+  r.run.network_model = "packet";
   SimTime t = 0;
   for (int k = 0; k < n; ++k) {
     const SimTime d = durations[static_cast<std::size_t>(k) % durations.size()];
@@ -145,12 +154,12 @@ RunReport report_of_collectives(int n, const std::vector<SimTime>& durations) {
       c.bytes = 1024;
       c.start = t;
       c.end = t + d;
-      r.collectives.push_back(c);
+      r.records.collectives.push_back(c);
     }
     t += d;
   }
-  for (int npu = 0; npu < 2; ++npu) r.npus.push_back(NpuSummary{npu, t});
-  r.end_time = t;
+  for (int npu = 0; npu < 2; ++npu) r.records.npus.push_back(NpuSummary{npu, t});
+  r.run.end_time = t;
   return r;
 }
 
@@ -169,7 +178,7 @@ std::vector<int> printed_indices(const std::string& text) {
 }
 
 TEST(SummaryText, AllCollectivesInStartOrderWhenTheyFit) {
-  const std::string text = format_summary(report_of_collectives(5, {3 * kMicrosecond, kMicrosecond}));
+  const std::string text = text_of(report_of_collectives(5, {3 * kMicrosecond, kMicrosecond}));
   EXPECT_NE(text.find("collectives: 5 (GB = 10^9 B, nccl-tests algbw/busbw); in start order\n"),
             std::string::npos)
       << text;
@@ -181,7 +190,7 @@ TEST(SummaryText, TheFortyLongestLongestFirst) {
   // duration from 10 µs down to 3 µs, longest first and, among equals, in start order.
   std::vector<SimTime> d;
   for (int i = 1; i <= 10; ++i) d.push_back(i * kMicrosecond);
-  const std::string text = format_summary(report_of_collectives(50, d));
+  const std::string text = text_of(report_of_collectives(50, d));
   EXPECT_NE(
       text.find("collectives: 50 (GB = 10^9 B, nccl-tests algbw/busbw); the 40 longest, longest first\n"),
       std::string::npos)
@@ -197,7 +206,7 @@ TEST(SummaryText, TotalsPerTypeCoverEveryCollective) {
   // 2, 4, ..., 10 µs = 150 µs; the totals count all 50, not the 40 shown.
   std::vector<SimTime> d;
   for (int i = 1; i <= 10; ++i) d.push_back(i * kMicrosecond);
-  const std::string text = format_summary(report_of_collectives(50, d));
+  const std::string text = text_of(report_of_collectives(50, d));
   EXPECT_NE(text.find("  total by type         count        size     time (sum)\n"
                       "  all-reduce               25   25.00 KiB     125.000 µs\n"
                       "  all-gather               25   25.00 KiB     150.000 µs\n"),

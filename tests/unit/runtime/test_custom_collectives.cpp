@@ -156,13 +156,13 @@ TEST(CustomCollectives, MscclRingFixtureMatchesItsClosedForm) {
     c.system.all_reduce.custom_prefix = kFixture;
     for (int ranks : {1, 2}) {
       const SimulationResult r = run(c, ranks);
-      ASSERT_EQ(r.npus.size(), 8u);
-      for (const auto& s : r.npus) {
+      ASSERT_EQ(r.records.npus.size(), 8u);
+      for (const auto& s : r.records.npus) {
         EXPECT_EQ(s.finish, expect) << "npu " << s.npu << " ranks " << ranks << " model "
                                     << static_cast<int>(model);
       }
-      ASSERT_EQ(r.collectives.size(), 8u);
-      EXPECT_EQ(r.collectives[3].end - r.collectives[3].start, expect);
+      ASSERT_EQ(r.records.collectives.size(), 8u);
+      EXPECT_EQ(r.records.collectives[3].end - r.records.collectives[3].start, expect);
     }
   }
 }
@@ -183,17 +183,17 @@ TEST(CustomCollectives, CustomRingEqualsTheBuiltInRingOnEveryNetworkModel) {
     Config with_custom = native;
     with_custom.system.all_reduce.custom_prefix = custom;
     const SimulationResult base = run(native, 1);
-    ASSERT_EQ(base.npus.size(), static_cast<std::size_t>(n));
+    ASSERT_EQ(base.records.npus.size(), static_cast<std::size_t>(n));
     if (model != NetworkModel::kPacket) {
-      EXPECT_EQ(base.npus[0].finish, 2 * (n - 1) * hop_ns(S / n) * kNanosecond);
+      EXPECT_EQ(base.records.npus[0].finish, 2 * (n - 1) * hop_ns(S / n) * kNanosecond);
     }
     for (int ranks : {1, 2}) {
       const SimulationResult r = run(with_custom, ranks);
-      ASSERT_EQ(r.npus.size(), static_cast<std::size_t>(n));
+      ASSERT_EQ(r.records.npus.size(), static_cast<std::size_t>(n));
       const SimTime acks = model == NetworkModel::kPacket ? 2 * (n - 1) * 500 * kNanosecond : 0;
       for (int i = 0; i < n; ++i) {
-        EXPECT_EQ(r.npus[static_cast<std::size_t>(i)].finish,
-                  base.npus[static_cast<std::size_t>(i)].finish + acks)
+        EXPECT_EQ(r.records.npus[static_cast<std::size_t>(i)].finish,
+                  base.records.npus[static_cast<std::size_t>(i)].finish + acks)
             << "npu " << i << " ranks " << ranks << " model " << static_cast<int>(model);
       }
     }
@@ -223,8 +223,8 @@ TEST(CustomCollectives, PerNodeOverrideWinsOverThePerTypeGraph) {
   const SimTime expect = (14 * hop_ns(131072) + (14 * hop_ns(131072) + 7 * 7000)) * kNanosecond;
   for (int ranks : {1, 2}) {
     const SimulationResult r = run(c, ranks);
-    ASSERT_EQ(r.npus.size(), 8u);
-    for (const auto& s : r.npus) EXPECT_EQ(s.finish, expect) << "npu " << s.npu << " ranks " << ranks;
+    ASSERT_EQ(r.records.npus.size(), 8u);
+    for (const auto& s : r.records.npus) EXPECT_EQ(s.finish, expect) << "npu " << s.npu << " ranks " << ranks;
   }
 }
 

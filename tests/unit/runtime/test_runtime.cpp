@@ -128,15 +128,15 @@ TEST_P(RingClosedForm, MatchesAstraFormula) {
   }
   for (int ranks : {1, 2}) {
     const SimulationResult r = run(c, ranks);
-    ASSERT_EQ(r.npus.size(), static_cast<std::size_t>(n));
-    for (const auto& s : r.npus) {
+    ASSERT_EQ(r.records.npus.size(), static_cast<std::size_t>(n));
+    for (const auto& s : r.records.npus) {
       EXPECT_EQ(s.finish, expect_ns * kNanosecond) << "npu " << s.npu << " ranks " << ranks;
       EXPECT_EQ(s.exposed_communication, s.finish);  // no compute
       EXPECT_EQ(s.communication, s.finish);
       EXPECT_EQ(s.compute, 0);
     }
-    ASSERT_EQ(r.collectives.size(), static_cast<std::size_t>(n));
-    EXPECT_EQ(r.collectives[0].end - r.collectives[0].start, expect_ns * kNanosecond);
+    ASSERT_EQ(r.records.collectives.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(r.records.collectives[0].end - r.records.collectives[0].start, expect_ns * kNanosecond);
   }
 }
 
@@ -157,13 +157,13 @@ TEST(Runtime, PacketModelRingAllReduceIsAtLeastTheSerializationBound) {
                                NetworkModel::kPacket);
   const SimulationResult r1 = run(c, 1);
   const SimulationResult r2 = run(c, 2);
-  ASSERT_EQ(r1.npus.size(), 4u);
+  ASSERT_EQ(r1.records.npus.size(), 4u);
   // 2(n-1) messages of S/n serialized one after another on each NPU's link.
   const SimTime bound =
       2 * (n - 1) * tx_time(S / n, c.network.topology.params<network::DimensionsSpec>().dims[0].bandwidth);
-  for (std::size_t i = 0; i < r1.npus.size(); ++i) {
-    EXPECT_GE(r1.npus[i].finish, bound);
-    EXPECT_EQ(r1.npus[i].finish, r2.npus[i].finish);
+  for (std::size_t i = 0; i < r1.records.npus.size(); ++i) {
+    EXPECT_GE(r1.records.npus[i].finish, bound);
+    EXPECT_EQ(r1.records.npus[i].finish, r2.records.npus[i].finish);
   }
   EXPECT_EQ(r1.events, r2.events);
 }
@@ -182,16 +182,16 @@ LinkView run_links(const Config& c, int ranks, SimulationOptions o) {
   pdes::run_loopback(ranks, [&](pdes::Transport& t) {
     SimulationResult r = simulate(c, t, o);
     std::lock_guard<std::mutex> lock(mu);
-    v.width = r.link_bin_width;
+    v.width = r.records.link_bin_width;
     v.source = r.link_stats_source;
-    for (const output::LinkTotals& l : r.local_links) {
-      auto& [bytes, busy, bins] = v.links[r.local_strings[l.name]];
-      EXPECT_EQ(bytes, 0) << "link reported twice: " << r.local_strings[l.name];
+    for (const output::LinkTotals& l : r.records.links) {
+      auto& [bytes, busy, bins] = v.links[r.records.strings[l.name]];
+      EXPECT_EQ(bytes, 0) << "link reported twice: " << r.records.strings[l.name];
       bytes = l.bytes;
       busy = l.busy;
     }
-    for (const output::LinkBin& b : r.local_link_bins)
-      std::get<2>(v.links[r.local_strings[b.name]]).emplace_back(b.bin, b.bytes, b.busy);
+    for (const output::LinkBin& b : r.records.link_bins)
+      std::get<2>(v.links[r.records.strings[b.name]]).emplace_back(b.bin, b.bytes, b.busy);
   });
   return v;
 }
@@ -249,9 +249,9 @@ TEST(Runtime, CollectivesCarryTheirAlgorithmOnEveryRank) {
                                NetworkModel::kAstraCongestionAware);
   for (int ranks : {1, 2}) {
     const SimulationResult r = run(c, ranks);
-    ASSERT_EQ(r.collectives.size(), 4u);
-    for (const output::CollectiveRecord& rec : r.collectives)
-      EXPECT_EQ(r.collective_strings.at(rec.algorithm), "ring");
+    ASSERT_EQ(r.records.collectives.size(), 4u);
+    for (const output::CollectiveRecord& rec : r.records.collectives)
+      EXPECT_EQ(r.records.strings[rec.algorithm], "ring");
   }
 }
 
@@ -277,8 +277,8 @@ TEST(Runtime, ProgressFiresOnOneRankWithoutChangingResults) {
   EXPECT_GE(calls, 2);
   EXPECT_GT(total, 0u);
   EXPECT_EQ(with.events, without.events);
-  ASSERT_EQ(with.npus.size(), without.npus.size());
-  for (std::size_t i = 0; i < with.npus.size(); ++i) EXPECT_EQ(with.npus[i].finish, without.npus[i].finish);
+  ASSERT_EQ(with.records.npus.size(), without.records.npus.size());
+  for (std::size_t i = 0; i < with.records.npus.size(); ++i) EXPECT_EQ(with.records.npus[i].finish, without.records.npus[i].finish);
 }
 
 TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
@@ -295,12 +295,12 @@ TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
   const SimTime d = hop_ns(1000, 50, 500) * kNanosecond;  // one ring hop, closed form
   for (int ranks : {1, 2}) {
     const SimulationResult r = run(c, ranks);
-    ASSERT_EQ(r.npus.size(), 2u);
-    EXPECT_EQ(r.npus[0].compute, 7 * kMicrosecond);
-    EXPECT_EQ(r.npus[0].finish, std::max<SimTime>(7 * kMicrosecond, 5 * kMicrosecond + d));
-    EXPECT_EQ(r.npus[1].finish, 5 * kMicrosecond + d + 1 * kMicrosecond);
-    EXPECT_EQ(r.npus[1].exposed_communication, r.npus[1].finish - 1 * kMicrosecond);
-    EXPECT_EQ(r.npus[1].communication, 5 * kMicrosecond + d);  // the RECV waited from t = 0
+    ASSERT_EQ(r.records.npus.size(), 2u);
+    EXPECT_EQ(r.records.npus[0].compute, 7 * kMicrosecond);
+    EXPECT_EQ(r.records.npus[0].finish, std::max<SimTime>(7 * kMicrosecond, 5 * kMicrosecond + d));
+    EXPECT_EQ(r.records.npus[1].finish, 5 * kMicrosecond + d + 1 * kMicrosecond);
+    EXPECT_EQ(r.records.npus[1].exposed_communication, r.records.npus[1].finish - 1 * kMicrosecond);
+    EXPECT_EQ(r.records.npus[1].communication, 5 * kMicrosecond + d);  // the RECV waited from t = 0
   }
 }
 
@@ -340,8 +340,8 @@ TEST(Runtime, TextWorkloadComputeIsReplayedInMicroseconds) {
   c.system.preferred_dataset_splits = 4;
   c.system.local_mem_bw = Bandwidth{1'600'000'000'000};
   const SimulationResult r = run(c, 1);
-  ASSERT_EQ(r.npus.size(), 8u);
-  for (const auto& s : r.npus) {
+  ASSERT_EQ(r.records.npus.size(), 8u);
+  for (const auto& s : r.records.npus) {
     EXPECT_EQ(s.compute, 1'082'450'000 * kNanosecond);
     EXPECT_EQ(s.finish, 1'082'479'776 * kNanosecond);
     EXPECT_EQ(s.exposed_communication, 29'776 * kNanosecond);
