@@ -1,5 +1,5 @@
 // Typed errors. Library code throws these; only main() turns them into exit codes
-// (and MPI_Abort when more than one rank runs).
+// (and aborts every rank when more than one runs).
 #pragma once
 
 #include <stdexcept>

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "tessera/pdes/mpi_transport.hpp"
+
 namespace CLI {
 class App;
 }
@@ -22,11 +24,11 @@ void add_trace_command(CLI::App& cli, Action& action);
 void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
 
 /// The rank an MPI launcher (mpirun, srun) gave this process, from its environment; 0 when run
-/// alone. Lets commands that never initialise MPI print from one rank only (launcher.cpp).
-int launcher_rank();
+/// alone. Lets commands that never initialise MPI print from one rank only (pdes::launch_info).
+inline int launcher_rank() { return pdes::launch_info().rank; }
 /// Ranks of the job that launched this process (1 when run alone), from the same environment.
-int launcher_size();
+inline int launcher_size() { return pdes::launch_info().size; }
 /// Ranks of the job on this node (1 when unknown or run alone), from the same environment.
-int launcher_local_size();
+inline int launcher_local_size() { return pdes::launch_info().local_size; }
 
 }  // namespace tessera::app

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
+#include <initializer_list>
 #include <cstring>
 #include <functional>
 
@@ -31,6 +33,39 @@ MpiEnvironment::~MpiEnvironment() = default;
 void MpiEnvironment::abort(int code) {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
+namespace {
+
+/// The first of `names` set to a non-negative integer in the environment, or -1.
+int first_env_int(std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != '\0') {
+      char* end = nullptr;
+      const long r = std::strtol(v, &end, 10);
+      if (end != v && *end == '\0' && r >= 0) return static_cast<int>(r);
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+LaunchInfo launch_info() {
+  LaunchInfo l;
+  // Open MPI's mpirun, PMIx launchers, MPICH/Hydra and Slurm's srun, in that order.
+  const int r = first_env_int({"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"});
+  l.rank = r < 0 ? 0 : r;
+  // srun --mpi=pmix sets no *_SIZE variable before MPI_Init, only SLURM_STEP_NUM_TASKS.
+  const int n = first_env_int(
+      {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_STEP_NUM_TASKS"});
+  l.size = n < 1 ? 1 : n;
+  // Open MPI, PMIx and MPICH/Hydra; Slurm has no plain per-node count, and guessing high would
+  // refuse runs that fit, so unknown means 1.
+  const int local = first_env_int({"OMPI_COMM_WORLD_LOCAL_SIZE", "PMIX_LOCAL_SIZE", "MPI_LOCALNRANKS"});
+  l.local_size = local < 1 ? 1 : local;
+  return l;
 }
 
 namespace {

@@ -1,7 +1,7 @@
 // The HDF5 sink: every rank writes its own NPUs' and links' rows into one file, collectively
 // through parallel HDF5 (MPI-IO on the transport's ParallelIo handle). The layout is in
 // docs/hdf5-layout.md. This header names no HDF5 or MPI type; only src/output/hdf5_writer.cpp
-// includes hdf5.h, and no output file includes mpi.h.
+// includes hdf5.h, and no output file calls MPI or includes its header.
 #pragma once
 
 #include <string>

@@ -23,6 +23,16 @@ class MpiEnvironment {
   std::unique_ptr<Impl> impl_;
 };
 
+/// What an MPI launcher (mpirun, srun) told this process through its environment, readable
+/// before and without initialising MPI: commands that never initialise it print from one rank
+/// only, and `run` initialises it only when the job has more than one rank.
+struct LaunchInfo {
+  int rank = 0;        ///< 0 when run alone
+  int size = 1;        ///< ranks of the job
+  int local_size = 1;  ///< ranks of the job on this node (1 when unknown or run alone)
+};
+LaunchInfo launch_info();
+
 /// Transport over MPI_COMM_WORLD. One round is one MPI_Alltoall of a 40-byte header per peer
 /// (bytes for that peer, local minimum time, flags, event count, total bytes out) plus, only when some rank
 /// has events to send, one MPI_Alltoallv of raw event bytes.

@@ -45,8 +45,8 @@ struct RankBytes {
 /// hands them to H5Pset_fapl_mpio with the types that call declares); they live as long as the
 /// transport.
 struct ParallelIo {
-  const void* communicator = nullptr;  ///< points to an MPI_Comm
-  const void* info = nullptr;          ///< points to an MPI_Info
+  const void* communicator = nullptr;  ///< points to MPI's communicator handle
+  const void* info = nullptr;          ///< points to MPI's info handle (hints)
 };
 
 class Transport {
