@@ -263,8 +263,13 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
                                 : static_cast<const NpuLp*>(engine.local(lp))->nic().link_stats();
       for (const network::LinkStats& ls : stats) local_links.push_back(&ls);
     }
-    append_link_records(net->topology(), local_links,
-                        agree_bin_width(local_links, result.end_time, link_opts, transport), records);
+    // The bins cover the run up to its end, or, stopped early, up to where it stopped: a run
+    // stopped before any NPU finished (end_time 0) and before any link carried traffic would
+    // otherwise keep the 1 ns start width over the whole time reached (10^8 bins per link).
+    const SimTime span =
+        result.reason == pdes::StopReason::kCompleted ? result.end_time : std::max(result.end_time, result.reached);
+    append_link_records(net->topology(), local_links, agree_bin_width(local_links, span, link_opts, transport),
+                        records);
     result.link_stats_source = fmt::format("{} model: {}; bytes and serialization time per bin",
                                            to_string(model), model_info(model).links);
   } else if (options.link_stats) {

@@ -304,6 +304,27 @@ TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
   }
 }
 
+TEST(Runtime, LinkBinsOfARunStoppedBeforeAnyTrafficCoverTheTimeReached) {
+  // Both NPUs compute for 1 s, then exchange a message; the run stops at 500 ms, before any NPU
+  // finished and before any link carried traffic. The bins still span the time reached in at most
+  // 200 bins (not the 1 ns start width: 5 * 10^8 bins per link).
+  using T = workload::NodeType;
+  const auto p = two_npu_traces(
+      {et_node(1, T::kComp, 1'000'000, {}),
+       et_node(2, T::kCommSend, 0, {1}, {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 1000)})},
+      {et_node(10, T::kComp, 1'000'000, {}),
+       et_node(11, T::kCommRecv, 0, {10}, {int_attr("comm_src", 0), int_attr("comm_tag", 7), int_attr("comm_size", 1000)})},
+      "late_traffic");
+  Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kPacket);
+  c.simulation.max_sim_time = 500 * kMillisecond;
+  SimulationOptions o;
+  o.link_stats = true;
+  const LinkView v = run_links(c, 1, o);
+  ASSERT_GT(v.width, 0);
+  EXPECT_LE((500 * kMillisecond + v.width - 1) / v.width, 200);
+  EXPECT_EQ(run_links(c, 2, o), v);
+}
+
 TEST(Runtime, UnmatchedReceiveIsAStallNamingTheNode) {
   using T = workload::NodeType;
   const auto p = two_npu_traces(
