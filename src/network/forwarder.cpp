@@ -242,22 +242,33 @@ std::string Forwarder::waiting_report() const {
 }
 
 void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes) const {
-  // Split the bytes over the bins the serialization spans, proportionally to time; the busy time
-  // of each bin is the exact overlap.
+  s.add(start, tx, bytes, net_.packet().stats_max_bins);
+}
+
+void LinkStats::add(SimTime start, SimTime tx, Bytes bytes, int max_bins) {
   const SimTime end = start + tx;
   const SimTime last_time = tx > 0 ? end - 1 : start;
+  // Packets on a link go out one after another, so most land in the bin the last one ended in.
+  if (open_bin >= 0 && start >= open_bin * bin_width && last_time < (open_bin + 1) * bin_width) {
+    open_bytes += bytes;
+    open_busy += tx;
+    return;
+  }
+  settle();
+  // Split the bytes over the bins the serialization spans, proportionally to time; the busy time
+  // of each bin is the exact overlap.
   // A run's length is not known in advance: past the last allowed bin, coarsen the link's bins.
   // Rare (log2 of the run length over the start width, per link), so the merge's cost is nothing.
-  const int max_bins = net_.packet().stats_max_bins;
-  while (max_bins > 0 && last_time / s.bin_width >= max_bins) s.rebin(2 * s.bin_width);
-  const SimTime w = s.bin_width;
+  while (max_bins > 0 && last_time / bin_width >= max_bins) rebin(2 * bin_width);
+  const SimTime w = bin_width;
   const auto last_bin = static_cast<std::size_t>(last_time / w);
-  if (s.bins.size() <= last_bin) {
-    s.bins.resize(last_bin + 1, 0);
-    s.busy_bins.resize(last_bin + 1, 0);
+  if (bins.size() <= last_bin) {
+    bins.resize(last_bin + 1, 0);
+    busy_bins.resize(last_bin + 1, 0);
   }
+  open_bin = static_cast<std::int64_t>(last_bin);
   if (tx == 0) {
-    s.bins[last_bin] += bytes;
+    bins[last_bin] += bytes;
     return;
   }
   Bytes left = bytes;
@@ -267,14 +278,24 @@ void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes
     const Bytes part =
         seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
     const auto b = static_cast<std::size_t>(t / w);
-    s.bins[b] += part;
-    s.busy_bins[b] += seg_end - t;
+    bins[b] += part;
+    busy_bins[b] += seg_end - t;
     left -= part;
     t = seg_end;
   }
 }
 
+void LinkStats::settle() {
+  if (open_bin < 0 || (open_bytes == 0 && open_busy == 0)) return;
+  bins[static_cast<std::size_t>(open_bin)] += open_bytes;
+  busy_bins[static_cast<std::size_t>(open_bin)] += open_busy;
+  open_bytes = 0;
+  open_busy = 0;
+}
+
 void LinkStats::rebin(SimTime width) {
+  settle();
+  open_bin = -1;  // an index of the old width
   if (bin_width > 0 && width != bin_width) {
     const auto factor = static_cast<std::size_t>(width / bin_width);
     const std::size_t n = (bins.size() + factor - 1) / factor;

@@ -82,7 +82,11 @@ class Forwarder {
   std::size_t waiting_packets() const;
   std::string waiting_report() const;
   std::size_t num_ports() const { return ports_.size(); }
-  const std::vector<LinkStats>& link_stats() const { return stats_; }
+  /// Settled (LinkStats::settle) before they are returned, so the series are complete.
+  const std::vector<LinkStats>& link_stats() const {
+    for (LinkStats& s : stats_) s.settle();
+    return stats_;
+  }
   NodeId self() const { return self_; }
   const Network& network() const { return net_; }
 
@@ -147,7 +151,8 @@ class Forwarder {
   Bytes packet_size_;
   SimTime bin_;
   std::vector<Port> ports_;
-  std::vector<LinkStats> stats_;
+  /// Mutable only so that link_stats() can settle the open bins (which changes no figure).
+  mutable std::vector<LinkStats> stats_;
 };
 
 }  // namespace tessera::network
