@@ -245,12 +245,12 @@ void Forwarder::add_to_bins(LinkStats& s, SimTime start, SimTime tx, Bytes bytes
   s.add(start, tx, bytes, net_.packet().stats_max_bins);
 }
 
-void LinkStats::add(SimTime start, SimTime tx, Bytes bytes, int max_bins) {
+void LinkStats::add(SimTime start, SimTime tx, Bytes sent, int max_bins) {
   const SimTime end = start + tx;
   const SimTime last_time = tx > 0 ? end - 1 : start;
   // Packets on a link go out one after another, so most land in the bin the last one ended in.
   if (open_bin >= 0 && start >= open_bin * bin_width && last_time < (open_bin + 1) * bin_width) {
-    open_bytes += bytes;
+    open_bytes += sent;
     open_busy += tx;
     return;
   }
@@ -268,15 +268,15 @@ void LinkStats::add(SimTime start, SimTime tx, Bytes bytes, int max_bins) {
   }
   open_bin = static_cast<std::int64_t>(last_bin);
   if (tx == 0) {
-    bins[last_bin] += bytes;
+    bins[last_bin] += sent;
     return;
   }
-  Bytes left = bytes;
+  Bytes left = sent;
   for (SimTime t = start; t < end;) {
     const SimTime bin_end = (t / w + 1) * w;
     const SimTime seg_end = std::min(end, bin_end);
     const Bytes part =
-        seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(bytes) * (seg_end - t) / tx);
+        seg_end == end ? left : static_cast<Bytes>(static_cast<Wide>(sent) * (seg_end - t) / tx);
     const auto b = static_cast<std::size_t>(t / w);
     bins[b] += part;
     busy_bins[b] += seg_end - t;

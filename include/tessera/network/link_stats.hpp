@@ -42,10 +42,10 @@ struct LinkStats {
   void rebin(SimTime width);
   /// Moves the open bin's sums into `bins` and `busy_bins` (the series is then complete).
   void settle();
-  /// Adds a packet serialized over [start, start + tx) with `bytes`: within the open bin, to its
+  /// Adds a packet serialized over [start, start + tx) with `sent` bytes: within the open bin, to its
   /// sums; else spread over the bins it spans in proportion to time, coarsening first (doubling
   /// bin_width) when it reaches past `max_bins` bins (0 = no limit).
-  void add(SimTime start, SimTime tx, Bytes bytes, int max_bins);
+  void add(SimTime start, SimTime tx, Bytes sent, int max_bins);
 };
 
 }  // namespace tessera::network
