@@ -1,6 +1,7 @@
 #include "tessera/pdes/agreement.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <set>
 #include <utility>
@@ -10,73 +11,47 @@
 namespace tessera::pdes {
 namespace {
 
-// A rank's failures travel as one string: numbers end in ';', strings are "<length>:<bytes>".
-void put(std::string& out, std::int64_t v) { out += fmt::format("{};", v); }
-void put(std::string& out, const std::string& s) {
-  out += fmt::format("{}:", s.size());
-  out += s;
-}
-
-class Reader {
- public:
-  explicit Reader(const std::string& s) : s_(s) {}
-  bool done() const { return pos_ >= s_.size(); }
-  std::int64_t number() {
-    const std::size_t end = s_.find(';', pos_);
-    const std::int64_t v = std::stoll(s_.substr(pos_, end - pos_));
-    pos_ = end + 1;
-    return v;
-  }
-  std::string text() {
-    const std::size_t colon = s_.find(':', pos_);
-    const std::size_t n = std::stoull(s_.substr(pos_, colon - pos_));
-    std::string v = s_.substr(colon + 1, n);
-    pos_ = colon + 1 + n;
-    return v;
-  }
-
- private:
-  const std::string& s_;
-  std::size_t pos_ = 0;
-};
-
-std::string encode(const std::vector<Failure>& failures) {
-  std::string out;
-  for (const Failure& f : failures) {
-    put(out, f.order);
-    put(out, static_cast<std::int64_t>(f.code));
-    put(out, f.message);
-    put(out, static_cast<std::int64_t>(f.diagnostics.size()));
+/// Every rank's failures, rank by rank, through the transport's typed all-gathers: one record
+/// per failure and per diagnostic for the numbers, one list of strings for the texts (a
+/// failure's message, then each diagnostic's file, key, message and fix).
+std::vector<Failure> gather_failures(Transport& t, const std::vector<Failure>& mine) {
+  struct Head {
+    std::int64_t order;
+    std::int32_t code;
+    std::int32_t diagnostics;
+  };
+  std::vector<Head> heads;
+  std::vector<std::int32_t> lines;
+  std::vector<std::string> texts;
+  for (const Failure& f : mine) {
+    heads.push_back({f.order, static_cast<std::int32_t>(f.code), static_cast<std::int32_t>(f.diagnostics.size())});
+    texts.push_back(f.message);
     for (const Diagnostic& d : f.diagnostics) {
-      put(out, d.file);
-      put(out, static_cast<std::int64_t>(d.line));
-      put(out, d.key);
-      put(out, d.message);
-      put(out, d.fix);
+      lines.push_back(d.line);
+      for (const std::string* s : {&d.file, &d.key, &d.message, &d.fix}) texts.push_back(*s);
     }
   }
-  return out;
-}
-
-void decode(const std::string& s, std::vector<Failure>& out) {
-  Reader r(s);
-  while (!r.done()) {
-    Failure f;
-    f.order = r.number();
-    f.code = static_cast<ExitCode>(r.number());
-    f.message = r.text();
-    const std::int64_t n = r.number();
-    for (std::int64_t i = 0; i < n; ++i) {
-      Diagnostic d;
-      d.file = r.text();
-      d.line = static_cast<int>(r.number());
-      d.key = r.text();
-      d.message = r.text();
-      d.fix = r.text();
-      f.diagnostics.push_back(std::move(d));
+  const auto all_heads = t.all_gather_records(heads);
+  const auto all_lines = t.all_gather_records(lines);
+  const auto all_texts = t.all_gather_strings(texts);
+  std::vector<Failure> all;
+  for (std::size_t r = 0; r < all_heads.size(); ++r) {
+    std::size_t line = 0, text = 0;
+    for (const Head& h : all_heads[r]) {
+      Failure f;
+      f.order = h.order;
+      f.code = static_cast<ExitCode>(h.code);
+      f.message = all_texts[r][text++];
+      for (std::int32_t k = 0; k < h.diagnostics; ++k) {
+        Diagnostic d;
+        d.line = all_lines[r][line++];
+        for (std::string* s : {&d.file, &d.key, &d.message, &d.fix}) *s = all_texts[r][text++];
+        f.diagnostics.push_back(std::move(d));
+      }
+      all.push_back(std::move(f));
     }
-    out.push_back(std::move(f));
   }
+  return all;
 }
 
 }  // namespace
@@ -111,7 +86,7 @@ void agree(Transport& transport, const std::vector<Failure>& mine) {
     all = mine;
   } else {
     // Every rank's failures, rank by rank (so equal keys keep rank order in the stable sort).
-    for (const std::string& s : transport.all_gather(encode(mine))) decode(s, all);
+    all = gather_failures(transport, mine);
   }
   if (all.empty()) return;
   std::stable_sort(all.begin(), all.end(), [](const Failure& a, const Failure& b) { return a.order < b.order; });

@@ -106,38 +106,40 @@ std::vector<Diagnostic> check_group_use(const Config& config, const GroupTable& 
   return out;
 }
 
-// One declaration per record: "<npu>;<name length>:<name><ranks, comma-separated>\n" (a name may
-// hold any byte).
-std::string encode_declarations(const std::vector<GroupUse>& uses) {
-  std::string out;
+std::vector<GroupUse> gather_declarations(pdes::Transport& t, const std::vector<GroupUse>& uses) {
+  // Per declaration: its NPU and member count as a record, its name as a string, its members
+  // back to back in one list.
+  struct Head {
+    std::int32_t npu;
+    std::int32_t members;
+  };
+  std::vector<Head> heads;
+  std::vector<std::string> names;
+  std::vector<std::int32_t> members;
   for (const GroupUse& u : uses) {
     for (const workload::PgDeclaration& d : u.declarations) {
-      out += fmt::format("{};{}:{}{}\n", u.npu, d.pg_name.size(), d.pg_name, fmt::join(d.ranks, ","));
+      heads.push_back({u.npu, static_cast<std::int32_t>(d.ranks.size())});
+      names.push_back(d.pg_name);
+      members.insert(members.end(), d.ranks.begin(), d.ranks.end());
+    }
+  }
+  const auto all_heads = t.all_gather_records(heads);
+  const auto all_names = t.all_gather_strings(names);
+  const auto all_members = t.all_gather_records(members);
+  std::vector<GroupUse> out;
+  for (std::size_t r = 0; r < all_heads.size(); ++r) {
+    auto at = all_members[r].begin();
+    for (std::size_t k = 0; k < all_heads[r].size(); ++k) {
+      const Head& h = all_heads[r][k];
+      workload::PgDeclaration d;
+      d.pg_name = all_names[r][k];
+      d.ranks.assign(at, at + h.members);
+      at += h.members;
+      if (out.empty() || out.back().npu != h.npu) out.push_back(GroupUse{h.npu, "", {}, {}});
+      out.back().declarations.push_back(std::move(d));
     }
   }
   return out;
-}
-
-void decode_declarations(const std::string& text, std::vector<GroupUse>& out) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t semi = text.find(';', pos);
-    const int npu = std::stoi(text.substr(pos, semi - pos));
-    const std::size_t colon = text.find(':', semi);
-    const std::size_t len = std::stoull(text.substr(semi + 1, colon - semi - 1));
-    workload::PgDeclaration d;
-    d.pg_name = text.substr(colon + 1, len);
-    const std::size_t nl = text.find('\n', colon + 1 + len);
-    const std::string list = text.substr(colon + 1 + len, nl - colon - 1 - len);
-    for (std::size_t p = 0; p < list.size();) {
-      const std::size_t comma = std::min(list.find(',', p), list.size());
-      d.ranks.push_back(std::stoi(list.substr(p, comma - p)));
-      p = comma + 1;
-    }
-    pos = nl + 1;
-    if (out.empty() || out.back().npu != npu) out.push_back(GroupUse{npu, "", {}, {}});
-    out.back().declarations.push_back(std::move(d));
-  }
 }
 
 }  // namespace tessera::runtime

@@ -171,8 +171,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   // collectives against it.
   GroupTable groups;
   {
-    std::vector<GroupUse> declared;
-    for (const std::string& s : transport.all_gather(encode_declarations(local_uses))) decode_declarations(s, declared);
+    std::vector<GroupUse> declared = gather_declarations(transport, local_uses);
     std::stable_sort(declared.begin(), declared.end(), [](const GroupUse& a, const GroupUse& b) { return a.npu < b.npu; });
     std::vector<pdes::Failure> failures;
     try {

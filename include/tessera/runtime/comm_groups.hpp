@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/pdes/transport.hpp"
 #include "tessera/collective/executor.hpp"
 #include "tessera/config.hpp"
 #include "tessera/error.hpp"
@@ -43,8 +44,8 @@ GroupTable make_groups(const Config& config, const std::vector<GroupUse>& declar
 /// member of (its collective would wait forever for the NPU or hand it a position it lacks).
 std::vector<Diagnostic> check_group_use(const Config& config, const GroupTable& groups, const GroupUse& use);
 
-/// The declarations of `uses` as one string and back, to gather them from every rank.
-std::string encode_declarations(const std::vector<GroupUse>& uses);
-void decode_declarations(const std::string& text, std::vector<GroupUse>& out);
+/// Every rank's declarations (of its `uses`), rank by rank, one GroupUse per NPU with only its
+/// npu and declarations set; collective over the transport (typed all-gathers).
+std::vector<GroupUse> gather_declarations(pdes::Transport& t, const std::vector<GroupUse>& uses);
 
 }  // namespace tessera::runtime
