@@ -253,8 +253,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
                                 transport.rank())
             .write(records, run);
       } catch (const InputError& e) {
-        std::fprintf(stderr, "%s
-", e.what());
+        std::fprintf(stderr, "%s\n", e.what());
         return static_cast<int>(ExitCode::kRuntime);
       } catch (const Error& e) {
         std::fprintf(stderr, "error: %s\n", e.what());

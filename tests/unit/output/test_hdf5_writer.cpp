@@ -144,7 +144,7 @@ TEST(Hdf5Writer, WhatTheRunDidNotCreateIsNeverRemoved) {
   fs::remove_all(target.string() + ".partial");
   fs::create_directories(target.string() + ".partial/keep");
   fs::create_symlink(target.filename(), link);
-  write_hdf5(link.string(), sample_records(2, 0, 1), {t, Hdf5Context::kNoMpi, 2});
+  write_hdf5(link.string(), sample_records(2, 0, 1), {t, 2});
   EXPECT_TRUE(fs::is_symlink(link));
   EXPECT_EQ(slurp(target).substr(0, 4), std::string("\x89HDF", 4));
   EXPECT_TRUE(fs::is_directory(target.string() + ".partial/keep"));
