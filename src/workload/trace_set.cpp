@@ -161,7 +161,8 @@ CommGroups CommGroups::from_json_file(const std::string& path, int npus) {
       }
       return true;
     });
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double's range (1e1001).
     throw InputError(Diagnostic{path, 0, "", fmt::format("not valid JSON: {}", e.what()),
                                 "the format is {\"<group id>\": [npu, ...], ...}"});
   }
