@@ -1,6 +1,7 @@
 #include "tessera/runtime/npu_lp.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,23 @@ pdes::Payload word_payload(std::uint64_t w) {
 }
 
 std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint32_t>(tag); }
+
+/// The collective layer's type for a Chakra comm_type; nullopt for those it does not run
+/// (GATHER, SCATTER, REDUCE_SCATTER_BLOCK). The one mapping of the two vocabularies.
+std::optional<collective::CollectiveType> collective_type_of(workload::CollectiveType t) {
+  using W = workload::CollectiveType;
+  using C = collective::CollectiveType;
+  switch (t) {
+    case W::kAllReduce: return C::kAllReduce;
+    case W::kReduceScatter: return C::kReduceScatter;
+    case W::kAllGather: return C::kAllGather;
+    case W::kAllToAll: return C::kAllToAll;
+    case W::kBroadcast: return C::kBroadcast;
+    case W::kReduce: return C::kReduce;
+    case W::kBarrier: return C::kBarrier;
+    default: return std::nullopt;
+  }
+}
 
 /// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
 /// comm_size on n NPUs.
@@ -198,23 +216,15 @@ void NpuLp::issue(NodeIndex i) {
 void NpuLp::start_collective(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
   collective::CollectiveRequest r;
-  using W = workload::CollectiveType;
-  using C = collective::CollectiveType;
-  switch (n.collective()) {
-    case W::kAllReduce: r.type = C::kAllReduce; break;
-    case W::kReduceScatter: r.type = C::kReduceScatter; break;
-    case W::kAllGather: r.type = C::kAllGather; break;
-    case W::kAllToAll: r.type = C::kAllToAll; break;
-    case W::kBroadcast: r.type = C::kBroadcast; break;
-    case W::kReduce: r.type = C::kReduce; break;
-    case W::kBarrier: r.type = C::kBarrier; break;
-    default:
-      throw InputError(Diagnostic{wl_.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl_.name(i)),
-                                  fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
-                                              workload::collective_name(n.collective())),
-                                  "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or "
-                                  "BARRIER"});
+  const std::optional<collective::CollectiveType> type = collective_type_of(n.collective());
+  if (!type) {
+    throw InputError(Diagnostic{wl_.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl_.name(i)),
+                                fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
+                                            workload::collective_name(n.collective())),
+                                "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or "
+                                "BARRIER"});
   }
+  r.type = *type;
   r.bytes = n.size;
   r.priority = n.priority;
   for (int d = 0; d < n.involved_dim_count; ++d) r.involved_dims.push_back((n.involved_dim >> d) & 1);
@@ -229,7 +239,7 @@ void NpuLp::start_collective(NodeIndex i) {
   }
   // ASTRA-sim's CollectiveImplLookup: a per-node custom graph, else the type's, else native.
   // Broadcast/reduce/barrier have no custom key (ASTRA-sim has no such collectives to replace).
-  if (shared_.custom != nullptr && static_cast<int>(r.type) <= static_cast<int>(C::kAllToAll)) {
+  if (shared_.custom != nullptr && static_cast<int>(r.type) <= static_cast<int>(collective::CollectiveType::kAllToAll)) {
     r.custom = shared_.custom->find(r.type, n.id);
   }
   {
@@ -284,11 +294,8 @@ void NpuLp::complete(NodeIndex i) {
       c.algorithm = a->second.algorithm;
       c.chunks = a->second.chunks;
     }
-    const auto ct = n.collective() == workload::CollectiveType::kAllReduce       ? collective::CollectiveType::kAllReduce
-                    : n.collective() == workload::CollectiveType::kReduceScatter ? collective::CollectiveType::kReduceScatter
-                    : n.collective() == workload::CollectiveType::kAllGather     ? collective::CollectiveType::kAllGather
-                    : n.collective() == workload::CollectiveType::kAllToAll      ? collective::CollectiveType::kAllToAll
-                                                                                 : collective::CollectiveType::kBroadcast;
+    // Only started collectives reach here, so the type maps (start_collective refused the others).
+    const collective::CollectiveType ct = *collective_type_of(n.collective());
     const auto [size, factor] = nccl_size_and_factor(ct, static_cast<double>(n.size), c.group_size);
     const SimTime t = now - start_[i];
     c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
