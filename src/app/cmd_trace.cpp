@@ -15,6 +15,7 @@
 
 #include "commands.hpp"
 #include "tessera/config.hpp"
+#include "tessera/config_load.hpp"
 #include "tessera/error.hpp"
 #include "tessera/units.hpp"
 #include "tessera/workload/et_io.hpp"
@@ -139,8 +140,13 @@ int run_inspect(const InspectArgs& a) {
   } else {
     const int npus = a.npus > 0 ? a.npus : wl::discover_npu_count(a.prefix);
     wl::CommGroups groups;
-    if (!a.comm_groups.empty()) groups = wl::CommGroups::from_json_file(a.comm_groups, npus);
+    std::vector<Diagnostic> group_warnings;
+    if (!a.comm_groups.empty()) {
+      const CommGroups read = load_astra_comm_groups(a.comm_groups, group_warnings);
+      groups = wl::CommGroups::from_members(read.groups, npus, read.source);
+    }
     set = wl::load_trace_set(a.prefix, npus, options, std::move(groups));
+    set.warnings.insert(set.warnings.end(), group_warnings.begin(), group_warnings.end());
   }
   std::vector<wl::WorkloadStats> stats;
   for (const auto& w : set.npus) stats.push_back(wl::compute_stats(w));

@@ -8,9 +8,7 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include "tessera/input_file.hpp"
 #include "tessera/workload/text_workload.hpp"
 
 namespace tessera::workload {
@@ -146,53 +144,21 @@ const std::vector<int>* CommGroups::find(int id) const {
   return id == 0 ? &all_ : nullptr;
 }
 
-CommGroups CommGroups::from_json_file(const std::string& path, int npus) {
-  const std::string text = read_input_file(path, "communicator group file does not exist or cannot be read",
-                                           "check --comm-group-configuration");
-  nlohmann::json j;
-  try {
-    // Bounded nesting, as for every input document (a deep one would overflow the stack in dump()).
-    j = nlohmann::json::parse(text, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
-      if (depth > kMaxInputDepth) {
-        throw InputError(Diagnostic{path, 0, "",
-                                    fmt::format("nested more than {} levels deep (the limit for input documents)",
-                                                kMaxInputDepth),
-                                    "the format is {\"<group id>\": [npu, ...], ...}"});
-      }
-      return true;
-    });
-  } catch (const nlohmann::json::exception& e) {
-    // parse_error, and out_of_range for a number beyond double's range (1e1001).
-    throw InputError(Diagnostic{path, 0, "", fmt::format("not valid JSON: {}", e.what()),
-                                "the format is {\"<group id>\": [npu, ...], ...}"});
-  }
-  if (!j.is_object()) {
-    throw InputError(Diagnostic{path, 0, "", "the top level must be an object",
-                                "the format is {\"<group id>\": [npu, ...], ...}"});
-  }
+CommGroups CommGroups::from_members(const std::map<std::string, std::vector<int>>& members, int npus,
+                                    const std::string& source) {
   CommGroups g;
   std::vector<Diagnostic> problems;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& [key, list] : members) {
     if (key.empty() || key.size() > 9 || key.find_first_not_of("0123456789") != std::string::npos) {
-      problems.push_back({path, 0, key, "a group id must be a non-negative decimal integer", ""});
+      problems.push_back({source, 0, key, "a group id must be a non-negative decimal integer",
+                          "Chakra's pg_name holds the id as a number, e.g. \"1\": [0, 1, 2, 3]"});
       continue;
     }
-    if (!value.is_array()) {
-      problems.push_back({path, 0, key, "a group must be a list of NPU ids", "e.g. \"1\": [0, 1, 2, 3]"});
-      continue;
-    }
-    std::vector<int> members;
-    std::set<int> seen;
-    for (const auto& v : value) {
-      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() >= npus) {
-        problems.push_back({path, 0, key, fmt::format("member {} is not an NPU id in 0..{}", v.dump(), npus - 1), ""});
-        continue;
-      }
-      const int m = v.get<int>();
-      if (!seen.insert(m).second) problems.push_back({path, 0, key, fmt::format("NPU {} is listed twice", m), ""});
-      members.push_back(m);
-    }
-    g.add(std::stoi(key), std::move(members));
+    for (const int m : list)
+      if (m < 0 || m >= npus)
+        problems.push_back({source, 0, key, fmt::format("member {} is not an NPU id in 0..{}", m, npus - 1),
+                            "list NPUs of this trace set only"});
+    g.add(std::stoi(key), list);
   }
   if (!problems.empty()) throw InputError(std::move(problems));
   return g;

@@ -11,13 +11,16 @@
 
 namespace tessera::workload {
 
-/// Communicator groups by id: ASTRA-sim's --comm-group-configuration JSON
-/// ({"<id>": [npu, ...], ...}) plus groups declared by PyTorch METADATA nodes.
+/// Communicator groups by id: ASTRA-sim's --comm-group-configuration ({"<id>": [npu, ...], ...},
+/// read by the config layer's one JSON reader) plus groups declared by PyTorch METADATA nodes.
 /// Group "0" (and pg_name "") always means all NPUs.
 class CommGroups {
  public:
-  /// Parses the JSON file; every NPU must be in 0..npus-1. Throws InputError naming the file/key.
-  static CommGroups from_json_file(const std::string& path, int npus);
+  /// The groups of a comm-group file as read (id text -> members; `source` names the file):
+  /// every id must be a decimal integer (pg_name holds one) and every NPU in 0..npus-1. Throws
+  /// InputError naming the file and the group otherwise.
+  static CommGroups from_members(const std::map<std::string, std::vector<int>>& members, int npus,
+                                 const std::string& source);
   /// Adds or replaces a group (an empty member list means all NPUs).
   void add(int id, std::vector<int> npus);
   /// Members of group `id`, or nullptr if it is not defined. Group 0 is all NPUs (empty list).

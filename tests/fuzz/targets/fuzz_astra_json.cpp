@@ -1,7 +1,7 @@
 // Fuzz target: one JSON document through each ASTRA-sim JSON loader (system, remote memory,
-// communicator groups); the three share the JSON front end but check different keys. Then the
-// workload layer's own comm-group reader (`trace inspect --comm-groups`), a second JSON front end.
-// tessera::Error is the only acceptable failure.
+// communicator groups); the three share the one JSON front end but check different keys. The
+// groups then go through the workload layer's check of ids and members (`trace inspect
+// --comm-groups`). tessera::Error is the only acceptable failure.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -23,11 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const tessera::Error&) {
   }
   try {
-    (void)tessera::load_astra_comm_groups(path, warnings);
-  } catch (const tessera::Error&) {
-  }
-  try {
-    (void)tessera::workload::CommGroups::from_json_file(path, 16);
+    const tessera::CommGroups groups = tessera::load_astra_comm_groups(path, warnings);
+    (void)tessera::workload::CommGroups::from_members(groups.groups, 16, groups.source);
   } catch (const tessera::Error&) {
   }
   return 0;

@@ -97,22 +97,18 @@ TEST(CommGroups, UnknownGroupIsAnError) {
   const auto dir = scratch_dir();
   const auto prefix = make_pg_set(dir, "5");
   expect_input_error([&] { load_trace_set(prefix, 2, {}); }, {"pg.0.et", "communicator group 5 not found", "comm-group JSON"});
-  write_bytes(dir + "/groups.json", R"({"5": [0, 1], "7": [1]})");
-  const auto set = load_trace_set(prefix, 2, {}, CommGroups::from_json_file(dir + "/groups.json", 2));
+  const auto groups = CommGroups::from_members({{"5", {0, 1}}, {"7", {1}}}, 2, "groups.json");
+  const auto set = load_trace_set(prefix, 2, {}, groups);
   EXPECT_EQ(*set.groups.find(5), (std::vector<int>{0, 1}));
   EXPECT_EQ(set.npus[0].pg_name(0), "5");
   EXPECT_NE(set.groups.find(0), nullptr);  // group 0 is always all NPUs
   EXPECT_TRUE(set.groups.find(0)->empty());
 }
 
-TEST(CommGroups, BadJson) {
-  const auto dir = scratch_dir();
-  write_bytes(dir + "/g.json", "{\"1\": [0, 9]}");
-  expect_input_error([&] { CommGroups::from_json_file(dir + "/g.json", 4); }, {"g.json", "1", "member 9 is not an NPU id in 0..3"});
-  write_bytes(dir + "/g.json", "{\"x\": [0]}");
-  expect_input_error([&] { CommGroups::from_json_file(dir + "/g.json", 4); }, {"group id must be"});
-  write_bytes(dir + "/g.json", "[1,");
-  expect_input_error([&] { CommGroups::from_json_file(dir + "/g.json", 4); }, {"g.json", "not valid JSON"});
+TEST(CommGroups, MembersMustFitTheTraceSet) {
+  expect_input_error([&] { CommGroups::from_members({{"1", {0, 9}}}, 4, "g.json"); },
+                     {"g.json", "1", "member 9 is not an NPU id in 0..3"});
+  expect_input_error([&] { CommGroups::from_members({{"x", {0}}}, 4, "g.json"); }, {"g.json", "group id must be"});
 }
 
 TEST(CommGroups, PgNameMustBeAnId) {

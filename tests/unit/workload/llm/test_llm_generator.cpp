@@ -8,6 +8,7 @@
 #include <set>
 
 #include "llm_test_util.hpp"
+#include "tessera/config_load.hpp"
 #include "tessera/workload/kernel_attrs.hpp"
 #include "tessera/workload/llm/flops.hpp"
 #include "tessera/workload/llm/generator.hpp"
@@ -446,8 +447,11 @@ TEST(LlmGenerator, InMemoryWorkloadMatchesTheFilesAndIsTimedByTheGpuModel) {
   ASSERT_EQ(paths.size(), 5u);
   EXPECT_EQ(paths.back(), comm_groups_path(dir + "/llama"));
   options.gpu = &g.gpu();
+  std::vector<Diagnostic> group_warnings;
+  const CommGroups groups = load_astra_comm_groups(paths.back(), group_warnings);
+  EXPECT_TRUE(group_warnings.empty());
   const workload::TraceSet set = workload::load_trace_set(
-      dir + "/llama", 4, options, workload::CommGroups::from_json_file(paths.back(), 4));
+      dir + "/llama", 4, options, workload::CommGroups::from_members(groups.groups, 4, groups.source));
   ASSERT_EQ(set.npus.size(), 4u);
   ASSERT_EQ(set.npus[2].size(), w.size());
   for (std::size_t i = 0; i < w.size(); ++i) {
