@@ -70,6 +70,9 @@ LaunchInfo launch_info() {
 
 namespace {
 
+/// int64 words of the per-peer round header (MpiTransport::Impl::Header).
+constexpr int kHeaderWords = 6;
+
 /// Completes `req` without monopolising a core. It polls for a while first (on a machine with a
 /// core per rank the peers arrive within microseconds), then sleeps between polls. On an
 /// oversubscribed machine a rank that spins burns the time slice its peer needs and is then
@@ -100,7 +103,11 @@ struct MpiTransport::Impl {
     std::int64_t flags;
     std::int64_t events;
     std::int64_t total_out;  ///< bytes the sender sends to all peers this round
+    std::int64_t max_out;    ///< the sender's largest message to one peer this round
   };
+  static_assert(sizeof(Header) == kHeaderWords * sizeof(std::int64_t));
+  /// Bytes of one message moved in one all-to-all: n peers times this fits MPI's int counts.
+  std::int64_t round_limit = INT_MAX;
   std::vector<Header> send_head, recv_head;
   std::vector<int> send_counts, send_displs, recv_counts, recv_displs;
   std::vector<Event> send_buf, recv_buf;
@@ -110,8 +117,10 @@ struct MpiTransport::Impl {
   ParallelIo io;
 };
 
-MpiTransport::MpiTransport() : impl_(std::make_unique<Impl>()) {
+MpiTransport::MpiTransport(std::int64_t round_limit) : impl_(std::make_unique<Impl>()) {
   const auto n = static_cast<std::size_t>(impl_->world.size());
+  const std::int64_t most = INT_MAX / static_cast<std::int64_t>(n);
+  impl_->round_limit = round_limit > 0 ? std::min(round_limit, most) : most;
   impl_->send_head.resize(n);
   impl_->recv_head.resize(n);
   impl_->send_counts.resize(n);
@@ -131,56 +140,114 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
                                   std::vector<Event>& inbox) {
   Impl& m = *impl_;
   const std::size_t n = outboxes.size();
-  std::int64_t total_out = 0;
-  for (std::size_t r = 0; r < n; ++r)
-    total_out += static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event));
+  std::int64_t total_out = 0, max_out = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto b = static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event));
+    total_out += b;
+    max_out = std::max(max_out, b);
+  }
   for (std::size_t r = 0; r < n; ++r) {
     m.send_head[r] = {static_cast<std::int64_t>(outboxes[r].size() * sizeof(Event)), in.local_min,
-                      static_cast<std::int64_t>(in.flags), static_cast<std::int64_t>(in.events), total_out};
+                      static_cast<std::int64_t>(in.flags), static_cast<std::int64_t>(in.events), total_out,
+                      max_out};
   }
   // One nonblocking collective carries every rank's minimum time, flags, event count and
   // message sizes; the data phase below runs only when some rank has events to send.
   MPI_Request req;
-  MPI_Ialltoall(m.send_head.data(), 5, MPI_INT64_T, m.recv_head.data(), 5, MPI_INT64_T, m.world, &req);
+  MPI_Ialltoall(m.send_head.data(), kHeaderWords, MPI_INT64_T, m.recv_head.data(), kHeaderWords, MPI_INT64_T,
+                m.world, &req);
   wait_for(req);
 
   SyncResult out;
-  std::int64_t anyone_sends = 0;
+  std::int64_t anyone_sends = 0, largest = 0;
   for (std::size_t r = 0; r < n; ++r) {
     const Impl::Header& h = m.recv_head[r];
     out.global_min = std::min(out.global_min, h.local_min);
     out.flags |= static_cast<std::uint32_t>(h.flags);
     out.events += static_cast<std::uint64_t>(h.events);
     anyone_sends |= h.total_out;
+    largest = std::max(largest, h.max_out);
   }
   // Every rank saw every rank's total, so all agree to skip the data phase of an idle round.
   if (anyone_sends == 0) return out;
 
-  int send_total = 0, recv_total = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    const std::int64_t sb = m.send_head[r].bytes, rb = m.recv_head[r].bytes;
-    if (sb > INT_MAX - send_total || rb > INT_MAX - recv_total) {
-      throw Error(
-          "more than 2 GiB of events cross ranks in one window; run more ranks or lower the lookahead");
-    }
-    m.send_counts[r] = static_cast<int>(sb);
-    m.send_displs[r] = send_total;
-    send_total += static_cast<int>(sb);
-    m.recv_counts[r] = static_cast<int>(rb);
-    m.recv_displs[r] = recv_total;
-    recv_total += static_cast<int>(rb);
-  }
   m.send_buf.clear();
   for (std::size_t r = 0; r < n; ++r) {
     m.send_buf.insert(m.send_buf.end(), outboxes[r].begin(), outboxes[r].end());
     outboxes[r].clear();
   }
+  // Every rank saw the largest message of the round, so all take the same branch: no message
+  // over the per-peer limit means no side of the all-to-all exceeds MPI's int counts.
+  if (largest <= m.round_limit) {
+    int send_total = 0, recv_total = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      m.send_counts[r] = static_cast<int>(m.send_head[r].bytes);
+      m.send_displs[r] = send_total;
+      send_total += m.send_counts[r];
+      m.recv_counts[r] = static_cast<int>(m.recv_head[r].bytes);
+      m.recv_displs[r] = recv_total;
+      recv_total += m.recv_counts[r];
+    }
+    const std::size_t old = inbox.size();
+    inbox.resize(old + static_cast<std::size_t>(recv_total) / sizeof(Event));
+    MPI_Ialltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
+                   m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
+    wait_for(req);
+    return out;
+  }
+  exchange_in_rounds(largest, inbox);
+  return out;
+}
+
+void MpiTransport::exchange_in_rounds(std::int64_t largest, std::vector<Event>& inbox) {
+  Impl& m = *impl_;
+  const std::size_t n = m.send_head.size();
+  const std::int64_t limit = m.round_limit;
+  // Where each peer's bytes start in the packed send buffer and in this rank's inbox (sources in
+  // rank order, as the one-round path places them).
+  std::vector<std::int64_t> send_at(n), recv_at(n);
+  std::int64_t send_total = 0, recv_total = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    send_at[r] = send_total;
+    send_total += m.send_head[r].bytes;
+    recv_at[r] = recv_total;
+    recv_total += m.recv_head[r].bytes;
+  }
   const std::size_t old = inbox.size();
   inbox.resize(old + static_cast<std::size_t>(recv_total) / sizeof(Event));
-  MPI_Ialltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
-                 m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
-  wait_for(req);
-  return out;
+  auto* const in_bytes = reinterpret_cast<std::byte*>(inbox.data() + old);
+  const auto* const out_bytes = reinterpret_cast<const std::byte*>(m.send_buf.data());
+  // Round k moves bytes [k * limit, (k + 1) * limit) of every message, so each side of one round
+  // holds at most n * limit <= INT_MAX bytes. The round count depends only on `largest`, which
+  // every rank knows alike.
+  const std::int64_t rounds = (largest + limit - 1) / limit;
+  std::vector<std::byte> send_round, recv_round;
+  for (std::int64_t k = 0; k < rounds; ++k) {
+    const std::int64_t from = k * limit;
+    int st = 0, rt = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      m.send_counts[r] = static_cast<int>(std::clamp<std::int64_t>(m.send_head[r].bytes - from, 0, limit));
+      m.send_displs[r] = st;
+      st += m.send_counts[r];
+      m.recv_counts[r] = static_cast<int>(std::clamp<std::int64_t>(m.recv_head[r].bytes - from, 0, limit));
+      m.recv_displs[r] = rt;
+      rt += m.recv_counts[r];
+    }
+    send_round.resize(static_cast<std::size_t>(st));
+    recv_round.resize(static_cast<std::size_t>(rt));
+    for (std::size_t r = 0; r < n; ++r)
+      if (m.send_counts[r] > 0)
+        std::memcpy(send_round.data() + m.send_displs[r], out_bytes + send_at[r] + from,
+                    static_cast<std::size_t>(m.send_counts[r]));
+    MPI_Request req;
+    MPI_Ialltoallv(send_round.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, recv_round.data(),
+                   m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
+    wait_for(req);
+    for (std::size_t r = 0; r < n; ++r)
+      if (m.recv_counts[r] > 0)
+        std::memcpy(in_bytes + recv_at[r] + from, recv_round.data() + m.recv_displs[r],
+                    static_cast<std::size_t>(m.recv_counts[r]));
+  }
 }
 
 std::int64_t MpiTransport::all_reduce_sum(std::int64_t v) {
@@ -216,30 +283,38 @@ std::vector<std::string> MpiTransport::all_gather(const std::string& s) {
 
 namespace {
 
-/// Displacements for a v-collective from per-rank byte counts; MPI counts are int, so a side
-/// over 2 GiB is refused with a message instead of overflowing.
-std::vector<int> displacements(const std::vector<int>& counts, const char* what) {
-  std::vector<int> displs(counts.size());
-  long long total = 0;
+/// Displacements and int counts for a v-collective from per-rank byte counts. MPI counts are
+/// int, so a side over 2 GiB is refused; callers pass counts every rank knows alike (or agree on
+/// the outcome first), so the refusal is raised on every rank, never on one alone.
+struct VCounts {
+  std::vector<int> counts, displs;
+  std::size_t total = 0;
+};
+std::int64_t total_of(const std::vector<std::int64_t>& counts) {
+  std::int64_t total = 0;
+  for (const std::int64_t c : counts) total = c > INT_MAX - total ? std::int64_t{INT_MAX} + 1 : total + c;
+  return total;
+}
+VCounts v_counts(const std::vector<std::int64_t>& counts) {
+  VCounts v;
+  v.counts.resize(counts.size());
+  v.displs.resize(counts.size());
   for (std::size_t r = 0; r < counts.size(); ++r) {
-    displs[r] = static_cast<int>(total);
-    total += counts[r];
-    if (total > INT_MAX) throw Error(std::string("more than 2 GiB in one ") + what + "; run on more ranks");
+    v.displs[r] = static_cast<int>(v.total);
+    v.counts[r] = static_cast<int>(counts[r]);
+    v.total += static_cast<std::size_t>(counts[r]);
   }
-  return displs;
+  return v;
+}
+[[noreturn]] void too_large(const char* what) {
+  throw Error(std::string("more than 2 GiB in one ") + what + " between ranks; run on more ranks");
 }
 
-int byte_count(std::size_t n, const char* what) {
-  if (n > static_cast<std::size_t>(INT_MAX))
-    throw Error(std::string("more than 2 GiB from one rank in one ") + what + "; run on more ranks");
-  return static_cast<int>(n);
-}
-
-RankBytes rank_bytes(std::vector<std::byte> data, const std::vector<int>& counts, const std::vector<int>& displs) {
+RankBytes rank_bytes(std::vector<std::byte> data, const VCounts& v) {
   RankBytes out;
   out.data = std::move(data);
-  out.offsets.reserve(counts.size() + 1);
-  for (std::size_t r = 0; r < counts.size(); ++r) out.offsets.push_back(static_cast<std::size_t>(displs[r]));
+  out.offsets.reserve(v.counts.size() + 1);
+  for (std::size_t r = 0; r < v.counts.size(); ++r) out.offsets.push_back(static_cast<std::size_t>(v.displs[r]));
   out.offsets.push_back(out.data.size());
   return out;
 }
@@ -248,49 +323,56 @@ RankBytes rank_bytes(std::vector<std::byte> data, const std::vector<int>& counts
 
 RankBytes MpiTransport::all_gather_bytes(std::span<const std::byte> mine) {
   const MPI_Comm comm = impl_->comm;
-  const int n = size();
-  const int count = byte_count(mine.size(), "all-gather");
-  std::vector<int> counts(static_cast<std::size_t>(n));
-  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
-  const std::vector<int> displs = displacements(counts, "all-gather");
-  std::vector<std::byte> data(static_cast<std::size_t>(displs.back()) + static_cast<std::size_t>(counts.back()));
-  MPI_Allgatherv(mine.data(), count, MPI_BYTE, data.data(), counts.data(), displs.data(), MPI_BYTE, comm);
-  return rank_bytes(std::move(data), counts, displs);
+  const auto mine_count = static_cast<std::int64_t>(mine.size());
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(size()));
+  MPI_Allgather(&mine_count, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm);
+  if (total_of(counts) > INT_MAX) too_large("all-gather");  // every rank sees the same counts
+  const VCounts v = v_counts(counts);
+  std::vector<std::byte> data(v.total);
+  MPI_Allgatherv(mine.data(), static_cast<int>(mine_count), MPI_BYTE, data.data(), v.counts.data(), v.displs.data(),
+                 MPI_BYTE, comm);
+  return rank_bytes(std::move(data), v);
 }
 
 RankBytes MpiTransport::gather_bytes(std::span<const std::byte> mine, int root) {
   const MPI_Comm comm = impl_->comm;
-  const int count = byte_count(mine.size(), "gather");
+  const auto mine_count = static_cast<std::int64_t>(mine.size());
   // Every rank learns every count, so a total over 2 GiB is refused on all ranks alike.
-  std::vector<int> counts(static_cast<std::size_t>(size()));
-  MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
-  const std::vector<int> displs = displacements(counts, "gather");
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(size()));
+  MPI_Allgather(&mine_count, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm);
+  if (total_of(counts) > INT_MAX) too_large("gather");
+  const VCounts v = v_counts(counts);
   if (rank() != root) {
-    MPI_Gatherv(mine.data(), count, MPI_BYTE, nullptr, nullptr, nullptr, MPI_BYTE, root, comm);
+    MPI_Gatherv(mine.data(), static_cast<int>(mine_count), MPI_BYTE, nullptr, nullptr, nullptr, MPI_BYTE, root,
+                comm);
     return {};
   }
-  std::vector<std::byte> data(static_cast<std::size_t>(displs.back()) + static_cast<std::size_t>(counts.back()));
-  MPI_Gatherv(mine.data(), count, MPI_BYTE, data.data(), counts.data(), displs.data(), MPI_BYTE, root, comm);
-  return rank_bytes(std::move(data), counts, displs);
+  std::vector<std::byte> data(v.total);
+  MPI_Gatherv(mine.data(), static_cast<int>(mine_count), MPI_BYTE, data.data(), v.counts.data(), v.displs.data(),
+              MPI_BYTE, root, comm);
+  return rank_bytes(std::move(data), v);
 }
 
 RankBytes MpiTransport::all_to_all(const std::vector<std::vector<std::byte>>& to_each) {
   const MPI_Comm comm = impl_->comm;
   const auto n = static_cast<std::size_t>(size());
   if (to_each.size() != n) throw Error("all_to_all needs one buffer per rank");
-  std::vector<int> send_counts(n), recv_counts(n);
-  for (std::size_t q = 0; q < n; ++q) send_counts[q] = byte_count(to_each[q].size(), "all-to-all");
-  const std::vector<int> send_displs = displacements(send_counts, "all-to-all");
-  std::vector<std::byte> send(static_cast<std::size_t>(send_displs.back()) + to_each.back().size());
+  std::vector<std::int64_t> send_counts(n), recv_counts(n);
+  for (std::size_t q = 0; q < n; ++q) send_counts[q] = static_cast<std::int64_t>(to_each[q].size());
+  MPI_Alltoall(send_counts.data(), 1, MPI_INT64_T, recv_counts.data(), 1, MPI_INT64_T, comm);
+  // Each rank sees only its own two sides, so the ranks agree on the refusal before any throws.
+  const int mine_too_large = total_of(send_counts) > INT_MAX || total_of(recv_counts) > INT_MAX ? 1 : 0;
+  int any_too_large = 0;
+  MPI_Allreduce(&mine_too_large, &any_too_large, 1, MPI_INT, MPI_MAX, comm);
+  if (any_too_large != 0) too_large("all-to-all");
+  const VCounts sv = v_counts(send_counts), rv = v_counts(recv_counts);
+  std::vector<std::byte> send(sv.total);
   for (std::size_t q = 0; q < n; ++q)
-    if (!to_each[q].empty())
-      std::memcpy(send.data() + send_displs[q], to_each[q].data(), to_each[q].size());
-  MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, comm);
-  const std::vector<int> recv_displs = displacements(recv_counts, "all-to-all");
-  std::vector<std::byte> recv(static_cast<std::size_t>(recv_displs.back()) + static_cast<std::size_t>(recv_counts.back()));
-  MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_BYTE, recv.data(), recv_counts.data(),
-                recv_displs.data(), MPI_BYTE, comm);
-  return rank_bytes(std::move(recv), recv_counts, recv_displs);
+    if (!to_each[q].empty()) std::memcpy(send.data() + sv.displs[q], to_each[q].data(), to_each[q].size());
+  std::vector<std::byte> recv(rv.total);
+  MPI_Alltoallv(send.data(), sv.counts.data(), sv.displs.data(), MPI_BYTE, recv.data(), rv.counts.data(),
+                rv.displs.data(), MPI_BYTE, comm);
+  return rank_bytes(std::move(recv), rv);
 }
 
 }  // namespace tessera::pdes

@@ -1,6 +1,7 @@
 // Real MPI ranks. This header names no MPI type; everything MPI lives in mpi_transport.cpp.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "tessera/pdes/transport.hpp"
@@ -33,12 +34,15 @@ struct LaunchInfo {
 };
 LaunchInfo launch_info();
 
-/// Transport over MPI_COMM_WORLD. One round is one MPI_Alltoall of a 40-byte header per peer
-/// (bytes for that peer, local minimum time, flags, event count, total bytes out) plus, only when some rank
-/// has events to send, one MPI_Alltoallv of raw event bytes.
+/// Transport over MPI_COMM_WORLD. One round is one MPI_Alltoall of a 48-byte header per peer
+/// (bytes for that peer, local minimum time, flags, event count, total bytes out, largest
+/// message) plus, only when some rank has events to send, one MPI_Alltoallv of raw event bytes.
+/// MPI counts are int, so when some message is larger than `round_limit` bytes (at most, and by
+/// default, INT_MAX / ranks) every rank moves the data in as many all-to-alls as the largest
+/// message needs; the result is the same.
 class MpiTransport final : public Transport {
  public:
-  MpiTransport();
+  explicit MpiTransport(std::int64_t round_limit = 0);
   ~MpiTransport() override;
   int rank() const override;
   int size() const override;
@@ -59,6 +63,7 @@ class MpiTransport final : public Transport {
   RankBytes gather_bytes(std::span<const std::byte> mine, int root) override;
 
  private:
+  void exchange_in_rounds(std::int64_t largest, std::vector<Event>& inbox);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
