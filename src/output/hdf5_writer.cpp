@@ -21,7 +21,12 @@
 #include <tuple>
 
 #include <hdf5.h>
+#include <fcntl.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
 
 #include "tessera/error.hpp"
 #include "tessera/output/record_fields.hpp"
@@ -141,7 +146,8 @@ herr_t set_fapl_parallel(herr_t (*set_fapl_mpio)(hid_t, Comm, Info), hid_t fapl,
 /// The file: MPI-IO transfer properties and the collective write every dataset goes through.
 class File {
  public:
-  File(const std::string& path, pdes::Transport& t) : transport_(t), rank_(t.rank()), size_(t.size()) {
+  File(const std::string& path, pdes::Transport& t)
+      : transport_(t), rank_(t.rank()), size_(t.size()), uncaught_at_open_(std::uncaught_exceptions()) {
     Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate"), H5Pclose);
     xfer_ = Handle(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"), H5Pclose);
     if (const pdes::ParallelIo* io = t.parallel_io()) {
@@ -155,6 +161,16 @@ class File {
       throw Error("cannot create HDF5 output " + path +
                   ": check that the directory exists and is writable (--output)");
   }
+
+  /// After a failure with the file open on several ranks the id is abandoned, not closed: HDF5's
+  /// collective close would flush on every rank, and ranks whose writes failed differently take
+  /// different paths through it, each waiting for the others forever. write_hdf5 then ends the
+  /// job (Hdf5AbandonedError).
+  ~File() {
+    if (size_ > 1 && std::uncaught_exceptions() > uncaught_at_open_) (void)file_.release();
+  }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
 
   void close() {
     if (file_.get() < 0) return;
@@ -314,6 +330,7 @@ class File {
   pdes::Transport& transport_;  ///< moves rows between ranks; its parallel_io() opens the file
   int rank_ = 0;
   int size_ = 1;
+  int uncaught_at_open_ = 0;  ///< exceptions in flight when the file was opened
   Handle xfer_;
   Handle file_;
 };
@@ -555,6 +572,48 @@ std::string ownership_errors(pdes::Transport& t, const Prepared& p) {
   return "";
 }
 
+/// Refuses, on every rank alike, to start a file its file system has no room for: parallel
+/// HDF5 does not fail collectively when the disk fills while the file is open (one rank takes an
+/// error path the others wait in), so rank 0 first claims `bytes` (an upper bound of the file)
+/// with fallocate on a sibling file and frees it just before HDF5 creates the file. A refusal
+/// (no space, a quota, a file-size limit) is agreed before anyone opens the file. File systems
+/// without fallocate are checked by their free space instead.
+void reserve_space(pdes::Transport& t, const std::string& tmp, std::int64_t bytes) {
+  std::string failure;
+  if (t.rank() == 0) {
+    const std::string reserve = tmp + ".reserve";
+    const int fd = ::open(reserve.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    bool checked = false;
+    if (fd >= 0) {
+      err = ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) == 0 ? 0 : errno;
+      checked = err != EOPNOTSUPP && err != ENOSYS;
+      ::close(fd);
+      ::unlink(reserve.c_str());
+    }
+    if (!checked) {
+      // No fallocate here (or the sibling could not be made): the free space must do.
+      const std::size_t slash = tmp.find_last_of('/');
+      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : tmp.substr(0, slash);
+      struct statvfs fs {};
+      err = ::statvfs(dir.c_str(), &fs) == 0 &&
+                    static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize) < bytes
+                ? ENOSPC
+                : 0;
+    }
+    if (err != 0) {
+      char text[512];
+      std::snprintf(text, sizeof text,
+                    "HDF5 output: the file needs up to %.2f MiB, more than its file system gives: %s; free some "
+                    "space, or give --output a path on another file system",
+                    static_cast<double>(bytes) / (1 << 20), std::strerror(err));
+      failure = text;
+    }
+  }
+  // Rank 0's finding, on every rank alike.
+  if (const std::string all = t.all_gather(failure).at(0); !all.empty()) throw Error(all);
+}
+
 // partial (0/1) and sim_time_reached_ps, written on every file so that a reader can tell a run
 // stopped by a signal or a limit from a complete one without knowing the writer's version.
 void write_completion_marker(File& f, pdes::Transport& t, const RunRecords& local, std::int64_t end_time) {
@@ -565,7 +624,7 @@ void write_completion_marker(File& f, pdes::Transport& t, const RunRecords& loca
 }
 
 void write_file(const std::string& tmp, const Prepared& p, const RunRecords& local, const Hdf5Context& ctx,
-                std::int32_t num_npus) {
+                std::int32_t num_npus, bool& opened) {
   pdes::Transport& t = ctx.transport;
   const std::vector<std::int64_t> interval_off = prefix(npu_counts(t, p.intervals, num_npus));
   const std::vector<std::int64_t> collective_off = prefix(npu_counts(t, p.collectives, num_npus));
@@ -599,7 +658,27 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   }
   const std::vector<std::string> run_attrs = t.all_gather_strings(flat).at(0);
 
+  {
+    // An upper bound of the file: the datasets at their packed sizes (the link series dense),
+    // the string table at its fixed width, and 64 KiB plus 1 KiB per attribute for HDF5's own
+    // structures (superblock, a dozen object headers, the attributes, the heaps).
+    const Handle it_mem = memory_type<NodeInterval>(), ct_mem = memory_type<CollectiveRecord>(),
+                 ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
+    std::size_t width = 1, attr_bytes = 0;
+    for (const auto& x : p.strings) width = std::max(width, x.size());
+    for (const auto& x : run_attrs) attr_bytes += x.size() + 1024;
+    const auto rows = [](std::int64_t n, const Handle& mem) {
+      return static_cast<std::int64_t>(n) * static_cast<std::int64_t>(H5Tget_size(packed(mem).get()));
+    };
+    const std::int64_t bound =
+        rows(interval_off.back(), it_mem) + rows(collective_off.back(), ct_mem) + rows(num_npus, ns_mem) +
+        rows(num_links, lt_mem) + 8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
+        static_cast<std::int64_t>(p.strings.size() * width) +
+        (bin_width > 0 ? 16 * num_links * num_bins : 0) + static_cast<std::int64_t>(attr_bytes) + (64 << 10);
+    reserve_space(t, tmp, bound);
+  }
   File f(tmp, t);
+  opened = true;
   const bool root = t.rank() == 0;
   auto whole = [&](hsize_t rows) { return root ? std::vector<Block>{{0, rows}} : std::vector<Block>{}; };
 
@@ -695,35 +774,6 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   f.close();
 }
 
-/// Refuses, on every rank alike, to start a file its file system has no room for: parallel
-/// HDF5 does not fail collectively when the disk fills while it closes the file (one rank takes
-/// an error path the others wait for), so the common case, too little space from the start, is
-/// found before the first byte. Half the fixed-size records' in-memory size is a lower bound of
-/// the file's (the file packs them without padding; strings are left out: ranks share them), so
-/// a file that fits is never refused.
-void check_free_space(pdes::Transport& t, const std::string& path, const RunRecords& r) {
-  const auto bytes = static_cast<std::int64_t>(
-      r.intervals.size() * sizeof(NodeInterval) + r.collectives.size() * sizeof(CollectiveRecord) +
-      r.npus.size() * sizeof(NpuSummary) + r.links.size() * sizeof(LinkTotals) + r.link_bins.size() * sizeof(LinkBin));
-  const std::int64_t need = t.all_reduce_sum(bytes) / 2;
-  const std::size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  struct statvfs fs {};
-  const std::int64_t mine = ::statvfs(dir.c_str(), &fs) == 0
-                                ? static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize)
-                                : INT64_MAX;  // unknown: let the write find out
-  const std::int64_t free_bytes = t.all_reduce_min(mine);
-  if (free_bytes < need) {
-    char text[512];
-    std::snprintf(text, sizeof text,
-                  "HDF5 output %s: the records need at least %.2f MiB but the file system of %s has %.2f MiB "
-                  "free (free some space, or give --output a path on another file system)",
-                  path.c_str(), static_cast<double>(need) / (1 << 20), dir.c_str(),
-                  static_cast<double>(free_bytes) / (1 << 20));
-    throw Error(text);
-  }
-}
-
 /// A failed write, naming the file and what is left of it (HDF5 keeps no system error code).
 std::string fmt_failure(const std::string& path, const std::string& what) {
   return "--output " + path + ": " + what +
@@ -760,7 +810,6 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
   if (const std::string e = agree_on_errors(t, ownership_errors(t, p)); !e.empty())
     throw Error("HDF5 output " + path + ": inconsistent records: " + e, ExitCode::kBadInput);
 
-  check_free_space(t, path, local);
   // Written through the output-file rules (tessera/output_file.hpp): a temporary with one name on
   // every rank (parallel HDF5 creates the file collectively), made by rank 0, renamed at the end.
   const std::int64_t tag = t.all_reduce_max(random_tag());
@@ -775,13 +824,17 @@ void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Cont
   }
   std::string all = agree_on_errors(t, failure);
   if (!all.empty()) throw Error(all);
+  bool opened = false;
   try {
-    write_file(out->path(), p, local, ctx, num_npus);
+    write_file(out->path(), p, local, ctx, num_npus, opened);
   } catch (const Error& e) {
     // The dataset writes agree on their status (File::agreed), so every rank is here together.
     failure = fmt_failure(path, e.what());
   }
   all = agree_on_errors(t, failure);
+  // The file was open on several ranks when it failed and is abandoned (File::~File); rank 0's
+  // OutputFile removes the temporary as this unwinds.
+  if (!all.empty() && opened && t.size() > 1) throw Hdf5AbandonedError(all);
   if (all.empty() && t.rank() == 0) {
     try {
       out->commit();

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "tessera/error.hpp"
 #include "tessera/output/records.hpp"
 #include "tessera/pdes/transport.hpp"
 
@@ -34,7 +35,23 @@ struct Hdf5Context {
 /// are spread over ranks. Throws tessera::Error (on every rank) when writing fails, and
 /// tessera::Error with ExitCode::kBadInput when the records are inconsistent (a string index out
 /// of range, an NPU id out of range, one link reported by two ranks).
+///
+/// Before the file is opened, rank 0 reserves an upper bound of its size on the file system
+/// (fallocate of a sibling file, freed just before HDF5 creates the file), so a disk too full for
+/// the file is refused on every rank before the first byte: parallel HDF5 does not fail
+/// collectively once it has the file open (one rank takes an error path the others wait in).
+/// Should a parallel write still fail after that (another process filled the disk), the file is
+/// abandoned unclosed and Hdf5AbandonedError is thrown on every rank: the library then holds
+/// collective state that no rank can release, so the job must end without MPI_Finalize.
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx);
+
+/// A parallel write failed with the file open: every rank throws it with the same message, and
+/// the caller ends the job (MpiEnvironment::abort) once the message is out, because closing the
+/// file or finalizing MPI would wait forever in HDF5.
+class Hdf5AbandonedError : public Error {
+ public:
+  using Error::Error;
+};
 
 /// The start of the suffix of the temporary file write_hdf5 writes before renaming (a unique
 /// tag follows).

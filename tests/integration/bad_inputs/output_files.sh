@@ -7,7 +7,8 @@
 #  - a FIFO as a configuration file is refused at once (it blocked forever);
 #  - /dev/full stays a device;
 #  - (NP=1) a full disk during the HDF5 write (a file-size limit, SIGXFSZ ignored) ends with a
-#    clear error and exit 1, no crash, no temporary left, the previous file unchanged.
+#    clear error and exit 1, no crash, no temporary left, the previous file unchanged;
+#  - (NP=2) a disk too small for the file is refused before the parallel write, on every rank.
 set -u
 np="$1"; tessera="$2"; shift 2
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,6 +77,23 @@ if [ "$np" -eq 1 ]; then
     [ "$(cat "$work/full.h5")" = "previous run" ] || fail "full disk ($kib KiB): the previous file was changed"
     leftover="$(find "$work" -name '*.partial.*')"
     [ -z "$leftover" ] || fail "full disk ($kib KiB): temporary left behind: $leftover"
+  done
+fi
+# On 2 ranks: a disk too small for the file (a file-size limit on the ranks stands for it; the
+# shared-memory transport is left out, as its segment files would hit the limit first) is refused
+# before parallel HDF5 opens the file, on every rank, within seconds: no hang, no crash.
+if [ "$np" -eq 2 ]; then
+  for input in configs/scenarios/default.yaml "$scenario"; do
+    echo "previous run" > "$work/full.h5"
+    tcp_launcher=("${launcher[@]/self,vader/self,tcp}")
+    out="$(OMPI_MCA_btl=self,tcp timeout 60 "${tcp_launcher[@]}" -np 2 bash -c \
+      "ulimit -f 8; trap '' XFSZ; exec '$tessera' run '$input' -q --output '$work/full.h5'" </dev/null 2>&1 >/dev/null)"; rc=$?
+    [ "$rc" -eq 1 ] || { echo "$out"; fail "full disk ($input): exit $rc, expected 1 (124 = a hang, 139 = a crash)"; }
+    grep -q -- "--output $work/full.h5: HDF5 output: the file needs up to .* MiB, more than its file system gives" <<<"$out" ||
+      { echo "$out"; fail "full disk ($input) message"; }
+    [ "$(cat "$work/full.h5")" = "previous run" ] || fail "full disk ($input): the previous file was changed"
+    leftover="$(find "$work" -name '*.partial.*')"
+    [ -z "$leftover" ] || fail "full disk ($input): temporary left behind: $leftover"
   done
 fi
 echo "ok (np $np)"
