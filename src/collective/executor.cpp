@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::collective {
@@ -376,7 +377,7 @@ std::vector<CollectiveExecutor::PhaseSlot> CollectiveExecutor::chunk_phases(cons
                           : alg.flat          ? RingView::flat(topo_, self_)
                                               : RingView::of_dimension(topo_, d, self_);
     bool flip = false;
-    if (alg.kind == AlgorithmKind::kDoubleBinaryTree) flip = (dbt_counter_++ % 2) == 1;  // per NPU, per phase
+    if (alg.kind->alternates) flip = (dbt_counter_++ % 2) == 1;  // per NPU, per phase
     PhaseSlot slot;
     slot.queue = qd.first;
     slot.program = plan_phase(t, alg, ring, qd.second, remain, flip);
