@@ -103,6 +103,17 @@ PhaseProgram plan_barrier(const RingView& ring, Bytes bytes) {
   return p;
 }
 
+PhaseProgram plan_custom(CollectiveType type, const RingView& ring, std::shared_ptr<const CustomCollective> custom,
+                         Bytes bytes) {
+  PhaseProgram p;
+  p.type = type;
+  p.shape = ProgramShape::kCustom;
+  p.ring = ring;
+  p.input_bytes = p.output_bytes = bytes;
+  p.custom = std::move(custom);
+  return p;
+}
+
 Packet PhaseProgram::packet(std::int64_t k) const {
   Packet out;
   out.bytes = msg_bytes;

@@ -92,9 +92,10 @@ const std::vector<std::string>& algorithm_names() {
   return names;
 }
 
-std::vector<std::string> algorithm_forms() {
+std::vector<std::string> algorithm_forms(CollectiveType type) {
   std::vector<std::string> out;
   for (const AlgorithmRegistration* r : algorithm_registrations()) {
+    if (!r->supports(type)) continue;
     for (const std::string& n : {r->name, r->flat_name}) {
       if (!n.empty()) out.push_back(r->windowed ? n + "[N]" : n);
     }

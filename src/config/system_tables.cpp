@@ -28,10 +28,16 @@ Value record_impl(const CollectiveImplementation& c) {
 }
 
 Param<S> p_impl(std::string key, CollectiveImplementation S::*field, std::string collective) {
+  using collective::CollectiveType;
+  CollectiveType type = CollectiveType::kAllReduce;
+  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
+                           CollectiveType::kAllToAll}) {
+    if (collective::to_string(t) == collective) type = t;
+  }
   return {
       key,
       "list of string",
-      fmt::format("{}", fmt::join(collective::algorithm_forms(), ", ")),
+      fmt::format("{}", fmt::join(collective::algorithm_forms(type), ", ")),
       fmt::format("{} algorithm per logical dimension; the list length sets the number of dimensions used",
                   collective),
       false,

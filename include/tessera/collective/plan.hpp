@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/collective/custom.hpp"
 #include "tessera/collective/types.hpp"
 
 namespace tessera::collective {
@@ -110,6 +111,9 @@ struct PhaseProgram {
   /// Bytes of every tree message (the whole chunk).
   Bytes tree_bytes = 0;
 
+  // --- kCustom: the graphs of every group position; this NPU runs ring.position()'s ---
+  std::shared_ptr<const CustomCollective> custom;
+
   // --- internals of the packet generator ---
   Bytes msg_bytes = 0;     ///< message size (S/n, all-gather S); halvingDoubling first message size
   int group = 1;           ///< packets per toggle group (ASTRA zero + non-zero latency packets)
@@ -133,6 +137,10 @@ PhaseProgram plan_tree(CollectiveType type, const RingView& ring, int root, Byte
 /// Dissemination barrier over `ring`: ceil(log2 n) rounds, round k sends `bytes` to position +2^k
 /// and waits for the message from position -2^k.
 PhaseProgram plan_barrier(const RingView& ring, Bytes bytes);
+
+/// A custom collective (`*-implementation-custom`) over `ring`, the whole collective in one phase.
+PhaseProgram plan_custom(CollectiveType type, const RingView& ring, std::shared_ptr<const CustomCollective> custom,
+                         Bytes bytes);
 
 /// One step of a program written out for tests and docs: "send 32768 B to npu 1", ...
 struct StepLine {

@@ -15,8 +15,9 @@ namespace tessera::collective {
 /// allBroadcast.
 const std::vector<std::string>& algorithm_names();
 
-/// The same with the window optional, for the schema: "ring", "oneRing", "direct[N]", ...
-std::vector<std::string> algorithm_forms();
+/// The names of the algorithms that plan `type`, the window optional, for the schema: "ring",
+/// "oneRing", "direct[N]", ...
+std::vector<std::string> algorithm_forms(CollectiveType type);
 
 /// Parses a registered name: "ring", "oneRing", "direct", "direct8", "oneDirect8", ... Throws
 /// InputError naming `key` with the valid names and the closest one ("did you mean") otherwise,
