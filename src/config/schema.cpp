@@ -15,7 +15,8 @@ namespace {
 SectionDoc algorithm_section() {
   SectionDoc s{"collective-algorithms",
                "The values of the *-implementation lists (scenario system and ASTRA-sim system JSON), one "
-               "per logical dimension; a one* name runs the algorithm on one flat ring over all NPUs.",
+               "per logical dimension; a one* name runs the algorithm on one flat ring over all NPUs. The "
+               "default column says which one a list that is not given gets on every dimension.",
                {}};
   for (const collective::AlgorithmRegistration* r : collective::algorithm_registrations()) {
     const std::string window = r->windowed ? "[N]" : "";
@@ -26,7 +27,7 @@ SectionDoc algorithm_section() {
     if (r->windowed) unit += "; N = messages in flight (1..999999)";
     s.params.push_back({s.name, r->flat_name.empty() ? r->name + window
                                                      : fmt::format("{}{}, {}{}", r->name, window, r->flat_name, window),
-                        "algorithm", unit, "", r->doc});
+                        "algorithm", unit, r == collective::default_algorithm() ? "yes" : "no", r->doc});
   }
   return s;
 }
