@@ -15,12 +15,13 @@
 
 namespace tessera::collective {
 
+/// Written with designated initializers; a field left out keeps its default.
 struct AlgorithmRegistration {
   /// The value of `*-implementation` ("ring", "direct").
-  std::string name;
+  std::string name{};
   /// The same algorithm on one flat ring over all NPUs instead of the dimension's ring ("oneRing");
   /// "" when there is none.
-  std::string flat_name;
+  std::string flat_name{};
   /// Takes a window suffix, messages in flight: "direct4", "oneDirect4" (1..999999); without one
   /// the window is -1 (the planner's default).
   bool windowed = false;
@@ -29,12 +30,12 @@ struct AlgorithmRegistration {
   /// The per-dimension collective types it plans (all-reduce, reduce-scatter, all-gather,
   /// all-to-all). Under localBWAware an all-reduce runs reduce-scatter and all-gather on every
   /// dimension but the last, so an algorithm without both may only be last.
-  std::vector<CollectiveType> types;
+  std::vector<CollectiveType> types{};
   /// The planner gets `tree_flip` alternating per phase on each NPU (ASTRA-sim's double binary
   /// tree alternates its two trees per chunk); otherwise it is always false.
   bool alternates = false;
   /// One line for `tessera schema` and docs/collectives.md.
-  std::string doc;
+  std::string doc{};
   /// Fills this NPU's program for one phase. plan_phase has already set type, algorithm, ring,
   /// direction, input/output bytes and msg_bytes (S/n, all-gather: S) and checked `types` and
   /// `power_of_two`. A pipeline planner sets window, sends, group, second_round and `peers`; a tree

@@ -29,15 +29,11 @@ void plan(PhaseProgram& p, bool) {
 namespace algorithms {
 const AlgorithmRegistration& all_broadcast() {
   static const AlgorithmRegistration r{
-      "allBroadcast",
-      "",
-      false,
-      false,
-      {CollectiveType::kAllReduce},
-      false,
-      "one-shot all-reduce: the whole chunk to every other NPU at once, n-1 local reductions (small "
-      "messages on switched dimensions)",
-      plan};
+      .name = "allBroadcast",
+      .types = {CollectiveType::kAllReduce},
+      .doc = "one-shot all-reduce: the whole chunk to every other NPU at once, n-1 local reductions (small "
+             "messages on switched dimensions)",
+      .plan = plan};
   return r;
 }
 }  // namespace algorithms

@@ -32,16 +32,14 @@ void plan(PhaseProgram& p, bool) {
 namespace algorithms {
 const AlgorithmRegistration& direct() {
   static const AlgorithmRegistration r{
-      "direct",
-      "oneDirect",
-      true,
-      false,
-      {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
-       CollectiveType::kAllToAll},
-      false,
-      "ASTRA-sim AllToAll: N messages in flight (all n-1 peers without N), packet k at ring distance "
-      "1 + k mod (n-1)",
-      plan};
+      .name = "direct",
+      .flat_name = "oneDirect",
+      .windowed = true,
+      .types = {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
+                CollectiveType::kAllToAll},
+      .doc = "ASTRA-sim AllToAll: N messages in flight (all n-1 peers without N), packet k at ring distance "
+             "1 + k mod (n-1)",
+      .plan = plan};
   return r;
 }
 }  // namespace algorithms

@@ -44,15 +44,13 @@ void plan(PhaseProgram& p, bool tree_flip) {
 namespace algorithms {
 const AlgorithmRegistration& double_binary_tree() {
   static const AlgorithmRegistration r{
-      "doubleBinaryTree",
-      "",
-      false,
-      true,
-      {CollectiveType::kAllReduce},
-      true,
-      "ASTRA-sim DoubleBinaryTreeAllReduce: the whole chunk up a binary tree and back down, two trees "
-      "alternating per chunk",
-      plan};
+      .name = "doubleBinaryTree",
+      .power_of_two = true,
+      .types = {CollectiveType::kAllReduce},
+      .alternates = true,
+      .doc = "ASTRA-sim DoubleBinaryTreeAllReduce: the whole chunk up a binary tree and back down, two trees "
+             "alternating per chunk",
+      .plan = plan};
   return r;
 }
 }  // namespace algorithms

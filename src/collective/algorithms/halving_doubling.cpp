@@ -52,14 +52,12 @@ void plan(PhaseProgram& p, bool) {
 namespace algorithms {
 const AlgorithmRegistration& halving_doubling() {
   static const AlgorithmRegistration r{
-      "halvingDoubling",
-      "oneHalvingDoubling",
-      false,
-      true,
-      {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather},
-      false,
-      "ASTRA-sim HalvingDoubling: log2 n exchanges at distance 1, 2, 4, ... (all-gather n/2, n/4, ...)",
-      plan};
+      .name = "halvingDoubling",
+      .flat_name = "oneHalvingDoubling",
+      .power_of_two = true,
+      .types = {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather},
+      .doc = "ASTRA-sim HalvingDoubling: log2 n exchanges at distance 1, 2, 4, ... (all-gather n/2, n/4, ...)",
+      .plan = plan};
   return r;
 }
 }  // namespace algorithms

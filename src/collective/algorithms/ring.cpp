@@ -27,15 +27,12 @@ void plan(PhaseProgram& p, bool) {
 namespace algorithms {
 const AlgorithmRegistration& ring() {
   static const AlgorithmRegistration r{
-      "ring",
-      "oneRing",
-      false,
-      false,
-      {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
-       CollectiveType::kAllToAll},
-      false,
-      "ASTRA-sim Ring: one message in flight to the ring neighbour; AR 2(n-1) messages of S/n",
-      plan};
+      .name = "ring",
+      .flat_name = "oneRing",
+      .types = {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
+                CollectiveType::kAllToAll},
+      .doc = "ASTRA-sim Ring: one message in flight to the ring neighbour; AR 2(n-1) messages of S/n",
+      .plan = plan};
   return r;
 }
 }  // namespace algorithms
