@@ -46,8 +46,8 @@ enum class SchedulingPolicy { kLifo, kFifo, kExplicit };
 enum class CollectiveOptimization { kBaseline, kLocalBwAware };
 
 /// How one collective type is implemented: one algorithm name per logical dimension, validated
-/// against the names ASTRA-sim accepts (ring, oneRing, direct, directN, oneDirect, oneDirectN,
-/// halvingDoubling, oneHalvingDoubling, doubleBinaryTree), or a custom Chakra ET prefix.
+/// against the collective layer's algorithm registry (collective/registry.hpp), or a custom
+/// Chakra ET prefix.
 struct CollectiveImplementation {
   std::vector<std::string> per_dimension;
   std::string custom_prefix;  ///< from "*-implementation-custom"; wins over per_dimension

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::collective {
@@ -59,7 +60,6 @@ struct CollectiveExecutor::Collective {
   Bytes bytes = 0;
   int total_streams = 0;
   int finished_streams = 0;
-  std::shared_ptr<const CustomCollective> custom;
 };
 
 /// StreamBaseline plus the run state of its current phase's algorithm.
@@ -83,8 +83,7 @@ struct CollectiveExecutor::Stream {
   int tree_state = 0;
   int tree_count = 0;  // DBT: swallowed bundles; reduce tree: reduced children
 
-  // custom
-  std::shared_ptr<const CustomCollective> custom;
+  // custom (the graphs are the program's)
   int position = 0;  // group position (custom programs, trees)
   std::vector<int> missing;                 // unmet dependencies per step
   std::vector<std::vector<std::uint32_t>> children;
@@ -205,7 +204,6 @@ CollectiveId CollectiveExecutor::start(const CollectiveRequest& req) {
   coll->id = next_collective_++;
   coll->type = req.type;
   coll->bytes = req.bytes;
-  coll->custom = req.custom;
   Collective& c = *coll;
   collectives_.emplace(c.id, std::move(coll));
   ++stats_.collectives;
@@ -268,7 +266,7 @@ void CollectiveExecutor::on_send_complete(NpuId dst, Bytes bytes, const MessageT
   enter();
   // Native collectives ignore send completion (ASTRA's handler is a no-op); custom SEND nodes
   // complete here.
-  if (Stream* s = find_stream(tag.stream); s != nullptr && s->custom) {
+  if (Stream* s = find_stream(tag.stream); s != nullptr && s->program != nullptr && s->program->shape == ProgramShape::kCustom) {
     auto& ps = s->pending_sends;
     auto it = std::find_if(ps.begin(), ps.end(),
                            [&](const auto& p) { return p.dst == dst && p.bytes == bytes && p.tag == tag; });
@@ -333,10 +331,7 @@ std::vector<CollectiveExecutor::PhaseSlot> CollectiveExecutor::chunk_phases(cons
   if (req.custom) {
     PhaseSlot slot;
     slot.queue = levels_[0]->next().first;
-    slot.program.type = type;
-    slot.program.shape = ProgramShape::kCustom;
-    slot.program.ring = group_ring;
-    slot.program.input_bytes = slot.program.output_bytes = chunk;
+    slot.program = plan_custom(type, group_ring, req.custom, chunk);
     phases.push_back(std::move(slot));
     return phases;
   }
@@ -376,7 +371,7 @@ std::vector<CollectiveExecutor::PhaseSlot> CollectiveExecutor::chunk_phases(cons
                           : alg.flat          ? RingView::flat(topo_, self_)
                                               : RingView::of_dimension(topo_, d, self_);
     bool flip = false;
-    if (alg.kind == AlgorithmKind::kDoubleBinaryTree) flip = (dbt_counter_++ % 2) == 1;  // per NPU, per phase
+    if (alg.kind->alternates) flip = (dbt_counter_++ % 2) == 1;  // per NPU, per phase
     PhaseSlot slot;
     slot.queue = qd.first;
     slot.program = plan_phase(t, alg, ring, qd.second, remain, flip);
@@ -462,7 +457,6 @@ void CollectiveExecutor::generate(Collective& coll, const CollectiveRequest& req
     s->collective = coll.id;
     s->priority = priority;
     s->phases = std::move(phases);
-    s->custom = req.custom;
     s->position = position;
     Stream* raw = s.get();
     touch_slot(raw->id).stream = std::move(s);
@@ -684,7 +678,7 @@ void CollectiveExecutor::phase_init(Stream* s) {
       for (int i = 0; i < p.window; ++i) insert_packet(s);
       break;
     case ProgramShape::kCustom: {
-      const auto& prog = s->custom->programs.at(static_cast<std::size_t>(s->position));
+      const auto& prog = s->program->custom->programs.at(static_cast<std::size_t>(s->position));
       s->missing.assign(prog.size(), 0);
       s->children.assign(prog.size(), {});
       std::unordered_map<std::int64_t, std::uint32_t> index;
@@ -864,7 +858,7 @@ void CollectiveExecutor::tree_event(Stream* s, int ev) {
 // ---------------------------------------------------------------------------------------------
 
 void CollectiveExecutor::custom_issue(Stream* s) {
-  const auto& prog = s->custom->programs[static_cast<std::size_t>(s->position)];
+  const auto& prog = s->program->custom->programs[static_cast<std::size_t>(s->position)];
   const RingView& ring = s->program->ring;
   // Issue every dependency-free step in ascending node id.
   std::vector<std::uint32_t> batch;

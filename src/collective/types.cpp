@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/error.hpp"
 
 namespace tessera::collective {
@@ -17,20 +18,6 @@ std::string_view to_string(CollectiveType t) {
     case CollectiveType::kBarrier: return "barrier";
   }
   return "?";
-}
-
-std::string AlgorithmSpec::name() const {
-  std::string base;
-  switch (kind) {
-    case AlgorithmKind::kRing: base = flat ? "oneRing" : "ring"; break;
-    case AlgorithmKind::kDirect:
-      base = flat ? "oneDirect" : "direct";
-      if (window >= 0) base += std::to_string(window);
-      break;
-    case AlgorithmKind::kHalvingDoubling: base = flat ? "oneHalvingDoubling" : "halvingDoubling"; break;
-    case AlgorithmKind::kDoubleBinaryTree: base = "doubleBinaryTree"; break;
-  }
-  return base;
 }
 
 void SystemConfig::set_all_implementations(const std::vector<AlgorithmSpec>& list) {
@@ -50,10 +37,6 @@ int TopologyView::coordinate(NpuId npu, int d) const {
   for (int i = 0; i < d; ++i) npu /= dims[static_cast<std::size_t>(i)];
   return npu % dims[static_cast<std::size_t>(d)];
 }
-
-namespace {
-bool power_of_two(int n) { return n > 0 && (n & (n - 1)) == 0; }
-}  // namespace
 
 void validate(const SystemConfig& c, const TopologyView& topo) {
   std::vector<Diagnostic> problems;
@@ -96,25 +79,11 @@ void validate(const SystemConfig& c, const TopologyView& topo) {
     for (std::size_t d = 0; d < list.size(); ++d) {
       const AlgorithmSpec& a = list[d];
       const int n = !dims_ok ? 1 : (a.flat ? topo.total_npus() : topo.dims[d]);
-      if (a.kind == AlgorithmKind::kDoubleBinaryTree && t == CollectiveType::kAllReduce &&
-          c.decomposition == Decomposition::kLocalBwAware && d + 1 < list.size()) {
-        bad(fmt::format("{}[{}]", key, d),
-            "with localBWAware only the last all-reduce dimension runs all-reduce; this one runs "
-            "reduce-scatter and all-gather, which doubleBinaryTree does not implement",
-            "put doubleBinaryTree last, or use collective-optimization: baseline");
-      }
-      if (a.kind == AlgorithmKind::kDoubleBinaryTree && t != CollectiveType::kAllReduce) {
-        bad(fmt::format("{}[{}]", key, d), "doubleBinaryTree implements all-reduce only",
-            "use ring, direct or halvingDoubling");
-      }
-      if ((a.kind == AlgorithmKind::kHalvingDoubling || a.kind == AlgorithmKind::kDoubleBinaryTree) && n > 1 &&
-          !power_of_two(n)) {
-        bad(fmt::format("{}[{}]", key, d),
-            fmt::format("{} needs a power-of-two number of NPUs, the dimension has {}", a.name(), n),
-            "use ring or direct on this dimension");
-      }
-      if (a.kind == AlgorithmKind::kDirect && a.window == 0) {
-        bad(fmt::format("{}[{}]", key, d), "direct0 has no message in flight", "use direct or directN with N >= 1");
+      const bool splits = t == CollectiveType::kAllReduce && c.decomposition == Decomposition::kLocalBwAware &&
+                          d + 1 < list.size();
+      for (AlgorithmProblem& p : algorithm_problems(a, t, n, a.flat ? "the whole network" : fmt::format("dimension {}", d),
+                                                    splits)) {
+        bad(fmt::format("{}[{}]", key, d), std::move(p.message), std::move(p.fix));
       }
     }
   }

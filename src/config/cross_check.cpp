@@ -4,7 +4,11 @@
 // here each gets one message before anything runs.
 #include <sys/stat.h>
 
+#include <tuple>
+
 #include "tables.hpp"
+#include "tessera/collective/algorithm.hpp"
+#include "tessera/collective/registry.hpp"
 #include "tessera/network/topology_type.hpp"
 
 namespace tessera::cfg {
@@ -14,8 +18,6 @@ bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
-
-bool power_of_two(std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
 
 Diagnostic at(const CollectiveImplementation& impl, const std::string& fallback_file, std::string key,
               std::string msg, std::string fix = "") {
@@ -28,12 +30,13 @@ std::string dims_text(const std::vector<int>& sizes) { return fmt::format("[{}]"
 void check_implementations(const Config& c, Sink& sink) {
   const std::vector<int> sizes = c.network.dimension_sizes();
   const int npus = c.network.npu_count();
-  const std::pair<const char*, const CollectiveImplementation*> all[] = {
-      {"all-reduce", &c.system.all_reduce},
-      {"reduce-scatter", &c.system.reduce_scatter},
-      {"all-gather", &c.system.all_gather},
-      {"all-to-all", &c.system.all_to_all}};
-  for (const auto& [name, impl] : all) {
+  using collective::CollectiveType;
+  const std::tuple<const char*, CollectiveType, const CollectiveImplementation*> all[] = {
+      {"all-reduce", CollectiveType::kAllReduce, &c.system.all_reduce},
+      {"reduce-scatter", CollectiveType::kReduceScatter, &c.system.reduce_scatter},
+      {"all-gather", CollectiveType::kAllGather, &c.system.all_gather},
+      {"all-to-all", CollectiveType::kAllToAll, &c.system.all_to_all}};
+  for (const auto& [name, type, impl] : all) {
     if (!impl->custom_prefix.empty() || impl->per_dimension.empty()) continue;
     const std::string key = fmt::format("{}-implementation", name);
     const auto& list = impl->per_dimension;
@@ -44,29 +47,21 @@ void check_implementations(const Config& c, Sink& sink) {
                     fmt::format("give at most {} entries, one per dimension", sizes.size())));
       continue;
     }
-    for (std::size_t d = 0; d < list.size(); ++d) {
-      const std::string& algo = list[d];
-      const bool flat = algo.rfind("one", 0) == 0;
+    // The loader parsed every name already (load_implementation_list).
+    std::vector<collective::AlgorithmSpec> specs;
+    for (const std::string& a : list) specs.push_back(collective::parse_algorithm(a, key));
+    const bool split = type == CollectiveType::kAllReduce &&
+                       c.system.collective_optimization == CollectiveOptimization::kLocalBwAware;
+    for (std::size_t d = 0; d < specs.size(); ++d) {
+      const bool flat = specs[d].flat;
       const std::int64_t n = flat ? npus : sizes[d];
-      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling" || algo == "doubleBinaryTree") &&
-          !power_of_two(n)) {
-        sink.error(
-            at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
-               fmt::format("{} needs a power-of-two number of NPUs, but {} has {}", algo,
-                           flat ? std::string("the whole network") : fmt::format("dimension {}", d), n),
-               "use ring or direct on this dimension"));
-      }
-      if (algo == "doubleBinaryTree" && std::string(name) != "all-reduce") {
-        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
-                      fmt::format("doubleBinaryTree implements all-reduce only, not {}", name), "use ring"));
-      }
-      if ((algo == "halvingDoubling" || algo == "oneHalvingDoubling") && std::string(name) == "all-to-all") {
-        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d),
-                      fmt::format("{} has no all-to-all", algo), "use direct or ring"));
+      const std::string where = flat ? std::string("the whole network") : fmt::format("dimension {}", d);
+      for (auto& p : collective::algorithm_problems(specs[d], type, n, where,
+                                                    split && d + 1 < specs.size())) {
+        sink.error(at(*impl, c.system.source, fmt::format("{}[{}]", key, d), std::move(p.message), std::move(p.fix)));
       }
     }
-    const bool all_flat =
-        std::all_of(list.begin(), list.end(), [](const std::string& a) { return a.rfind("one", 0) == 0; });
+    const bool all_flat = std::all_of(specs.begin(), specs.end(), [](const auto& a) { return a.flat; });
     if (list.size() < sizes.size() && !all_flat) {
       std::vector<std::string> dropped;
       int covered = 1;

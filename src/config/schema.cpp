@@ -4,10 +4,35 @@
 #include <nlohmann/json.hpp>
 
 #include "tables.hpp"
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/config_schema.hpp"
 #include "tessera/network/topology_type.hpp"
 
 namespace tessera {
+namespace {
+
+/// The values `*-implementation` lists take, from the algorithm registry.
+SectionDoc algorithm_section() {
+  SectionDoc s{"collective-algorithms",
+               "The values of the *-implementation lists (scenario system and ASTRA-sim system JSON), one "
+               "per logical dimension; a one* name runs the algorithm on one flat ring over all NPUs. The "
+               "default column says which one a list that is not given gets on every dimension.",
+               {}};
+  for (const collective::AlgorithmRegistration* r : collective::algorithm_registrations()) {
+    const std::string window = r->windowed ? "[N]" : "";
+    std::vector<std::string> types;
+    for (collective::CollectiveType t : r->types) types.emplace_back(collective::to_string(t));
+    std::string unit = fmt::format("{}", fmt::join(types, ", "));
+    if (r->power_of_two) unit += "; power-of-two NPUs";
+    if (r->windowed) unit += "; N = messages in flight (1..999999)";
+    s.params.push_back({s.name, r->flat_name.empty() ? r->name + window
+                                                     : fmt::format("{}{}, {}{}", r->name, window, r->flat_name, window),
+                        "algorithm", unit, r == collective::default_algorithm() ? "yes" : "no", r->doc});
+  }
+  return s;
+}
+
+}  // namespace
 
 std::vector<SectionDoc> schema_sections() {
   using namespace cfg;
@@ -34,6 +59,7 @@ std::vector<SectionDoc> schema_sections() {
   for (const network::TopologyType* t : network::topology_types()) out.push_back(t->docs());
   out.push_back(packet_table().docs());
   out.push_back(system_table().docs());
+  out.push_back(algorithm_section());
   out.push_back(remote_memory_table().docs());
   out.push_back(
       SectionDoc{"comm_groups",

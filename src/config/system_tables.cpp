@@ -6,14 +6,12 @@
 #include <filesystem>
 
 #include "tables.hpp"
+#include "tessera/collective/registry.hpp"
 
 namespace tessera::cfg {
 namespace {
 
 using S = SystemConfig;
-
-const std::vector<std::string> kAlgorithms{
-    "ring", "oneRing", "direct", "oneDirect", "halvingDoubling", "oneHalvingDoubling", "doubleBinaryTree"};
 
 std::string show_impl(const CollectiveImplementation& c) {
   if (!c.custom_prefix.empty()) return "custom ET " + c.custom_prefix;
@@ -30,10 +28,16 @@ Value record_impl(const CollectiveImplementation& c) {
 }
 
 Param<S> p_impl(std::string key, CollectiveImplementation S::*field, std::string collective) {
+  using collective::CollectiveType;
+  CollectiveType type = CollectiveType::kAllReduce;
+  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
+                           CollectiveType::kAllToAll}) {
+    if (collective::to_string(t) == collective) type = t;
+  }
   return {
       key,
       "list of string",
-      "ring, oneRing, direct[N], oneDirect[N], halvingDoubling, oneHalvingDoubling, doubleBinaryTree",
+      fmt::format("{}", fmt::join(collective::algorithm_forms(type), ", ")),
       fmt::format("{} algorithm per logical dimension; the list length sets the number of dimensions used",
                   collective),
       false,
@@ -110,30 +114,10 @@ void load_implementation_list(const Node& n, CollectiveImplementation& impl, Sin
   }
   bool ok = true;
   for (std::size_t i = 0; i < names->size(); ++i) {
-    const std::string& name = (*names)[i];
-    const Node& item = n.items[i];
-    bool valid = std::find(kAlgorithms.begin(), kAlgorithms.end(), name) != kAlgorithms.end();
-    // directN / oneDirectN: a window of N messages in flight.
-    for (const std::string base : {"direct", "oneDirect"}) {
-      if (!valid && name.size() > base.size() && name.compare(0, base.size(), base) == 0) {
-        const std::string digits = name.substr(base.size());
-        if (std::all_of(digits.begin(), digits.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-          if (digits.size() > 6 || std::stol(digits) < 1) {
-            sink.error(item.diag(fmt::format("{}: the window must be between 1 and 999999", name)));
-            ok = false;
-          }
-          valid = true;
-        }
-      }
-    }
-    if (!valid) {
-      const std::string near = did_you_mean(name, kAlgorithms);
-      sink.error(
-          item.diag(fmt::format("unknown collective algorithm \"{}\"; ASTRA-sim accepts {}", name,
-                                "ring, oneRing, direct, directN, oneDirect, oneDirectN, halvingDoubling, "
-                                "oneHalvingDoubling, doubleBinaryTree"),
-                    near.empty() ? "" : fmt::format("did you mean \"{}\"?", near)));
+    try {
+      collective::parse_algorithm((*names)[i]);
+    } catch (const InputError& e) {
+      for (const Diagnostic& d : e.diagnostics()) sink.error(n.items[i].diag(d.message, d.fix));
       ok = false;
     }
   }

@@ -38,7 +38,7 @@ Table<AstraNetworkLists> astra_network_table();
 Table<SystemConfig> astra_system_table();
 Table<RemoteMemoryConfig> astra_remote_memory_table();
 
-/// Checks one implementation list (names ASTRA-sim accepts) and stores it.
+/// Checks one implementation list (registered algorithm names, collective/registry.hpp) and stores it.
 void load_implementation_list(const Node& n, CollectiveImplementation& impl, Sink& sink);
 
 /// Makes a path from an input file relative to that file's folder (absolute paths unchanged).

@@ -1,7 +1,8 @@
 // Collective planners: pure functions from (collective type, algorithm, the NPUs of one ring in
 // order, this NPU's position, bytes) to this NPU's step program for one phase. No engine, no
 // network, no state: the executor (executor.hpp) interprets the program with ASTRA-sim's trigger
-// rules. See docs/collectives.md for each algorithm's program.
+// rules. Each native algorithm's planner is in its own file under src/collective/algorithms/
+// (algorithm.hpp); see docs/collectives.md for each algorithm's program.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/collective/custom.hpp"
 #include "tessera/collective/types.hpp"
 
 namespace tessera::collective {
@@ -61,12 +63,17 @@ struct Packet {
   bool operator==(const Packet&) const = default;
 };
 
+struct PhaseProgram;
+/// A pipeline algorithm's peers: where the k-th packet goes and whom its receive expects (and,
+/// where the algorithm varies it, its size). Called for every packet, so it is a plain function.
+using PacketPeers = void (*)(const PhaseProgram& program, std::int64_t k, Packet& packet);
+
 /// Roles in a tree program.
 enum class TreeRole : std::uint8_t { kRoot, kIntermediate, kLeaf };
 
-/// How the executor runs a phase.
+/// How the executor runs a phase (docs/collectives.md, "Why the program shapes stay").
 enum class ProgramShape : std::uint8_t {
-  kPipeline,          ///< ring, direct, halvingDoubling, barrier: Packet sequence
+  kPipeline,          ///< ring, direct, halvingDoubling, allBroadcast, barrier: Packet sequence
   kDoubleBinaryTree,  ///< ASTRA's DBT state machine
   kTreeBroadcast,     ///< root → leaves, whole chunk per message
   kTreeReduce,        ///< leaves → root, reduction at every receive
@@ -89,6 +96,8 @@ struct PhaseProgram {
   std::int64_t sends = 0;  ///< messages sent = receives posted (ASTRA stream_count)
   int second_round = 0; ///< direct all-reduce: sends after the first `second_round` wait until
                         ///< that many messages were received; 0 = no barrier
+  /// The algorithm's peers of packet k (set by its planner).
+  PacketPeers peers = nullptr;
   /// The k-th packet created (k = 0 .. window + sends - 1).
   Packet packet(std::int64_t k) const;
   /// Every packet, for tests and documentation.
@@ -102,18 +111,22 @@ struct PhaseProgram {
   /// Bytes of every tree message (the whole chunk).
   Bytes tree_bytes = 0;
 
+  // --- kCustom: the graphs of every group position; this NPU runs ring.position()'s ---
+  std::shared_ptr<const CustomCollective> custom;
+
   // --- internals of the packet generator ---
-  Bytes msg_bytes = 0;     ///< ring/direct message size; halvingDoubling first message size
+  Bytes msg_bytes = 0;     ///< message size (S/n, all-gather S); halvingDoubling first message size
   int group = 1;           ///< packets per toggle group (ASTRA zero + non-zero latency packets)
   int hd_rank_offset = 1;  ///< halvingDoubling first peer distance
   double hd_mult = 2.0;    ///< halvingDoubling distance multiplier
 };
 
 /// Plans one phase of a native collective (all-reduce, reduce-scatter, all-gather, all-to-all)
-/// with `algorithm` over `ring`. `tree_flip` selects the DBT tree (ASTRA alternates per chunk:
-/// false = RootMax, true = RootMin); tree node k (in-order) is ring position k.
-/// Throws InputError for unsupported combinations (halvingDoubling or doubleBinaryTree on a
-/// non-power-of-two ring, doubleBinaryTree for anything but all-reduce).
+/// with `algorithm` over `ring`: the common part here, the rest by the algorithm's planner
+/// (algorithm.hpp). `tree_flip` selects the DBT tree (ASTRA alternates per chunk: false =
+/// RootMax, true = RootMin); tree node k (in-order) is ring position k.
+/// Throws InputError for what the algorithm's registration rules out (algorithm_problems: a
+/// collective type it lacks, a ring that is not a power of two where it needs one).
 PhaseProgram plan_phase(CollectiveType type, const AlgorithmSpec& algorithm, const RingView& ring,
                         Direction direction, Bytes bytes, bool tree_flip = false);
 
@@ -124,6 +137,10 @@ PhaseProgram plan_tree(CollectiveType type, const RingView& ring, int root, Byte
 /// Dissemination barrier over `ring`: ceil(log2 n) rounds, round k sends `bytes` to position +2^k
 /// and waits for the message from position -2^k.
 PhaseProgram plan_barrier(const RingView& ring, Bytes bytes);
+
+/// A custom collective (`*-implementation-custom`) over `ring`, the whole collective in one phase.
+PhaseProgram plan_custom(CollectiveType type, const RingView& ring, std::shared_ptr<const CustomCollective> custom,
+                         Bytes bytes);
 
 /// One step of a program written out for tests and docs: "send 32768 B to npu 1", ...
 struct StepLine {

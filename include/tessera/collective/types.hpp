@@ -31,17 +31,14 @@ inline constexpr int kNumCollectiveTypes = 7;
 /// "all-reduce", "reduce-scatter", ... (the spelling of ASTRA-sim's system JSON keys).
 std::string_view to_string(CollectiveType t);
 
-enum class AlgorithmKind : std::uint8_t {
-  kRing,               ///< ASTRA Ring.cc: one message in flight, each receive triggers the next send
-  kDirect,             ///< ASTRA AllToAll.cc: up to `window` messages in flight to distinct peers
-  kHalvingDoubling,    ///< ASTRA HalvingDoubling.cc: recursive halving/doubling (power of two)
-  kDoubleBinaryTree,   ///< ASTRA DoubleBinaryTreeAllReduce.cc: all-reduce over alternating trees
-};
+struct AlgorithmRegistration;  // algorithm.hpp: one per file under src/collective/algorithms/
+/// The algorithm a default AlgorithmSpec names: ring.
+const AlgorithmRegistration* default_algorithm();
 
-/// A parsed algorithm name such as "ring", "direct4" or "oneHalvingDoubling".
+/// A parsed algorithm name such as "ring", "direct4" or "oneHalvingDoubling" (registry.hpp).
 struct AlgorithmSpec {
-  AlgorithmKind kind = AlgorithmKind::kRing;
-  /// direct only: messages in flight; -1 = all n-1 peers ("direct").
+  const AlgorithmRegistration* kind = default_algorithm();  ///< never null
+  /// Windowed algorithms (direct): messages in flight; -1 = all n-1 peers ("direct").
   int window = -1;
   /// The one* variants: one flat ring over all NPUs instead of this dimension's ring.
   bool flat = false;

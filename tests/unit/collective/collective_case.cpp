@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "engine_harness.hpp"
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/collective/registry.hpp"
 #include "tessera/error.hpp"
 
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     cfg.set_all_implementations(list);
     for (CollectiveType t : {CollectiveType::kReduceScatter, CollectiveType::kAllGather, CollectiveType::kAllToAll}) {
       for (auto& a : cfg.implementation[static_cast<int>(t)]) {
-        if (a.kind == AlgorithmKind::kDoubleBinaryTree) a = AlgorithmSpec{};  // all-reduce only
+        if (!a.kind->supports(t)) a = AlgorithmSpec{};  // all-reduce only
       }
     }
     const testing::UnawareNetwork net{topology, npus, bw, lat};

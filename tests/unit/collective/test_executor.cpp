@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "engine_harness.hpp"
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/collective/registry.hpp"
 #include "tessera/error.hpp"
 
@@ -42,10 +43,10 @@ struct Sys {
     std::vector<AlgorithmSpec> list;
     for (const auto& a : impl) list.push_back(parse_algorithm(a));
     c.set_all_implementations(list);
-    // doubleBinaryTree exists for all-reduce only; the other types keep ring.
+    // A type the algorithm lacks (doubleBinaryTree: all-reduce only) keeps ring.
     for (CollectiveType t : {CollectiveType::kReduceScatter, CollectiveType::kAllGather, CollectiveType::kAllToAll}) {
       for (auto& a : c.implementation[static_cast<int>(t)]) {
-        if (a.kind == AlgorithmKind::kDoubleBinaryTree) a = AlgorithmSpec{};
+        if (!a.kind->supports(t)) a = AlgorithmSpec{};
       }
     }
     c.decomposition = opt == "baseline" ? Decomposition::kBaseline : Decomposition::kLocalBwAware;

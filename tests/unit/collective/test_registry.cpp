@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "tessera/collective/algorithm.hpp"
 #include "tessera/collective/registry.hpp"
 #include "tessera/error.hpp"
 
@@ -7,15 +8,38 @@ namespace tessera::collective {
 namespace {
 
 TEST(Registry, ParsesEveryAstraName) {
-  EXPECT_EQ(parse_algorithm("ring"), (AlgorithmSpec{AlgorithmKind::kRing, -1, false}));
-  EXPECT_EQ(parse_algorithm("oneRing"), (AlgorithmSpec{AlgorithmKind::kRing, -1, true}));
-  EXPECT_EQ(parse_algorithm("direct"), (AlgorithmSpec{AlgorithmKind::kDirect, -1, false}));
-  EXPECT_EQ(parse_algorithm("direct4"), (AlgorithmSpec{AlgorithmKind::kDirect, 4, false}));
-  EXPECT_EQ(parse_algorithm("oneDirect"), (AlgorithmSpec{AlgorithmKind::kDirect, -1, true}));
-  EXPECT_EQ(parse_algorithm("oneDirect16"), (AlgorithmSpec{AlgorithmKind::kDirect, 16, true}));
-  EXPECT_EQ(parse_algorithm("halvingDoubling"), (AlgorithmSpec{AlgorithmKind::kHalvingDoubling, -1, false}));
-  EXPECT_EQ(parse_algorithm("oneHalvingDoubling"), (AlgorithmSpec{AlgorithmKind::kHalvingDoubling, -1, true}));
-  EXPECT_EQ(parse_algorithm("doubleBinaryTree"), (AlgorithmSpec{AlgorithmKind::kDoubleBinaryTree, -1, false}));
+  struct Case {
+    const char* text;
+    const char* algorithm;
+    int window;
+    bool flat;
+  };
+  for (const Case& c : {Case{"ring", "ring", -1, false}, Case{"oneRing", "ring", -1, true},
+                        Case{"direct", "direct", -1, false}, Case{"direct4", "direct", 4, false},
+                        Case{"oneDirect", "direct", -1, true}, Case{"oneDirect16", "direct", 16, true},
+                        Case{"halvingDoubling", "halvingDoubling", -1, false},
+                        Case{"oneHalvingDoubling", "halvingDoubling", -1, true},
+                        Case{"doubleBinaryTree", "doubleBinaryTree", -1, false}}) {
+    const AlgorithmSpec a = parse_algorithm(c.text);
+    EXPECT_EQ(a.kind->name, c.algorithm) << c.text;
+    EXPECT_EQ(a.window, c.window) << c.text;
+    EXPECT_EQ(a.flat, c.flat) << c.text;
+  }
+  EXPECT_EQ(AlgorithmSpec{}, parse_algorithm("ring")) << "the default is ring";
+}
+
+TEST(Registry, OneListNamesEveryAlgorithm) {
+  // The messages, the loader and the schema take their names from the registrations, in order.
+  std::vector<std::string> names;
+  for (const AlgorithmRegistration* r : algorithm_registrations()) names.push_back(r->name);
+  EXPECT_EQ(names, (std::vector<std::string>{"ring", "direct", "halvingDoubling", "doubleBinaryTree", "allBroadcast"}));
+  EXPECT_EQ(algorithm_names(), (std::vector<std::string>{"ring", "oneRing", "direct", "directN", "oneDirect",
+                                                         "oneDirectN", "halvingDoubling", "oneHalvingDoubling",
+                                                         "doubleBinaryTree", "allBroadcast"}));
+  EXPECT_THROW(parse_algorithm("direct0"), InputError) << "a window is 1..999999";
+  EXPECT_THROW(parse_algorithm("direct1000000"), InputError);
+  EXPECT_THROW(parse_algorithm("ring4"), InputError) << "ring takes no window";
+  EXPECT_THROW(parse_algorithm("oneDoubleBinaryTree"), InputError) << "no flat variant";
 }
 
 TEST(Registry, NamesRoundTrip) {
