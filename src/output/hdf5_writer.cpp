@@ -658,21 +658,23 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   }
   const std::vector<std::string> run_attrs = t.all_gather_strings(flat).at(0);
 
+  const Handle it_mem = memory_type<NodeInterval>(), ct_mem = memory_type<CollectiveRecord>(),
+               ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
+  const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem),
+               lt_file = packed(lt_mem);
   {
     // An upper bound of the file: the datasets at their packed sizes (the link series dense),
     // the string table at its fixed width, and 64 KiB plus 1 KiB per attribute for HDF5's own
     // structures (superblock, a dozen object headers, the attributes, the heaps).
-    const Handle it_mem = memory_type<NodeInterval>(), ct_mem = memory_type<CollectiveRecord>(),
-                 ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
     std::size_t width = 1, attr_bytes = 0;
     for (const auto& x : p.strings) width = std::max(width, x.size());
     for (const auto& x : run_attrs) attr_bytes += x.size() + 1024;
-    const auto rows = [](std::int64_t n, const Handle& mem) {
-      return static_cast<std::int64_t>(n) * static_cast<std::int64_t>(H5Tget_size(packed(mem).get()));
+    const auto rows = [](std::int64_t n, const Handle& file_type) {
+      return n * static_cast<std::int64_t>(H5Tget_size(file_type.get()));
     };
     const std::int64_t bound =
-        rows(interval_off.back(), it_mem) + rows(collective_off.back(), ct_mem) + rows(num_npus, ns_mem) +
-        rows(num_links, lt_mem) + 8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
+        rows(interval_off.back(), it_file) + rows(collective_off.back(), ct_file) + rows(num_npus, ns_file) +
+        rows(num_links, lt_file) + 8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
         static_cast<std::int64_t>(p.strings.size() * width) +
         (bin_width > 0 ? 16 * num_links * num_bins : 0) + static_cast<std::int64_t>(attr_bytes) + (64 << 10);
     reserve_space(t, tmp, bound);
@@ -727,11 +729,6 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
   Handle g_npu = f.group("npu");
   Handle g_index = f.group("index");
   Handle g_links = f.group("links");
-
-  const Handle it_mem = memory_type<NodeInterval>(), ct_mem = memory_type<CollectiveRecord>(),
-               ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
-  const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem),
-               lt_file = packed(lt_mem);
 
   f.write("npu/intervals", it_file.get(), it_mem.get(), interval_off.back(), 0,
           npu_blocks(p.intervals, interval_off), p.intervals.data());
