@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/collective/types.hpp"
 #include "tessera/network/topologies/hgx_h100.hpp"
 #include "tessera/network/topology_spec.hpp"
 #include "tessera/network_params.hpp"
@@ -42,8 +43,9 @@ struct NetworkConfig {
 // ---------------------------------------------------------------------------------------------
 // System (collective scheduling and compute model, ASTRA-sim's system JSON)
 
-enum class SchedulingPolicy { kLifo, kFifo, kExplicit };
-enum class CollectiveOptimization { kBaseline, kLocalBwAware };
+// The collective layer's enums (its vocabulary, declared once there).
+using collective::Decomposition;     // ASTRA `collective-optimization`
+using collective::SchedulingPolicy;  // ASTRA `scheduling-policy`
 
 /// How one collective type is implemented: one algorithm name per logical dimension, validated
 /// against the collective layer's algorithm registry (collective/registry.hpp), or a custom
@@ -58,7 +60,7 @@ struct CollectiveImplementation {
 
 struct SystemConfig {
   SchedulingPolicy scheduling_policy = SchedulingPolicy::kLifo;
-  CollectiveOptimization collective_optimization = CollectiveOptimization::kLocalBwAware;
+  Decomposition collective_optimization = Decomposition::kLocalBwAware;
   int active_chunks_per_dimension = 1;
   int preferred_dataset_splits = 1;           ///< chunks per collective (required in ASTRA files)
   SimTime endpoint_delay = 10 * kNanosecond;  ///< fixed cost per message (0 allowed)
@@ -172,7 +174,7 @@ struct Config {
 // ("LIFO", "astra-text" ...); those of the network enumerations are in network_params.hpp. The
 // argument only selects the table.
 const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy);
-const params::Names<CollectiveOptimization>& enum_names(CollectiveOptimization);
+const params::Names<Decomposition>& enum_names(Decomposition);
 const params::Names<MemoryType>& enum_names(MemoryType);
 const params::Names<WorkloadKind>& enum_names(WorkloadKind);
 const params::Names<ControlDependencies>& enum_names(ControlDependencies);
@@ -181,7 +183,7 @@ const params::Names<Placement>& enum_names(Placement);
 
 // The name of a value (from its table).
 const char* to_string(SchedulingPolicy p);
-const char* to_string(CollectiveOptimization o);
+const char* to_string(Decomposition o);
 const char* to_string(MemoryType t);
 const char* to_string(WorkloadKind k);
 const char* to_string(ControlDependencies c);

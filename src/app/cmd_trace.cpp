@@ -86,7 +86,7 @@ nlohmann::json stats_json(const wl::WorkloadStats& s) {
   }
   j["nodes_by_type"] = types;
   nlohmann::json colls = nlohmann::json::object();
-  for (const auto& [type, c] : s.collectives) colls[wl::collective_name(type)] = {{"count", c.count}, {"bytes", c.bytes}};
+  for (const auto& [type, c] : s.collectives) colls[collective_name(type)] = {{"count", c.count}, {"bytes", c.bytes}};
   j["collectives"] = colls;
   j["cpu_collectives"] = s.cpu_collectives;
   j["send"] = {{"count", s.sends.count}, {"bytes", s.sends.bytes}};
@@ -106,7 +106,7 @@ std::string stats_line(const wl::WorkloadStats& s) {
   }
   std::string colls;
   for (const auto& [type, c] : s.collectives) {
-    colls += fmt::format("; {} x{} = {} B ({})", wl::collective_name(type), c.count, c.bytes, format_bytes(c.bytes));
+    colls += fmt::format("; {} x{} = {} B ({})", collective_name(type), c.count, c.bytes, format_bytes(c.bytes));
   }
   if (s.cpu_collectives) colls += fmt::format("; {} CPU-side collective launches (replayed)", s.cpu_collectives);
   if (s.sends.count) colls += fmt::format("; SEND x{} = {} B", s.sends.count, s.sends.bytes);
@@ -176,7 +176,7 @@ int run_inspect(const InspectArgs& a) {
 }
 
 int run_microbench(const MicrobenchArgs& a) {
-  const auto type = wl::collective_from_name(a.collective);
+  const auto type = collective_from_name(a.collective);
   const Bytes size = parse_bytes(a.size);
   make_dir(a.out);
   wl::FileTraceSink sink(a.out + "/" + a.collective);

@@ -7,24 +7,21 @@
 
 namespace tessera::collective {
 
-std::string_view to_string(CollectiveType t) {
+bool executes(CollectiveType t) {
   switch (t) {
-    case CollectiveType::kAllReduce: return "all-reduce";
-    case CollectiveType::kReduceScatter: return "reduce-scatter";
-    case CollectiveType::kAllGather: return "all-gather";
-    case CollectiveType::kAllToAll: return "all-to-all";
-    case CollectiveType::kBroadcast: return "broadcast";
-    case CollectiveType::kReduce: return "reduce";
-    case CollectiveType::kBarrier: return "barrier";
+    case CollectiveType::kAllReduce: case CollectiveType::kReduceScatter: case CollectiveType::kAllGather:
+    case CollectiveType::kAllToAll: case CollectiveType::kBroadcast: case CollectiveType::kReduce:
+    case CollectiveType::kBarrier: return true;
+    default: return false;
   }
-  return "?";
+}
+
+bool is_implemented_per_dimension(CollectiveType t) {
+  return std::find(std::begin(kImplementedTypes), std::end(kImplementedTypes), t) != std::end(kImplementedTypes);
 }
 
 void SystemConfig::set_all_implementations(const std::vector<AlgorithmSpec>& list) {
-  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter,
-                           CollectiveType::kAllGather, CollectiveType::kAllToAll}) {
-    implementation[static_cast<int>(t)] = list;
-  }
+  for (CollectiveType t : kImplementedTypes) implementation[static_cast<int>(t)] = list;
 }
 
 int TopologyView::total_npus() const {
@@ -63,8 +60,7 @@ void validate(const SystemConfig& c, const TopologyView& topo) {
   if (!(c.injection_scale > 0)) bad("injection-scale", "must be positive", "use 1");
   if (c.local_mem_bw_gbps < 0) bad("local-mem-bw", "must not be negative", "use the memory bandwidth in GB/s, e.g. 1600");
   const bool dims_ok = !topo.dims.empty();
-  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
-                           CollectiveType::kAllToAll}) {
+  for (CollectiveType t : kImplementedTypes) {
     const auto& list = c.algorithms(t);
     const std::string key = fmt::format("{}-implementation", to_string(t));
     if (list.empty()) {

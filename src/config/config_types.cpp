@@ -24,10 +24,10 @@ const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy) {
   return kNames;
 }
 
-const params::Names<CollectiveOptimization>& enum_names(CollectiveOptimization) {
-  static const params::Names<CollectiveOptimization> kNames{
-      {"baseline", CollectiveOptimization::kBaseline},
-      {"localBWAware", CollectiveOptimization::kLocalBwAware}};
+const params::Names<Decomposition>& enum_names(Decomposition) {
+  static const params::Names<Decomposition> kNames{
+      {"baseline", Decomposition::kBaseline},
+      {"localBWAware", Decomposition::kLocalBwAware}};
   return kNames;
 }
 
@@ -67,7 +67,7 @@ const params::Names<Placement>& enum_names(Placement) {
 }
 
 const char* to_string(SchedulingPolicy p) { return params::name_of(enum_names(p), p); }
-const char* to_string(CollectiveOptimization o) { return params::name_of(enum_names(o), o); }
+const char* to_string(Decomposition o) { return params::name_of(enum_names(o), o); }
 const char* to_string(MemoryType t) { return params::name_of(enum_names(t), t); }
 const char* to_string(WorkloadKind k) { return params::name_of(enum_names(k), k); }
 const char* to_string(ControlDependencies c) { return params::name_of(enum_names(c), c); }

@@ -4,7 +4,6 @@
 // here each gets one message before anything runs.
 #include <sys/stat.h>
 
-#include <tuple>
 
 #include "tables.hpp"
 #include "tessera/collective/algorithm.hpp"
@@ -30,14 +29,14 @@ std::string dims_text(const std::vector<int>& sizes) { return fmt::format("[{}]"
 void check_implementations(const Config& c, Sink& sink) {
   const std::vector<int> sizes = c.network.dimension_sizes();
   const int npus = c.network.npu_count();
-  using collective::CollectiveType;
-  const std::tuple<const char*, CollectiveType, const CollectiveImplementation*> all[] = {
-      {"all-reduce", CollectiveType::kAllReduce, &c.system.all_reduce},
-      {"reduce-scatter", CollectiveType::kReduceScatter, &c.system.reduce_scatter},
-      {"all-gather", CollectiveType::kAllGather, &c.system.all_gather},
-      {"all-to-all", CollectiveType::kAllToAll, &c.system.all_to_all}};
-  for (const auto& [name, type, impl] : all) {
+  const std::pair<CollectiveType, const CollectiveImplementation*> all[] = {
+      {CollectiveType::kAllReduce, &c.system.all_reduce},
+      {CollectiveType::kReduceScatter, &c.system.reduce_scatter},
+      {CollectiveType::kAllGather, &c.system.all_gather},
+      {CollectiveType::kAllToAll, &c.system.all_to_all}};
+  for (const auto& [type, impl] : all) {
     if (!impl->custom_prefix.empty() || impl->per_dimension.empty()) continue;
+    const std::string_view name = to_string(type);
     const std::string key = fmt::format("{}-implementation", name);
     const auto& list = impl->per_dimension;
     if (list.size() > sizes.size()) {
@@ -51,7 +50,7 @@ void check_implementations(const Config& c, Sink& sink) {
     std::vector<collective::AlgorithmSpec> specs;
     for (const std::string& a : list) specs.push_back(collective::parse_algorithm(a, key));
     const bool split = type == CollectiveType::kAllReduce &&
-                       c.system.collective_optimization == CollectiveOptimization::kLocalBwAware;
+                       c.system.collective_optimization == Decomposition::kLocalBwAware;
     for (std::size_t d = 0; d < specs.size(); ++d) {
       const bool flat = specs[d].flat;
       const std::int64_t n = flat ? npus : sizes[d];

@@ -21,7 +21,7 @@ SectionDoc algorithm_section() {
   for (const collective::AlgorithmRegistration* r : collective::algorithm_registrations()) {
     const std::string window = r->windowed ? "[N]" : "";
     std::vector<std::string> types;
-    for (collective::CollectiveType t : r->types) types.emplace_back(collective::to_string(t));
+    for (CollectiveType t : r->types) types.emplace_back(to_string(t));
     std::string unit = fmt::format("{}", fmt::join(types, ", "));
     if (r->power_of_two) unit += "; power-of-two NPUs";
     if (r->windowed) unit += "; N = messages in flight (1..999999)";

@@ -28,11 +28,9 @@ Value record_impl(const CollectiveImplementation& c) {
 }
 
 Param<S> p_impl(std::string key, CollectiveImplementation S::*field, std::string collective) {
-  using collective::CollectiveType;
   CollectiveType type = CollectiveType::kAllReduce;
-  for (CollectiveType t : {CollectiveType::kAllReduce, CollectiveType::kReduceScatter, CollectiveType::kAllGather,
-                           CollectiveType::kAllToAll}) {
-    if (collective::to_string(t) == collective) type = t;
+  for (CollectiveType t : collective::kImplementedTypes) {
+    if (to_string(t) == collective) type = t;
   }
   return {
       key,
@@ -157,7 +155,7 @@ Table<SystemConfig> system_table() {
       {
           p_enum("scheduling_policy", &S::scheduling_policy, enum_names(SchedulingPolicy{}),
                  "chunk-stream priority: newest first, oldest first, or the ET's comm_priority"),
-          p_enum("collective_optimization", &S::collective_optimization, enum_names(CollectiveOptimization{}),
+          p_enum("collective_optimization", &S::collective_optimization, enum_names(Decomposition{}),
                  "multi-dimensional all-reduce decomposition"),
           p_int("active_chunks_per_dimension", &S::active_chunks_per_dimension, 1, INT32_MAX,
                 "chunk streams running at once per dimension queue"),
@@ -227,7 +225,7 @@ Table<SystemConfig> astra_system_table() {
       {
           p_enum("scheduling-policy", &S::scheduling_policy, enum_names(SchedulingPolicy{}),
                  "chunk-stream priority"),
-          p_enum("collective-optimization", &S::collective_optimization, enum_names(CollectiveOptimization{}),
+          p_enum("collective-optimization", &S::collective_optimization, enum_names(Decomposition{}),
                  "multi-dimensional all-reduce decomposition"),
           p_int("active-chunks-per-dimension", &S::active_chunks_per_dimension, 1, INT32_MAX,
                 "chunk streams running at once per dimension queue"),

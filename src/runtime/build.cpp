@@ -61,12 +61,8 @@ network::PacketSpec packet_from_config(const NetworkConfig& c) {
 
 collective::SystemConfig system_from_config(const SystemConfig& c, const NetworkConfig& network) {
   collective::SystemConfig s;
-  s.policy = c.scheduling_policy == SchedulingPolicy::kLifo   ? collective::SchedulingPolicy::kLifo
-             : c.scheduling_policy == SchedulingPolicy::kFifo ? collective::SchedulingPolicy::kFifo
-                                                               : collective::SchedulingPolicy::kExplicit;
-  s.decomposition = c.collective_optimization == CollectiveOptimization::kBaseline
-                        ? collective::Decomposition::kBaseline
-                        : collective::Decomposition::kLocalBwAware;
+  s.policy = c.scheduling_policy;
+  s.decomposition = c.collective_optimization;
   s.endpoint_delay = c.endpoint_delay;
   if (c.injection_scale != 1.0) s.endpoint_delay = (s.endpoint_delay / kNanosecond) * kNanosecond;
   s.injection_scale = 1.0;  // already applied by the configuration layer
@@ -75,7 +71,7 @@ collective::SystemConfig system_from_config(const SystemConfig& c, const Network
   s.num_queues_per_dim = c.num_queues_per_dim;
   s.local_mem_bw_gbps = static_cast<double>(c.local_mem_bw.bytes_per_second) / 1e9;
   const int dims = static_cast<int>(network.dimension_sizes().size());
-  using T = collective::CollectiveType;
+  using T = CollectiveType;
   s.implementation[static_cast<int>(T::kAllReduce)] = algorithms(c.all_reduce, "all-reduce-implementation", dims);
   s.implementation[static_cast<int>(T::kReduceScatter)] =
       algorithms(c.reduce_scatter, "reduce-scatter-implementation", dims);

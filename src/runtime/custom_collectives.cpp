@@ -141,7 +141,7 @@ std::map<std::uint64_t, std::string> read_per_node_yaml(const std::string& path,
 }  // namespace
 
 const std::shared_ptr<const collective::CustomCollective>& CustomCollectives::find(
-    collective::CollectiveType type, std::uint64_t node_id) const {
+    CollectiveType type, std::uint64_t node_id) const {
   if (!per_node.empty()) {
     const auto it = per_node.find(node_id);
     if (it != per_node.end()) return it->second;
@@ -196,7 +196,7 @@ std::shared_ptr<const CustomCollective> load_custom_collective(const std::string
 
 CustomCollectives load_custom_collectives(const Config& c) {
   CustomCollectives out;
-  using T = collective::CollectiveType;
+  using T = CollectiveType;
   const std::pair<T, const CollectiveImplementation*> types[] = {
       {T::kAllReduce, &c.system.all_reduce},
       {T::kReduceScatter, &c.system.reduce_scatter},
@@ -224,7 +224,7 @@ CustomCollectives load_custom_collectives(const Config& c) {
   for (const auto& [type, impl] : types) {
     if (impl->custom_prefix.empty()) continue;
     const Diagnostic where =
-        key_at(*impl, c, fmt::format("{}-implementation-custom", collective::to_string(type)));
+        key_at(*impl, c, fmt::format("{}-implementation-custom", to_string(type)));
     try {
       out.per_type[static_cast<std::size_t>(type)] = load(impl->custom_prefix, where);
     } catch (const InputError& e) {

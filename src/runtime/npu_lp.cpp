@@ -1,4 +1,5 @@
 #include "tessera/runtime/npu_lp.hpp"
+#include "tessera/runtime/workload_inputs.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -27,32 +28,15 @@ pdes::Payload word_payload(std::uint64_t w) {
 
 std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint32_t>(tag); }
 
-/// The collective layer's type for a Chakra comm_type; nullopt for those it does not run
-/// (GATHER, SCATTER, REDUCE_SCATTER_BLOCK). The one mapping of the two vocabularies.
-std::optional<collective::CollectiveType> collective_type_of(workload::CollectiveType t) {
-  using W = workload::CollectiveType;
-  using C = collective::CollectiveType;
-  switch (t) {
-    case W::kAllReduce: return C::kAllReduce;
-    case W::kReduceScatter: return C::kReduceScatter;
-    case W::kAllGather: return C::kAllGather;
-    case W::kAllToAll: return C::kAllToAll;
-    case W::kBroadcast: return C::kBroadcast;
-    case W::kReduce: return C::kReduce;
-    case W::kBarrier: return C::kBarrier;
-    default: return std::nullopt;
-  }
-}
-
 /// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
 /// comm_size on n NPUs.
-std::pair<double, double> nccl_size_and_factor(collective::CollectiveType t, double comm_size, int n) {
+std::pair<double, double> nccl_size_and_factor(CollectiveType t, double comm_size, int n) {
   const double ratio = n > 0 ? static_cast<double>(n - 1) / n : 0.0;
   switch (t) {
-    case collective::CollectiveType::kAllReduce: return {comm_size, 2 * ratio};
-    case collective::CollectiveType::kReduceScatter: return {comm_size, ratio};
-    case collective::CollectiveType::kAllGather: return {comm_size * n, ratio};  // comm_size is the shard
-    case collective::CollectiveType::kAllToAll: return {comm_size, ratio};
+    case CollectiveType::kAllReduce: return {comm_size, 2 * ratio};
+    case CollectiveType::kReduceScatter: return {comm_size, ratio};
+    case CollectiveType::kAllGather: return {comm_size * n, ratio};  // comm_size is the shard
+    case CollectiveType::kAllToAll: return {comm_size, ratio};
     default: return {comm_size, 1.0};
   }
 }
@@ -216,15 +200,9 @@ void NpuLp::issue(NodeIndex i) {
 void NpuLp::start_collective(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
   collective::CollectiveRequest r;
-  const std::optional<collective::CollectiveType> type = collective_type_of(n.collective());
-  if (!type) {
-    throw InputError(Diagnostic{wl_.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl_.name(i)),
-                                fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
-                                            workload::collective_name(n.collective())),
-                                "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or "
-                                "BARRIER"});
-  }
-  r.type = *type;
+  // load_workloads refuses these before the run; a workload built another way is refused here.
+  if (auto bad = unsupported_collective(wl_, i)) throw InputError(std::move(*bad));
+  r.type = n.collective();
   r.bytes = n.size;
   r.priority = n.priority;
   for (int d = 0; d < n.involved_dim_count; ++d) r.involved_dims.push_back((n.involved_dim >> d) & 1);
@@ -239,7 +217,7 @@ void NpuLp::start_collective(NodeIndex i) {
   }
   // ASTRA-sim's CollectiveImplLookup: a per-node custom graph, else the type's, else native.
   // Broadcast/reduce/barrier have no custom key (ASTRA-sim has no such collectives to replace).
-  if (shared_.custom != nullptr && static_cast<int>(r.type) <= static_cast<int>(collective::CollectiveType::kAllToAll)) {
+  if (shared_.custom != nullptr && collective::is_implemented_per_dimension(r.type)) {
     r.custom = shared_.custom->find(r.type, n.id);
   }
   {
@@ -294,9 +272,7 @@ void NpuLp::complete(NodeIndex i) {
       c.algorithm = a->second.algorithm;
       c.chunks = a->second.chunks;
     }
-    // Only started collectives reach here, so the type maps (start_collective refused the others).
-    const collective::CollectiveType ct = *collective_type_of(n.collective());
-    const auto [size, factor] = nccl_size_and_factor(ct, static_cast<double>(n.size), c.group_size);
+    const auto [size, factor] = nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
     const SimTime t = now - start_[i];
     c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
     c.busbw_gbps = c.algbw_gbps * factor;

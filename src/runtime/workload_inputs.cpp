@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "tessera/collective/types.hpp"
 #include "tessera/error.hpp"
 #include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
@@ -36,28 +37,25 @@ void check_trace_count(const std::string& prefix, int npus) {
   if (!all) workload::check_trace_files(prefix, npus);  // names what is missing (and what is extra)
 }
 
-/// The collectives the collective layer models (NpuLp::start_collective maps exactly these).
+/// The collectives the collective layer runs, checked before the run.
 void check_collective_types(const workload::Workload& wl) {
-  using W = workload::CollectiveType;
   std::vector<Diagnostic> bad;
-  for (workload::NodeIndex k = 0; k < wl.size(); ++k) {
-    const workload::Node& n = wl.node(k);
-    if (n.type() != workload::NodeType::kCommColl) continue;
-    switch (n.collective()) {
-      case W::kAllReduce: case W::kReduceScatter: case W::kAllGather: case W::kAllToAll:
-      case W::kBroadcast: case W::kReduce: case W::kBarrier: continue;
-      default: break;
-    }
-    bad.push_back(Diagnostic{wl.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl.name(k)),
-                             fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
-                                         workload::collective_name(n.collective())),
-                             "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or BARRIER"});
-    if (bad.size() == 5) break;  // the first few say enough
+  for (workload::NodeIndex k = 0; k < wl.size() && bad.size() < 5; ++k) {  // the first few say enough
+    if (auto d = unsupported_collective(wl, k)) bad.push_back(std::move(*d));
   }
   if (!bad.empty()) throw InputError(std::move(bad));
 }
 
 }  // namespace
+
+std::optional<Diagnostic> unsupported_collective(const workload::Workload& wl, workload::NodeIndex k) {
+  const workload::Node& n = wl.node(k);
+  if (n.type() != workload::NodeType::kCommColl || collective::executes(n.collective())) return std::nullopt;
+  return Diagnostic{wl.source(), 0, fmt::format("node {} (\"{}\")", n.id, wl.name(k)),
+                    fmt::format("collective {} is not supported (ASTRA-sim rejects it too)",
+                                collective_name(n.collective())),
+                    "use ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, REDUCE or BARRIER"};
+}
 
 workload::LoadOptions load_options(const Config& c) {
   workload::LoadOptions o;

@@ -10,30 +10,12 @@ namespace {
 constexpr std::array<const char*, 11> kNodeTypeNames{
     "INVALID_NODE", "METADATA_NODE",  "MEM_LOAD_NODE",  "MEM_STORE_NODE", "COMP_NODE",      "COMM_SEND_NODE",
     "COMM_RECV_NODE", "COMM_COLL_NODE", "STORAGE_NODE", "BATCH_NODE",     "CHECKPOINT_NODE"};
-constexpr std::array<const char*, 10> kCollNames{
-    "ALL_REDUCE", "REDUCE",         "ALL_GATHER",     "GATHER",               "SCATTER",
-    "BROADCAST",  "ALL_TO_ALL",     "REDUCE_SCATTER", "REDUCE_SCATTER_BLOCK", "BARRIER"};
 }  // namespace
 
 std::string node_type_name(NodeType type) {
   const auto v = static_cast<std::int32_t>(type);
   if (v >= 0 && v < static_cast<std::int32_t>(kNodeTypeNames.size())) return kNodeTypeNames[v];
   return "NODE_TYPE_" + std::to_string(v);
-}
-
-std::string collective_name(CollectiveType type) {
-  const auto v = static_cast<std::int32_t>(type);
-  if (v >= 0 && v < static_cast<std::int32_t>(kCollNames.size())) return kCollNames[v];
-  return "COMM_TYPE_" + std::to_string(v);
-}
-
-std::optional<CollectiveType> collective_from_name(std::string_view lower_name) {
-  for (std::size_t i = 0; i < kCollNames.size(); ++i) {
-    std::string lower = kCollNames[i];
-    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    if (lower == lower_name) return static_cast<CollectiveType>(i);
-  }
-  return std::nullopt;
 }
 
 bool EtAttribute::is_integer_scalar() const {

@@ -1,4 +1,4 @@
-// Vocabulary of the collective layer: collective types, algorithm names, NPU ids, and the
+// Vocabulary of the collective layer: algorithm names, NPU ids, and the
 // system-layer settings (ASTRA-sim's system JSON) the executor needs.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/collective_type.hpp"
 #include "tessera/units.hpp"
 
 namespace tessera::collective {
@@ -17,19 +18,14 @@ namespace tessera::collective {
 /// fastest.
 using NpuId = std::int32_t;
 
-enum class CollectiveType : std::uint8_t {
-  kAllReduce,
-  kReduceScatter,
-  kAllGather,
-  kAllToAll,
-  kBroadcast,  ///< from group position `root` to all (Tessera extension: ASTRA-sim replays it)
-  kReduce,     ///< to group position `root` (Tessera extension: ASTRA-sim rejects it)
-  kBarrier,    ///< dissemination barrier (Tessera extension: ASTRA-sim rejects it)
-};
-inline constexpr int kNumCollectiveTypes = 7;
-
-/// "all-reduce", "reduce-scatter", ... (the spelling of ASTRA-sim's system JSON keys).
-std::string_view to_string(CollectiveType t);
+/// The collective types the executor runs: all but Chakra's GATHER, SCATTER and
+/// REDUCE_SCATTER_BLOCK (ASTRA-sim rejects those too).
+bool executes(CollectiveType t);
+/// The types ASTRA's `*-implementation` keys (and their `-custom` forms) configure per dimension;
+/// broadcast, reduce and barrier have fixed programs.
+inline constexpr CollectiveType kImplementedTypes[] = {CollectiveType::kAllReduce, CollectiveType::kReduceScatter,
+                                                       CollectiveType::kAllGather, CollectiveType::kAllToAll};
+bool is_implemented_per_dimension(CollectiveType t);
 
 struct AlgorithmRegistration;  // algorithm.hpp: one per file under src/collective/algorithms/
 /// The algorithm a default AlgorithmSpec names: ring.

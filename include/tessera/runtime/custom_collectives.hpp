@@ -20,12 +20,12 @@ namespace tessera::runtime {
 
 struct CustomCollectives {
   /// Per collective type (all-reduce, reduce-scatter, all-gather, all-to-all); nullptr = native.
-  std::array<std::shared_ptr<const collective::CustomCollective>, collective::kNumCollectiveTypes> per_type{};
+  std::array<std::shared_ptr<const collective::CustomCollective>, kNumCollectiveTypes> per_type{};
   /// Per workload node id (the COLL node's trace id, on every NPU).
   std::map<std::uint64_t, std::shared_ptr<const collective::CustomCollective>> per_node;
 
   /// The graph a COLL node with trace id `node_id` runs, or nullptr for the native algorithms.
-  const std::shared_ptr<const collective::CustomCollective>& find(collective::CollectiveType type,
+  const std::shared_ptr<const collective::CustomCollective>& find(CollectiveType type,
                                                                   std::uint64_t node_id) const;
   bool empty() const;
 };

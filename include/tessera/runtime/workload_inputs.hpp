@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,10 @@
 #include "tessera/workload/workload.hpp"
 
 namespace tessera::runtime {
+
+/// The message for node `k` of `wl` when it is a collective the collective layer does not run
+/// (GATHER, SCATTER, REDUCE_SCATTER_BLOCK, unknown types); nullopt otherwise.
+std::optional<Diagnostic> unsupported_collective(const workload::Workload& wl, workload::NodeIndex k);
 
 /// The workload layer's options for `config` (dependency policy, compute model).
 workload::LoadOptions load_options(const Config& config);

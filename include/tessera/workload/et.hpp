@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tessera/collective_type.hpp"  // the integer attribute "comm_type"
+
 namespace tessera::workload {
 
 /// Chakra NodeType. Values outside 0..7 (unmerged schema proposals) are kept as read.
@@ -24,26 +26,8 @@ enum class NodeType : std::int32_t {
   kCommColl = 7,
 };
 
-/// Chakra CollectiveCommType, carried by the integer attribute "comm_type".
-enum class CollectiveType : std::int32_t {
-  kAllReduce = 0,
-  kReduce = 1,
-  kAllGather = 2,
-  kGather = 3,
-  kScatter = 4,
-  kBroadcast = 5,
-  kAllToAll = 6,
-  kReduceScatter = 7,
-  kReduceScatterBlock = 8,
-  kBarrier = 9,
-};
-
 /// "COMP_NODE", "COMM_COLL_NODE", ... (the schema's names); "NODE_TYPE_<n>" when unknown.
 std::string node_type_name(NodeType type);
-/// "ALL_REDUCE", ...; "COMM_TYPE_<n>" when unknown.
-std::string collective_name(CollectiveType type);
-/// "all_reduce" etc. (lower case, as in file names and CLI options); nullopt when unknown.
-std::optional<CollectiveType> collective_from_name(std::string_view lower_name);
 
 /// Which member of AttributeProto's `value` oneof is set; the value is the protobuf field number.
 enum class AttrKind : std::uint8_t {

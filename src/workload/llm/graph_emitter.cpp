@@ -63,7 +63,7 @@ NodeId StepGraph::compute(const std::string& op, const compute::Kernel& k) {
   return node_.id;
 }
 
-NodeId StepGraph::collective(const std::string& op, workload::CollectiveType type, Bytes size,
+NodeId StepGraph::collective(const std::string& op, CollectiveType type, Bytes size,
                              GroupKind group, std::vector<NodeId> deps) {
   node_.clear();
   node_.id = next_id_++;

@@ -10,7 +10,6 @@
 
 namespace tessera::llm::detail {
 
-using workload::CollectiveType;
 
 namespace {
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }

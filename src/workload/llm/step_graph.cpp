@@ -11,7 +11,6 @@
 
 namespace tessera::llm::detail {
 
-using workload::CollectiveType;
 
 StepGraph::StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink)
     : gen_(gen),

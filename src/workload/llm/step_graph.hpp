@@ -54,7 +54,7 @@ class StepGraph {
  private:
   // ---- graph_emitter.cpp: nodes
   NodeId compute(const std::string& op, const compute::Kernel& k);
-  NodeId collective(const std::string& op, workload::CollectiveType type, Bytes size, GroupKind group,
+  NodeId collective(const std::string& op, CollectiveType type, Bytes size, GroupKind group,
                     std::vector<NodeId> deps);
   NodeId send(const std::string& op, int dst, std::int32_t tag, Bytes size, std::vector<NodeId> deps);
   NodeId recv(const std::string& op, int src, std::int32_t tag, Bytes size);

@@ -16,7 +16,7 @@
 
 namespace {
 
-using tessera::workload::CollectiveType;
+using tessera::CollectiveType;
 using tessera::workload::EtAttribute;
 using tessera::workload::EtGlobalMetadata;
 using tessera::workload::EtNode;

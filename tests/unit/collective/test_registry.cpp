@@ -93,3 +93,26 @@ TEST(Validate, ReportsEveryProblemAtOnce) {
 
 }  // namespace
 }  // namespace tessera::collective
+
+namespace tessera::collective {
+namespace {
+
+TEST(Vocabulary, ExecutorRunsSevenChakraTypesAndFourAreConfiguredPerDimension) {
+  int runs = 0, per_dim = 0;
+  for (int v = 0; v < kNumCollectiveTypes; ++v) {
+    const auto t = static_cast<CollectiveType>(v);
+    runs += executes(t) ? 1 : 0;
+    per_dim += is_implemented_per_dimension(t) ? 1 : 0;
+    if (is_implemented_per_dimension(t)) EXPECT_TRUE(executes(t)) << to_string(t);
+  }
+  EXPECT_EQ(runs, 7);
+  EXPECT_EQ(per_dim, 4);
+  EXPECT_FALSE(executes(CollectiveType::kGather));
+  EXPECT_FALSE(executes(CollectiveType::kScatter));
+  EXPECT_FALSE(executes(CollectiveType::kReduceScatterBlock));
+  EXPECT_FALSE(executes(static_cast<CollectiveType>(42)));
+  EXPECT_FALSE(is_implemented_per_dimension(CollectiveType::kBroadcast));
+}
+
+}  // namespace
+}  // namespace tessera::collective

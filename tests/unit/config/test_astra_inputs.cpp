@@ -82,7 +82,7 @@ TEST(AstraSystem, ShippedFiles) {
   std::vector<Diagnostic> w;
   const SystemConfig rt = load_astra_system(repo(kA + "tests/rt_template/inputs/system_cfg.json"), w);
   EXPECT_EQ(rt.scheduling_policy, SchedulingPolicy::kLifo);
-  EXPECT_EQ(rt.collective_optimization, CollectiveOptimization::kLocalBwAware);
+  EXPECT_EQ(rt.collective_optimization, Decomposition::kLocalBwAware);
   EXPECT_EQ(rt.preferred_dataset_splits, 4);
   EXPECT_EQ(rt.active_chunks_per_dimension, 1);
   EXPECT_EQ(rt.endpoint_delay, 10 * kNanosecond);

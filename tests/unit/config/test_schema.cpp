@@ -161,7 +161,7 @@ void expect_round_trip(const params::Names<E>& names) {
 
 TEST(Names, EveryEnumerationHasOneTable) {
   expect_round_trip(enum_names(SchedulingPolicy{}));
-  expect_round_trip(enum_names(CollectiveOptimization{}));
+  expect_round_trip(enum_names(Decomposition{}));
   expect_round_trip(enum_names(MemoryType{}));
   expect_round_trip(enum_names(WorkloadKind{}));
   expect_round_trip(enum_names(ControlDependencies{}));

@@ -44,7 +44,7 @@ fs::path scratch(const std::string& tag) {
 std::string all_reduce_traces(int npus, Bytes size) {
   const std::string prefix = (scratch("mb" + std::to_string(npus)) / "all_reduce").string();
   workload::FileTraceSink sink(prefix);
-  workload::generate_microbenchmark(workload::CollectiveType::kAllReduce, npus, size, sink);
+  workload::generate_microbenchmark(CollectiveType::kAllReduce, npus, size, sink);
   return prefix;
 }
 

@@ -22,7 +22,6 @@ namespace tessera::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-using workload::CollectiveType;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
@@ -408,13 +407,13 @@ TEST(Build, SystemSettingsAndAlgorithmErrors) {
   const collective::SystemConfig c = system_from_config(s, n);
   EXPECT_EQ(c.endpoint_delay, 15 * kNanosecond);  // ASTRA's int truncation
   EXPECT_DOUBLE_EQ(c.local_mem_bw_gbps, 1600.0);
-  EXPECT_EQ(c.algorithms(collective::CollectiveType::kAllReduce)[0].window, 4);
-  EXPECT_EQ(c.algorithms(collective::CollectiveType::kAllGather).size(), 1u);  // default: ring per dimension
+  EXPECT_EQ(c.algorithms(CollectiveType::kAllReduce)[0].window, 4);
+  EXPECT_EQ(c.algorithms(CollectiveType::kAllGather).size(), 1u);  // default: ring per dimension
   s.all_reduce.per_dimension = {"rnig"};
   EXPECT_THROW(system_from_config(s, n), InputError);
   s.all_reduce.per_dimension = {"ring"};
   s.all_reduce.custom_prefix = "custom/ring";  // read by load_custom_collectives, not here
-  EXPECT_EQ(system_from_config(s, n).algorithms(collective::CollectiveType::kAllReduce).size(), 1u);
+  EXPECT_EQ(system_from_config(s, n).algorithms(CollectiveType::kAllReduce).size(), 1u);
 }
 
 TEST(Build, CollectiveTagsRoundTrip) {

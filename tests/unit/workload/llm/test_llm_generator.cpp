@@ -20,7 +20,6 @@ namespace {
 
 using test::make_run;
 
-using workload::CollectiveType;
 using workload::EtNode;
 using workload::NodeType;
 
