@@ -1,6 +1,6 @@
 // Turns the network's per-link statistics (kept by each link's sending node) into the output
 // layer's link records: one LinkTotals per directed link and its traffic per time bin, re-binned
-// to one width that every rank agrees on. Internal to the runtime (simulation.cpp).
+// to one width that every rank agrees on. Internal to the runtime (phases/finalize.cpp).
 #pragma once
 
 #include <string>

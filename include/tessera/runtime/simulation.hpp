@@ -1,6 +1,6 @@
-// One simulation run: the build phase (config -> network, collective settings, local workloads,
-// communicator groups, LP graph, partition, engine, LPs), the run, and the gather of per-NPU
-// results to every rank. Collective over the transport's ranks: every rank calls simulate().
+// One simulation run: the phases partition (network, collective settings, LP graph, ranks), load
+// (local workloads), validate (communicator groups), build (engine, LPs), run and finalize (the
+// gather of per-NPU results to rank 0); src/runtime/phases/. Collective over the transport's ranks: every rank calls simulate().
 #pragma once
 
 #include <cstdint>
