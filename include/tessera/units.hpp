@@ -96,7 +96,7 @@ Bandwidth parse_bandwidth(std::string_view text);
 /// ASTRA-sim's network YAML bandwidth: a number of GB/s where GB = 2^30 bytes.
 Bandwidth astra_gbps(double gigabytes_per_second);
 
-/// Human-readable forms for summaries: "57.426 us", "1.00 MiB", "400 GB/s" (decimal GB).
+/// Human-readable forms for summaries: "57.426 µs", "1.00 MiB", "400 GB/s" (decimal GB).
 std::string format_time(SimTime t);
 std::string format_bytes(Bytes b);
 std::string format_bandwidth(Bandwidth bw);

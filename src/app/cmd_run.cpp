@@ -62,7 +62,7 @@ class ProgressPrinter {
     line += fmt::format(
         "tessera: simulated {} | {} events | {:.3g} events/s | rank 0 nodes {}/{} ({:.1f}%) | {} | wall "
         "{:.1f} s",
-        output::format_time(e.sim_time), e.events, rate, p.nodes_done, p.nodes_total, 100 * done, eta,
+        format_time(e.sim_time), e.events, rate, p.nodes_done, p.nodes_total, 100 * done, eta,
         e.wall_seconds);
     std::fprintf(stderr, tty_ ? "\r%s\033[K" : "%s\n", line.c_str());
     std::fflush(stderr);
@@ -156,10 +156,10 @@ std::string stop_text(const runtime::SimulationResult& res, const Config& config
     case pdes::StopReason::kStopRequested: return fmt::format("stopped by {}", signal_name(signal));
     case pdes::StopReason::kEndTime:
       return fmt::format("stopped at the simulated-time limit {} (--max-sim-time / simulation.max_sim_time)",
-                         output::format_time(config.simulation.max_sim_time));
+                         format_time(config.simulation.max_sim_time));
     case pdes::StopReason::kWallLimit:
       return fmt::format("stopped at the wall-time limit of {} (--max-wall-time / simulation.max_wall_time)",
-                         output::format_time(config.simulation.max_wall_time));
+                         format_time(config.simulation.max_wall_time));
   }
   return "stopped early";
 }
@@ -276,7 +276,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
       std::fprintf(stderr,
                    "%s: the simulation %s at simulated time %s; the results above are PARTIAL (exit code %d)\n",
                    exit_code == static_cast<int>(ExitCode::kInterrupted) ? "tessera" : "error", partial.c_str(),
-                   output::format_time(res.reached).c_str(), exit_code);
+                   format_time(res.reached).c_str(), exit_code);
     }
     return exit_code;
   } catch (const pdes::StallError& e) {

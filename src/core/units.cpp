@@ -235,7 +235,7 @@ std::string format_time(SimTime t) {
   const double v = static_cast<double>(m);
   if (m < static_cast<std::uint64_t>(kNanosecond)) return fmt::format("{}{} ps", sign, m);
   if (m < static_cast<std::uint64_t>(kMicrosecond)) return fmt::format("{}{:.3f} ns", sign, v / kNanosecond);
-  if (m < static_cast<std::uint64_t>(kMillisecond)) return fmt::format("{}{:.3f} us", sign, v / kMicrosecond);
+  if (m < static_cast<std::uint64_t>(kMillisecond)) return fmt::format("{}{:.3f} µs", sign, v / kMicrosecond);
   if (m < static_cast<std::uint64_t>(kSecond)) return fmt::format("{}{:.3f} ms", sign, v / kMillisecond);
   return fmt::format("{}{:.3f} s", sign, v / kSecond);
 }

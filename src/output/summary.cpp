@@ -68,15 +68,6 @@ std::string format_collective_totals(const std::vector<CollectiveRow>& rows) {
 
 }  // namespace
 
-std::string format_time(SimTime t) {
-  const double v = static_cast<double>(t);
-  if (t >= kSecond) return fmt::format("{:.3f} s", v / kSecond);
-  if (t >= kMillisecond) return fmt::format("{:.3f} ms", v / kMillisecond);
-  if (t >= kMicrosecond) return fmt::format("{:.3f} µs", v / kMicrosecond);
-  if (t >= kNanosecond) return fmt::format("{:.3f} ns", v / kNanosecond);
-  return fmt::format("{} ps", t);
-}
-
 std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
   // The row plus the distinct algorithm labels of its NPUs (string indices; nearly always one).
   struct Pending {

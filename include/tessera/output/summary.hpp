@@ -48,9 +48,6 @@ struct RunReport {
 /// rows (index order).
 std::vector<CollectiveRow> collective_rows(const RunRecords& records);
 
-/// "12.346 ms", "57.426 µs", "830 ns": three decimals in the largest unit below the value.
-std::string format_time(SimTime t);
-
 /// ASTRA-sim's per-NPU report lines, NPUs in completion order (ties by id), times in whole ns
 /// ("cycles"): `sys[N] finished, T cycles, exposed communication E cycles.`, the two post-processing
 /// lines, `sys[N], Wall time: T`, `sys[N], Comm time: C` and, when non-zero, GPU and CPU time.

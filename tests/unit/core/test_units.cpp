@@ -90,7 +90,7 @@ TEST(TxTime, ExactAndRoundedUp) {
 }
 
 TEST(Format, HumanReadable) {
-  EXPECT_EQ(format_time(57426 * kNanosecond), "57.426 us");
+  EXPECT_EQ(format_time(57426 * kNanosecond), "57.426 µs");
   EXPECT_EQ(format_time(500), "500 ps");
   EXPECT_EQ(format_bytes(1048576), "1.00 MiB");
   EXPECT_EQ(format_bandwidth(Bandwidth{400'000'000'000}), "400.00 GB/s");

@@ -127,7 +127,7 @@ TEST(FullMesh, AScenarioSelectsAndRecordsIt) {
       load_scenario(scenario("ok.yaml", "  topology: full_mesh\n  full_mesh: {npus: 4, latency: 1us}\n"));
   EXPECT_EQ(r.config.network.topology.name(), "full_mesh");
   EXPECT_EQ(r.config.network.npu_count(), 4);
-  EXPECT_NE(describe(r.config).find("network: full_mesh: 4 NPUs, links 50.00 GB/s / 1.000 us"),
+  EXPECT_NE(describe(r.config).find("network: full_mesh: 4 NPUs, links 50.00 GB/s / 1.000 µs"),
             std::string::npos)
       << describe(r.config);
   const auto j = nlohmann::json::parse(config_json(r.config));
