@@ -19,7 +19,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
-BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write allreduce-hgx)
+BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write output-overhead allreduce-hgx)
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 args=("$@")
@@ -314,6 +314,35 @@ bench_hdf5-write() {
     printf '| %s | 16,384 | %s | %s | %s | %s | %s |\n' "$ranks" "$(commas "$rows")" "$(commas "$bins")" "$mb" "$write" "$rate"
   done
   rm -f "$tmp/write.h5"
+  measured "$load" "$repeat"
+}
+
+# What writing the HDF5 timelines (--output) adds to a large run: the 1024-GPU HGX-H100 scenario,
+# stopped at 540 ms of simulated time, with and without --output, on 1 and 2 ranks; runs with and
+# without alternate so that a change of load hits both alike.
+bench_output-overhead() {
+  local load scenario="$root/configs/scenarios/large-hgx-h100-1024.yaml" ranks i
+  load="$(load1)"
+  echo '| ranks | wall without (s) | wall with (s) | overhead | CPU without (s) | CPU with (s) | file (MB) |'
+  echo '|---:|---:|---:|---:|---:|---:|---:|'
+  for ranks in 1 2; do
+    for i in $(seq "$repeat"); do
+      log "output-overhead: $ranks rank(s), run $i of $repeat (about 30 s per run on an idle core)"
+      # shellcheck disable=SC2046
+      timed "$tmp/o0-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet
+      timed "$tmp/o1-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet \
+        --output "$tmp/overhead.h5"
+    done
+    local w0 w1 c0 c1 mb
+    w0="$(for i in $(seq "$repeat"); do wall_of "$tmp/o0-$i"; done | median)"
+    w1="$(for i in $(seq "$repeat"); do wall_of "$tmp/o1-$i"; done | median)"
+    c0="$(for i in $(seq "$repeat"); do cpu_of "$tmp/o0-$i"; done | median)"
+    c1="$(for i in $(seq "$repeat"); do cpu_of "$tmp/o1-$i"; done | median)"
+    mb="$(du -m --apparent-size "$tmp/overhead.h5" | cut -f1)"
+    printf '| %s | %s | %s | %+.1f %% | %s | %s | %s |\n' "$ranks" "$w0" "$w1" "$(echo "($w1 / $w0 - 1) * 100" | bc -l)" \
+      "$c0" "$c1" "$mb"
+    rm -f "$tmp/overhead.h5"
+  done
   measured "$load" "$repeat"
 }
 
