@@ -119,6 +119,19 @@ timed() {
     exit 1
   }
 }
+# timed_stop OUT_PREFIX CMD...: as timed, for a run stopped by --max-sim-time (exit 1 with the
+# stop message; its outputs are complete up to the limit).
+timed_stop() {
+  local prefix=$1 rc=0
+  shift
+  /usr/bin/time -f '%e %U %S %M' -o "$prefix.time" "$@" >"$prefix.out" 2>&1 </dev/null || rc=$?
+  sed -i '/^Command exited/d' "$prefix.time"  # GNU time's note on a non-zero exit
+  if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 1 ] && grep -q 'stopped at the simulated-time limit' "$prefix.out"; }; then
+    echo "bench.sh: failed: $* (exit $rc, output: $prefix.out)" >&2
+    tail -5 "$prefix.out" >&2
+    exit 1
+  fi
+}
 wall_of() { awk '{print $1}' "$1.time"; }
 cpu_of() { awk '{printf "%.2f\n", $2 + $3}' "$1.time"; }
 rss_mib_of() { awk '{printf "%.1f\n", $4 / 1024}' "$1.time"; }
@@ -329,8 +342,8 @@ bench_output-overhead() {
     for i in $(seq "$repeat"); do
       log "output-overhead: $ranks rank(s), run $i of $repeat (about 30 s per run on an idle core)"
       # shellcheck disable=SC2046
-      timed "$tmp/o0-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet
-      timed "$tmp/o1-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet \
+      timed_stop "$tmp/o0-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet
+      timed_stop "$tmp/o1-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet \
         --output "$tmp/overhead.h5"
     done
     local w0 w1 c0 c1 mb

@@ -230,7 +230,7 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
         output::Hdf5Sink(config.output.hdf5_path, {transport, config.network.npu_count()}).write(records, run);
       } catch (const output::Hdf5AbandonedError& e) {
         // Every rank is here with the same message, but HDF5 holds the abandoned file's
-        // collective state: MPI_Finalize would wait in it forever. Print once, then end the job.
+        // collective state: finalizing MPI would wait in it forever. Print once, then end the job.
         if (root) std::fprintf(stderr, "error: %s\n", e.what());
         std::fflush(stderr);
         (void)transport.all_reduce_sum(std::int64_t{0});  // rank 0 has printed before anyone aborts

@@ -42,7 +42,7 @@ struct Hdf5Context {
 /// collectively once it has the file open (one rank takes an error path the others wait in).
 /// Should a parallel write still fail after that (another process filled the disk), the file is
 /// abandoned unclosed and Hdf5AbandonedError is thrown on every rank: the library then holds
-/// collective state that no rank can release, so the job must end without MPI_Finalize.
+/// collective state that no rank can release, so the job must end without finalizing MPI (the transport aborts it).
 void write_hdf5(const std::string& path, const RunRecords& local, const Hdf5Context& ctx);
 
 /// A parallel write failed with the file open: every rank throws it with the same message, and
