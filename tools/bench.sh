@@ -340,7 +340,7 @@ bench_output-overhead() {
   echo '|---:|---:|---:|---:|---:|---:|---:|'
   for ranks in 1 2; do
     for i in $(seq "$repeat"); do
-      log "output-overhead: $ranks rank(s), run $i of $repeat (about 30 s per run on an idle core)"
+      log "output-overhead: $ranks rank(s), run $i of $repeat (about a minute per run on one core)"
       # shellcheck disable=SC2046
       timed_stop "$tmp/o0-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet
       timed_stop "$tmp/o1-$i" $(launch "$ranks") "$tessera" run "$scenario" --max-sim-time 540ms --quiet \
