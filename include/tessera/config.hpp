@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "tessera/network_params.hpp"
 #include "tessera/params/names.hpp"
 #include "tessera/units.hpp"
+#include "tessera/workload/llm/run.hpp"
 
 namespace tessera {
 
@@ -112,7 +114,7 @@ struct CommGroups {
 // ---------------------------------------------------------------------------------------------
 // Workload, output, simulation
 
-enum class WorkloadKind { kChakra, kAstraText };
+enum class WorkloadKind { kChakra, kAstraText, kLlm };
 /// How ctrl_deps of Chakra nodes are treated (see docs/configuration.md).
 enum class ControlDependencies { kDataOnly, kStrict, kLenient };
 
@@ -133,6 +135,15 @@ struct WorkloadConfig {
   /// More trace files than the network has NPUs run on the first ones (else an error: a "16-GPU"
   /// trace set on an 8-NPU network is almost always the wrong network).
   bool allow_extra_traces = false;
+  /// An LLM training run (`workload: llm:`): each NPU's graph is generated, not read (docs/llm.md).
+  std::optional<llm::LlmRun> llm;
+};
+
+/// The NPUs' compute model (`npu:`): a GPU preset (compute/gpu.hpp) that times generated LLM
+/// kernels and Chakra COMP nodes that describe their kernel. "" = none (traces keep their
+/// durations or the roofline of the system section).
+struct NpuConfig {
+  std::string preset;
 };
 
 enum class LogFormat { kTessera, kAstraSim };
@@ -164,6 +175,7 @@ struct Config {
   SystemConfig system;
   RemoteMemoryConfig remote_memory;
   CommGroups comm_groups;
+  NpuConfig npu;
   WorkloadConfig workload;
   OutputConfig output;
   SimulationConfig simulation;

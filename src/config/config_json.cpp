@@ -73,6 +73,7 @@ std::string config_json(const Config& c) {
   Json groups = Json::object();
   for (const auto& [name, members] : c.comm_groups.groups) groups[name] = members;
   j["comm_groups"] = groups;
+  j["npu"] = to_json(cfg::npu_table().record(c.npu));
   Json workload = Json{{"kind", to_string(c.workload.kind)}};  // derived: which of chakra/text is set
   workload.update(to_json(cfg::workload_table().record(c.workload)));
   j["workload"] = workload;

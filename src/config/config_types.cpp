@@ -42,7 +42,8 @@ const params::Names<MemoryType>& enum_names(MemoryType) {
 
 const params::Names<WorkloadKind>& enum_names(WorkloadKind) {
   static const params::Names<WorkloadKind> kNames{{"chakra", WorkloadKind::kChakra},
-                                                  {"astra-text", WorkloadKind::kAstraText}};
+                                                  {"astra-text", WorkloadKind::kAstraText},
+                                                  {"llm", WorkloadKind::kLlm}};
   return kNames;
 }
 

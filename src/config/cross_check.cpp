@@ -9,6 +9,7 @@
 #include "tessera/collective/algorithm.hpp"
 #include "tessera/collective/registry.hpp"
 #include "tessera/network/topology_type.hpp"
+#include "tessera/workload/llm/memory.hpp"
 
 namespace tessera::cfg {
 namespace {
@@ -89,6 +90,7 @@ void check_implementations(const Config& c, Sink& sink) {
 
 void check_workload(const Config& c, Sink& sink) {
   const WorkloadConfig& w = c.workload;
+  if (w.kind == WorkloadKind::kLlm) return;  // generated: no files (check_llm)
   if (w.kind == WorkloadKind::kAstraText) {
     if (!exists(w.text_path)) {
       sink.error(Diagnostic{w.text_path, 0, "workload", "the text workload file does not exist",
@@ -135,6 +137,44 @@ void check_workload(const Config& c, Sink& sink) {
                     "true) to run on the first {}",
                     npus + extra, npus)});
   }
+}
+
+/// An LLM run: what Megatron-Core would refuse for this NPU count, what the GPU cannot run, and
+/// what does not fit the GPU's memory (llm::validate_run, validate_run_on_gpu, check_memory), each
+/// under workload.llm.<key> of the scenario.
+void check_llm(const Config& c, Sink& sink) {
+  const WorkloadConfig& w = c.workload;
+  if (!w.llm) {
+    if (!c.npu.preset.empty() && w.kind == WorkloadKind::kAstraText) {
+      sink.warn(Diagnostic{c.source, 0, "npu.preset",
+                           "a text workload's compute nodes carry durations only, so the GPU model times nothing",
+                           "remove the npu section"});
+    }
+    return;
+  }
+  const std::optional<compute::GpuSpec> gpu = compute::find_gpu_preset(c.npu.preset);
+  if (!gpu) {
+    sink.error(Diagnostic{c.source, 0, "npu.preset", "an LLM workload needs the GPU that times its kernels",
+                          fmt::format("add npu: {{preset: {}}} (presets: {})", compute::gpu_preset_names().front(),
+                                      fmt::join(compute::gpu_preset_names(), ", "))});
+  }
+  if (!c.comm_groups.groups.empty()) {
+    sink.error(Diagnostic{c.comm_groups.source.empty() ? c.source : c.comm_groups.source, 0, "comm_groups",
+                          "an LLM workload declares its own communicator groups (Megatron's process groups)",
+                          "remove the comm_groups section"});
+  }
+  const int npus = c.network.npu_count();
+  std::vector<Diagnostic> problems = llm::validate_run(*w.llm, npus, c.source);
+  if (gpu) {
+    const std::vector<Diagnostic> on_gpu = llm::validate_run_on_gpu(*w.llm, *gpu, c.source);
+    problems.insert(problems.end(), on_gpu.begin(), on_gpu.end());
+  }
+  for (Diagnostic& d : problems) sink.error(std::move(d));
+  if (!problems.empty() || !gpu) return;  // the memory model needs a valid layout
+  const llm::Layout layout = llm::make_layout(*w.llm, npus, c.source);
+  llm::MemoryCheck mem = llm::check_memory(*w.llm, layout, gpu->hbm_capacity, gpu->title, c.source);
+  for (Diagnostic& d : mem.errors) sink.error(std::move(d));
+  for (Diagnostic& d : mem.warnings) sink.warn(std::move(d));
 }
 
 }  // namespace
@@ -222,6 +262,7 @@ void cross_check(Config& c, Sink& sink) {
   }
 
   check_workload(c, sink);
+  check_llm(c, sink);
 }
 
 }  // namespace tessera::cfg

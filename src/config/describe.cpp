@@ -45,7 +45,9 @@ std::string describe(const Config& c) {
                               s.replay_only ? " replay-only" : ""));
   }
   out.push_back(cfg::remote_memory_table().fill("remote memory: {memory_type}", c.remote_memory));
-  if (c.comm_groups.groups.empty()) {
+  if (c.workload.kind == WorkloadKind::kLlm) {
+    out.push_back("comm groups: Megatron's process groups, declared by the generated graphs");
+  } else if (c.comm_groups.groups.empty()) {
     out.push_back("comm groups: none (every collective spans all NPUs)");
   } else {
     std::vector<std::string> g;
@@ -58,9 +60,19 @@ std::string describe(const Config& c) {
     out.push_back(workload.fill("workload: Chakra ET {chakra}", c.workload) +
                   fmt::format(".<0..{}>.et", c.network.npu_count() - 1) +
                   workload.fill(", control dependencies {control_dependencies}", c.workload));
-  } else {
+  } else if (c.workload.kind == WorkloadKind::kAstraText) {
     out.push_back(workload.fill("workload: ASTRA-sim text {text} ({passes} pass(es))", c.workload));
+  } else {
+    const llm::LlmRun& r = *c.workload.llm;
+    const auto run = cfg::llm_table();
+    out.push_back(run.fill("workload: LLM {model}, seq_len ", r) + std::to_string(r.seq()) +
+                  run.fill(", global batch {global_batch}, micro-batch {micro_batch}, {precision}, tp {tp} pp {pp} "
+                           "vp {vp} cp {cp} ep {ep}, dp ",
+                           r) +
+                  std::to_string(c.network.npu_count() / (r.tp * r.pp * r.cp)) +
+                  run.fill(", recompute {activation_recompute}, {steps} step(s)", r));
   }
+  if (!c.npu.preset.empty()) out.push_back(cfg::npu_table().fill("npu: {preset}", c.npu));
   const OutputConfig& o = c.output;
   const auto output = cfg::output_table();
   out.push_back(output.fill("output: log format {log_format}, HDF5 ", o) +

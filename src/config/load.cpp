@@ -4,6 +4,8 @@
 #include <cmath>
 #include <functional>
 
+#include <fmt/ranges.h>
+
 #include "tables.hpp"
 #include "tessera/config_load.hpp"
 #include "tessera/output_file.hpp"
@@ -12,8 +14,8 @@ namespace tessera {
 namespace cfg {
 namespace {
 
-const std::vector<std::string> kScenarioSections{"description", "network",  "system", "remote_memory",
-                                                 "comm_groups", "workload", "output", "simulation"};
+const std::vector<std::string> kScenarioSections{"description", "network",  "system", "remote_memory", "comm_groups",
+                                                 "npu",         "workload", "output", "simulation"};
 
 bool is_regular_file(const std::string& path) {
   struct stat st {};
@@ -192,13 +194,23 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
       });
       if (value.is_map()) {
         const bool chakra = !c.workload.chakra_prefix.empty(), text = !c.workload.text_path.empty();
-        if (chakra == text) {
-          sink.error(
-              value.diag(chakra ? "both \"chakra\" and \"text\" are given" : "no workload given",
-                         "give exactly one of chakra: <ET prefix> or text: <ASTRA-sim text workload>"));
+        const bool llm = c.workload.llm.has_value();
+        const int given = chakra + text + llm;
+        if (given != 1) {
+          std::vector<std::string> which;
+          if (chakra) which.emplace_back("\"chakra\"");
+          if (text) which.emplace_back("\"text\"");
+          if (llm) which.emplace_back("\"llm\"");
+          sink.error(value.diag(given == 0 ? "no workload given" : fmt::format("{} are given", fmt::join(which, " and ")),
+                                "give exactly one of chakra: <ET prefix>, text: <ASTRA-sim text workload> or "
+                                "llm: <training run>"));
         }
-        c.workload.kind = text ? WorkloadKind::kAstraText : WorkloadKind::kChakra;
+        c.workload.kind = llm ? WorkloadKind::kLlm : text ? WorkloadKind::kAstraText : WorkloadKind::kChakra;
       }
+    } else if (key == "npu") {
+      cfg::apply_section(value, "", sink, nullptr, [&](const Node& m, const std::vector<std::string>& also) {
+        cfg::npu_table().load(m, c.npu, sink, also);
+      });
     } else if (key == "output") {
       cfg::apply_section(value, "", sink, nullptr, [&](const Node& m, const std::vector<std::string>& also) {
         cfg::output_table().load(m, c.output, sink, also);
@@ -212,7 +224,7 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
       sink.error(value.diag(fmt::format("unknown section \"{}\"", key),
                             near.empty()
                                 ? "sections are: description, network, system, remote_memory, comm_groups, "
-                                  "workload, output, simulation"
+                                  "npu, workload, output, simulation"
                                 : fmt::format("did you mean \"{}\"?", near)));
     }
   }

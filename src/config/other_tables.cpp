@@ -157,11 +157,20 @@ Table<WorkloadConfig> workload_table() {
   using W = WorkloadConfig;
   return {
       "workload",
-      "What runs on the NPUs: Chakra ETs (chakra: prefix of <prefix>.<npu>.et) or an ASTRA-sim 1.0 text "
-      "workload (text: file.txt). Exactly one of the two.",
+      "What runs on the NPUs: Chakra ETs (chakra: prefix of <prefix>.<npu>.et), an ASTRA-sim 1.0 text "
+      "workload (text: file.txt) or a generated LLM training run (llm: see workload.llm). Exactly one of the "
+      "three.",
       {
           p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
           p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
+          {"llm", "section", "see workload.llm", "an LLM training run whose step graphs Tessera generates", false,
+           [](const Node& n, W& w, Sink& sink) {
+             llm::LlmRun run;
+             llm_table().load(n, run, sink);
+             w.llm = std::move(run);
+           },
+           [](const W& w) { return w.llm ? w.llm->model.name : std::string("none"); }, "llm",
+           [](const W& w) { return w.llm ? llm_table().record(*w.llm) : Value::null(); }},
           p_int("passes", &W::passes, 1, kMaxTextPasses, "training passes over a text workload"),
           p_enum(
               "control_dependencies", &W::control_dependencies, enum_names(ControlDependencies{}),

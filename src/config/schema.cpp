@@ -51,6 +51,7 @@ std::vector<SectionDoc> schema_sections() {
            "see remote_memory; or {astra_remote_memory: mem.json}"},
           {"scenario", "comm_groups", "section", "", "none",
            "{group id: [NPU ids]}; or {astra_comm_groups: groups.json}"},
+          {"scenario", "npu", "section", "", "none", "see npu"},
           {"scenario", "workload", "section", "", "(required)", "see workload"},
           {"scenario", "output", "section", "", "(defaults)", "see output"},
           {"scenario", "simulation", "section", "", "(defaults)", "see simulation"},
@@ -65,7 +66,11 @@ std::vector<SectionDoc> schema_sections() {
       SectionDoc{"comm_groups",
                  "Communicator groups: a COLL node's pg_name selects one; \"\" and \"0\" mean all NPUs.",
                  {{"comm_groups", "<group id>", "list of int", "NPU ids", "none", "the NPUs of the group"}}});
+  out.push_back(npu_table().docs());
   out.push_back(workload_table().docs());
+  out.push_back(llm_table().docs());
+  out.push_back(llm_model_table().docs());
+  out.push_back(llm_moe_table().docs());
   out.push_back(output_table().docs());
   out.push_back(simulation_table().docs());
   out.push_back(astra_network_table().docs());

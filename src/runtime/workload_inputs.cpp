@@ -9,6 +9,7 @@
 #include "tessera/error.hpp"
 #include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
+#include "tessera/workload/llm/generator.hpp"
 #include "tessera/workload/trace_set.hpp"
 
 namespace tessera::runtime {
@@ -46,6 +47,20 @@ void check_collective_types(const workload::Workload& wl) {
   if (!bad.empty()) throw InputError(std::move(bad));
 }
 
+/// The model of the GPU preset `name`, alive for the whole process (LoadOptions holds a pointer to
+/// it): one per preset, built on first use.
+const compute::GpuModel* preset_model(const std::string& name) {
+  static const std::vector<std::pair<std::string, compute::GpuModel>> models = [] {
+    std::vector<std::pair<std::string, compute::GpuModel>> out;
+    for (const std::string& n : compute::gpu_preset_names()) out.emplace_back(n, compute::GpuModel(*compute::find_gpu_preset(n)));
+    return out;
+  }();
+  for (const auto& [n, m] : models) {
+    if (n == name) return &m;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::optional<Diagnostic> unsupported_collective(const workload::Workload& wl, workload::NodeIndex k) {
@@ -69,6 +84,7 @@ workload::LoadOptions load_options(const Config& c) {
     o.compute.local_mem_bw_gbps = static_cast<double>(c.system.local_mem_bw.bytes_per_second) / 1e9;
   }
   o.compute.replay_only = c.system.replay_only;
+  if (!c.npu.preset.empty()) o.gpu = preset_model(c.npu.preset);
   o.keep_names = true;
   return o;
 }
@@ -94,7 +110,13 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
     }
   };
   try {
-    if (config.workload.kind == WorkloadKind::kAstraText) {
+    if (config.workload.kind == WorkloadKind::kLlm) {
+      // Each NPU's graph is generated here, in memory: a rank builds only the NPUs it owns. The
+      // configuration layer validated the run; the generator checks it again and throws the same.
+      const llm::StepGenerator gen(*config.workload.llm, total, *compute::find_gpu_preset(config.npu.preset),
+                                   config.source);
+      for (int i : npus) handle(i, gen.build(i, opts));
+    } else if (config.workload.kind == WorkloadKind::kAstraText) {
       workload::TraceSet set =
           workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);
       if (warnings != nullptr) warnings->insert(warnings->end(), set.warnings.begin(), set.warnings.end());
