@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "llm_figures.hpp"
 #include "memory_estimate.hpp"
 #include "run_options.hpp"
 #include "stop_signals.hpp"
@@ -132,6 +133,7 @@ output::RunReport run_report(const Config& config, const runtime::SimulationResu
   r.events = res.events;
   r.partial = partial;
   r.reached = res.reached;
+  r.llm = llm_figures(config, res.end_time, !partial.empty());
   return r;
 }
 

@@ -24,6 +24,26 @@ std::string summary_json(const RunRecords& records, const RunReport& r) {
     j["stop_reason"] = r.partial;
     j["sim_time_reached_ps"] = r.reached;
   }
+  if (r.llm) {
+    const LlmFigures& f = *r.llm;
+    nlohmann::ordered_json l;
+    l["model"] = f.model;
+    l["steps"] = f.steps;
+    l["step_time_ps"] = f.step_time;
+    l["tokens_per_s"] = f.tokens_per_s;
+    l["mfu"] = f.mfu;
+    l["model_flops_per_sample"] = f.model_flops_per_sample;
+    l["peak_tflops"] = f.peak_tflops;
+    // Per NPU and per step (whole run / steps, rounded down to the ps).
+    nlohmann::ordered_json b = nlohmann::ordered_json::array();
+    for (const NpuSummary& s : records.npus) {
+      b.push_back({{"npu", s.npu},
+                   {"compute_ps", s.compute / f.steps},
+                   {"exposed_communication_ps", s.exposed_communication / f.steps}});
+    }
+    l["breakdown"] = std::move(b);
+    j["llm"] = std::move(l);
+  }
   nlohmann::ordered_json npus = nlohmann::ordered_json::array();
   for (const NpuSummary& s : records.npus) {
     // One key per column of the NpuSummary field table; times get "_ps".

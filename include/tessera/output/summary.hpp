@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ struct CollectiveRow {
   double busbw_gbps = 0;
 };
 
+/// The training figures of an LLM run (workload.llm), computed by the caller from the finish
+/// times (the reports only print them).
+struct LlmFigures {
+  std::string model;          ///< preset name, "custom", or "<preset> (modified)"
+  int steps = 1;
+  SimTime step_time = 0;      ///< the last NPU's finish / steps
+  double tokens_per_s = 0;    ///< global_batch x seq_len / step time
+  double mfu = 0;             ///< NeMo's model FLOPs utilisation, 0..1
+  double model_flops_per_sample = 0;
+  double peak_tflops = 0;     ///< the GPU's dense peak at the run's precision
+};
+
 /// The run-level facts the reports print next to the records (RunRecords holds the rows).
 struct RunReport {
   std::string source;         ///< scenario file or "ASTRA-sim command line"
@@ -42,6 +55,8 @@ struct RunReport {
   /// reached"); "" for a complete run. A partial report says PARTIAL in every format.
   std::string partial;
   SimTime reached = 0;  ///< simulated time every event ran up to (partial runs)
+  /// Set for a complete LLM run: step time, tokens/s, MFU, and the per-NPU breakdown per step.
+  std::optional<LlmFigures> llm;
 };
 
 /// Aggregates per-NPU collective records (records.collectives, labels in records.strings) into
