@@ -19,6 +19,7 @@
 #include "tessera/error.hpp"
 #include "tessera/units.hpp"
 #include "tessera/workload/et_io.hpp"
+#include "tessera/workload/llm/generator.hpp"
 #include "tessera/workload/microbench.hpp"
 #include "tessera/workload/text_workload.hpp"
 #include "tessera/workload/trace_set.hpp"
@@ -54,6 +55,11 @@ struct MicrobenchArgs {
   std::string collective;
   int npus = 0;
   std::string size;
+  std::string out;
+};
+
+struct LlmArgs {
+  std::string scenario;
   std::string out;
 };
 
@@ -202,6 +208,29 @@ int run_convert(const ConvertArgs& a) {
   return 0;
 }
 
+/// Writes the graphs a run of the scenario builds in memory: OUT/<stem>.<npu>.et and
+/// OUT/<stem>.comm_groups.json, the scenario file's stem naming them.
+int run_llm(const LlmArgs& a) {
+  const LoadResult loaded = load_scenario(a.scenario, RunOverrides{});
+  for (const Diagnostic& w : loaded.warnings) std::fprintf(stderr, "warning: %s\n", w.str().c_str());
+  const Config& c = loaded.config;
+  if (!c.workload.llm) {
+    throw InputError(Diagnostic{a.scenario, 0, "workload",
+                                fmt::format("the workload is {}, not an LLM run", to_string(c.workload.kind)),
+                                "give a scenario with workload: llm: (configs/scenarios/llm/)"});
+  }
+  make_dir(a.out);
+  const llm::StepGenerator gen(*c.workload.llm, c.network.npu_count(), *compute::find_gpu_preset(c.npu.preset),
+                               c.source);
+  const std::string prefix = (std::filesystem::path(a.out) / std::filesystem::path(a.scenario).stem()).string();
+  const std::vector<std::string> paths = gen.write_files(prefix);
+  std::printf("wrote %zu trace files %s.<0..%d>.et and %s (workload: chakra: %s, comm_groups: "
+              "{astra_comm_groups: ...}, npu: {preset: %s})\n",
+              paths.size() - 1, prefix.c_str(), c.network.npu_count() - 1, paths.back().c_str(), prefix.c_str(),
+              c.npu.preset.c_str());
+  return 0;
+}
+
 nlohmann::json attr_json(const wl::EtAttribute& a) {
   using K = wl::AttrKind;
   switch (a.kind) {
@@ -260,6 +289,7 @@ void add_trace_command(CLI::App& cli, Action& action) {
       "Examples:\n"
       "  tessera trace inspect traces/resnet50/8npus/Resnet50_DataParallel\n"
       "  tessera trace microbench --collective all_reduce --npus 64 --size 64MiB --out ar64\n"
+      "  tessera trace llm configs/scenarios/llm/llama2-7b-2layers-tp2-dp4.yaml --out llm-traces\n"
       "`tessera trace SUBCOMMAND --help` for each.");
 
   auto inspect_args = std::make_shared<InspectArgs>();
@@ -310,6 +340,18 @@ void add_trace_command(CLI::App& cli, Action& action) {
   mb->footer(
       "Example:\n  tessera trace microbench --collective all_reduce --npus 64 --size 64MiB --out ar64");
   mb->callback([&action, mb_args] { action = [mb_args] { return run_microbench(*mb_args); }; });
+
+  auto llm_args = std::make_shared<LlmArgs>();
+  auto* llm_cmd = trace->add_subcommand(
+      "llm", "Write the step graphs of a scenario's LLM run (workload: llm:) as Chakra files DIR/<scenario "
+             "stem>.<npu>.et with their communicator-group JSON, the graphs `tessera run` builds in memory");
+  llm_cmd->add_option("SCENARIO", llm_args->scenario, "scenario YAML with workload: llm: and npu:")
+      ->required()
+      ->check(CLI::ExistingFile);
+  llm_cmd->add_option("--out", llm_args->out, "output directory (created if missing)")->required();
+  llm_cmd->footer(
+      "Example:\n  tessera trace llm configs/scenarios/llm/llama2-7b-2layers-tp2-dp4.yaml --out llm-traces");
+  llm_cmd->callback([&action, llm_args] { action = [llm_args] { return run_llm(*llm_args); }; });
 
   auto dump_args = std::make_shared<DumpArgs>();
   auto* dump = trace->add_subcommand(
