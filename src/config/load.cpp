@@ -201,7 +201,7 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
           if (chakra) which.emplace_back("\"chakra\"");
           if (text) which.emplace_back("\"text\"");
           if (llm) which.emplace_back("\"llm\"");
-          sink.error(value.diag(given == 0 ? "no workload given" : fmt::format("{} are given", fmt::join(which, " and ")),
+          sink.error(value.diag(given == 0 ? "no workload given" : fmt::format("{}{} are given", given == 2 ? "both " : "", fmt::join(which, " and ")),
                                 "give exactly one of chakra: <ET prefix>, text: <ASTRA-sim text workload> or "
                                 "llm: <training run>"));
         }

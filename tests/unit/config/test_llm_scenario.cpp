@@ -109,7 +109,7 @@ TEST(LlmScenario, RefusedWithKeyAndFix) {
   EXPECT_TRUE(mentions(input_errors([&] {
                          load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n  chakra: x\n"));
                        }),
-                       "\"chakra\" and \"llm\" are given"));
+                       "both \"chakra\" and \"llm\" are given"));
   // FP8 on an A100 (validate_run_on_gpu).
   EXPECT_TRUE(mentions(input_errors([&] {
                          load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n"
