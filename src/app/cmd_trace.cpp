@@ -220,14 +220,16 @@ int run_llm(const LlmArgs& a) {
                                 "give a scenario with workload: llm: (configs/scenarios/llm/)"});
   }
   make_dir(a.out);
-  const llm::StepGenerator gen(*c.workload.llm, c.network.npu_count(), *compute::find_gpu_preset(c.npu.preset),
-                               c.source);
-  const std::string prefix = (std::filesystem::path(a.out) / std::filesystem::path(a.scenario).stem()).string();
+  const llm::StepGenerator gen(*c.workload.llm, c.network.npu_count(),
+                               *compute::find_gpu_preset(c.npu.preset), c.source);
+  const std::string prefix =
+      (std::filesystem::path(a.out) / std::filesystem::path(a.scenario).stem()).string();
   const std::vector<std::string> paths = gen.write_files(prefix);
-  std::printf("wrote %zu trace files %s.<0..%d>.et and %s (workload: chakra: %s, comm_groups: "
-              "{astra_comm_groups: ...}, npu: {preset: %s})\n",
-              paths.size() - 1, prefix.c_str(), c.network.npu_count() - 1, paths.back().c_str(), prefix.c_str(),
-              c.npu.preset.c_str());
+  std::printf(
+      "wrote %zu trace files %s.<0..%d>.et and %s (workload: chakra: %s, comm_groups: "
+      "{astra_comm_groups: ...}, npu: {preset: %s})\n",
+      paths.size() - 1, prefix.c_str(), c.network.npu_count() - 1, paths.back().c_str(), prefix.c_str(),
+      c.npu.preset.c_str());
   return 0;
 }
 
@@ -343,8 +345,9 @@ void add_trace_command(CLI::App& cli, Action& action) {
 
   auto llm_args = std::make_shared<LlmArgs>();
   auto* llm_cmd = trace->add_subcommand(
-      "llm", "Write the step graphs of a scenario's LLM run (workload: llm:) as Chakra files DIR/<scenario "
-             "stem>.<npu>.et with their communicator-group JSON, the graphs `tessera run` builds in memory");
+      "llm",
+      "Write the step graphs of a scenario's LLM run (workload: llm:) as Chakra files DIR/<scenario "
+      "stem>.<npu>.et with their communicator-group JSON, the graphs `tessera run` builds in memory");
   llm_cmd->add_option("SCENARIO", llm_args->scenario, "scenario YAML with workload: llm: and npu:")
       ->required()
       ->check(CLI::ExistingFile);

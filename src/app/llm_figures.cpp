@@ -17,7 +17,8 @@ std::optional<output::LlmFigures> llm_figures(const Config& config, SimTime end_
   f.tokens_per_s = static_cast<double>(run.global_batch) * static_cast<double>(run.seq()) / seconds;
   f.model_flops_per_sample = llm::model_flops_per_sample(run.model, run.seq());
   f.peak_tflops = gpu.peak_tflops(run.precision);
-  f.mfu = llm::mfu(f.model_flops_per_sample, run.global_batch, seconds, config.network.npu_count(), f.peak_tflops);
+  f.mfu = llm::mfu(f.model_flops_per_sample, run.global_batch, seconds, config.network.npu_count(),
+                   f.peak_tflops);
   return f;
 }
 

@@ -146,17 +146,19 @@ void check_llm(const Config& c, Sink& sink) {
   const WorkloadConfig& w = c.workload;
   if (!w.llm) {
     if (!c.npu.preset.empty() && w.kind == WorkloadKind::kAstraText) {
-      sink.warn(Diagnostic{c.source, 0, "npu.preset",
-                           "a text workload's compute nodes carry durations only, so the GPU model times nothing",
-                           "remove the npu section"});
+      sink.warn(
+          Diagnostic{c.source, 0, "npu.preset",
+                     "a text workload's compute nodes carry durations only, so the GPU model times nothing",
+                     "remove the npu section"});
     }
     return;
   }
   const std::optional<compute::GpuSpec> gpu = compute::find_gpu_preset(c.npu.preset);
   if (!gpu) {
-    sink.error(Diagnostic{c.source, 0, "npu.preset", "an LLM workload needs the GPU that times its kernels",
-                          fmt::format("add npu: {{preset: {}}} (presets: {})", compute::gpu_preset_names().front(),
-                                      fmt::join(compute::gpu_preset_names(), ", "))});
+    sink.error(
+        Diagnostic{c.source, 0, "npu.preset", "an LLM workload needs the GPU that times its kernels",
+                   fmt::format("add npu: {{preset: {}}} (presets: {})", compute::gpu_preset_names().front(),
+                               fmt::join(compute::gpu_preset_names(), ", "))});
   }
   if (!c.comm_groups.groups.empty()) {
     sink.error(Diagnostic{c.comm_groups.source.empty() ? c.source : c.comm_groups.source, 0, "comm_groups",

@@ -65,12 +65,13 @@ std::string describe(const Config& c) {
   } else {
     const llm::LlmRun& r = *c.workload.llm;
     const auto run = cfg::llm_table();
-    out.push_back(run.fill("workload: LLM {model}, seq_len ", r) + std::to_string(r.seq()) +
-                  run.fill(", global batch {global_batch}, micro-batch {micro_batch}, {precision}, tp {tp} pp {pp} "
-                           "vp {vp} cp {cp} ep {ep}, dp ",
-                           r) +
-                  std::to_string(c.network.npu_count() / (r.tp * r.pp * r.cp)) +
-                  run.fill(", recompute {activation_recompute}, {steps} step(s)", r));
+    out.push_back(
+        run.fill("workload: LLM {model}, seq_len ", r) + std::to_string(r.seq()) +
+        run.fill(", global batch {global_batch}, micro-batch {micro_batch}, {precision}, tp {tp} pp {pp} "
+                 "vp {vp} cp {cp} ep {ep}, dp ",
+                 r) +
+        std::to_string(c.network.npu_count() / (r.tp * r.pp * r.cp)) +
+        run.fill(", recompute {activation_recompute}, {steps} step(s)", r));
   }
   if (!c.npu.preset.empty()) out.push_back(cfg::npu_table().fill("npu: {preset}", c.npu));
   const OutputConfig& o = c.output;

@@ -36,7 +36,8 @@ Table<llm::MoeSpec> llm_moe_table() {
           {
               p_int("experts", &M::experts, 0, INT32_MAX, "experts per MoE layer"),
               p_int("top_k", &M::top_k, 1, INT32_MAX, "experts each token is routed to"),
-              p_int("ffn_hidden", &M::ffn_hidden, 0, INT32_MAX, "FFN width of one expert; 0 = the model's ffn_hidden"),
+              p_int("ffn_hidden", &M::ffn_hidden, 0, INT32_MAX,
+                    "FFN width of one expert; 0 = the model's ffn_hidden"),
               p_double("capacity_factor", &M::capacity_factor, 0.0, "",
                        "0 = dropless; > 0 = drop-and-pad to this capacity"),
           },
@@ -47,8 +48,10 @@ Table<llm::ModelSpec> llm_model_table() {
   using M = llm::ModelSpec;
   return {
       "workload.llm.model",
-      "The model: a preset name (model: llama2-7b), or a mapping of these keys, optionally starting from a preset "
-      "(model: {preset: llama2-7b, layers: 4}). A mapping without preset needs layers, hidden, ffn_hidden, heads "
+      "The model: a preset name (model: llama2-7b), or a mapping of these keys, optionally starting from a "
+      "preset "
+      "(model: {preset: llama2-7b, layers: 4}). A mapping without preset needs layers, hidden, ffn_hidden, "
+      "heads "
       "and vocab.",
       {
           {"preset", "enum", join_names(llm::model_preset_names()),
@@ -69,8 +72,8 @@ Table<llm::ModelSpec> llm_model_table() {
                  "MLP non-linearity (gated ones fuse gate and up projections into FC1)"),
           p_enum("norm", &M::norm, names_from(std::array{llm::Norm::kLayerNorm, llm::Norm::kRmsNorm}),
                  "layer norm"),
-          p_enum("position", &M::position, names_from(std::array{llm::Position::kLearned, llm::Position::kRope}),
-                 "position embedding"),
+          p_enum("position", &M::position,
+                 names_from(std::array{llm::Position::kLearned, llm::Position::kRope}), "position embedding"),
           p_bool("tied_embeddings", &M::tied_embeddings, "the output layer shares the input embedding"),
           p_enum("flops_family", &M::flops_family,
                  names_from(std::array{llm::FlopsFamily::kGpt3, llm::FlopsFamily::kLlama,
@@ -78,7 +81,9 @@ Table<llm::ModelSpec> llm_model_table() {
                  "NeMo's model-FLOPs formula the MFU uses"),
           {"moe", "section", "see workload.llm.model.moe", "mixture of experts", false,
            [](const Node& n, M& m, Sink& sink) { llm_moe_table().load(n, m.moe, sink); },
-           [](const M& m) { return m.moe.experts == 0 ? std::string("dense") : fmt::format("{} experts", m.moe.experts); },
+           [](const M& m) {
+             return m.moe.experts == 0 ? std::string("dense") : fmt::format("{} experts", m.moe.experts);
+           },
            "moe", [](const M& m) { return llm_moe_table().record(m.moe); }},
       },
       {}};
@@ -128,7 +133,8 @@ Table<llm::LlmRun> llm_table() {
   using R = llm::LlmRun;
   return {
       "workload.llm",
-      "A Megatron-Core training run: each NPU's step graph is generated (docs/llm.md). dp = NPUs / (tp x pp x "
+      "A Megatron-Core training run: each NPU's step graph is generated (docs/llm.md). dp = NPUs / (tp x pp "
+      "x "
       "cp). Needs npu: {preset: ...}.",
       {
           p_model(),
@@ -139,15 +145,18 @@ Table<llm::LlmRun> llm_table() {
                  "GEMM math (activations stay 16-bit; attention and logits run bf16)"),
           p_int("tp", &R::tp, 1, INT32_MAX, "tensor parallel size"),
           p_int("pp", &R::pp, 1, INT32_MAX, "pipeline parallel size"),
-          p_int("vp", &R::vp, 1, INT32_MAX, "virtual stages per pipeline rank (interleaved 1F1B); 1 = plain 1F1B"),
+          p_int("vp", &R::vp, 1, INT32_MAX,
+                "virtual stages per pipeline rank (interleaved 1F1B); 1 = plain 1F1B"),
           p_int("cp", &R::cp, 1, INT32_MAX, "context parallel size"),
           p_int("ep", &R::ep, 1, INT32_MAX, "expert parallel size (MoE models)"),
           p_int("expert_tp", &R::expert_tp, 0, INT32_MAX, "expert tensor parallel size; 0 = tp"),
-          p_bool("sequence_parallel", &R::sequence_parallel, "Megatron's sequence parallelism (no effect at tp 1)"),
+          p_bool("sequence_parallel", &R::sequence_parallel,
+                 "Megatron's sequence parallelism (no effect at tp 1)"),
           p_bool("distributed_optimizer", &R::distributed_optimizer,
                  "optimizer states sharded over data parallel ranks"),
           p_enum("activation_recompute", &R::recompute,
-                 names_from(std::array{llm::Recompute::kNone, llm::Recompute::kSelective, llm::Recompute::kFull}),
+                 names_from(
+                     std::array{llm::Recompute::kNone, llm::Recompute::kSelective, llm::Recompute::kFull}),
                  "selective: core attention; full: each layer"),
           p_int("steps", &R::steps, 1, INT32_MAX, "training steps in the graph"),
           p_bool("overlap_grad_reduce", &R::overlap_grad_reduce,
@@ -158,28 +167,33 @@ Table<llm::LlmRun> llm_table() {
                  "TE userbuffers: TP collectives pipelined with GEMMs (needs sequence_parallel)"),
           p_enum("grad_reduce_dtype", &R::grad_reduce_dtype, reduce_precisions(),
                  "main-grad and gradient reduction type"),
-          p_int("bucket_params", &R::bucket_params, 0, INT64_MAX, "DP bucket size in parameters; 0 = max(40M, 1M x dp)"),
+          p_int("bucket_params", &R::bucket_params, 0, INT64_MAX,
+                "DP bucket size in parameters; 0 = max(40M, 1M x dp)"),
           p_bool("param_remainders", &R::param_remainders,
                  "distributed optimizer keeps the low 16 bits of each fp32 master weight (10 instead of 12 "
                  "optimizer bytes per parameter)"),
           p_enum("cp_comm", &R::cp_comm,
-                 names_from(std::array{llm::CpCommType::kP2p, llm::CpCommType::kAllGather, llm::CpCommType::kA2a}),
+                 names_from(
+                     std::array{llm::CpCommType::kP2p, llm::CpCommType::kAllGather, llm::CpCommType::kA2a}),
                  "context-parallel key/value exchange"),
           {"attention_backend", "enum", "flash2, flash3, cudnn",
-           "fused attention whose figures time attention; unset = cuDNN where the GPU has figures, else flash2",
+           "fused attention whose figures time attention; unset = cuDNN where the GPU has figures, else "
+           "flash2",
            false,
            [](const Node& n, R& r, Sink& sink) {
              if (auto v = get_choice(n, sink, {"flash2", "flash3", "cudnn"}))
                r.attention_backend = compute::attention_backend_from_name(*v);
            },
            [](const R& r) {
-             return r.attention_backend ? std::string(compute::to_string(*r.attention_backend)) : std::string("unset");
+             return r.attention_backend ? std::string(compute::to_string(*r.attention_backend))
+                                        : std::string("unset");
            },
            "attention_backend",
            [](const R& r) {
              return r.attention_backend ? Value::of(compute::to_string(*r.attention_backend)) : Value::null();
            }},
-          p_int("microbatch_group", &R::microbatch_group, 0, INT32_MAX, "interleaved schedule group size; 0 = pp"),
+          p_int("microbatch_group", &R::microbatch_group, 0, INT32_MAX,
+                "interleaved schedule group size; 0 = pp"),
           {"hidden_dropout", "number", "0 <= p < 1", "> 0 adds the dropout masks and kernels", false,
            [](const Node& n, R& r, Sink& sink) {
              if (auto v = get_double(n, sink, 0.0, 1.0)) {
@@ -198,18 +212,19 @@ Table<llm::LlmRun> llm_table() {
 
 Table<NpuConfig> npu_table() {
   using N = NpuConfig;
-  return {"npu",
-          "The NPUs' compute model: a GPU preset (docs/compute.md). It times the kernels of workload.llm and the "
-          "COMP nodes of Chakra traces that describe their kernel (tessera_kernel, or num_ops / tensor_size).",
-          {
-              {"preset", "enum", join_names(compute::gpu_preset_names()), "the GPU", false,
-               [](const Node& n, N& s, Sink& sink) {
-                 if (auto v = get_choice(n, sink, compute::gpu_preset_names())) s.preset = *v;
-               },
-               [](const N& s) { return s.preset.empty() ? std::string("none") : s.preset; }, "preset",
-               [](const N& s) { return s.preset.empty() ? Value::null() : Value::of(s.preset); }},
-          },
-          {}};
+  return {
+      "npu",
+      "The NPUs' compute model: a GPU preset (docs/compute.md). It times the kernels of workload.llm and the "
+      "COMP nodes of Chakra traces that describe their kernel (tessera_kernel, or num_ops / tensor_size).",
+      {
+          {"preset", "enum", join_names(compute::gpu_preset_names()), "the GPU", false,
+           [](const Node& n, N& s, Sink& sink) {
+             if (auto v = get_choice(n, sink, compute::gpu_preset_names())) s.preset = *v;
+           },
+           [](const N& s) { return s.preset.empty() ? std::string("none") : s.preset; }, "preset",
+           [](const N& s) { return s.preset.empty() ? Value::null() : Value::of(s.preset); }},
+      },
+      {}};
 }
 
 }  // namespace tessera::cfg

@@ -14,8 +14,9 @@ namespace tessera {
 namespace cfg {
 namespace {
 
-const std::vector<std::string> kScenarioSections{"description", "network",  "system", "remote_memory", "comm_groups",
-                                                 "npu",         "workload", "output", "simulation"};
+const std::vector<std::string> kScenarioSections{"description",   "network",     "system",
+                                                 "remote_memory", "comm_groups", "npu",
+                                                 "workload",      "output",      "simulation"};
 
 bool is_regular_file(const std::string& path) {
   struct stat st {};
@@ -201,7 +202,9 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
           if (chakra) which.emplace_back("\"chakra\"");
           if (text) which.emplace_back("\"text\"");
           if (llm) which.emplace_back("\"llm\"");
-          sink.error(value.diag(given == 0 ? "no workload given" : fmt::format("{}{} are given", given == 2 ? "both " : "", fmt::join(which, " and ")),
+          sink.error(value.diag(given == 0 ? "no workload given"
+                                           : fmt::format("{}{} are given", given == 2 ? "both " : "",
+                                                         fmt::join(which, " and ")),
                                 "give exactly one of chakra: <ET prefix>, text: <ASTRA-sim text workload> or "
                                 "llm: <training run>"));
         }

@@ -163,7 +163,8 @@ Table<WorkloadConfig> workload_table() {
       {
           p_path("chakra", &W::chakra_prefix, "prefix of the per-NPU Chakra traces <prefix>.<npu>.et"),
           p_path("text", &W::text_path, "ASTRA-sim 1.0 text workload (DATA, MODEL, HYBRID_* ...)"),
-          {"llm", "section", "see workload.llm", "an LLM training run whose step graphs Tessera generates", false,
+          {"llm", "section", "see workload.llm", "an LLM training run whose step graphs Tessera generates",
+           false,
            [](const Node& n, W& w, Sink& sink) {
              llm::LlmRun run;
              llm_table().load(n, run, sink);
@@ -176,9 +177,10 @@ Table<WorkloadConfig> workload_table() {
               "control_dependencies", &W::control_dependencies, enum_names(ControlDependencies{}),
               "ctrl_deps: strict (dangling id is an error, as ASTRA-sim), data-only (ignored, as the legacy "
               "feeder), lenient (dangling ids and self-loops dropped and counted)"),
-          p_bool("allow_extra_traces", &W::allow_extra_traces,
-                 "run on the first <NPU count> traces when the prefix has more files than the network has NPUs "
-                 "(else an error; --allow-extra-traces)"),
+          p_bool(
+              "allow_extra_traces", &W::allow_extra_traces,
+              "run on the first <NPU count> traces when the prefix has more files than the network has NPUs "
+              "(else an error; --allow-extra-traces)"),
       },
       {}};
 }

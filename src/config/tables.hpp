@@ -21,7 +21,7 @@ Table<PacketConfig> packet_table();
 Table<SystemConfig> system_table();
 Table<RemoteMemoryConfig> remote_memory_table();
 Table<WorkloadConfig> workload_table();
-Table<llm::LlmRun> llm_table();            // llm_tables.cpp
+Table<llm::LlmRun> llm_table();  // llm_tables.cpp
 Table<llm::ModelSpec> llm_model_table();
 Table<llm::MoeSpec> llm_moe_table();
 Table<NpuConfig> npu_table();

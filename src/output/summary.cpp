@@ -157,11 +157,13 @@ std::string format_summary(const RunRecords& records, const RunReport& r) {
   std::string out = partial_banner(r);
   out += fmt::format("Tessera run: {}\n", r.source);
   out += fmt::format("  network: {} ({} model), {} NPUs\n", r.topology, r.network_model, records.npus.size());
-  out += fmt::format("  iteration time: {} (last NPU finished), {} events\n", format_time(r.end_time), r.events);
+  out +=
+      fmt::format("  iteration time: {} (last NPU finished), {} events\n", format_time(r.end_time), r.events);
   if (r.llm) {
     const LlmFigures& f = *r.llm;
-    out += fmt::format("  LLM {}: step time {} ({} step(s)), {:.0f} tokens/s, MFU {:.1f}% (of {:.0f} TFLOP/s per GPU)\n",
-                       f.model, format_time(f.step_time), f.steps, f.tokens_per_s, 100 * f.mfu, f.peak_tflops);
+    out += fmt::format(
+        "  LLM {}: step time {} ({} step(s)), {:.0f} tokens/s, MFU {:.1f}% (of {:.0f} TFLOP/s per GPU)\n",
+        f.model, format_time(f.step_time), f.steps, f.tokens_per_s, 100 * f.mfu, f.peak_tflops);
   }
   out += "\n";
   const auto row = [](const std::string& who, SimTime wall, SimTime comp, SimTime comm, SimTime exposed) {

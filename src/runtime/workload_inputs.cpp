@@ -52,7 +52,8 @@ void check_collective_types(const workload::Workload& wl) {
 const compute::GpuModel* preset_model(const std::string& name) {
   static const std::vector<std::pair<std::string, compute::GpuModel>> models = [] {
     std::vector<std::pair<std::string, compute::GpuModel>> out;
-    for (const std::string& n : compute::gpu_preset_names()) out.emplace_back(n, compute::GpuModel(*compute::find_gpu_preset(n)));
+    for (const std::string& n : compute::gpu_preset_names())
+      out.emplace_back(n, compute::GpuModel(*compute::find_gpu_preset(n)));
     return out;
   }();
   for (const auto& [n, m] : models) {

@@ -35,13 +35,13 @@ struct CollectiveRow {
 /// The training figures of an LLM run (workload.llm), computed by the caller from the finish
 /// times (the reports only print them).
 struct LlmFigures {
-  std::string model;          ///< preset name, "custom", or "<preset> (modified)"
+  std::string model;  ///< preset name, "custom", or "<preset> (modified)"
   int steps = 1;
-  SimTime step_time = 0;      ///< the last NPU's finish / steps
-  double tokens_per_s = 0;    ///< global_batch x seq_len / step time
-  double mfu = 0;             ///< NeMo's model FLOPs utilisation, 0..1
+  SimTime step_time = 0;    ///< the last NPU's finish / steps
+  double tokens_per_s = 0;  ///< global_batch x seq_len / step time
+  double mfu = 0;           ///< NeMo's model FLOPs utilisation, 0..1
   double model_flops_per_sample = 0;
-  double peak_tflops = 0;     ///< the GPU's dense peak at the run's precision
+  double peak_tflops = 0;  ///< the GPU's dense peak at the run's precision
 };
 
 /// The run-level facts the reports print next to the records (RunRecords holds the rows).

@@ -37,7 +37,8 @@ class WorkloadError : public InputError {
 };
 
 /// Loads and validates the workloads of `npus` (NPU ids, ascending) and hands each to `take`
-/// (a text workload is converted in memory as a whole first). Checks the trace files against
+/// (a text workload is converted in memory as a whole first; an LLM run's graphs are generated,
+/// each NPU's on its own, so a rank builds only its NPUs). Checks the trace files against
 /// the network's NPU count first. Throws WorkloadError listing the problems of every NPU.
 /// `warnings` (optional) receives the workload layer's warnings: those of the loaded NPUs, or for
 /// a text workload those of the file (e.g. unknown collective names) and of every NPU.

@@ -38,17 +38,18 @@ TEST(LlmScenario, ShippedScenarioLoads) {
 }
 
 TEST(LlmScenario, EveryKeyReachesTheRun) {
-  const Config c = load_scenario(llm_scenario(
-                                     "    model: {preset: gpt3-175b, layers: 8}\n    seq_len: 2048\n    global_batch: 64\n"
-                                     "    micro_batch: 1\n    precision: fp8\n    tp: 8\n"
-                                     "    sequence_parallel: true\n    distributed_optimizer: true\n"
-                                     "    activation_recompute: full\n    steps: 2\n    overlap_grad_reduce: false\n"
-                                     "    overlap_param_gather: false\n    tp_comm_overlap: true\n"
-                                     "    grad_reduce_dtype: fp32\n    bucket_params: 50000000\n"
-                                     "    param_remainders: true\n    attention_backend: flash2\n"
-                                     "    hidden_dropout: 0.1\n    pp: 1\n    vp: 1\n    cp: 1\n    ep: 1\n"
-                                     "    expert_tp: 0\n    cp_comm: p2p\n    microbatch_group: 0\n"))
-                       .config;
+  const Config c =
+      load_scenario(
+          llm_scenario("    model: {preset: gpt3-175b, layers: 8}\n    seq_len: 2048\n    global_batch: 64\n"
+                       "    micro_batch: 1\n    precision: fp8\n    tp: 8\n"
+                       "    sequence_parallel: true\n    distributed_optimizer: true\n"
+                       "    activation_recompute: full\n    steps: 2\n    overlap_grad_reduce: false\n"
+                       "    overlap_param_gather: false\n    tp_comm_overlap: true\n"
+                       "    grad_reduce_dtype: fp32\n    bucket_params: 50000000\n"
+                       "    param_remainders: true\n    attention_backend: flash2\n"
+                       "    hidden_dropout: 0.1\n    pp: 1\n    vp: 1\n    cp: 1\n    ep: 1\n"
+                       "    expert_tp: 0\n    cp_comm: p2p\n    microbatch_group: 0\n"))
+          .config;
   const llm::LlmRun& r = *c.workload.llm;
   EXPECT_EQ(r.model.name, "gpt3-175b (modified)");
   EXPECT_EQ(r.seq_len, 2048);
@@ -68,12 +69,13 @@ TEST(LlmScenario, EveryKeyReachesTheRun) {
 }
 
 TEST(LlmScenario, CustomModelMapping) {
-  const Config c = load_scenario(llm_scenario(
-                                     "    model: {layers: 4, hidden: 1024, ffn_hidden: 4096, heads: 16, vocab: 32000,\n"
-                                     "            activation: swiglu, norm: rmsnorm, position: rope,\n"
-                                     "            moe: {experts: 8, top_k: 2}}\n"
-                                     "    seq_len: 1024\n    global_batch: 8\n    ep: 2\n"))
-                       .config;
+  const Config c =
+      load_scenario(
+          llm_scenario("    model: {layers: 4, hidden: 1024, ffn_hidden: 4096, heads: 16, vocab: 32000,\n"
+                       "            activation: swiglu, norm: rmsnorm, position: rope,\n"
+                       "            moe: {experts: 8, top_k: 2}}\n"
+                       "    seq_len: 1024\n    global_batch: 8\n    ep: 2\n"))
+          .config;
   const llm::ModelSpec& m = c.workload.llm->model;
   EXPECT_EQ(m.name, "custom");
   EXPECT_EQ(m.kv_heads, 16);  // multi-head attention when not given
@@ -83,38 +85,49 @@ TEST(LlmScenario, CustomModelMapping) {
 }
 
 TEST(LlmScenario, RefusedWithKeyAndFix) {
-  const auto scenario = llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n    tp: 3\n");
+  const auto scenario =
+      llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n    tp: 3\n");
   const auto errors = input_errors([&] { load_scenario(scenario); });
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors.front().file, scenario);
   EXPECT_EQ(errors.front().key, "workload.llm.tp");
   EXPECT_TRUE(mentions(errors, "divisors: 1, 2, 4, 8"));
   // A model that does not fit the H100: the memory check's figure.
-  const auto big = input_errors([&] { load_scenario(llm_scenario("    model: llama2-7b\n    global_batch: 8\n")); });
+  const auto big =
+      input_errors([&] { load_scenario(llm_scenario("    model: llama2-7b\n    global_batch: 8\n")); });
   EXPECT_TRUE(mentions(big, "does not fit in memory")) << test::dump(big);
   // Unknown preset, unknown key, no npu, a comm_groups section, two workloads.
-  EXPECT_TRUE(mentions(input_errors([&] { load_scenario(llm_scenario("    model: llama2-8b\n    global_batch: 8\n")); }),
-                       "did you mean \"llama2-7b\""));
   EXPECT_TRUE(mentions(
-      input_errors([&] { load_scenario(llm_scenario("    model: llama2-7b\n    global_batch: 8\n    tpp: 2\n")); }),
-      "did you mean \"tp\""));
-  EXPECT_TRUE(mentions(
-      input_errors([&] { load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n", "")); }),
-      "npu.preset: an LLM workload needs the GPU"));
+      input_errors([&] { load_scenario(llm_scenario("    model: llama2-8b\n    global_batch: 8\n")); }),
+      "did you mean \"llama2-7b\""));
   EXPECT_TRUE(mentions(input_errors([&] {
-                         load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n",
-                                                    "npu: {preset: h100-sxm}\ncomm_groups: {\"1\": [0, 1]}\n"));
+                         load_scenario(
+                             llm_scenario("    model: llama2-7b\n    global_batch: 8\n    tpp: 2\n"));
+                       }),
+                       "did you mean \"tp\""));
+  EXPECT_TRUE(mentions(input_errors([&] {
+                         load_scenario(llm_scenario(
+                             "    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n", ""));
+                       }),
+                       "npu.preset: an LLM workload needs the GPU"));
+  EXPECT_TRUE(mentions(input_errors([&] {
+                         load_scenario(
+                             llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n",
+                                          "npu: {preset: h100-sxm}\ncomm_groups: {\"1\": [0, 1]}\n"));
                        }),
                        "declares its own communicator groups"));
-  EXPECT_TRUE(mentions(input_errors([&] {
-                         load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n  chakra: x\n"));
-                       }),
-                       "both \"chakra\" and \"llm\" are given"));
+  EXPECT_TRUE(mentions(
+      input_errors([&] {
+        load_scenario(
+            llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n  chakra: x\n"));
+      }),
+      "both \"chakra\" and \"llm\" are given"));
   // FP8 on an A100 (validate_run_on_gpu).
   EXPECT_TRUE(mentions(input_errors([&] {
-                         load_scenario(llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n"
-                                                    "    precision: fp8\n",
-                                                    "npu: {preset: a100-sxm}\n"));
+                         load_scenario(
+                             llm_scenario("    model: {preset: llama2-7b, layers: 2}\n    global_batch: 8\n"
+                                          "    precision: fp8\n",
+                                          "npu: {preset: a100-sxm}\n"));
                        }),
                        "workload.llm.precision"));
 }
