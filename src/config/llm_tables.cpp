@@ -48,11 +48,9 @@ Table<llm::ModelSpec> llm_model_table() {
   using M = llm::ModelSpec;
   return {
       "workload.llm.model",
-      "The model: a preset name (model: llama2-7b), or a mapping of these keys, optionally starting from a "
-      "preset "
-      "(model: {preset: llama2-7b, layers: 4}). A mapping without preset needs layers, hidden, ffn_hidden, "
-      "heads "
-      "and vocab.",
+      "The model: a preset name (model: llama2-7b), or a mapping of these keys, optionally starting from "
+      "a preset (model: {preset: llama2-7b, layers: 4}). A mapping without preset needs layers, hidden, "
+      "ffn_hidden, heads and vocab.",
       {
           {"preset", "enum", join_names(llm::model_preset_names()),
            "the preset the other keys change (applied first, wherever it is written)", false,
@@ -133,9 +131,8 @@ Table<llm::LlmRun> llm_table() {
   using R = llm::LlmRun;
   return {
       "workload.llm",
-      "A Megatron-Core training run: each NPU's step graph is generated (docs/llm.md). dp = NPUs / (tp x pp "
-      "x "
-      "cp). Needs npu: {preset: ...}.",
+      "A Megatron-Core training run: each NPU's step graph is generated (docs/llm.md). "
+      "dp = NPUs / (tp x pp x cp). Needs npu: {preset: ...}.",
       {
           p_model(),
           p_int("seq_len", &R::seq_len, 0, INT64_MAX, "sequence length s; 0 = the model's"),
