@@ -47,6 +47,8 @@ struct NetworkConfig {
 
 // The collective layer's enums (its vocabulary, declared once there).
 using collective::Decomposition;     // ASTRA `collective-optimization`
+using collective::CollectiveLibrary;  // which executor runs collectives
+using collective::NcclGpu;
 using collective::SchedulingPolicy;  // ASTRA `scheduling-policy`
 
 /// How one collective type is implemented: one algorithm name per logical dimension, validated
@@ -88,6 +90,11 @@ struct SystemConfig {
   double compute_scale = 1.0;    ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
   double comm_scale = 1.0;       ///< accepted for parity; ASTRA-sim 2.x ignores it, so does Tessera
   bool rendezvous_protocol = false;
+  /// `collective_library`, `nccl_gpu`, `nccl` (docs/nccl.md "Configuration"): NCCL's model instead of
+  /// ASTRA-sim's system layer; the NCCL_* settings in file order.
+  CollectiveLibrary collective_library = CollectiveLibrary::kAstra;
+  NcclGpu nccl_gpu = NcclGpu::kH100;
+  std::vector<std::pair<std::string, std::string>> nccl;
   std::string source;  ///< the file it was read from
 };
 
@@ -187,6 +194,8 @@ struct Config {
 // argument only selects the table.
 const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy);
 const params::Names<Decomposition>& enum_names(Decomposition);
+const params::Names<CollectiveLibrary>& enum_names(CollectiveLibrary);
+const params::Names<NcclGpu>& enum_names(NcclGpu);
 const params::Names<MemoryType>& enum_names(MemoryType);
 const params::Names<WorkloadKind>& enum_names(WorkloadKind);
 const params::Names<ControlDependencies>& enum_names(ControlDependencies);

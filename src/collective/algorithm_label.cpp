@@ -3,6 +3,7 @@
 // chunk_phases split and decompose a collective with, without their side effects (queue rotation,
 // tree alternation), so the runtime can label a collective as it starts.
 #include "tessera/collective/executor.hpp"
+#include "tessera/error.hpp"
 
 namespace tessera::collective {
 
@@ -30,6 +31,25 @@ std::string algorithm_label(const SystemConfig& config, const TopologyView& topo
 
 int chunk_count(const SystemConfig& config, const CollectiveRequest& req) {
   return req.type == CollectiveType::kBarrier || req.custom ? 1 : config.preferred_dataset_splits;
+}
+
+}  // namespace tessera::collective
+
+namespace tessera::collective {
+
+RunLabel CollectiveExecutor::describe(const CollectiveRequest& request) const {
+  RunLabel l;
+  l.algorithm = algorithm_label(config_, topo_, request);
+  l.chunks = chunk_count(config_, request);
+  return l;
+}
+
+void CollectiveHost::multicast(std::uint32_t, Bytes, const MessageTag&) {
+  throw Error("this host has no NVSwitch multicast (NVLS needs the packet network model)");
+}
+
+void CollectiveHost::switch_reduce(std::uint32_t, Bytes, const MessageTag&) {
+  throw Error("this host has no NVSwitch reduction (NVLS needs the packet network model)");
 }
 
 }  // namespace tessera::collective

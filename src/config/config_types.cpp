@@ -24,6 +24,17 @@ const params::Names<SchedulingPolicy>& enum_names(SchedulingPolicy) {
   return kNames;
 }
 
+const params::Names<CollectiveLibrary>& enum_names(CollectiveLibrary) {
+  static const params::Names<CollectiveLibrary> kNames{{"astra", CollectiveLibrary::kAstra},
+                                                       {"nccl", CollectiveLibrary::kNccl}};
+  return kNames;
+}
+
+const params::Names<NcclGpu>& enum_names(NcclGpu) {
+  static const params::Names<NcclGpu> kNames{{"h100", NcclGpu::kH100}, {"a100", NcclGpu::kA100}};
+  return kNames;
+}
+
 const params::Names<Decomposition>& enum_names(Decomposition) {
   static const params::Names<Decomposition> kNames{
       {"baseline", Decomposition::kBaseline},

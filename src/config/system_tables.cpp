@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "tables.hpp"
+#include "tessera/collective/nccl/options.hpp"
 #include "tessera/collective/registry.hpp"
 
 namespace tessera::cfg {
@@ -71,6 +72,50 @@ Param<S> p_custom(std::string key, CollectiveImplementation S::*field, std::stri
           },
           [field](const S& s) {
             return (s.*field).custom_prefix.empty() ? std::string("\"\"") : (s.*field).custom_prefix;
+          }};
+}
+
+// `nccl: {NCCL_ALGO: ring, ...}`: NCCL's own variables, each checked by the NCCL library's parser
+// (the one place that knows their names and values), kept as text in file order.
+Param<S> p_nccl_settings() {
+  return {"nccl",
+          "map",
+          "NCCL_* variable: value",
+          "NCCL variables (NCCL_ALGO, NCCL_PROTO, NCCL_NVLS_ENABLE, NCCL_MIN_NCHANNELS, NCCL_MAX_NCHANNELS, ...) "
+          "for collective_library nccl; the environment's NCCL_* variables apply after them",
+          false,
+          [](const Node& n, S& s, Sink& sink) {
+            if (!n.is_map()) {
+              sink.error(n.diag(fmt::format("expected a mapping of NCCL variables, got {}", n.describe()),
+                                "write e.g. nccl: {NCCL_ALGO: ring, NCCL_PROTO: simple}"));
+              return;
+            }
+            collective::nccl::NcclOptions scratch;
+            for (const auto& e : n.entries) {
+              if (!e.second.is_scalar()) {
+                sink.error(e.second.diag(fmt::format("expected a value for {}, got {}", e.first, e.second.describe()),
+                                         "give the value as NCCL reads it from the environment, e.g. ring"));
+                continue;
+              }
+              try {
+                collective::nccl::set_option(scratch, e.first, e.second.text, e.second.path);
+                s.nccl.emplace_back(e.first, e.second.text);
+              } catch (const InputError& err) {
+                for (const Diagnostic& d : err.diagnostics()) sink.error(e.second.diag(d.message, d.fix));
+              }
+            }
+          },
+          [](const S& s) {
+            if (s.nccl.empty()) return std::string("none");
+            std::string out;
+            for (const auto& [k, v] : s.nccl) out += (out.empty() ? "" : ", ") + k + "=" + v;
+            return out;
+          },
+          "nccl",
+          [](const S& s) {
+            Value v = Value::map();
+            for (const auto& [k, val] : s.nccl) v.add(k, Value::of(val));
+            return v;
           }};
 }
 
@@ -211,6 +256,12 @@ Table<SystemConfig> system_table() {
           unrecorded(p_double("loggp_g", &S::loggp_g, 0, "ns", "LogGP g")),
           unrecorded(p_double("loggp_G", &S::loggp_G, 0, "ns/byte", "LogGP G")),
           p_bool("rendezvous_protocol", &S::rendezvous_protocol, "an 8,192-byte handshake before each send"),
+          p_enum("collective_library", &S::collective_library, enum_names(CollectiveLibrary{}),
+                 "who runs collectives: ASTRA-sim's system layer (the *_implementation algorithms) or "
+                 "NCCL's algorithms, protocols and tuner (docs/nccl.md)"),
+          p_enum("nccl_gpu", &S::nccl_gpu, enum_names(NcclGpu{}),
+                 "the GPU NCCL tunes for (collective_library nccl): its tables, caps and per-CTA rates"),
+          p_nccl_settings(),
       },
       {}};
 }

@@ -73,6 +73,7 @@ std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
   struct Pending {
     CollectiveRow row;
     std::vector<std::uint32_t> algorithms;
+    std::vector<std::uint32_t> protocols;
   };
   std::map<std::tuple<std::int64_t, int, Bytes, int>, Pending> rows;
   // k counts each NPU's collectives in start order (records come in completion order, which
@@ -105,6 +106,10 @@ std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
       algs.push_back(c.algorithm);
     if (c.chunks != 0 && std::find(r.chunks.begin(), r.chunks.end(), c.chunks) == r.chunks.end())
       r.chunks.push_back(c.chunks);
+    std::vector<std::uint32_t>& protos = it->second.protocols;
+    if (c.protocol != 0 && std::find(protos.begin(), protos.end(), c.protocol) == protos.end())
+      protos.push_back(c.protocol);
+    r.channels = std::max(r.channels, c.channels);
   }
   for (auto& [key, p] : rows) {
     // Sorted by text, so the label does not depend on which NPU (or rank) reported first.
@@ -112,6 +117,10 @@ std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
     for (std::uint32_t a : p.algorithms) labels.push_back(records.strings.list().at(a));
     std::sort(labels.begin(), labels.end());
     p.row.algorithm = fmt::format("{}", fmt::join(labels, "|"));
+    std::vector<std::string> protos;
+    for (std::uint32_t a : p.protocols) protos.push_back(records.strings.list().at(a));
+    std::sort(protos.begin(), protos.end());
+    p.row.protocol = fmt::format("{}", fmt::join(protos, "|"));
     std::sort(p.row.chunks.begin(), p.row.chunks.end());
   }
   std::vector<CollectiveRow> out;
@@ -210,13 +219,19 @@ std::string format_summary(const RunRecords& records, const RunReport& r) {
     // As wide as the longest label shown ("ring/ring/ring" on a 3-dimensional network), so the
     // usual one-word labels keep the table narrow.
     std::size_t width = std::string_view("algorithm").size();
-    for (const CollectiveRow& c : shown) width = std::max(width, c.algorithm.size());
+    // NCCL rows name the protocol and CTAs with the algorithm: "nccl_ring LL x24".
+    auto label = [](const CollectiveRow& c) {
+      if (c.algorithm.empty()) return std::string("-");
+      if (c.protocol.empty()) return c.algorithm;
+      return fmt::format("{} {} x{}", c.algorithm, c.protocol, c.channels);
+    };
+    for (const CollectiveRow& c : shown) width = std::max(width, label(c).size());
     out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11} {:>11}\n", "#", "type",
                        "algorithm", width, "chunks", "size", "NPUs", "time", "algbw GB/s", "busbw GB/s");
     for (const CollectiveRow& c : shown) {
       const std::string chunks = c.chunks.empty() ? "-" : fmt::format("{}", fmt::join(c.chunks, "|"));
       out += fmt::format("  {:>5} {:<14} {:<{}} {:>6} {:>11} {:>6} {:>14} {:>11.2f} {:>11.2f}\n", c.index,
-                         collective_label(c.collective), c.algorithm.empty() ? "-" : c.algorithm, width,
+                         collective_label(c.collective), label(c), width,
                          chunks, format_bytes(c.bytes), c.group_size, format_time(c.end - c.start),
                          c.algbw_gbps, c.busbw_gbps);
     }

@@ -69,6 +69,8 @@ std::string summary_json(const RunRecords& records, const RunReport& r) {
     } else {
       n["chunks"] = fmt::format("{}", fmt::join(c.chunks, "|"));
     }
+    n["protocol"] = c.protocol;
+    n["channels"] = c.channels;
     n["start_ps"] = c.start;
     n["end_ps"] = c.end;
     n["algbw_gbps"] = c.algbw_gbps;

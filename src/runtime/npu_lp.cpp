@@ -87,7 +87,10 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       npu_(npu),
       keep_intervals_(keep_intervals),
       nic_(*shared.network, npu, *this),
-      exec_(*shared.system, *shared.topology, npu, *this),
+      exec_(shared.nccl != nullptr
+                ? std::unique_ptr<collective::CollectiveRunner>(
+                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this))
+                : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
       name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
@@ -107,7 +110,7 @@ void NpuLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
   if (network::is_network_event(ev.kind)) {
     nic_.handle(ev, ctx);
   } else if (ev.kind == kCollectiveTimer) {
-    exec_.on_timer(ev.payload.word(0));
+    exec_->on_timer(ev.payload.word(0));
   } else if (ev.kind == kRecvMatched) {
     complete(static_cast<NodeIndex>(ev.payload.word(0)));
     issue_ready();
@@ -171,7 +174,7 @@ void NpuLp::issue(NodeIndex i) {
     } else if (type == NodeType::kComp) {
       gpu_busy_ += d;
     }
-    exec_.register_host_event(d, i);
+    exec_->register_host_event(d, i);
     return;
   }
   switch (type) {
@@ -188,7 +191,7 @@ void NpuLp::issue(NodeIndex i) {
     case NodeType::kMemStore: {
       const SimTime d = shared_.memory_latency +
                         (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
-      exec_.register_host_event(std::max<SimTime>(d, 0), i);
+      exec_->register_host_event(std::max<SimTime>(d, 0), i);
       return;
     }
     default:
@@ -221,11 +224,12 @@ void NpuLp::start_collective(NodeIndex i) {
     r.custom = shared_.custom->find(r.type, n.id);
   }
   {
-    const std::string label = collective::algorithm_label(*shared_.system, *shared_.topology, r);
-    coll_algorithm_[i] = {shared_.records->intern(label), collective::chunk_count(*shared_.system, r)};
+    const collective::RunLabel label = exec_->describe(r);
+    coll_algorithm_[i] = {shared_.records->intern(label.algorithm), label.chunks, shared_.records->intern(label.protocol),
+                          label.channels};
   }
   starting_ = i;
-  const collective::CollectiveId id = exec_.start(r);
+  const collective::CollectiveId id = exec_->start(r);
   if (starting_ == i) coll_node_[id] = i;  // else it already finished inside start()
   starting_ = kNone;
 }
@@ -271,6 +275,8 @@ void NpuLp::complete(NodeIndex i) {
     if (const auto a = coll_algorithm_.find(i); a != coll_algorithm_.end()) {
       c.algorithm = a->second.algorithm;
       c.chunks = a->second.chunks;
+      c.protocol = a->second.protocol;
+      c.channels = a->second.channels;
     }
     const auto [size, factor] = nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
     const SimTime t = now - start_[i];
@@ -364,7 +370,7 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
     }
     return;
   }
-  exec_.on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
+  exec_->on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
 }
 
 void NpuLp::on_message_delivered(pdes::Context& ctx, const network::SentMessage& m) {
@@ -378,14 +384,14 @@ void NpuLp::on_message_delivered(pdes::Context& ctx, const network::SentMessage&
     issue_ready();
     return;
   }
-  exec_.on_send_complete(m.dst, m.bytes, unpack_collective_tag(m.tag));
+  exec_->on_send_complete(m.dst, m.bytes, unpack_collective_tag(m.tag));
 }
 
 // A message that arrived and was never received is unfinished work too: its SEND completed, but
 // the workload is broken (a missing RECV, or one with another tag, source or size), and ending
 // with exit 0 would hide it.
 bool NpuLp::finished() const {
-  return completed_ == wl_.size() && early_arrivals_.empty() && exec_.idle() && nic_.idle();
+  return completed_ == wl_.size() && early_arrivals_.empty() && exec_->idle() && nic_.idle();
 }
 
 std::string NpuLp::stall_report() const {
@@ -422,7 +428,7 @@ std::string NpuLp::stall_report() const {
                          count == 1 ? "" : "s", key.src, key.tag, key.bytes);
     }
   }
-  if (!exec_.idle()) out += "; collectives: " + exec_.stall_report();
+  if (!exec_->idle()) out += "; collectives: " + exec_->stall_report();
   if (!nic_.idle()) out += "; network: " + nic_.stall_report();
   return out;
 }

@@ -15,6 +15,7 @@
 
 #include "tessera/collective/custom.hpp"
 #include "tessera/collective/plan.hpp"
+#include "tessera/collective/runner.hpp"
 #include "tessera/collective/types.hpp"
 
 namespace tessera::collective {
@@ -29,10 +30,6 @@ struct MessageTag {
   bool operator==(const MessageTag&) const = default;
 };
 
-/// Opaque token of a timer the executor asked for; handed back through on_timer().
-using TimerToken = std::uint64_t;
-/// Handle of a started collective, unique per executor.
-using CollectiveId = std::uint64_t;
 
 /// What the executor needs from the NPU that hosts it.
 class CollectiveHost {
@@ -54,6 +51,12 @@ class CollectiveHost {
   virtual void collective_finished(CollectiveId id) = 0;
   /// A host event registered with CollectiveExecutor::register_host_event has come due.
   virtual void host_event(std::uint64_t token) { (void)token; }
+  /// NVSwitch multicast (NVLS multimem.st): `bytes` to every member of multicast group `group`,
+  /// this NPU included; each member's runner gets on_message(src = this NPU, bytes, tag).
+  virtual void multicast(std::uint32_t group, Bytes bytes, const MessageTag& tag);
+  /// NVSwitch reduction (NVLS multimem.ld_reduce): the switch reads `bytes` from every member of
+  /// `group` and returns their sum here: on_message(src = this NPU, bytes, tag).
+  virtual void switch_reduce(std::uint32_t group, Bytes bytes, const MessageTag& tag);
 };
 
 /// A communicator group: an explicit NPU list (ASTRA's --comm-group-configuration). Collectives on
@@ -83,7 +86,7 @@ struct ExecutorStats {
   std::uint64_t reductions = 0;
 };
 
-class CollectiveExecutor {
+class CollectiveExecutor final : public CollectiveRunner {
  public:
   /// `config` and `topo` must outlive the executor (one copy shared by all NPUs of a rank).
   CollectiveExecutor(const SystemConfig& config, const TopologyView& topo, NpuId self,
@@ -95,22 +98,24 @@ class CollectiveExecutor {
   /// Starts a collective now (ASTRA Sys::generate_collective). All NPUs of the group must start
   /// their collectives of that group in the same order. Throws InputError for requests the
   /// configuration cannot run (e.g. this NPU not in the group).
-  CollectiveId start(const CollectiveRequest& request);
+  CollectiveId start(const CollectiveRequest& request) override;
+  /// algorithm_label() and chunk_count() of the request.
+  RunLabel describe(const CollectiveRequest& request) const override;
 
   /// Runs host.host_event(token) at now() + delay inside this NPU's per-tick event batch, as
   /// ASTRA's workload does with Sys::register_event (COMP completions): same-tick system and
   /// workload events then run in ASTRA's order.
-  void register_host_event(SimTime delay, std::uint64_t token);
+  void register_host_event(SimTime delay, std::uint64_t token) override;
 
-  void on_timer(TimerToken token);
-  void on_message(NpuId src, Bytes bytes, const MessageTag& tag);
-  void on_send_complete(NpuId dst, Bytes bytes, const MessageTag& tag);
+  void on_timer(TimerToken token) override;
+  void on_message(NpuId src, Bytes bytes, const MessageTag& tag) override;
+  void on_send_complete(NpuId dst, Bytes bytes, const MessageTag& tag) override;
 
   NpuId self() const { return self_; }
   /// No collective in progress.
-  bool idle() const { return collectives_.empty(); }
+  bool idle() const override { return collectives_.empty(); }
   /// What unfinished work waits for (stall reports).
-  std::string stall_report() const;
+  std::string stall_report() const override;
   const ExecutorStats& stats() const { return stats_; }
   /// Live per-stream state (streams, message-matching tables, pending event batches): all 0
   /// once every collective finished, so memory does not grow over a long run.

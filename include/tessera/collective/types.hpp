@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tessera/collective_type.hpp"
@@ -50,6 +51,13 @@ enum class SchedulingPolicy : std::uint8_t { kLifo, kFifo, kExplicit };
 /// Multi-dimensional all-reduce decomposition (ASTRA `collective-optimization`).
 enum class Decomposition : std::uint8_t { kBaseline, kLocalBwAware };
 
+/// Which collective library runs the collectives: ASTRA-sim's system layer (chunks, phases, the
+/// configured *_implementation algorithms) or NCCL's algorithms, protocols and tuner (docs/nccl.md).
+enum class CollectiveLibrary : std::uint8_t { kAstra, kNccl };
+
+/// The GPU generation NCCL sees (its tables, caps and per-CTA rates; docs/nccl.md §1, §8).
+enum class NcclGpu : std::uint8_t { kH100, kA100 };
+
 /// The system layer's settings: one object shared (by reference) by every NPU's executor.
 struct SystemConfig {
   SchedulingPolicy policy = SchedulingPolicy::kLifo;
@@ -68,6 +76,12 @@ struct SystemConfig {
   /// Per collective type (index = CollectiveType), one algorithm per logical dimension. The list
   /// length sets the number of logical dimensions. Broadcast/reduce/barrier ignore it.
   std::vector<AlgorithmSpec> implementation[kNumCollectiveTypes];
+  /// kNccl: the NCCL executor runs every collective and the fields above but the policy are unused.
+  CollectiveLibrary library = CollectiveLibrary::kAstra;
+  NcclGpu nccl_gpu = NcclGpu::kH100;
+  /// NCCL_* variables as (name, value), in the order they apply: the configuration's, then the
+  /// environment's (each validated by nccl::set_option when the configuration is loaded).
+  std::vector<std::pair<std::string, std::string>> nccl_settings;
 
   const std::vector<AlgorithmSpec>& algorithms(CollectiveType t) const {
     return implementation[static_cast<int>(t)];

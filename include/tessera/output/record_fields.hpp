@@ -69,7 +69,8 @@ inline constexpr Field kCollectiveRecordFields[] = {
     TESSERA_FIELD(CollectiveRecord, collective), TESSERA_FIELD(CollectiveRecord, group_size),
     TESSERA_FIELD(CollectiveRecord, bytes),      TESSERA_TIME(CollectiveRecord, start),
     TESSERA_TIME(CollectiveRecord, end),         TESSERA_FIELD(CollectiveRecord, algorithm),
-    TESSERA_FIELD(CollectiveRecord, chunks),     TESSERA_FIELD(CollectiveRecord, algbw_gbps),
+    TESSERA_FIELD(CollectiveRecord, chunks),     TESSERA_FIELD(CollectiveRecord, protocol),
+    TESSERA_FIELD(CollectiveRecord, channels),   TESSERA_FIELD(CollectiveRecord, algbw_gbps),
     TESSERA_FIELD(CollectiveRecord, busbw_gbps),
 };
 

@@ -53,6 +53,8 @@ struct CollectiveRecord {
   SimTime end = 0;
   std::uint32_t algorithm = 0;    ///< index into strings
   std::int32_t chunks = 0;
+  std::uint32_t protocol = 0;     ///< index into strings: NCCL's protocol, "" for ASTRA algorithms
+  std::int32_t channels = 0;      ///< NCCL CTAs it ran on, 0 for ASTRA algorithms
   double algbw_gbps = 0;          ///< nccl-tests algbw, GB = 10^9 B
   double busbw_gbps = 0;          ///< nccl-tests busbw
 };

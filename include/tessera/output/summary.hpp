@@ -26,6 +26,8 @@ struct CollectiveRow {
   /// The distinct chunk counts the NPUs recorded, ascending (one entry when they agree; empty
   /// when no record has one).
   std::vector<std::int32_t> chunks;
+  std::string protocol;  ///< NCCL's protocol(s), "|"-joined; "" for ASTRA algorithms
+  std::int32_t channels = 0;  ///< NCCL CTAs (the most any NPU used); 0 for ASTRA algorithms
   SimTime start = 0;
   SimTime end = 0;
   double algbw_gbps = 0;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tessera/collective/executor.hpp"
+#include "tessera/collective/nccl/executor.hpp"
 #include "tessera/network/network.hpp"
 #include "tessera/network/nic.hpp"
 #include "tessera/output/records.hpp"
@@ -39,6 +40,8 @@ struct NpuShared {
   const std::map<std::string, collective::CommGroup>* groups = nullptr;
   /// Custom collective graphs selected by the system configuration (nullptr: none).
   const CustomCollectives* custom = nullptr;
+  /// The NCCL model's shared state when system.collective_library is nccl (else nullptr).
+  const collective::nccl::NcclContext* nccl = nullptr;
   /// Remote memory (MEM_LOAD/MEM_STORE): fixed latency plus size / bandwidth.
   SimTime memory_latency = 0;
   Bandwidth memory_bandwidth{0};
@@ -107,7 +110,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   int npu_;
   bool keep_intervals_;
   network::Nic nic_;
-  collective::CollectiveExecutor exec_;
+  std::unique_ptr<collective::CollectiveRunner> exec_;  // ASTRA's system layer or NCCL's
   pdes::Context* ctx_ = nullptr;
 
   std::vector<std::uint32_t> waiting_;      // per node: unfinished parents
@@ -128,6 +131,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   struct CollLabel {
     std::uint32_t algorithm = 0;  // index into NpuShared::records->strings
     std::int32_t chunks = 0;
+    std::uint32_t protocol = 0;   // index into the strings ("" for ASTRA algorithms)
+    std::int32_t channels = 0;
   };
   std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND

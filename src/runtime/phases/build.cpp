@@ -13,6 +13,10 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   shared.topology = &s.view;
   shared.groups = &s.groups;
   shared.custom = s.custom.empty() ? nullptr : &s.custom;
+  if (config.system.collective_library == CollectiveLibrary::kNccl) {
+    s.nccl = make_nccl_context(config, {});
+    shared.nccl = s.nccl.get();
+  }
   shared.memory_latency = config.remote_memory.latency;
   shared.memory_bandwidth = config.remote_memory.bandwidth;
   shared.records = &result.records;

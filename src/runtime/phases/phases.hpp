@@ -20,6 +20,7 @@
 #include "tessera/pdes/engine.hpp"
 #include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
+#include "tessera/runtime/nccl_setup.hpp"
 #include "tessera/runtime/npu_lp.hpp"
 #include "tessera/runtime/simulation.hpp"
 #include "tessera/workload/workload.hpp"
@@ -45,6 +46,7 @@ struct RunState {
   // validate
   GroupTable groups;
   // build
+  std::unique_ptr<collective::nccl::NcclContext> nccl;  ///< collective_library nccl only
   NpuShared shared;
   std::unique_ptr<pdes::Engine> engine;
 };

@@ -1,0 +1,30 @@
+// The GPU-side costs of NCCL's kernels that the network does not carry: kernel launch, the per-step
+// work of each protocol, the CTAs' copy and reduce rates, the NVSwitch reduction's latency-bound
+// throughput and the cross-GPU signals. docs/nccl.md §8 gives each constant's mechanism and source;
+// the network (NVLink, NVSwitch, NICs) adds its own latency and serialisation on top.
+#pragma once
+
+#include "tessera/collective/types.hpp"
+
+namespace tessera::collective::nccl {
+
+struct GpuTiming {
+  SimTime launch_floor = 0;     ///< F: per collective (kernel-to-kernel gap, work fetch, prologue)
+  SimTime launch_per_cta = 0;   ///< f: per CTA of the launch
+  SimTime ll_step = 0;          ///< LL step on the GPU (NCCL's a minus the NVLink hop the network adds)
+  SimTime ll_extra_trip = 0;    ///< b: each further pass of the threads over their lines
+  double ll_wire_rate = 0;      ///< bytes/ps of LL wire bytes one CTA stores
+  SimTime ll128_extra = 0;      ///< LL128 step on top of LL's
+  SimTime ll128_trip = 0;       ///< per trip of 9600 data bytes (640 threads)
+  SimTime copy_call = 0;        ///< λ: first load round trip of one copy call (Simple slice, NVLS peer)
+  double simple_rate = 0;       ///< bytes/ps: Ring/Simple recv + reduce + remote write of one CTA
+  double nvls_copy_rate = 0;    ///< bytes/ps: NVLS scatter/gather copy of one CTA (HBM to HBM)
+  SimTime nvls_reduce_fixed = 0;  ///< multimem.ld_reduce + st of one head chunk: fixed part
+  double nvls_reduce_rate = 0;    ///< bytes/ps of that operation (bytes in flight / switch round trip)
+  SimTime signal = 0;           ///< fence + remote flag store + poll between NVLS stages, less the hop
+};
+
+/// H100 SXM (sm90) or A100 SXM (sm80: the per-CTA rates scale with the SM clock).
+GpuTiming gpu_timing(NcclGpu gpu);
+
+}  // namespace tessera::collective::nccl

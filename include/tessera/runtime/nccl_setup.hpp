@@ -1,0 +1,28 @@
+// The NCCL model's per-rank setup (collective_library: nccl): the cluster as NCCL sees it, derived
+// from the network configuration, the NCCL options (the configuration's `nccl:` settings, then the
+// environment's NCCL_* variables), the GPU's costs and the network's multicast groups.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/collective/nccl/executor.hpp"
+#include "tessera/config.hpp"
+
+namespace tessera::runtime {
+
+/// The NCCL_* variables of the process environment that the NCCL model reads, sorted by name.
+std::vector<std::pair<std::string, std::string>> nccl_environment();
+
+/// NCCL's view of the network: InputError (naming network.topology) unless it is hgx_h100.
+collective::nccl::NcclSystem nccl_system(const NetworkConfig& network, collective::NcclGpu gpu);
+
+/// Every setting the run applies, in order: the configuration's, then the environment's.
+std::vector<std::pair<std::string, std::string>> nccl_settings(const SystemConfig& system);
+
+std::unique_ptr<collective::nccl::NcclContext> make_nccl_context(
+    const Config& config, std::map<std::vector<int>, std::uint32_t> multicast);
+
+}  // namespace tessera::runtime

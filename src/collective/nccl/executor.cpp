@@ -1,0 +1,575 @@
+// NcclExecutor (executor.hpp): NCCL's step pipelines on one NPU, docs/nccl.md §7.
+//
+// Every CTA is a program with counters of what has arrived on its connections. A message carries
+// (collective stream, CTA, kind) in its tag; arrivals are counted per (CTA, kind), so a step waits
+// for "the k-th data message and the k-th flag from my ring predecessor", "a free slot" (credits
+// from the successor) and so on. Data and flags are separate messages on purpose: the data leave as
+// the threads store them and are limited by the links, the flag leaves when the CTA's own work is
+// done and is limited by the GPU, and the consumer needs both, so a step costs the slower of the
+// two without either being a formula.
+#include "tessera/collective/nccl/executor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "tessera/collective/nccl/chunking.hpp"
+#include "tessera/collective/nccl/constants.hpp"
+#include "tessera/error.hpp"
+
+namespace tessera::collective::nccl {
+namespace {
+
+// Message kinds (4 bits of the tag).
+enum Kind : int {
+  kRingData,      // ring step data, predecessor -> successor
+  kRingFlag,      // ring step done (LL: the last line's flag; Simple: the posted tail)
+  kRingCredit,    // ring slot freed, successor -> predecessor
+  kScatterPost,   // NVLS: a member's scatter of this loop is in the head's multicast buffer
+  kReduceResult,  // NVLS: the switch's sum of this head's chunk (to the head itself)
+  kMcastData,     // NVLS: the head's reduced chunk stored to every member
+  kGatherPost,    // NVLS: the head's reduced chunk is visible (after the fence)
+  kReduceCredit,  // NVLS: the head has read this member's scatter slot
+  kGatherCredit,  // NVLS: this member has copied the head's chunk out
+  kNumKinds
+};
+
+// Timer actions.
+enum Action : int {
+  kLaunch,
+  kCtaStart,
+  kRingSendData,
+  kRingDone,
+  kScatterDone,
+  kScatterSignal,
+  kReduceLocalDone,
+  kReduceSignal,
+  kGatherDone,
+  kGatherSignal,
+  kHostEvent,
+};
+
+// A flag or credit is one 8-byte store to the peer (NCCL's head/tail counters).
+constexpr Bytes kFlagBytes = 8;
+// Loops an NVLS CTA may run ahead of the slowest member (NCCL_STEPS slots per buffer).
+constexpr int kNvlsWindow = 8;
+
+Func func_of(CollectiveType t) {
+  switch (t) {
+    case CollectiveType::kAllReduce: return Func::kAllReduce;
+    case CollectiveType::kAllGather: return Func::kAllGather;
+    case CollectiveType::kReduceScatter: return Func::kReduceScatter;
+    case CollectiveType::kBroadcast: return Func::kBroadcast;
+    case CollectiveType::kReduce: return Func::kReduce;
+    default:
+      throw InputError(Diagnostic{"", 0, "system.collective_library",
+                                  fmt::format("the NCCL model does not run {} collectives yet", to_string(t)),
+                                  "use collective_library: astra for this workload"});
+  }
+}
+
+SimTime bytes_time(double bytes, double bytes_per_ps) {
+  return bytes_per_ps > 0 ? static_cast<SimTime>(bytes / bytes_per_ps + 0.5) : 0;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Context
+
+NcclContext::NcclContext(NcclSystem base, NcclOptions options, GpuTiming timing,
+                         std::map<std::vector<NpuId>, std::uint32_t> multicast)
+    : base_(base), options_(std::move(options)), timing_(timing), multicast_(std::move(multicast)) {}
+
+const Comm& NcclContext::comm(int local_ranks, int nodes) const {
+  auto& slot = comms_[{local_ranks, nodes}];
+  if (!slot) {
+    NcclSystem s = base_;
+    s.gpus_per_node = local_ranks;
+    s.nodes = nodes;
+    if (nodes == 1 && local_ranks == 1) s.nics_per_node = std::max(s.nics_per_node, 1);
+    // A communicator with fewer GPUs per node than the node has still uses the node's NICs.
+    if (s.nics_per_node > local_ranks) s.nics_per_node = local_ranks;
+    NcclOptions o = options_;
+    if (!has_multicast()) o.nvls_enable = 0;  // no NVSwitch multicast in this network model
+    slot = std::make_unique<Comm>(make_comm(s, o));
+  }
+  return *slot;
+}
+
+std::int64_t NcclContext::multicast_group(const std::vector<NpuId>& members) const {
+  const auto it = multicast_.find(members);
+  return it == multicast_.end() ? -1 : static_cast<std::int64_t>(it->second);
+}
+
+NcclOptions options_from_settings(const std::vector<std::pair<std::string, std::string>>& settings) {
+  NcclOptions o;
+  for (const auto& [name, value] : settings) set_option(o, name, value, "system.nccl");
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Programs
+
+struct NcclExecutor::Program {
+  std::array<std::int64_t, kNumKinds> in{};  // arrivals per kind
+  // Ring: the op sequence; each op may receive (from prev) and send (to next).
+  struct Op {
+    Bytes bytes = 0;
+    bool recv = false;
+    bool send = false;
+  };
+  std::vector<Op> ops;
+  std::size_t next = 0;
+  bool busy = false;
+  std::int64_t recvs = 0;        // ops that received, done
+  std::int64_t sends = 0;        // ops that sent, done or started
+  std::int64_t total_recvs = 0;  // = the predecessor's total sends
+  int window = kNvlsWindow;      // sends in flight (slots / slots per op)
+  NpuId prev = -1;
+  NpuId next_npu = -1;
+  // NVLS: bytes per head chunk of each loop; the three warp groups' next loop.
+  std::vector<Bytes> chunks;
+  std::int64_t scatter = 0, reduce = 0, gather = 0;
+  bool scatter_busy = false, reduce_busy = false, reduce_local = false, gather_busy = false;
+  bool done = false;
+};
+
+struct NcclExecutor::Collective {
+  bool started = false;
+  bool launched = false;  // the CTAs' programs exist
+  std::uint64_t stream = 0;
+  CollectiveId id = 0;
+  Plan plan;
+  std::vector<Program> ctas;
+  int done_ctas = 0;
+  int timers = 0;  // pending timers of this collective
+  Program& cta(int i) {
+    if (static_cast<std::size_t>(i) >= ctas.size()) ctas.resize(static_cast<std::size_t>(i) + 1);
+    return ctas[static_cast<std::size_t>(i)];
+  }
+};
+
+NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host)
+    : ctx_(context), topo_(topo), self_(self), host_(host) {}
+
+NcclExecutor::~NcclExecutor() = default;
+
+NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
+  Plan p;
+  p.func = func_of(r.type);
+  if (r.group != nullptr) {
+    p.members = r.group->members;
+  } else {
+    auto all = std::make_shared<std::vector<NpuId>>(static_cast<std::size_t>(topo_.total_npus()));
+    for (std::size_t i = 0; i < all->size(); ++i) (*all)[i] = static_cast<NpuId>(i);
+    p.members = std::move(all);
+  }
+  const auto& m = *p.members;
+  const auto me = std::find(m.begin(), m.end(), self_);
+  if (me == m.end()) throw Error(fmt::format("NPU {} started a collective of a group it is not in", self_));
+  p.position = static_cast<int>(me - m.begin());
+  p.root = r.root;
+  // Nodes of the communicator: members grouped by the node (box) they sit on; NCCL needs the same
+  // number on every node it spans.
+  const int gpn = std::max(1, ctx_.gpus_per_node());
+  std::map<int, std::vector<NpuId>> by_node;
+  for (NpuId n : m) by_node[n / gpn].push_back(n);
+  const int local = static_cast<int>(by_node.begin()->second.size());
+  for (const auto& [node, list] : by_node) {
+    if (static_cast<int>(list.size()) != local) {
+      throw InputError(Diagnostic{"", 0, "workload communicator group",
+                                  fmt::format("a group of {} NPUs has {} on node {} but {} on node {}; NCCL's model "
+                                              "needs the same number of GPUs of a communicator on every node",
+                                              m.size(), list.size(), node, local, by_node.begin()->first),
+                                  "give every node the same number of the group's GPUs"});
+    }
+  }
+  p.comm = &ctx_.comm(local, static_cast<int>(by_node.size()));
+  if (by_node.size() == 1) {
+    std::vector<NpuId> sorted = by_node.begin()->second;
+    std::sort(sorted.begin(), sorted.end());
+    p.multicast = ctx_.multicast_group(sorted);
+  }
+  p.req.func = p.func;
+  p.req.type_bytes = 4;  // float, as nccl-tests runs by default
+  const int n = static_cast<int>(m.size());
+  // ET comm_size: the whole buffer, except all-gather's per-rank shard; NCCL counts the send
+  // buffer of all-gather and the receive buffer of reduce-scatter.
+  std::int64_t count = r.bytes / p.req.type_bytes;
+  if (p.func == Func::kReduceScatter) count /= n;
+  p.req.count = count;
+  p.req.nvls_reducible = p.multicast >= 0;
+  p.choice = select(*p.comm, p.req);
+  // NVLS needs this group's multicast object; the tuner ranked it only if NVLS is supported.
+  if ((p.choice.algo == Algo::kNvls || p.choice.algo == Algo::kNvlsTree) && p.multicast < 0) {
+    throw Error(fmt::format("NCCL chose {} for a group without an NVSwitch multicast group", to_string(p.choice.algo)));
+  }
+  return p;
+}
+
+RunLabel NcclExecutor::describe(const CollectiveRequest& request) const {
+  const Plan p = plan(request);
+  RunLabel l;
+  l.algorithm = "nccl_" + lower(to_string(p.choice.algo));
+  l.protocol = std::string(to_string(p.choice.proto));
+  l.channels = p.req.count > 0 ? static_cast<int>(split_channels(*p.comm, p.req, p.choice).size()) : 0;
+  return l;
+}
+
+NcclExecutor::Collective& NcclExecutor::touch(std::uint64_t stream) {
+  auto& slot = streams_[stream];
+  if (!slot) slot = std::make_unique<Collective>();
+  return *slot;
+}
+
+CollectiveId NcclExecutor::start(const CollectiveRequest& request) {
+  Plan p = plan(request);
+  const std::uint32_t group = request.group != nullptr ? request.group->id : 0;
+  const std::uint64_t stream = std::uint64_t{group} << 40 | counter_[group]++;
+  Collective& c = touch(stream);
+  c.started = true;
+  c.stream = stream;
+  c.id = next_id_++;
+  c.plan = std::move(p);
+  running_[stream] = c.id;
+  const CollectiveId id = c.id;
+  if (c.plan.req.count <= 0 || c.plan.members->size() < 2) {
+    // Nothing to move: NCCL returns at once (the runtime still sees the call).
+    running_.erase(stream);
+    streams_.erase(stream);
+    host_.collective_finished(id);
+    return id;
+  }
+  c.timers++;
+  timer_after(ctx_.timing().launch_floor, stream, 0, kLaunch);
+  return id;
+}
+
+void NcclExecutor::launch(Collective& c) {
+  const Plan& p = c.plan;
+  const Comm& comm = *p.comm;
+  const std::vector<ChannelPart> parts = split_channels(comm, p.req, p.choice);
+  const int n = static_cast<int>(p.members->size());
+  const int tb = p.req.type_bytes;
+  if (c.ctas.size() > parts.size()) throw Error("NCCL model: a peer used more CTAs than this NPU planned");
+  c.ctas.resize(parts.size());
+  const bool nvls = p.choice.algo == Algo::kNvls;
+  if (!nvls && p.choice.algo != Algo::kRing) {
+    throw InputError(Diagnostic{"", 0, "system.nccl",
+                                fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
+                                            to_string(p.choice.algo), to_string(p.func)),
+                                "force a ring: nccl: {NCCL_ALGO: ring}"});
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Program& g = c.ctas[i];
+    const ChannelPart& part = parts[i];
+    const std::int64_t chunk_count = std::max<std::int64_t>(1, part.chunking.chunk_bytes / tb);
+    if (nvls) {
+      for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) g.chunks.push_back(e * tb);
+      continue;
+    }
+    // Ring direction: channels in GPU order; across nodes odd channels run the ring backwards
+    // (NCCL_CROSS_NIC=2, docs/nccl.md §2).
+    const bool backwards = comm.nodes > 1 && (i % 2 == 1);
+    const int step = backwards ? -1 : 1;
+    g.next_npu = (*p.members)[static_cast<std::size_t>((p.position + step + n) % n)];
+    g.prev = (*p.members)[static_cast<std::size_t>((p.position - step + n) % n)];
+    const bool simple = p.choice.proto == Proto::kSimple;
+    const int slots_per_op = simple ? part.chunking.slice_steps : 1;
+    g.window = std::max(1, kSteps / std::max(1, slots_per_op));
+    // Steps per loop and which of them receive and send, by the position in the chain.
+    int steps = 0;
+    int chain = p.position;  // position along the chain (broadcast: from the root; reduce: to it)
+    if (p.func == Func::kAllReduce) steps = 2 * n - 1;
+    if (p.func == Func::kAllGather || p.func == Func::kReduceScatter) steps = n;
+    if (p.func == Func::kBroadcast) chain = ((p.position - p.root) * step + n) % n;
+    if (p.func == Func::kReduce) chain = ((p.position - p.root - step) * step + 2 * n) % n;
+    const std::vector<std::int64_t> loops =
+        p.func == Func::kAllReduce ? ring_loop_chunks(part.count, chunk_count, n, tb)
+                                   : ring_loop_chunks(part.count, chunk_count, 1, tb);
+    for (std::int64_t elems : loops) {
+      std::vector<std::int64_t> slices;
+      if (simple) {
+        slices = simple_slices(comm, part.chunking, elems, tb);
+      } else {
+        slices = {elems};
+      }
+      if (p.func == Func::kBroadcast || p.func == Func::kReduce) {
+        for (std::int64_t s : slices) g.ops.push_back({s * tb, chain > 0, chain < n - 1});
+        continue;
+      }
+      for (int k = 0; k < steps; ++k) {
+        for (std::int64_t s : slices) g.ops.push_back({s * tb, k > 0, k < steps - 1});
+      }
+    }
+    for (const auto& op : g.ops) g.total_recvs += op.recv ? 1 : 0;
+  }
+  c.launched = true;
+}
+
+void NcclExecutor::timer_after(SimTime delay, std::uint64_t stream, int cta, int action) {
+  std::uint32_t index;
+  if (!free_timers_.empty()) {
+    index = free_timers_.back();
+    free_timers_.pop_back();
+    timers_[index] = {stream, cta, action};
+  } else {
+    index = static_cast<std::uint32_t>(timers_.size());
+    timers_.push_back({stream, cta, action});
+  }
+  host_.schedule_after(std::max<SimTime>(delay, 0), index);
+}
+
+void NcclExecutor::register_host_event(SimTime delay, std::uint64_t token) {
+  timer_after(delay, token, 0, kHostEvent);
+}
+
+void NcclExecutor::send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes) {
+  MessageTag tag;
+  tag.stream = c.stream;
+  tag.seq = static_cast<std::uint32_t>(cta) << 4 | static_cast<std::uint32_t>(kind);
+  if (kind == kMcastData) {
+    host_.multicast(static_cast<std::uint32_t>(c.plan.multicast), bytes, tag);
+  } else if (kind == kReduceResult) {
+    host_.switch_reduce(static_cast<std::uint32_t>(c.plan.multicast), bytes, tag);
+  } else {
+    host_.send(dst, bytes, tag, false);
+  }
+}
+
+void NcclExecutor::on_timer(TimerToken token) {
+  const Timer tm = timers_[token];
+  free_timers_.push_back(static_cast<std::uint32_t>(token));
+  if (tm.action == kHostEvent) {
+    host_.host_event(tm.stream);
+    return;
+  }
+  const auto it = streams_.find(tm.stream);
+  if (it == streams_.end()) throw Error("NCCL model: a timer of a finished collective");
+  Collective& c = *it->second;
+  c.timers--;
+  const GpuTiming& t = ctx_.timing();
+  const auto& members = *c.plan.members;
+  switch (tm.action) {
+    case kLaunch: {
+      launch(c);
+      // The CTAs start once the grid is launched: f per CTA.
+      const SimTime f = t.launch_per_cta * static_cast<SimTime>(c.ctas.size());
+      for (std::size_t i = 0; i < c.ctas.size(); ++i) {
+        c.timers++;
+        timer_after(f, tm.stream, static_cast<int>(i), kCtaStart);
+      }
+      break;
+    }
+    case kCtaStart:
+      advance(c, tm.cta);
+      break;
+    case kRingSendData: {
+      Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
+      send(c, tm.cta, kRingData, g.next_npu, g.ops[g.next].bytes);
+      break;
+    }
+    case kRingDone: {
+      Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
+      const Program::Op& op = g.ops[g.next];
+      if (op.send) send(c, tm.cta, kRingFlag, g.next_npu, kFlagBytes);
+      if (op.recv) {
+        // The slot is free again; the predecessor needs the credit only for a later send.
+        if (g.recvs + g.window < g.total_recvs) send(c, tm.cta, kRingCredit, g.prev, kFlagBytes);
+        g.recvs++;
+      }
+      g.next++;
+      g.busy = false;
+      if (g.next == g.ops.size()) {
+        g.done = true;
+        c.done_ctas++;
+      } else {
+        advance(c, tm.cta);
+      }
+      break;
+    }
+    case kScatterDone: {
+      Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
+      g.scatter_busy = false;
+      g.scatter++;
+      c.timers++;
+      timer_after(t.signal, tm.stream, tm.cta, kScatterSignal);
+      advance(c, tm.cta);
+      break;
+    }
+    case kScatterSignal:
+      for (NpuId m : members) send(c, tm.cta, kScatterPost, m, kFlagBytes);
+      break;
+    case kReduceLocalDone: {
+      Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
+      g.reduce_local = true;
+      advance(c, tm.cta);
+      break;
+    }
+    case kReduceSignal:
+      for (NpuId m : members) send(c, tm.cta, kGatherPost, m, kFlagBytes);
+      break;
+    case kGatherDone: {
+      Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
+      g.gather_busy = false;
+      const std::int64_t loop = g.gather++;
+      // The heads' reduce of loop + window waits for this credit; later loops only.
+      if (loop + kNvlsWindow < static_cast<std::int64_t>(g.chunks.size())) {
+        c.timers++;
+        timer_after(t.signal, tm.stream, tm.cta, kGatherSignal);
+      }
+      if (g.gather == static_cast<std::int64_t>(g.chunks.size())) {
+        g.done = true;
+        c.done_ctas++;
+      } else {
+        advance(c, tm.cta);
+      }
+      break;
+    }
+    case kGatherSignal:
+      for (NpuId m : members) send(c, tm.cta, kGatherCredit, m, kFlagBytes);
+      break;
+    default:
+      throw Error(fmt::format("NCCL model: unknown timer action {}", tm.action));
+  }
+  finish_if_done(c);
+}
+
+void NcclExecutor::advance(Collective& c, int cta) {
+  if (!c.launched || static_cast<std::size_t>(cta) >= c.ctas.size()) return;
+  Program& g = c.ctas[static_cast<std::size_t>(cta)];
+  if (g.done) return;
+  const GpuTiming& t = ctx_.timing();
+  const std::uint64_t stream = c.stream;
+  const Choice& ch = c.plan.choice;
+  if (ch.algo == Algo::kRing) {
+    if (g.busy || g.next >= g.ops.size()) return;
+    const Program::Op& op = g.ops[g.next];
+    if (op.recv && (g.in[kRingData] <= g.recvs || g.in[kRingFlag] <= g.recvs)) return;
+    if (op.send && g.sends - g.in[kRingCredit] >= g.window) return;
+    g.busy = true;
+    if (op.send) g.sends++;
+    const double bytes = static_cast<double>(op.bytes);
+    SimTime local = 0;
+    switch (ch.proto) {
+      case Proto::kSimple: {
+        // The copy call's first load, then the CTA copies (and reduces) the slice straight into the
+        // peer's slot: the data leave after λ, the post once the copy is done.
+        local = t.copy_call + std::max<SimTime>(1, bytes_time(bytes, t.simple_rate));
+        if (op.send) {
+          c.timers++;
+          timer_after(t.copy_call, stream, cta, kRingSendData);
+        }
+        break;
+      }
+      case Proto::kLl: {
+        const std::int64_t per_trip = std::int64_t{std::max(ch.threads, 32)} * kLlLineDataBytes;
+        const std::int64_t trips = std::max<std::int64_t>(1, (op.bytes + per_trip - 1) / per_trip);
+        // The step's trips end with the stores into the peer's FIFO; a last step that only
+        // receives stores into the user buffer and pays just its line rate.
+        local = (op.send ? t.ll_step + (trips - 1) * t.ll_extra_trip : 0) +
+                bytes_time(static_cast<double>(wire_bytes(Proto::kLl, op.bytes)), t.ll_wire_rate);
+        if (op.send) send(c, cta, kRingData, g.next_npu, wire_bytes(Proto::kLl, op.bytes));
+        break;
+      }
+      case Proto::kLl128: {
+        const std::int64_t per_trip = std::int64_t{std::max(ch.threads, 32)} * (kLl128LineDataBytes / 8);
+        const std::int64_t trips = std::max<std::int64_t>(1, (op.bytes + per_trip - 1) / per_trip);
+        local = (op.send ? t.ll_step + t.ll128_extra : 0) + trips * t.ll128_trip;
+        if (op.send) send(c, cta, kRingData, g.next_npu, wire_bytes(Proto::kLl128, op.bytes));
+        break;
+      }
+    }
+    c.timers++;
+    timer_after(local, stream, cta, kRingDone);
+    return;
+  }
+  // NVLS: scatter, reduce (this GPU as head) and gather run concurrently on different loops.
+  const auto& members = *c.plan.members;
+  const std::int64_t n = static_cast<std::int64_t>(members.size());
+  const std::int64_t loops = static_cast<std::int64_t>(g.chunks.size());
+  if (!g.scatter_busy && g.scatter < loops &&
+      (g.scatter < kNvlsWindow || g.in[kReduceCredit] >= n * (g.scatter - kNvlsWindow + 1))) {
+    g.scatter_busy = true;
+    const double c_bytes = static_cast<double>(g.chunks[static_cast<std::size_t>(g.scatter)]);
+    c.timers++;
+    timer_after(n * t.copy_call + bytes_time(n * c_bytes, t.nvls_copy_rate), stream, cta, kScatterDone);
+  }
+  if (!g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n * (g.reduce + 1) &&
+      (g.reduce < kNvlsWindow || g.in[kGatherCredit] >= n * (g.reduce - kNvlsWindow + 1))) {
+    g.reduce_busy = true;
+    g.reduce_local = false;
+    const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
+    send(c, cta, kReduceResult, self_, c_bytes);
+    c.timers++;
+    timer_after(t.nvls_reduce_fixed + bytes_time(static_cast<double>(c_bytes), t.nvls_reduce_rate), stream, cta,
+                kReduceLocalDone);
+  }
+  if (g.reduce_busy && g.reduce_local && g.in[kReduceResult] >= g.reduce + 1) {
+    // multimem.ld_reduce returned and the warps are through: multimem.st to every member, then
+    // the fence and the posts (and the scatter slots are free again).
+    const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
+    send(c, cta, kMcastData, -1, c_bytes);
+    const std::int64_t loop = g.reduce++;
+    g.reduce_busy = false;
+    g.reduce_local = false;
+    c.timers++;
+    timer_after(t.signal, stream, cta, kReduceSignal);
+    if (loop + kNvlsWindow < loops) {
+      for (NpuId m : members) send(c, cta, kReduceCredit, m, kFlagBytes);
+    }
+    advance(c, cta);
+    return;
+  }
+  if (!g.gather_busy && g.gather < loops && g.in[kGatherPost] >= n * (g.gather + 1) &&
+      g.in[kMcastData] >= n * (g.gather + 1)) {
+    g.gather_busy = true;
+    const double c_bytes = static_cast<double>(g.chunks[static_cast<std::size_t>(g.gather)]);
+    c.timers++;
+    timer_after(n * t.copy_call + bytes_time(n * c_bytes, t.nvls_copy_rate), stream, cta, kGatherDone);
+  }
+}
+
+void NcclExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
+  (void)src;
+  (void)bytes;
+  const int cta = static_cast<int>(tag.seq >> 4);
+  const int kind = static_cast<int>(tag.seq & 15);
+  if (kind >= kNumKinds) throw Error(fmt::format("NCCL model: message of unknown kind {}", kind));
+  Collective& c = touch(tag.stream);
+  c.cta(cta).in[static_cast<std::size_t>(kind)]++;
+  if (c.launched) {
+    advance(c, cta);
+    finish_if_done(c);
+  }
+}
+
+void NcclExecutor::finish_if_done(Collective& c) {
+  if (!c.launched || c.done_ctas < static_cast<int>(c.ctas.size())) return;
+  const std::uint64_t stream = c.stream;
+  const bool erase = c.timers == 0;
+  if (running_.erase(stream) != 0) host_.collective_finished(c.id);  // may start the next one
+  if (erase) streams_.erase(stream);
+}
+
+std::string NcclExecutor::stall_report() const {
+  std::string out;
+  for (const auto& [stream, id] : running_) {
+    const auto it = streams_.find(stream);
+    if (it == streams_.end()) continue;
+    const Collective& c = *it->second;
+    out += fmt::format("NCCL {} {} on {} CTAs, {} done;", to_string(c.plan.choice.algo),
+                       to_string(c.plan.choice.proto), c.ctas.size(), c.done_ctas);
+  }
+  return out;
+}
+
+}  // namespace tessera::collective::nccl
