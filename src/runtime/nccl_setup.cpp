@@ -63,7 +63,7 @@ std::unique_ptr<nc::NcclContext> make_nccl_context(const Config& config,
   nc::NcclOptions options;
   for (const auto& [name, value] : config.system.nccl) nc::set_option(options, name, value, "system.nccl");
   for (const auto& [name, value] : nccl_environment()) nc::set_option(options, name, value, "environment");
-  return std::make_unique<nc::NcclContext>(base, std::move(options), nc::gpu_timing(config.system.nccl_gpu),
+  return std::make_unique<nc::NcclContext>(base, std::move(options), nc::gpu_timing(config.system.nccl_gpu, base.cpu == nc::CpuVendor::kAmd),
                                            std::move(multicast));
 }
 

@@ -48,6 +48,8 @@ enum Action : int {
   kGatherDone,
   kGatherSignal,
   kHostEvent,
+  kProxySend,  // the sender's proxy posts a network step
+  kProxyRecv,  // the receiver's proxy has seen it land
 };
 
 // A flag or credit is one 8-byte store to the peer (NCCL's head/tail counters).
@@ -276,22 +278,40 @@ void NcclExecutor::launch(Collective& c) {
       for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) g.chunks.push_back(e * tb);
       continue;
     }
-    // Ring direction: channels in GPU order; across nodes odd channels run the ring backwards
-    // (NCCL_CROSS_NIC=2, docs/nccl.md §2).
-    const bool backwards = comm.nodes > 1 && (i % 2 == 1);
-    const int step = backwards ? -1 : 1;
-    g.next_npu = (*p.members)[static_cast<std::size_t>((p.position + step + n) % n)];
-    g.prev = (*p.members)[static_cast<std::size_t>((p.position - step + n) % n)];
+    // The ring of this CTA: node by node, each node's GPUs from the GPU of the channel's NIC
+    // (channel c of the search enters a node at local GPU c and leaves from c - 1, so the network
+    // steps of the channels spread over the NICs); across nodes odd search channels run the
+    // previous ring backwards between the same NICs (NCCL_CROSS_NIC=2, docs/nccl.md §2).
+    int ring_idx = 0, root_idx = 0, dir = 1;
+    {
+      const int ppn = comm.local_ranks;
+      const int search = std::max(1, comm.graphs.ring.channels);
+      const int s = static_cast<int>(i) % search;
+      const int rot = comm.nodes > 1 ? (s - s % 2) % ppn : 0;
+      const bool backwards = comm.nodes > 1 && s % 2 == 1;
+      // Position of member m in the ring: node-major, rotated within the node.
+      const int node = p.position / ppn, local = p.position % ppn;
+      const int idx = node * ppn + ((local - rot) % ppn + ppn) % ppn;
+      auto member_at = [&](int ring_index) {
+        const int k = ((ring_index % n) + n) % n;
+        return (*p.members)[static_cast<std::size_t>((k / ppn) * ppn + (k % ppn + rot) % ppn)];
+      };
+      dir = backwards ? -1 : 1;
+      g.next_npu = member_at(idx + dir);
+      g.prev = member_at(idx - dir);
+      ring_idx = idx;
+      root_idx = (p.root / ppn) * ppn + ((p.root % ppn - rot) % ppn + ppn) % ppn;
+    }
     const bool simple = p.choice.proto == Proto::kSimple;
     const int slots_per_op = simple ? part.chunking.slice_steps : 1;
     g.window = std::max(1, kSteps / std::max(1, slots_per_op));
     // Steps per loop and which of them receive and send, by the position in the chain.
     int steps = 0;
-    int chain = p.position;  // position along the chain (broadcast: from the root; reduce: to it)
+    int chain = 0;  // position along the chain (broadcast: from the root; reduce: to it)
     if (p.func == Func::kAllReduce) steps = 2 * n - 1;
     if (p.func == Func::kAllGather || p.func == Func::kReduceScatter) steps = n;
-    if (p.func == Func::kBroadcast) chain = ((p.position - p.root) * step + n) % n;
-    if (p.func == Func::kReduce) chain = ((p.position - p.root - step) * step + 2 * n) % n;
+    if (p.func == Func::kBroadcast) chain = (((ring_idx - root_idx) * dir) % n + n) % n;
+    if (p.func == Func::kReduce) chain = (((ring_idx - root_idx) * dir - 1) % n + n) % n;
     const std::vector<std::int64_t> loops =
         p.func == Func::kAllReduce ? ring_loop_chunks(part.count, chunk_count, n, tb)
                                    : ring_loop_chunks(part.count, chunk_count, 1, tb);
@@ -315,15 +335,17 @@ void NcclExecutor::launch(Collective& c) {
   c.launched = true;
 }
 
-void NcclExecutor::timer_after(SimTime delay, std::uint64_t stream, int cta, int action) {
+void NcclExecutor::timer_after(SimTime delay, std::uint64_t stream, int cta, int action, int kind, NpuId peer,
+                               Bytes bytes) {
   std::uint32_t index;
+  const Timer tm{stream, cta, action, kind, peer, bytes};
   if (!free_timers_.empty()) {
     index = free_timers_.back();
     free_timers_.pop_back();
-    timers_[index] = {stream, cta, action};
+    timers_[index] = tm;
   } else {
     index = static_cast<std::uint32_t>(timers_.size());
-    timers_.push_back({stream, cta, action});
+    timers_.push_back(tm);
   }
   host_.schedule_after(std::max<SimTime>(delay, 0), index);
 }
@@ -333,6 +355,16 @@ void NcclExecutor::register_host_event(SimTime delay, std::uint64_t token) {
 }
 
 void NcclExecutor::send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes) {
+  if (kind != kMcastData && kind != kReduceResult && !same_node(self_, dst)) {
+    // A network step: the GPU hands it to the CPU proxy, which posts the RDMA write.
+    c.timers++;
+    timer_after(ctx_.timing().proxy, c.stream, cta, kProxySend, kind, dst, bytes);
+    return;
+  }
+  post(c, cta, kind, dst, bytes);
+}
+
+void NcclExecutor::post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes) {
   MessageTag tag;
   tag.stream = c.stream;
   tag.seq = static_cast<std::uint32_t>(cta) << 4 | static_cast<std::uint32_t>(kind);
@@ -357,7 +389,8 @@ void NcclExecutor::on_timer(TimerToken token) {
   Collective& c = *it->second;
   c.timers--;
   const GpuTiming& t = ctx_.timing();
-  const auto& members = *c.plan.members;
+  static const std::vector<NpuId> kNone;
+  const auto& members = c.plan.members ? *c.plan.members : kNone;
   switch (tm.action) {
     case kLaunch: {
       launch(c);
@@ -370,6 +403,13 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kCtaStart:
+      advance(c, tm.cta);
+      break;
+    case kProxySend:
+      post(c, tm.cta, tm.kind, tm.peer, tm.bytes);
+      break;
+    case kProxyRecv:
+      c.cta(tm.cta).in[static_cast<std::size_t>(tm.kind)]++;
       advance(c, tm.cta);
       break;
     case kRingSendData: {
@@ -539,12 +579,17 @@ void NcclExecutor::advance(Collective& c, int cta) {
 }
 
 void NcclExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
-  (void)src;
   (void)bytes;
   const int cta = static_cast<int>(tag.seq >> 4);
   const int kind = static_cast<int>(tag.seq & 15);
   if (kind >= kNumKinds) throw Error(fmt::format("NCCL model: message of unknown kind {}", kind));
   Collective& c = touch(tag.stream);
+  if (!same_node(self_, src) && kind != kMcastData && kind != kReduceResult) {
+    // The receiving proxy sees the completion and posts the tail to the GPU.
+    c.timers++;
+    timer_after(ctx_.timing().proxy, tag.stream, cta, kProxyRecv, kind);
+    return;
+  }
   c.cta(cta).in[static_cast<std::size_t>(kind)]++;
   if (c.launched) {
     advance(c, cta);

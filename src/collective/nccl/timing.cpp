@@ -16,7 +16,7 @@ constexpr double kNvlinkHopUs = 0.31;
 
 }  // namespace
 
-GpuTiming gpu_timing(NcclGpu gpu) {
+GpuTiming gpu_timing(NcclGpu gpu, bool amd_host) {
   GpuTiming t;
   t.launch_floor = us(6.09);                       // fit to §8a, all sizes
   t.launch_per_cta = us(0.070);                    // fit to §8a, Ring LL on 1-24 CTAs
@@ -31,6 +31,8 @@ GpuTiming gpu_timing(NcclGpu gpu) {
   t.nvls_reduce_fixed = us(1.16);                  // fit to §8a
   t.nvls_reduce_rate = gbps(2.50);                 // fit to §8a (5 warps, latency-bound)
   t.signal = us(1.53 - kNvlinkHopUs);              // ℓ = 1.53 µs between NVLS stages, fit to §8a
+  // NCCL's network post overhead, getNetOverhead (src/graph/tuning.cc): 1 µs Intel, 2 µs AMD.
+  t.proxy = us(amd_host ? 2.0 : 1.0);
   if (gpu == NcclGpu::kA100) {
     // SM clock ratio, A100 SXM 1410 MHz / H100 SXM 1980 MHz boost (derived, docs/nccl.md §8).
     const double k = 1410.0 / 1980.0;

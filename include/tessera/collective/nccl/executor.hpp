@@ -87,7 +87,10 @@ class NcclExecutor final : public CollectiveRunner {
   void launch(Collective& c);
   void advance(Collective& c, int cta);
   void finish_if_done(Collective& c);
-  void timer_after(SimTime delay, std::uint64_t stream, int cta, int action);
+  void timer_after(SimTime delay, std::uint64_t stream, int cta, int action, int kind = 0, NpuId peer = -1,
+                   Bytes bytes = 0);
+  bool same_node(NpuId a, NpuId b) const { return a / ctx_.gpus_per_node() == b / ctx_.gpus_per_node(); }
+  void post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
   void send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
 
   const NcclContext& ctx_;
@@ -101,6 +104,10 @@ class NcclExecutor final : public CollectiveRunner {
     std::uint64_t stream;
     int cta;
     int action;
+    // kProxySend / kProxyRecv: the message the proxy thread handles.
+    int kind = 0;
+    NpuId peer = -1;
+    Bytes bytes = 0;
   };
   std::vector<Timer> timers_;
   std::vector<std::uint32_t> free_timers_;

@@ -22,9 +22,11 @@ struct GpuTiming {
   SimTime nvls_reduce_fixed = 0;  ///< multimem.ld_reduce + st of one head chunk: fixed part
   double nvls_reduce_rate = 0;    ///< bytes/ps of that operation (bytes in flight / switch round trip)
   SimTime signal = 0;           ///< fence + remote flag store + poll between NVLS stages, less the hop
+  SimTime proxy = 0;            ///< CPU proxy thread: before a network step is posted and after it lands
 };
 
 /// H100 SXM (sm90) or A100 SXM (sm80: the per-CTA rates scale with the SM clock).
-GpuTiming gpu_timing(NcclGpu gpu);
+/// `amd_host`: the proxy runs on an AMD host (DGX A100) rather than an Intel one (DGX H100).
+GpuTiming gpu_timing(NcclGpu gpu, bool amd_host);
 
 }  // namespace tessera::collective::nccl
