@@ -1,5 +1,5 @@
 """The plots of tools/tessera-analyze as a reader sees them, on the real binary's output (the
-default scenario's whole ResNet-50 iteration, 1.083 s, and ASTRA-sim's 8-NPU ring under the
+default scenario's whole ResNet-50 iteration, 1.082 s, and ASTRA-sim's 8-NPU ring under the
 congestion-aware model) and on the writer's sample file: the time unit chosen from the window, no
 multiplier on the axis, the scenario and network model in every title, and a note with a working
 zoom command when communication is too thin to see. Text is read from SVG files written with
@@ -48,7 +48,7 @@ class Timeline(unittest.TestCase):
         ticks = [t for t in texts if re.fullmatch(r"[0-9.]+", t)]
         self.assertIn("1.0", ticks)
         self.assertFalse([t for t in texts if re.search(r"1e[0-9]|×10|\+[0-9]", t)], texts)  # no offset text
-        self.assertIn("0-1.0825 s", out)
+        self.assertIn("0-1.08246 s", out)
 
     def test_titles_name_the_scenario_and_model(self):
         _, _, texts = plot("timeline", WHOLE)

@@ -31,7 +31,7 @@ TEST(Scenario, ShippedScenariosLoad) {
   EXPECT_EQ(c.network.topology.name(), "hgx_h100");
   EXPECT_EQ(c.network.npu_count(), 8);
   EXPECT_EQ(c.network.topology.params<network::HgxH100Spec>().nvlink_bandwidth.bytes_per_second,
-            450'000'000'000);
+            370'800'000'000);  // NCCL's SM90 NVLink payload rate, configs/network/hgx-h100-1box.yaml
   EXPECT_EQ(c.simulation.network_model, NetworkModel::kPacket);
   EXPECT_EQ(c.workload.kind, WorkloadKind::kChakra);  // traces/resnet50/8npus
   EXPECT_DOUBLE_EQ(c.system.peak_perf_flops, 989e12);

@@ -1,0 +1,151 @@
+"""The NCCL model on the packet network (docs/nccl.md §7-§8), checked end to end through
+`tessera run`: each test writes a one-collective workload and a scenario, runs it and reads the
+summary JSON."""
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+import unittest
+
+TESSERA = os.environ.get("TESSERA", "build/tessera")
+SRC = os.environ.get("TESSERA_SOURCE_DIR", os.path.abspath("../../.."))
+MPIRUN = shlex.split(os.environ.get("TESSERA_MPIRUN", "mpirun --allow-run-as-root --oversubscribe"))
+SCRATCH = os.environ.get("TESSERA_SCRATCH", tempfile.gettempdir())
+
+# docs/nccl.md §8 (src/collective/nccl/timing.cpp), in µs and GB/s, and the network's NVLink
+# (configs/network/hgx-h100-1box.yaml): two 155 ns links GPU -> NVSwitch -> GPU at 370.8 GB/s.
+F, F_CTA = 6.09, 0.070
+LL_STEP = 0.712 - 0.31          # NCCL's a less the hop the network adds
+LL_RATE = 43.0                  # GB/s of LL wire bytes per CTA
+LL128_EXTRA, LL128_TRIP = 1.3, 0.523
+COPY_CALL, SIMPLE_RATE = 0.648, 20.3
+LINK_US, NVLINK_GBPS = 0.155, 370.8
+FLAG = 8                        # bytes of a flag or credit store
+
+
+def hop(nbytes):
+    """One GPU -> NVSwitch -> GPU delivery of a small message on idle links (store and forward)."""
+    return 2 * (LINK_US + nbytes / (NVLINK_GBPS * 1e3))
+
+
+class NcclModel(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="nccl-", dir=SCRATCH)
+
+    def trace(self, collective, npus, size):
+        out = os.path.join(self.dir, f"{collective}-{npus}-{size}")
+        if not os.path.isdir(out):
+            subprocess.run([TESSERA, "trace", "microbench", "--collective", collective, "--npus", str(npus),
+                            "--size", size, "--out", out], check=True, capture_output=True)
+        return os.path.join(out, collective)
+
+    def run_case(self, name, collective, size, system_extra="", network="hgx-h100-1box.yaml", env=None,
+                 ranks=1, npus=8, placement="auto", expect_ok=True):
+        scen = os.path.join(self.dir, name + ".yaml")
+        with open(scen, "w") as f:
+            f.write(f"network: {{file: {SRC}/configs/network/{network}}}\n"
+                    f"system:\n  file: {SRC}/configs/system/nccl-h100.yaml\n{system_extra}"
+                    f"workload: {{chakra: {self.trace(collective, npus, size)}}}\n"
+                    f"simulation: {{network_model: packet, placement: {placement}}}\n")
+        out = os.path.join(self.dir, name + ".json")
+        cmd = [TESSERA, "run", scen, "-q", "--summary-json", out]
+        if ranks > 1:
+            cmd = MPIRUN + ["-np", str(ranks)] + cmd
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.run(cmd, capture_output=True, text=True, env=e, stdin=subprocess.DEVNULL)
+        if not expect_ok:
+            self.assertNotEqual(p.returncode, 0, p.stdout + p.stderr)
+            return p.stdout + p.stderr
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(out, "rb") as f:
+            raw = f.read()
+        return json.loads(raw), raw
+
+    def one(self, summary):
+        (c,) = summary["collectives"]
+        return c, (c["end_ps"] - c["start_ps"]) / 1e6
+
+    def test_ring_ll_closed_form(self):
+        # 1 KiB all-reduce: Ring LL on one CTA (NCCL's choice), 2n-1 = 15 steps of 128 B; each step
+        # sends its lines at once and its flag after the CTA's trip; the last step only stores.
+        s, _ = self.run_case("ll", "all_reduce", "1KiB")
+        c, t = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_ring", "LL", 1))
+        wire = 128 // 8 * 16
+        step = LL_STEP + wire / (LL_RATE * 1e3)
+        expect = F + F_CTA + 14 * (step + hop(FLAG)) + wire / (LL_RATE * 1e3)
+        self.assertAlmostEqual(t, expect, delta=0.002)
+
+    def test_ring_ll128_closed_form(self):
+        s, _ = self.run_case("ll128", "all_reduce", "1KiB", "  nccl: {NCCL_PROTO: LL128, NCCL_ALGO: ring}\n")
+        c, t = self.one(s)
+        self.assertEqual((c["protocol"], c["channels"]), ("LL128", 1))
+        expect = F + F_CTA + 14 * (LL_STEP + LL128_EXTRA + LL128_TRIP + hop(FLAG)) + LL128_TRIP
+        self.assertAlmostEqual(t, expect, delta=0.002)
+
+    def test_ring_simple_closed_form(self):
+        # Simple: each 128 B slice costs the copy call plus the copy; the data leave after the
+        # call, the posted flag after the copy, and the flag arrives last.
+        s, _ = self.run_case("simple", "all_reduce", "1KiB", "  nccl: {NCCL_PROTO: Simple, NCCL_ALGO: ring}\n")
+        c, t = self.one(s)
+        self.assertEqual((c["protocol"], c["channels"]), ("Simple", 1))
+        op = COPY_CALL + 128 / (SIMPLE_RATE * 1e3)
+        expect = F + F_CTA + 14 * (op + hop(FLAG)) + op
+        self.assertAlmostEqual(t, expect, delta=0.002)
+
+    def test_choice_by_size_and_overrides(self):
+        s, _ = self.run_case("ll1m", "all_reduce", "1MiB")
+        c, _ = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_ring", "LL", 24))
+        # The environment applies after the configuration: NCCL_PROTO=Simple wins over LL128.
+        s, _ = self.run_case("env", "all_reduce", "1MiB", "  nccl: {NCCL_PROTO: LL128}\n",
+                             env={"NCCL_PROTO": "Simple", "NCCL_MAX_NCHANNELS": "4"})
+        c, _ = self.one(s)
+        self.assertEqual((c["protocol"], c["channels"]), ("Simple", 4))
+
+    def test_ring_plateau_is_nvlink_bound(self):
+        # 256 MiB, NVLS off: Ring Simple on 24 CTAs shares each GPU's 370.8 GB/s NVLink.
+        s, _ = self.run_case("plateau", "all_reduce", "256MiB", "  nccl: {NCCL_NVLS_ENABLE: 0}\n")
+        c, _ = self.one(s)
+        self.assertEqual((c["protocol"], c["channels"]), ("Simple", 24))
+        self.assertGreater(c["busbw_gbps"], 340)
+        self.assertLess(c["busbw_gbps"], NVLINK_GBPS)
+
+    def test_other_ring_collectives(self):
+        for coll in ("all_gather", "reduce_scatter"):
+            s, _ = self.run_case("ring-" + coll, coll, "4MiB")
+            c, t = self.one(s)
+            self.assertEqual(c["algorithm"], "nccl_ring", coll)
+            self.assertGreater(t, F)
+
+    def test_two_boxes_ring_crosses_the_nics(self):
+        s, _ = self.run_case("2box", "all_reduce", "4MiB", "  nccl: {NCCL_ALGO: ring}\n",
+                             network="hgx-h100-2box.yaml", npus=16)
+        c, t = self.one(s)
+        self.assertEqual((c["algorithm"], c["group_size"]), ("nccl_ring", 16))
+        self.assertGreater(t, 2 * 1.0)  # at least the two proxy delays of a network step
+
+    def test_identical_on_1_2_4_ranks(self):
+        raws = []
+        for ranks in (1, 2, 4):
+            # One scenario file for every rank count: the summary names its source.
+            _, raw = self.run_case("det", "all_reduce", "8MiB", "  nccl: {NCCL_NVLS_ENABLE: 0}\n",
+                                   ranks=ranks, placement="round_robin")
+            raws.append(raw)
+        self.assertEqual(raws[0], raws[1])
+        self.assertEqual(raws[0], raws[2])
+
+    def test_bad_settings(self):
+        out = self.run_case("bad", "all_reduce", "1KiB", "  nccl: {NCCL_ALGO: rng}\n", expect_ok=False)
+        self.assertIn("system.nccl.NCCL_ALGO", out)
+        self.assertIn("ring", out)
+        out = self.run_case("badenv", "all_reduce", "1KiB", env={"NCCL_PROTO": "fast"}, expect_ok=False)
+        self.assertIn("NCCL_PROTO", out)
+        self.assertIn("environment", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
