@@ -42,7 +42,8 @@ TEST(Scenario, ShippedScenariosLoad) {
 
 TEST(Scenario, NetworkPresetsLoad) {
   for (const char* p :
-       {"hgx-h100-1box", "hgx-h100-2box", "hgx-h100-4box", "ring-8-astra", "fat-tree-k8", "torus-4x4x4"}) {
+       {"hgx-h100-1box", "hgx-h100-2box", "hgx-h100-4box", "hgx-h100-8boxes", "dgx-a100-1box", "dgx-a100-2box",
+        "ring-8-astra", "fat-tree-k8", "torus-4x4x4"}) {
     SCOPED_TRACE(p);
     const auto s =
         scratch("s.yaml", "network: {file: " + repo(std::string("configs/network/") + p + ".yaml") +
