@@ -160,13 +160,16 @@ struct NcclExecutor::Collective {
 };
 
 NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host)
-    : ctx_(context), topo_(topo), self_(self), host_(host) {}
+    : ctx_(context), topo_(topo), self_(self), host_(host), p2p_(host, context.timing(), self, context.gpus_per_node()) {
+  static_assert(kNumKinds <= static_cast<int>(P2pRunner::kKind), "kind 15 is the p2p runner's");
+}
 
 NcclExecutor::~NcclExecutor() = default;
 
 NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
   Plan p;
-  p.func = func_of(r.type);
+  const bool all_to_all = r.type == CollectiveType::kAllToAll;
+  if (!all_to_all) p.func = func_of(r.type);
   if (r.group != nullptr) {
     p.members = r.group->members;
   } else {
@@ -195,6 +198,7 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
     }
   }
   p.comm = &ctx_.comm(local, static_cast<int>(by_node.size()));
+  if (all_to_all) return p;  // grouped point-to-point: no tuner choice (P2pRunner)
   if (by_node.size() == 1) {
     std::vector<NpuId> sorted = by_node.begin()->second;
     std::sort(sorted.begin(), sorted.end());
@@ -219,6 +223,9 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
 
 RunLabel NcclExecutor::describe(const CollectiveRequest& request) const {
   const Plan p = plan(request);
+  if (request.type == CollectiveType::kAllToAll) {
+    return P2pRunner::label(*p.comm, request.bytes, static_cast<int>(p.members->size()), p.comm->nodes > 1);
+  }
   RunLabel l;
   l.algorithm = "nccl_" + lower(to_string(p.choice.algo));
   l.protocol = std::string(to_string(p.choice.proto));
@@ -236,6 +243,15 @@ CollectiveId NcclExecutor::start(const CollectiveRequest& request) {
   Plan p = plan(request);
   const std::uint32_t group = request.group != nullptr ? request.group->id : 0;
   const std::uint64_t stream = std::uint64_t{group} << 40 | counter_[group]++;
+  if (request.type == CollectiveType::kAllToAll) {
+    const CollectiveId id = next_id_++;
+    if (request.bytes <= 0 || p.members->size() < 2) {
+      host_.collective_finished(id);
+    } else {
+      p2p_.start(stream, id, *p.comm, p.members, p.position, request.bytes);
+    }
+    return id;
+  }
   Collective& c = touch(stream);
   c.started = true;
   c.stream = stream;
@@ -378,6 +394,10 @@ void NcclExecutor::post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes
 }
 
 void NcclExecutor::on_timer(TimerToken token) {
+  if (token >= P2pRunner::kTimerBase) {
+    p2p_.on_timer(token);
+    return;
+  }
   const Timer tm = timers_[token];
   free_timers_.push_back(static_cast<std::uint32_t>(token));
   if (tm.action == kHostEvent) {
@@ -579,7 +599,10 @@ void NcclExecutor::advance(Collective& c, int cta) {
 }
 
 void NcclExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
-  (void)bytes;
+  if ((tag.seq & 15) == P2pRunner::kKind) {
+    p2p_.on_message(src, bytes, tag);
+    return;
+  }
   const int cta = static_cast<int>(tag.seq >> 4);
   const int kind = static_cast<int>(tag.seq & 15);
   if (kind >= kNumKinds) throw Error(fmt::format("NCCL model: message of unknown kind {}", kind));
@@ -606,7 +629,7 @@ void NcclExecutor::finish_if_done(Collective& c) {
 }
 
 std::string NcclExecutor::stall_report() const {
-  std::string out;
+  std::string out = p2p_.stall_report();
   for (const auto& [stream, id] : running_) {
     const auto it = streams_.find(stream);
     if (it == streams_.end()) continue;

@@ -138,6 +138,36 @@ class NcclModel(unittest.TestCase):
         self.assertEqual(raws[0], raws[1])
         self.assertEqual(raws[0], raws[2])
 
+    def test_all_to_all_one_box_is_nvlink_bound(self):
+        # NCCL's grouped send/recv: 8 rounds, each transfer striped over its p2p channels; every
+        # GPU sends 7/8 of its buffer over its own NVLink, so busbw stays below the link's rate.
+        s, _ = self.run_case("a2a", "all_to_all", "64MiB")
+        c, _ = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"]), ("nccl_p2p", "Simple"))
+        self.assertGreater(c["busbw_gbps"], 250)
+        self.assertLess(c["busbw_gbps"], NVLINK_GBPS)
+        s, _ = self.run_case("a2a-small", "all_to_all", "1KiB")
+        c, t = self.one(s)
+        self.assertEqual(c["protocol"], "LL")
+        self.assertGreater(t, F)
+
+    def test_all_to_all_two_boxes_is_nic_bound(self):
+        # Half of each GPU's buffer leaves the box, through the NIC of the receiver's rail (PXN):
+        # algbw = 2 x the NIC's 48.9 GB/s payload rate (reference: nNodes/(nNodes-1) x one NIC).
+        s, _ = self.run_case("a2a-2box", "all_to_all", "256MiB", network="hgx-h100-2box.yaml", npus=16)
+        c, _ = self.one(s)
+        self.assertEqual(c["algorithm"], "nccl_p2p")
+        self.assertAlmostEqual(c["algbw_gbps"] / (2 * 48.9), 1.0, delta=0.03)
+
+    def test_all_to_all_identical_on_1_2_4_ranks(self):
+        raws = []
+        for ranks in (1, 2, 4):
+            _, raw = self.run_case("a2a-det", "all_to_all", "1MiB", network="hgx-h100-2box.yaml", npus=16,
+                                   ranks=ranks, placement="round_robin")
+            raws.append(raw)
+        self.assertEqual(raws[0], raws[1])
+        self.assertEqual(raws[0], raws[2])
+
     def test_bad_settings(self):
         out = self.run_case("bad", "all_reduce", "1KiB", "  nccl: {NCCL_ALGO: rng}\n", expect_ok=False)
         self.assertIn("system.nccl.NCCL_ALGO", out)

@@ -15,6 +15,7 @@
 
 #include "tessera/collective/executor.hpp"
 #include "tessera/collective/nccl/comm.hpp"
+#include "tessera/collective/nccl/p2p_runner.hpp"
 #include "tessera/collective/nccl/selection.hpp"
 #include "tessera/collective/nccl/timing.hpp"
 
@@ -64,7 +65,7 @@ class NcclExecutor final : public CollectiveRunner {
   void on_timer(TimerToken token) override;
   void on_message(NpuId src, Bytes bytes, const MessageTag& tag) override;
   void on_send_complete(NpuId, Bytes, const MessageTag&) override {}
-  bool idle() const override { return running_.empty(); }
+  bool idle() const override { return running_.empty() && p2p_.idle(); }
   std::string stall_report() const override;
 
   struct Program;  // one CTA (executor.cpp)
@@ -113,6 +114,7 @@ class NcclExecutor final : public CollectiveRunner {
   std::vector<std::uint32_t> free_timers_;
   std::vector<std::uint64_t> host_tokens_;
   CollectiveId next_id_ = 1;
+  P2pRunner p2p_;  // all-to-all: NCCL's grouped send/recv
 };
 
 }  // namespace tessera::collective::nccl
