@@ -92,6 +92,10 @@ class NcclExecutor final : public CollectiveRunner {
   bool same_node(NpuId a, NpuId b) const { return a / ctx_.gpus_per_node() == b / ctx_.gpus_per_node(); }
   void post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
   void send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
+  // Tree all-reduce (executor.cpp, after NVLS).
+  static void arrive(Program& g, int kind, NpuId src);
+  void advance_tree(Collective& c, int cta);
+  void tree_step_done(Collective& c, int cta, int action);
 
   const NcclContext& ctx_;
   const TopologyView& topo_;
