@@ -2,8 +2,8 @@
 // protocol, CTAs), the per-channel split and chunking, and one step program per CTA that waits on
 // its FIFO connections, pays the GPU-side costs of GpuTiming and sends its data, flags and credits
 // through the host's network. Runs Ring (all-reduce, all-gather, reduce-scatter, broadcast,
-// reduce) in LL, LL128 and Simple, and NVLS all-reduce on one node through the NVSwitch's
-// multicast and reduction. Knows nothing of the engine: it talks to its host through
+// reduce) and Tree all-reduce in LL, LL128 and Simple, and NVLS all-reduce on one node through the
+// NVSwitch's multicast and reduction. Knows nothing of the engine: it talks to its host through
 // CollectiveHost, like CollectiveExecutor.
 #pragma once
 
