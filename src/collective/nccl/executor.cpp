@@ -275,7 +275,9 @@ void NcclExecutor::launch(Collective& c) {
     throw InputError(Diagnostic{"", 0, "system.nccl",
                                 fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
                                             to_string(p.choice.algo), to_string(p.func)),
-                                "force a ring: nccl: {NCCL_ALGO: ring}"});
+                                fmt::format("keep NCCL off it, nccl: {{NCCL_ALGO: ^{}}}, or force a ring, nccl: "
+                                            "{{NCCL_ALGO: ring}}",
+                                            to_string(p.choice.algo))});
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Program& g = c.ctas[i];
