@@ -172,6 +172,21 @@ class NcclModel(unittest.TestCase):
             self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_tree", "LL", 1))
             self.assertAlmostEqual(t, self.tree_ll_1k(boxes), delta=0.002)
 
+    def test_tree_simple_closed_form(self):
+        # Forced Tree Simple, 1 KiB on 2 boxes: reduce-up copies with 384 of the 640 threads,
+        # broadcast-down with 256, the root with all; every step (a leaf's store too) pays the copy
+        # call, and its posted flag follows the copy.
+        s, _ = self.run_case("tree-simple", "all_reduce", "1KiB", "  nccl: {NCCL_ALGO: tree, NCCL_PROTO: Simple}\n",
+                             network="hgx-h100-2box.yaml", npus=16)
+        c, t = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_tree", "Simple", 1))
+        up = COPY_CALL + 1024 / (384 / 640 * SIMPLE_RATE * 1e3)
+        down = COPY_CALL + 1024 / (256 / 640 * SIMPLE_RATE * 1e3)
+        root = COPY_CALL + 1024 / (SIMPLE_RATE * 1e3)
+        net = net_hop(FLAG)
+        expect = F + F_CTA + 7 * (up + hop(FLAG)) + up + net + root + net + 7 * (down + hop(FLAG)) + down
+        self.assertAlmostEqual(t, expect, delta=0.002)
+
     def test_tree_choice_on_two_and_four_boxes(self):
         # docs/nccl.md §3: Tree LL to 128 KiB, then Tree LL128; every CTA of the communicator.
         times = {}
