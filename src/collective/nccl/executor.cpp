@@ -17,6 +17,7 @@
 #include "tessera/collective/nccl/chunking.hpp"
 #include "tessera/collective/nccl/constants.hpp"
 #include "tessera/error.hpp"
+#include "tree_program.hpp"
 
 namespace tessera::collective::nccl {
 namespace {
@@ -32,6 +33,9 @@ enum Kind : int {
   kGatherPost,    // NVLS: the head's reduced chunk is visible (after the fence)
   kReduceCredit,  // NVLS: the head has read this member's scatter slot
   kGatherCredit,  // NVLS: this member has copied the head's chunk out
+  kTreeData,      // Tree: a chunk's data, child -> parent (reduce-up) or parent -> child (broadcast-down)
+  kTreeFlag,      // Tree: that step is done
+  kTreeCredit,    // Tree: a slot freed; from the parent for the up connection, from a child for the down one
   kNumKinds
 };
 
@@ -50,6 +54,11 @@ enum Action : int {
   kHostEvent,
   kProxySend,  // the sender's proxy posts a network step
   kProxyRecv,  // the receiver's proxy has seen it land
+
+  kTreeSendData,  // Tree Simple: the copy call is through, the data leave (to `peer`)
+  kTreeUpDone,    // Tree: reduce-up finished a chunk
+  kTreeDownDone,  // Tree: broadcast-down finished a chunk
+  kTreeRootDone,  // Tree: the root's recv-reduce-copy-send finished a chunk
 };
 
 // A flag or credit is one 8-byte store to the peer (NCCL's head/tail counters).
@@ -69,10 +78,6 @@ Func func_of(CollectiveType t) {
                                   fmt::format("the NCCL model does not run {} collectives yet", to_string(t)),
                                   "use collective_library: astra for this workload"});
   }
-}
-
-SimTime bytes_time(double bytes, double bytes_per_ps) {
-  return bytes_per_ps > 0 ? static_cast<SimTime>(bytes / bytes_per_ps + 0.5) : 0;
 }
 
 std::string lower(std::string_view s) {
@@ -142,6 +147,7 @@ struct NcclExecutor::Program {
   std::int64_t scatter = 0, reduce = 0, gather = 0;
   bool scatter_busy = false, reduce_busy = false, reduce_local = false, gather_busy = false;
   bool done = false;
+  TreeCta tree;  // Tree: neighbours, chunks and the two sub-programs
 };
 
 struct NcclExecutor::Collective {
@@ -280,11 +286,14 @@ void NcclExecutor::launch(Collective& c) {
   if (c.ctas.size() > parts.size()) throw Error("NCCL model: a peer used more CTAs than this NPU planned");
   c.ctas.resize(parts.size());
   const bool nvls = p.choice.algo == Algo::kNvls;
-  if (!nvls && p.choice.algo != Algo::kRing) {
+  const bool tree = p.choice.algo == Algo::kTree && p.func == Func::kAllReduce;
+  if (!nvls && !tree && p.choice.algo != Algo::kRing) {
     throw InputError(Diagnostic{"", 0, "system.nccl",
                                 fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
                                             to_string(p.choice.algo), to_string(p.func)),
-                                "force a ring: nccl: {NCCL_ALGO: ring}"});
+                                fmt::format("keep NCCL off it, nccl: {{NCCL_ALGO: ^{}}}, or force a ring, nccl: "
+                                            "{{NCCL_ALGO: ring}}",
+                                            to_string(p.choice.algo))});
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Program& g = c.ctas[i];
@@ -292,6 +301,12 @@ void NcclExecutor::launch(Collective& c) {
     const std::int64_t chunk_count = std::max<std::int64_t>(1, part.chunking.chunk_bytes / tb);
     if (nvls) {
       for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) g.chunks.push_back(e * tb);
+      continue;
+    }
+    if (tree) {
+      TreeCta built = make_tree_cta(comm, p.choice, part, static_cast<int>(i), *p.members, p.position, tb);
+      built.from = std::move(g.tree.from);  // what the neighbours sent before this NPU launched
+      g.tree = std::move(built);
       continue;
     }
     // The ring of this CTA: node by node, each node's GPUs from the GPU of the channel's NIC
@@ -429,7 +444,7 @@ void NcclExecutor::on_timer(TimerToken token) {
       post(c, tm.cta, tm.kind, tm.peer, tm.bytes);
       break;
     case kProxyRecv:
-      c.cta(tm.cta).in[static_cast<std::size_t>(tm.kind)]++;
+      arrive(c.cta(tm.cta), tm.kind, tm.peer);
       advance(c, tm.cta);
       break;
     case kRingSendData: {
@@ -497,6 +512,14 @@ void NcclExecutor::on_timer(TimerToken token) {
     case kGatherSignal:
       for (NpuId m : members) send(c, tm.cta, kGatherCredit, m, kFlagBytes);
       break;
+    case kTreeSendData:
+      send(c, tm.cta, kTreeData, tm.peer, tm.bytes);
+      break;
+    case kTreeUpDone:
+    case kTreeDownDone:
+    case kTreeRootDone:
+      tree_step_done(c, tm.cta, tm.action);
+      break;
     default:
       throw Error(fmt::format("NCCL model: unknown timer action {}", tm.action));
   }
@@ -510,6 +533,10 @@ void NcclExecutor::advance(Collective& c, int cta) {
   const GpuTiming& t = ctx_.timing();
   const std::uint64_t stream = c.stream;
   const Choice& ch = c.plan.choice;
+  if (ch.algo == Algo::kTree) {
+    advance_tree(c, cta);
+    return;
+  }
   if (ch.algo == Algo::kRing) {
     if (g.busy || g.next >= g.ops.size()) return;
     const Program::Op& op = g.ops[g.next];
@@ -610,10 +637,10 @@ void NcclExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
   if (!same_node(self_, src) && kind != kMcastData && kind != kReduceResult) {
     // The receiving proxy sees the completion and posts the tail to the GPU.
     c.timers++;
-    timer_after(ctx_.timing().proxy, tag.stream, cta, kProxyRecv, kind);
+    timer_after(ctx_.timing().proxy, tag.stream, cta, kProxyRecv, kind, src);
     return;
   }
-  c.cta(cta).in[static_cast<std::size_t>(kind)]++;
+  arrive(c.cta(cta), kind, src);
   if (c.launched) {
     advance(c, cta);
     finish_if_done(c);
@@ -638,6 +665,111 @@ std::string NcclExecutor::stall_report() const {
                        to_string(c.plan.choice.proto), c.ctas.size(), c.done_ctas);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree all-reduce (runTreeSplit): reduce-up and broadcast-down run side by side on different
+// chunks; each waits for its senders' data and flags and for free slots at its receivers.
+
+void NcclExecutor::arrive(Program& g, int kind, NpuId src) {
+  // A tree CTA tells its connections apart by the sender: a parent's data come down, a child's go up.
+  if (kind == kTreeData || kind == kTreeFlag || kind == kTreeCredit) {
+    g.tree.from[{kind, src}]++;
+  } else {
+    g.in[static_cast<std::size_t>(kind)]++;
+  }
+}
+
+void NcclExecutor::advance_tree(Collective& c, int cta) {
+  TreeCta& t = c.ctas[static_cast<std::size_t>(cta)].tree;
+  const Proto proto = c.plan.choice.proto;
+  const auto chunks = static_cast<std::int64_t>(t.chunks.size());
+  auto from_children = [&](std::int64_t k) {
+    for (NpuId d : t.down) {
+      if (t.got(kTreeData, d) <= k || t.got(kTreeFlag, d) <= k) return false;
+    }
+    return true;
+  };
+  auto children_free = [&] {
+    for (NpuId d : t.down) {
+      if (t.down_sends - t.got(kTreeCredit, d) >= kTreeWindow) return false;
+    }
+    return true;
+  };
+  // One step on chunk k by `threads` of the CTA: the data to `to` (at once, or after Simple's copy
+  // call), then the step's end.
+  auto start = [&](int threads, const std::vector<NpuId>& to, int action, std::int64_t k) {
+    const Bytes bytes = t.chunks[static_cast<std::size_t>(k)];
+    const TreeStepCost cost =
+        tree_step_cost(ctx_.timing(), proto, threads, t.threads, bytes, static_cast<int>(to.size()));
+    const Bytes wire = wire_bytes(proto, bytes);
+    for (NpuId d : to) {
+      if (cost.data_after > 0) {
+        c.timers++;
+        timer_after(cost.data_after, c.stream, cta, kTreeSendData, 0, d, wire);
+      } else {
+        send(c, cta, kTreeData, d, wire);
+      }
+    }
+    c.timers++;
+    timer_after(cost.local, c.stream, cta, action);
+  };
+  if (t.root()) {
+    if (!t.up_busy && t.up_next < chunks && from_children(t.up_next) && children_free()) {
+      t.up_busy = true;
+      t.down_sends++;
+      start(t.threads, t.down, kTreeRootDone, t.up_next);
+    }
+    return;
+  }
+  if (!t.up_busy && t.up_next < chunks && from_children(t.up_next) &&
+      t.up_sends - t.got(kTreeCredit, t.up) < kTreeWindow) {
+    t.up_busy = true;
+    t.up_sends++;
+    start(t.up_threads, {t.up}, kTreeUpDone, t.up_next);
+  }
+  if (!t.down_busy && t.down_next < chunks && t.got(kTreeData, t.up) > t.down_next &&
+      t.got(kTreeFlag, t.up) > t.down_next && children_free()) {
+    t.down_busy = true;
+    if (!t.down.empty()) t.down_sends++;
+    start(t.threads - t.up_threads, t.down, kTreeDownDone, t.down_next);
+  }
+}
+
+void NcclExecutor::tree_step_done(Collective& c, int cta, int action) {
+  Program& g = c.ctas[static_cast<std::size_t>(cta)];
+  TreeCta& t = g.tree;
+  const auto chunks = static_cast<std::int64_t>(t.chunks.size());
+  // The slot of chunk k is free again; the sender needs the credit only for a later chunk.
+  auto credit = [&](std::int64_t k, NpuId to) {
+    if (k + kTreeWindow < chunks) send(c, cta, kTreeCredit, to, kFlagBytes);
+  };
+  switch (action) {
+    case kTreeUpDone:
+      send(c, cta, kTreeFlag, t.up, kFlagBytes);
+      for (NpuId d : t.down) credit(t.up_next, d);
+      t.up_next++;
+      t.up_busy = false;
+      break;
+    case kTreeDownDone:
+      for (NpuId d : t.down) send(c, cta, kTreeFlag, d, kFlagBytes);
+      credit(t.down_next, t.up);
+      t.down_next++;
+      t.down_busy = false;
+      break;
+    default:  // kTreeRootDone: the reduced chunk went down; the children's up slots are free
+      for (NpuId d : t.down) send(c, cta, kTreeFlag, d, kFlagBytes);
+      for (NpuId d : t.down) credit(t.up_next, d);
+      t.down_next = ++t.up_next;
+      t.up_busy = false;
+      break;
+  }
+  if (t.up_next == chunks && t.down_next == chunks) {
+    g.done = true;
+    c.done_ctas++;
+  } else {
+    advance_tree(c, cta);
+  }
 }
 
 }  // namespace tessera::collective::nccl

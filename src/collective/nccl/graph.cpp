@@ -59,8 +59,7 @@ class NodeBudget {
 
   int gpus() const { return g_; }
   int nics() const { return n_; }
-  // The GPU closest to NIC `nic` (net.localGpu): NICs are spread evenly over the GPUs.
-  int local_gpu(int nic) const { return n_ >= g_ ? nic * g_ / n_ : nic * (g_ / n_); }
+  int local_gpu(int nic) const { return s_.nic_local_gpu(nic); }
   // The first NIC of GPU `gpu`'s PCIe switch.
   int local_nic(int gpu) const {
     if (n_ >= g_) return gpu * (n_ / g_);

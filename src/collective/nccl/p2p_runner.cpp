@@ -50,9 +50,6 @@ std::int64_t payload_of(std::uint32_t seq) {
   return static_cast<NpuId>(seq >> (4 + kSubBits + kChannelBits));
 }
 
-SimTime bytes_time(double bytes, double bytes_per_ps) {
-  return static_cast<SimTime>(bytes / bytes_per_ps + 0.5);
-}
 
 }  // namespace
 

@@ -48,6 +48,11 @@ double NcclSystem::nic_gbps() const { return nic_speed_mbps / 8000.0; }
 
 double NcclSystem::gpu_nic_gbps() const { return std::min(pcie_gbps(), nic_gbps()); }
 
+int NcclSystem::nic_local_gpu(int nic) const {
+  const int g = gpus_per_node, n = nics_per_node;
+  return n >= g ? nic * g / n : nic * (g / n);
+}
+
 void validate(const NcclSystem& s, const std::string& where) {
   std::vector<Diagnostic> errors;
   auto bad = [&](const char* key, std::string message, std::string fix) {

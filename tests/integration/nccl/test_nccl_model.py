@@ -22,11 +22,19 @@ LL128_EXTRA, LL128_TRIP = 1.3, 0.523
 COPY_CALL, SIMPLE_RATE = 0.648, 20.3
 LINK_US, NVLINK_GBPS = 0.155, 370.8
 FLAG = 8                        # bytes of a flag or credit store
+# configs/network/hgx-h100-{2,4}box.yaml: each GPU's NIC on the InfiniBand leaf, 100 ns links at NDR
+# 400 Gb/s, 200 ns per switch; the CPU proxy on both sides of a network step (1 µs on Intel hosts).
+IB_LINK_US, IB_SWITCH_US, NIC_GBPS, PROXY_US = 0.1, 0.2, 50.0, 1.0
 
 
 def hop(nbytes):
     """One GPU -> NVSwitch -> GPU delivery of a small message on idle links (store and forward)."""
     return 2 * (LINK_US + nbytes / (NVLINK_GBPS * 1e3))
+
+
+def net_hop(nbytes):
+    """A network step between boxes: proxy, GPU -> IB leaf -> GPU, proxy."""
+    return 2 * PROXY_US + 2 * (IB_LINK_US + nbytes / (NIC_GBPS * 1e3)) + IB_SWITCH_US
 
 
 class NcclModel(unittest.TestCase):
@@ -165,6 +173,74 @@ class NcclModel(unittest.TestCase):
             _, raw = self.run_case("a2a-det", "all_to_all", "1MiB", network="hgx-h100-2box.yaml", npus=16,
                                    ranks=ranks, placement="round_robin")
             raws.append(raw)
+        self.assertIn(b"nccl_p2p", raws[0])
+        self.assertEqual(raws[0], raws[1])
+        self.assertEqual(raws[0], raws[2])
+
+    def tree_ll_1k(self, boxes):
+        """Closed form of a 1 KiB Tree LL all-reduce on one CTA (CTA 0: tree 0, chains from GPU 0).
+        Reduce-up gets 448 of the 640 threads (70 %), broadcast-down 192, so each side stores its
+        2048 wire bytes at that share of the CTA's LL rate, once per peer; a step's flag follows its
+        work, and the flag arrives last. The longest path climbs node 1's chain (7 NVLink steps),
+        crosses to the root's node (through node 2, whose head has 3 children, on 4 boxes) and comes
+        back down node 1's chain, whose last GPU only stores."""
+        wire = 1024 // 8 * 16
+        up = LL_STEP + wire / (0.7 * LL_RATE * 1e3)
+        down = lambda peers: LL_STEP + peers * wire / (0.3 * LL_RATE * 1e3)
+        root = LL_STEP + 2 * wire / (LL_RATE * 1e3)
+        net = net_hop(FLAG)
+        t = F + F_CTA + 7 * (up + hop(FLAG)) + up + net + root + net + 7 * (down(1) + hop(FLAG))
+        t += wire / (0.3 * LL_RATE * 1e3)
+        if boxes == 4:
+            t += up + net + down(3) + net
+        return t
+
+    def test_tree_ll_closed_form_on_two_and_four_boxes(self):
+        for boxes in (2, 4):
+            s, _ = self.run_case(f"tree{boxes}", "all_reduce", "1KiB", network=f"hgx-h100-{boxes}box.yaml",
+                                 npus=8 * boxes)
+            c, t = self.one(s)
+            self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_tree", "LL", 1))
+            self.assertAlmostEqual(t, self.tree_ll_1k(boxes), delta=0.002)
+
+    def test_tree_simple_closed_form(self):
+        # Forced Tree Simple, 1 KiB on 2 boxes: reduce-up copies with 384 of the 640 threads,
+        # broadcast-down with 256, the root with all; every step (a leaf's store too) pays the copy
+        # call, and its posted flag follows the copy.
+        s, _ = self.run_case("tree-simple", "all_reduce", "1KiB", "  nccl: {NCCL_ALGO: tree, NCCL_PROTO: Simple}\n",
+                             network="hgx-h100-2box.yaml", npus=16)
+        c, t = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_tree", "Simple", 1))
+        up = COPY_CALL + 1024 / (384 / 640 * SIMPLE_RATE * 1e3)
+        down = COPY_CALL + 1024 / (256 / 640 * SIMPLE_RATE * 1e3)
+        root = COPY_CALL + 1024 / (SIMPLE_RATE * 1e3)
+        net = net_hop(FLAG)
+        expect = F + F_CTA + 7 * (up + hop(FLAG)) + up + net + root + net + 7 * (down + hop(FLAG)) + down
+        self.assertAlmostEqual(t, expect, delta=0.002)
+
+    def test_tree_choice_on_two_and_four_boxes(self):
+        # docs/nccl.md §3: Tree LL to 128 KiB, then Tree LL128; every CTA of the communicator.
+        times = {}
+        for boxes, size, proto in ((2, "64KiB", "LL"), (2, "1MiB", "LL128"), (4, "64KiB", "LL"),
+                                   (4, "1MiB", "LL128")):
+            s, _ = self.run_case(f"tree{boxes}-{size}", "all_reduce", size, network=f"hgx-h100-{boxes}box.yaml",
+                                 npus=8 * boxes)
+            c, t = self.one(s)
+            self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_tree", proto, 16))
+            self.assertEqual(c["group_size"], 8 * boxes)
+            times[boxes, size] = t
+        # More data per step and one more tree level each way cost time.
+        self.assertGreater(times[2, "64KiB"], self.tree_ll_1k(2))
+        self.assertGreater(times[2, "1MiB"], times[2, "64KiB"])
+        self.assertGreater(times[4, "64KiB"], times[2, "64KiB"] + 2 * net_hop(FLAG))
+
+    def test_tree_identical_on_1_2_4_ranks(self):
+        raws = []
+        for ranks in (1, 2, 4):
+            _, raw = self.run_case("tree-det", "all_reduce", "1MiB", network="hgx-h100-2box.yaml", npus=16,
+                                   ranks=ranks, placement="round_robin")
+            raws.append(raw)
+        self.assertIn(b"nccl_tree", raws[0])
         self.assertEqual(raws[0], raws[1])
         self.assertEqual(raws[0], raws[2])
 

@@ -2,8 +2,8 @@
 // protocol, CTAs), the per-channel split and chunking, and one step program per CTA that waits on
 // its FIFO connections, pays the GPU-side costs of GpuTiming and sends its data, flags and credits
 // through the host's network. Runs Ring (all-reduce, all-gather, reduce-scatter, broadcast,
-// reduce) in LL, LL128 and Simple, and NVLS all-reduce on one node through the NVSwitch's
-// multicast and reduction. Knows nothing of the engine: it talks to its host through
+// reduce) and Tree all-reduce in LL, LL128 and Simple, and NVLS all-reduce on one node through the
+// NVSwitch's multicast and reduction. Knows nothing of the engine: it talks to its host through
 // CollectiveHost, like CollectiveExecutor.
 #pragma once
 
@@ -93,6 +93,10 @@ class NcclExecutor final : public CollectiveRunner {
   bool same_node(NpuId a, NpuId b) const { return a / ctx_.gpus_per_node() == b / ctx_.gpus_per_node(); }
   void post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
   void send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
+  // Tree all-reduce (executor.cpp, after NVLS).
+  static void arrive(Program& g, int kind, NpuId src);
+  void advance_tree(Collective& c, int cta);
+  void tree_step_done(Collective& c, int cta, int action);
 
   const NcclContext& ctx_;
   const TopologyView& topo_;

@@ -64,6 +64,8 @@ struct NcclSystem {
   double nic_gbps() const;
   /// Bandwidth of the path from a GPU to its closest NIC (GB/s): min(PCIe, NIC).
   double gpu_nic_gbps() const;
+  /// The GPU closest to NIC `nic` (NCCL's net.localGpu): NICs are spread evenly over the GPUs.
+  int nic_local_gpu(int nic) const;
 };
 
 /// Throws InputError (naming `where` and the field) when the description is inconsistent: no GPUs,

@@ -29,4 +29,9 @@ struct GpuTiming {
 /// `amd_host`: the proxy runs on an AMD host (DGX A100) rather than an Intel one (DGX H100).
 GpuTiming gpu_timing(NcclGpu gpu, bool amd_host);
 
+/// Time to move `bytes` at `bytes_per_ps`, rounded to the picosecond (0 at an unset rate).
+inline SimTime bytes_time(double bytes, double bytes_per_ps) {
+  return bytes_per_ps > 0 ? static_cast<SimTime>(bytes / bytes_per_ps + 0.5) : 0;
+}
+
 }  // namespace tessera::collective::nccl
