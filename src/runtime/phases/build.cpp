@@ -14,15 +14,16 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   shared.groups = &s.groups;
   shared.custom = s.custom.empty() ? nullptr : &s.custom;
   if (config.system.collective_library == CollectiveLibrary::kNccl) {
-    s.nccl = make_nccl_context(config, {});
+    s.nccl = make_nccl_context(config, s.multicast);
     shared.nccl = s.nccl.get();
   }
   shared.memory_latency = config.remote_memory.latency;
   shared.memory_bandwidth = config.remote_memory.bandwidth;
   shared.records = &result.records;
   pdes::agreed(transport, [&] {
-    s.engine = std::make_unique<pdes::Engine>(*s.graph, s.partition, transport,
-                                              options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
+    s.engine = std::make_unique<pdes::Engine>(
+        *s.graph, s.partition, transport,
+        options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
     s.engine->instantiate([&](pdes::LpId lp) -> std::unique_ptr<pdes::LogicalProcess> {
       if (s.net->is_switch_lp(lp)) return s.net->make_switch(lp);
       const int npu = static_cast<int>(s.net->node_of(lp));
