@@ -33,16 +33,11 @@ std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint
 std::pair<double, double> nccl_size_and_factor(CollectiveType t, double comm_size, int n) {
   const double ratio = n > 0 ? static_cast<double>(n - 1) / n : 0.0;
   switch (t) {
-    case CollectiveType::kAllReduce:
-      return {comm_size, 2 * ratio};
-    case CollectiveType::kReduceScatter:
-      return {comm_size, ratio};
-    case CollectiveType::kAllGather:
-      return {comm_size * n, ratio};  // comm_size is the shard
-    case CollectiveType::kAllToAll:
-      return {comm_size, ratio};
-    default:
-      return {comm_size, 1.0};
+    case CollectiveType::kAllReduce: return {comm_size, 2 * ratio};
+    case CollectiveType::kReduceScatter: return {comm_size, ratio};
+    case CollectiveType::kAllGather: return {comm_size * n, ratio};  // comm_size is the shard
+    case CollectiveType::kAllToAll: return {comm_size, ratio};
+    default: return {comm_size, 1.0};
   }
 }
 
@@ -69,11 +64,10 @@ std::uint64_t pack_collective_tag(const collective::MessageTag& tag) {
   const std::uint64_t counter = tag.stream & ((std::uint64_t{1} << 40) - 1);
   if (group >= (1u << kGroupBits) || counter >= (std::uint64_t{1} << kCounterBits) ||
       tag.seq >= (1u << kSeqBits) || tag.user_tag != 0) {
-    throw Error(
-        fmt::format("collective message tag out of the wire range (group {}, stream {}, sequence {}, user "
-                    "tag {}): at most "
-                    "255 groups, 2^28 chunk streams per group and 2^27 messages per stream",
-                    group, counter, tag.seq, tag.user_tag));
+    throw Error(fmt::format(
+        "collective message tag out of the wire range (group {}, stream {}, sequence {}, user tag {}): at most "
+        "255 groups, 2^28 chunk streams per group and 2^27 messages per stream",
+        group, counter, tag.seq, tag.user_tag));
   }
   return group << (kCounterBits + kSeqBits) | counter << kSeqBits | tag.seq;
 }
@@ -93,11 +87,10 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       npu_(npu),
       keep_intervals_(keep_intervals),
       nic_(*shared.network, npu, *this),
-      exec_(shared.nccl != nullptr ? std::unique_ptr<collective::CollectiveRunner>(
-                                         std::make_unique<collective::nccl::NcclExecutor>(
-                                             *shared.nccl, *shared.topology, npu, *this))
-                                   : std::make_unique<collective::CollectiveExecutor>(
-                                         *shared.system, *shared.topology, npu, *this)),
+      exec_(shared.nccl != nullptr
+                ? std::unique_ptr<collective::CollectiveRunner>(
+                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this))
+                : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
       name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
@@ -185,9 +178,7 @@ void NpuLp::issue(NodeIndex i) {
     return;
   }
   switch (type) {
-    case NodeType::kCommColl:
-      start_collective(i);
-      return;
+    case NodeType::kCommColl: start_collective(i); return;
     case NodeType::kCommSend: {
       const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
       const std::uint32_t id =
@@ -195,14 +186,11 @@ void NpuLp::issue(NodeIndex i) {
       send_node_[id] = i;
       return;
     }
-    case NodeType::kCommRecv:
-      post_recv(i);
-      return;
+    case NodeType::kCommRecv: post_recv(i); return;
     case NodeType::kMemLoad:
     case NodeType::kMemStore: {
-      const SimTime d =
-          shared_.memory_latency +
-          (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
+      const SimTime d = shared_.memory_latency +
+                        (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
       exec_->register_host_event(std::max<SimTime>(d, 0), i);
       return;
     }
@@ -237,8 +225,8 @@ void NpuLp::start_collective(NodeIndex i) {
   }
   {
     const collective::RunLabel label = exec_->describe(r);
-    coll_algorithm_[i] = {shared_.records->intern(label.algorithm), label.chunks,
-                          shared_.records->intern(label.protocol), label.channels};
+    coll_algorithm_[i] = {shared_.records->intern(label.algorithm), label.chunks, shared_.records->intern(label.protocol),
+                          label.channels};
   }
   starting_ = i;
   const collective::CollectiveId id = exec_->start(r);
@@ -248,8 +236,7 @@ void NpuLp::start_collective(NodeIndex i) {
 
 void NpuLp::post_recv(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
-  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0,
-                   n.size};
+  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0, n.size};
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);
@@ -270,8 +257,7 @@ void NpuLp::complete(NodeIndex i) {
   const SimTime now = ctx_->now();
   const NodeType type = n.type();
   const bool replayed = n.is_cpu_op() || n.has(workload::Node::kReplayed);
-  if (!replayed &&
-      (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
+  if (!replayed && (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
     comm_intervals_.emplace_back(start_[i], now);
   }
   if (!replayed && type == NodeType::kCommColl) {
@@ -292,8 +278,7 @@ void NpuLp::complete(NodeIndex i) {
       c.protocol = a->second.protocol;
       c.channels = a->second.channels;
     }
-    const auto [size, factor] =
-        nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
+    const auto [size, factor] = nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
     const SimTime t = now - start_[i];
     c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
     c.busbw_gbps = c.algbw_gbps * factor;
@@ -306,9 +291,8 @@ void NpuLp::complete(NodeIndex i) {
     std::uint32_t& name = name_index_[n.name];
     if (name == kNoName) name = shared_.records->intern(wl_.names()[n.name]);
     iv.name = name;
-    iv.kind = type == NodeType::kCommColl
-                  ? output::IntervalKind::kCollective
-                  : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
+    iv.kind = type == NodeType::kCommColl ? output::IntervalKind::kCollective
+                                           : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
     iv.is_cpu_op = n.is_cpu_op();
     iv.collective = type == NodeType::kCommColl ? static_cast<std::int8_t>(n.collective()) : -1;
     iv.peer = type == NodeType::kCommSend ? n.dst : type == NodeType::kCommRecv ? n.src : -1;
@@ -347,8 +331,7 @@ void NpuLp::schedule_after(SimTime delay, collective::TimerToken token) {
   ctx_->schedule(delay, kCollectiveTimer, word_payload(token), collective::astra_tie_priority(delay));
 }
 
-void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag,
-                 bool want_completion) {
+void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) {
   nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag), want_completion);
 }
 
@@ -479,8 +462,8 @@ std::string NpuLp::waiting_report() const {
       }
       on += fmt::format("{}{}", on.empty() ? "" : ", ", wl_.node(d).id);
     }
-    shown += fmt::format("{}node {} ({}) waits for node{} {}", listed ? ", " : "", wl_.node(i).id,
-                         wl_.name(i), deps > 1 ? "s" : "", on);
+    shown += fmt::format("{}node {} ({}) waits for node{} {}", listed ? ", " : "", wl_.node(i).id, wl_.name(i),
+                         deps > 1 ? "s" : "", on);
     ++listed;
   }
   if (!waiting) return "";

@@ -76,8 +76,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   // collective::CollectiveHost
   SimTime now() const override { return ctx_->now(); }
   void schedule_after(SimTime delay, collective::TimerToken token) override;
-  void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag,
-            bool want_completion) override;
+  void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) override;
   void collective_finished(collective::CollectiveId id) override;
   void multicast(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
   void switch_reduce(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
@@ -116,7 +115,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::unique_ptr<collective::CollectiveRunner> exec_;  // ASTRA's system layer or NCCL's
   pdes::Context* ctx_ = nullptr;
 
-  std::vector<std::uint32_t> waiting_;  // per node: unfinished parents
+  std::vector<std::uint32_t> waiting_;      // per node: unfinished parents
   static constexpr workload::NodeIndex kNone = 0xFFFFFFFFu;
   std::vector<SimTime> start_;              // per node: issue time (-1: not issued)
   std::vector<bool> done_;                  // per node: completed
@@ -134,13 +133,13 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   struct CollLabel {
     std::uint32_t algorithm = 0;  // index into NpuShared::records->strings
     std::int32_t chunks = 0;
-    std::uint32_t protocol = 0;  // index into the strings ("" for ASTRA algorithms)
+    std::uint32_t protocol = 0;   // index into the strings ("" for ASTRA algorithms)
     std::int32_t channels = 0;
   };
-  std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;  // COLL node -> label
-  std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;   // Nic message id -> SEND
-  std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;    // FIFO per key
-  std::map<P2pKey, std::uint64_t> early_arrivals_;                     // arrived, not yet received
+  std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
+  std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
+  std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
+  std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
 
   /// Workload name id -> index in NpuShared::records->strings (kNoName: not interned yet), so a
   /// name is hashed once per NPU, not once per interval.

@@ -21,9 +21,8 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   shared.memory_bandwidth = config.remote_memory.bandwidth;
   shared.records = &result.records;
   pdes::agreed(transport, [&] {
-    s.engine = std::make_unique<pdes::Engine>(
-        *s.graph, s.partition, transport,
-        options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
+    s.engine = std::make_unique<pdes::Engine>(*s.graph, s.partition, transport,
+                                              options.queue.empty() ? nullptr : pdes::make_event_queue(options.queue));
     s.engine->instantiate([&](pdes::LpId lp) -> std::unique_ptr<pdes::LogicalProcess> {
       if (s.net->is_switch_lp(lp)) return s.net->make_switch(lp);
       const int npu = static_cast<int>(s.net->node_of(lp));

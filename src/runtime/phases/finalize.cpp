@@ -55,13 +55,12 @@ void record_links(const Config& config, pdes::Transport& transport, RunState& s,
   // The bins cover the run up to its end, or, stopped early, up to where it stopped: a run
   // stopped before any NPU finished (end_time 0) and before any link carried traffic would
   // otherwise keep the 1 ns start width over the whole time reached (10^8 bins per link).
-  const SimTime span = result.reason == pdes::StopReason::kCompleted
-                           ? result.end_time
-                           : std::max(result.end_time, result.reached);
-  append_link_records(s.net->topology(), local_links,
-                      agree_bin_width(local_links, span, s.link_opts, transport), result.records);
-  result.link_stats_source = fmt::format("{} model: {}; bytes and serialization time per bin",
-                                         to_string(model), model_info(model).links);
+  const SimTime span =
+      result.reason == pdes::StopReason::kCompleted ? result.end_time : std::max(result.end_time, result.reached);
+  append_link_records(s.net->topology(), local_links, agree_bin_width(local_links, span, s.link_opts, transport),
+                      result.records);
+  result.link_stats_source =
+      fmt::format("{} model: {}; bytes and serialization time per bin", to_string(model), model_info(model).links);
 }
 
 }  // namespace
@@ -71,15 +70,13 @@ void finalize(const Config& config, pdes::Transport& transport, const Simulation
   output::RunRecords& records = result.records;
   std::vector<output::NpuSummary> local_summaries;
   for (pdes::LpId lp : s.engine->local_lps()) {
-    if (!s.net->is_switch_lp(lp))
-      local_summaries.push_back(static_cast<const NpuLp*>(s.engine->local(lp))->summary());
+    if (!s.net->is_switch_lp(lp)) local_summaries.push_back(static_cast<const NpuLp*>(s.engine->local(lp))->summary());
   }
   SimTime local_end = 0;
   for (const output::NpuSummary& n : local_summaries) local_end = std::max(local_end, n.finish);
   result.end_time = transport.all_reduce_max(local_end);
   gather_to_root(transport, local_summaries, records);
-  std::sort(records.npus.begin(), records.npus.end(),
-            [](const auto& a, const auto& b) { return a.npu < b.npu; });
+  std::sort(records.npus.begin(), records.npus.end(), [](const auto& a, const auto& b) { return a.npu < b.npu; });
   std::stable_sort(records.collectives.begin(), records.collectives.end(), [](const auto& a, const auto& b) {
     return a.npu != b.npu ? a.npu < b.npu : a.end < b.end;
   });

@@ -16,14 +16,12 @@ namespace tessera::runtime::phases {
 namespace {
 
 /// `simulation.rank_of_npu` as a partition; a switch goes with the first NPU attached to it.
-pdes::Partition explicit_partition(const Config& c, const network::Network& net, const pdes::Graph& g,
-                                   int ranks) {
+pdes::Partition explicit_partition(const Config& c, const network::Network& net, const pdes::Graph& g, int ranks) {
   const auto& rank_of = c.simulation.rank_of_npu;
   if (static_cast<int>(rank_of.size()) != net.num_npus()) {
-    throw InputError(
-        Diagnostic{c.source, 0, "simulation.rank_of_npu",
-                   fmt::format("lists {} NPUs but the network has {}", rank_of.size(), net.num_npus()),
-                   "give one rank per NPU"});
+    throw InputError(Diagnostic{c.source, 0, "simulation.rank_of_npu",
+                                fmt::format("lists {} NPUs but the network has {}", rank_of.size(), net.num_npus()),
+                                "give one rank per NPU"});
   }
   std::vector<Diagnostic> bad;
   std::unordered_map<std::string, int> placement;
@@ -33,10 +31,9 @@ pdes::Partition explicit_partition(const Config& c, const network::Network& net,
     if (topo.is_npu(n)) {
       r = rank_of[n];
       if (r < 0 || r >= ranks) {
-        bad.push_back(
-            Diagnostic{c.source, 0, fmt::format("simulation.rank_of_npu[{}]", n),
-                       fmt::format("rank {} is outside 0..{} (launched with {} ranks)", r, ranks - 1, ranks),
-                       "use a rank below the mpirun -np count"});
+        bad.push_back(Diagnostic{c.source, 0, fmt::format("simulation.rank_of_npu[{}]", n),
+                                 fmt::format("rank {} is outside 0..{} (launched with {} ranks)", r, ranks - 1, ranks),
+                                 "use a rank below the mpirun -np count"});
         r = 0;
       }
     } else {
@@ -53,23 +50,18 @@ pdes::Partition explicit_partition(const Config& c, const network::Network& net,
   return pdes::partition_explicit(g, ranks, placement);
 }
 
-pdes::Partition make_partition(const Config& c, const network::Network& net, const pdes::Graph& g,
-                               int ranks) {
+pdes::Partition make_partition(const Config& c, const network::Network& net, const pdes::Graph& g, int ranks) {
   switch (c.simulation.placement) {
-    case Placement::kRoundRobin:
-      return pdes::partition_round_robin(g, ranks);
-    case Placement::kExplicit:
-      return explicit_partition(c, net, g, ranks);
-    case Placement::kAuto:
-      break;
+    case Placement::kRoundRobin: return pdes::partition_round_robin(g, ranks);
+    case Placement::kExplicit: return explicit_partition(c, net, g, ranks);
+    case Placement::kAuto: break;
   }
   return pdes::partition_auto(g, ranks);
 }
 
 }  // namespace
 
-void partition(const Config& config, pdes::Transport& transport, const SimulationOptions& options,
-               RunState& s) {
+void partition(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s) {
   const NetworkModel model = config.simulation.network_model;
   s.link_stats = options.link_stats && model_info(model).has_links;
   s.link_opts.fixed = options.link_stats_interval > 0;

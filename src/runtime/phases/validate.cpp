@@ -10,8 +10,7 @@ namespace tessera::runtime::phases {
 
 void validate(const Config& config, pdes::Transport& transport, RunState& s) {
   std::vector<GroupUse> declared = gather_declarations(transport, s.local_uses);
-  std::stable_sort(declared.begin(), declared.end(),
-                   [](const GroupUse& a, const GroupUse& b) { return a.npu < b.npu; });
+  std::stable_sort(declared.begin(), declared.end(), [](const GroupUse& a, const GroupUse& b) { return a.npu < b.npu; });
   std::vector<pdes::Failure> failures;
   try {
     s.groups = make_groups(config, declared);
