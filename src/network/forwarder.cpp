@@ -217,7 +217,8 @@ void Forwarder::schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uin
   if (o.wake_pending[vc] || o.returns[vc].empty()) return;
   // Returns are in time order and the wake re-arms itself, so one pending wake per VC suffices.
   o.wake_pending[vc] = true;
-  ctx.schedule(o.returns[vc].front().time - ctx.now(), kCreditWake, pdes::Payload::of(CreditWake{port, vc}));
+  ctx.schedule(o.returns[vc].front().time - ctx.now(), kCreditWake,
+               pdes::Payload::of(CreditWake{port, vc}));
 }
 
 std::size_t Forwarder::waiting_packets() const {

@@ -14,9 +14,9 @@ inline constexpr pdes::EventKind kFirstNetworkKind = 0x4E00;
 inline constexpr pdes::EventKind kLastNetworkKind = 0x4EFF;
 
 enum NetworkEventKind : pdes::EventKind {
-  kPacketArrival = 0x4E00,     ///< PacketHeader, on a link: the last bit of a packet has arrived
-  kCredit = 0x4E01,            ///< CreditReturn, on the reverse link: buffer space freed downstream
-  kCreditWake = 0x4E02,        ///< CreditWake, self: a computed credit return is due (see Forwarder)
+  kPacketArrival = 0x4E00,  ///< PacketHeader, on a link: the last bit of a packet has arrived
+  kCredit = 0x4E01,         ///< CreditReturn, on the reverse link: buffer space freed downstream
+  kCreditWake = 0x4E02,     ///< CreditWake, self: a computed credit return is due (see Forwarder)
   kMessageInjected = 0x4E03,   ///< MessageNote, self: the last byte of a message left the NIC
   kMessageDelivered = 0x4E04,  ///< MessageNote, direct from the destination (or self): acknowledgement
   kDirectArrival = 0x4E05,     ///< PacketHeader (whole message), direct: closed-form delivery

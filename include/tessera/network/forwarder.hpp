@@ -18,8 +18,8 @@
 // per batch of up to kMaxCreditBatch packets, sent when the batch's last packet has left (so no
 // credit ever returns early), or by a kCreditFlush timer three batches' serialization after its
 // first packet left, whichever comes first. One timer per input and VC re-arms itself for the
-// open batch, so a steady stream pays about one timer per three batches. Links whose automatic buffer leaves
-// slack beyond the credit round trip batch (NVLink: 16); a link without that slack (a fixed small buffer, an
+// open batch, so a steady stream pays about one timer per three batches. Links whose automatic buffer leaves slack beyond
+// the credit round trip batch (NVLink: 16); a link without that slack (a fixed small buffer, an
 // IB hop whose round trip fills its buffer) returns every packet's credit on its own, as before.
 #pragma once
 
@@ -106,7 +106,7 @@ class Forwarder {
     int packets = 0;
     SimTime first_leave = 0;  // when the batch's first packet has left this node
     SimTime last_leave = 0;   // when the batch's last packet has left this node
-    bool timer = false;       // a kCreditFlush is scheduled
+    bool timer = false;      // a kCreditFlush is scheduled
   };
   struct Return {
     SimTime time;  // when the credit is back here
@@ -143,8 +143,7 @@ class Forwarder {
     }
   }
   void release(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
-  void return_credit(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc, Bytes bytes,
-                     SimTime leave);
+  void return_credit(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc, Bytes bytes, SimTime leave);
   void send_batch(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc);
   void schedule_wake(pdes::Context& ctx, pdes::LocalPort port, std::uint8_t vc);
   void transmit(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
