@@ -280,7 +280,7 @@ void NcclExecutor::launch(Collective& c) {
   const int tb = p.req.type_bytes;
   if (c.ctas.size() > parts.size()) throw Error("NCCL model: a peer used more CTAs than this NPU planned");
   c.ctas.resize(parts.size());
-  const bool nvls = p.choice.algo == Algo::kNvls;
+  const bool nvls = p.choice.algo == Algo::kNvls && p.func == Func::kAllReduce;  // NVLS all-gather: not yet
   if (!nvls && p.choice.algo != Algo::kRing) {
     throw InputError(Diagnostic{"", 0, "system.nccl",
                                 fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
