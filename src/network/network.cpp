@@ -85,6 +85,53 @@ void Network::bind(const pdes::Graph& graph) {
   if (!missing.empty()) throw InputError(std::move(missing));
 }
 
+std::uint32_t Network::add_multicast_group(const std::vector<int>& npus) {
+  if (model_ != NetworkModel::kPacket)
+    throw Error("multicast groups (NVSwitch multicast and reduction) need the packet network model");
+  if (bound()) throw Error("Network::add_multicast_group after Network::bind(graph)");
+  if (npus.size() < 2)
+    throw Error(fmt::format("a multicast group needs two or more NPUs, not {}", npus.size()));
+  MulticastGroup g;
+  for (int n : npus) {
+    if (n < 0 || n >= num_npus())
+      throw Error(fmt::format("multicast group member {} is not an NPU (0..{})", n, num_npus() - 1));
+    if (std::find(g.members.begin(), g.members.end(), static_cast<NodeId>(n)) != g.members.end())
+      throw Error(fmt::format("multicast group lists NPU {} twice", n));
+    g.members.push_back(static_cast<NodeId>(n));
+  }
+  // The switch is the first hop of the route between the first two members; every member must
+  // link to it directly and be reached from it in one hop.
+  const Hop first = topology_.route(g.members[0], g.members[1], 0, 0, kNoDim);
+  g.sw = topology_.node(g.members[0]).ports[first.port].peer;
+  if (g.sw == kNoNode || topology_.is_npu(g.sw))
+    throw Error(
+        fmt::format("multicast group: NPUs {} and {} are not connected through a switch", npus[0], npus[1]));
+  for (NodeId m : g.members) {
+    const Hop h = topology_.route(g.sw, m, 0, 0, kNoDim);
+    if (topology_.node(g.sw).ports[h.port].peer != m) {
+      throw Error(fmt::format("multicast group: NPU {} is not on switch {} with NPU {}", m,
+                              topology_.node(g.sw).name, npus[0]));
+    }
+    g.switch_port.push_back(h.port);
+  }
+  groups_.push_back(std::move(g));
+  return static_cast<std::uint32_t>(groups_.size() - 1);
+}
+
+const MulticastGroup& Network::multicast_group(std::uint32_t id) const {
+  if (id >= groups_.size())
+    throw Error(fmt::format("multicast group {} does not exist ({} declared)", id, groups_.size()));
+  return groups_[id];
+}
+
+pdes::LocalPort Network::port_to(NodeId npu, NodeId sw) const {
+  const auto& ports = topology_.node(npu).ports;
+  for (std::size_t p = 0; p < ports.size(); ++p) {
+    if (ports[p].peer == sw) return static_cast<pdes::LocalPort>(p);
+  }
+  throw Error(fmt::format("NPU {} has no link to switch {}", npu, topology_.node(sw).name));
+}
+
 std::unique_ptr<pdes::LogicalProcess> Network::make_switch(pdes::LpId lp) const {
   if (!bound()) throw Error("Network::make_switch before Network::bind(graph)");
   if (!is_switch_lp(lp)) throw Error(fmt::format("LP {} is not a switch of the network", lp));

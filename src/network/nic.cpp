@@ -91,6 +91,29 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
   return id;
 }
 
+std::uint32_t Nic::multicast(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag) {
+  return send_to_switch(ctx, group, bytes, tag, PacketHeader::kMulticast);
+}
+
+std::uint32_t Nic::switch_reduce(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag) {
+  return send_to_switch(ctx, group, bytes, tag, PacketHeader::kReduceRequest);
+}
+
+std::uint32_t Nic::send_to_switch(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag,
+                                  std::uint8_t op) {
+  if (net_.model() != NetworkModel::kPacket)
+    throw Error(fmt::format("NPU {}: NVSwitch multicast and reduction need the packet network model", self_));
+  if (bytes < 0) throw Error(fmt::format("NPU {} sent a group operation of {} bytes", self_, bytes));
+  const MulticastGroup& g = net_.multicast_group(group);
+  const pdes::LocalPort port = net_.port_to(self_, g.sw);
+  const std::uint32_t id = next_msg_++;
+  // Both travel on this NPU's link into the switch, behind what is already queued there.
+  inject_[port].push_back(
+      OutMessage{group, id, tag, static_cast<std::uint64_t>(bytes), 0, 0, 0, kNoDim, false, op, kNoNode});
+  try_inject(ctx, port);
+  return id;
+}
+
 void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
   auto& q = inject_[port];
   const Bytes mtu = net_.packet().packet_size;
@@ -99,13 +122,15 @@ void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
   // released by a credit event that exists anyway, so injection costs no event of its own.
   while (!q.empty()) {
     OutMessage& m = q.front();
-    const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(mtu), m.bytes - m.sent);
+    // A reduce request carries no payload: the switch reads the data from the members.
+    const std::uint64_t wire = m.op == PacketHeader::kReduceRequest ? 0 : m.bytes;
+    const std::uint64_t size = std::min<std::uint64_t>(static_cast<std::uint64_t>(mtu), wire - m.sent);
     if (!fwd_.can_send(port, m.vc, size, ctx.now())) {
       fwd_.injection_blocked(ctx, port, m.vc);
       return;  // a credit return (kCredit or kCreditWake) calls us again
     }
     PacketHeader h;
-    h.src = self_;
+    h.src = m.src == kNoNode ? self_ : m.src;
     h.dst = m.dst;
     h.tag = m.tag;
     h.msg_bytes = m.bytes;
@@ -114,12 +139,13 @@ void Nic::try_inject(pdes::Context& ctx, pdes::LocalPort port) {
     h.msg_seq = m.msg_seq;
     h.vc = m.vc;
     h.dim = m.dim;
+    h.op = m.op;
     if (!m.notify) h.flags |= PacketHeader::kNoAck;
     fwd_.enqueue(ctx, port, h, kInjected, 0);
     m.sent += size;
-    if (m.sent >= m.bytes && !m.notify) {
+    if (m.sent >= wire && !m.notify) {
       q.pop_front();
-    } else if (m.sent >= m.bytes) {
+    } else if (m.sent >= wire) {
       const MessageNote note{m.dst, m.msg_seq, m.tag, m.bytes, 0};
       ctx.schedule(fwd_.busy_until(port) - ctx.now(), kMessageInjected, pdes::Payload::of(note));
       q.pop_front();
@@ -133,6 +159,15 @@ void Nic::handle(const pdes::Event& ev, pdes::Context& ctx) {
       const auto h = ev.payload.as<PacketHeader>();
       if (h.dst != self_) {
         fwd_.forward(ctx, h, ev.port);  // this NPU routes (ring, torus, multi-dimension)
+        return;
+      }
+      if (h.op == PacketHeader::kReducePull) {
+        // The switch reads this GPU's share of a reduction: it leaves on the link the pull came
+        // in on, behind whatever this NIC already queued there.
+        inject_[ev.port].push_back(OutMessage{static_cast<std::uint32_t>(h.tag), h.msg_seq, h.tag,
+                                              h.msg_bytes, 0, 0, 0, kNoDim, false, PacketHeader::kReduceData,
+                                              h.src});
+        try_inject(ctx, ev.port);
         return;
       }
       // The NIC drains into memory at once; the upstream node computes the credit return itself.

@@ -33,11 +33,11 @@ std::vector<std::pair<std::string, std::string>> nccl_environment() {
 
 nc::NcclSystem nccl_system(const NetworkConfig& network, collective::NcclGpu gpu) {
   if (network.topology.name() != "hgx_h100") {
-    throw InputError(Diagnostic{network.source, 0, "network.topology",
-                                fmt::format("collective_library nccl models HGX/DGX boxes, not topology {}",
-                                            network.topology.name()),
-                                "use topology hgx_h100 (configs/network/hgx-h100-*.yaml, dgx-a100-*.yaml) or "
-                                "collective_library: astra"});
+    throw InputError(Diagnostic{
+        network.source, 0, "network.topology",
+        fmt::format("collective_library nccl models HGX/DGX boxes, not topology {}", network.topology.name()),
+        "use topology hgx_h100 (configs/network/hgx-h100-*.yaml, dgx-a100-*.yaml) or "
+        "collective_library: astra"});
   }
   const auto& h = network.topology.params<network::HgxH100Spec>();
   nc::NcclSystem s = gpu == collective::NcclGpu::kA100 ? nc::dgx_a100(1) : nc::hgx_h100(1);
@@ -59,14 +59,33 @@ std::vector<std::pair<std::string, std::string>> nccl_settings(const SystemConfi
   return out;
 }
 
+std::map<std::vector<int>, std::uint32_t> declare_nvls_groups(const Config& config, network::Network& net) {
+  std::map<std::vector<int>, std::uint32_t> out;
+  if (config.system.collective_library != CollectiveLibrary::kNccl || net.model() != NetworkModel::kPacket ||
+      config.network.topology.name() != "hgx_h100") {
+    return out;
+  }
+  const auto& h = config.network.topology.params<network::HgxH100Spec>();
+  if (h.gpus_per_box < 2) return out;
+  // A communicator of a whole box maps to its group; one of a part of a box finds none and runs
+  // without NVLS (NCCL would create a multicast object for it; docs/nccl.md §9).
+  for (int b = 0; b < h.boxes; ++b) {
+    std::vector<int> members;
+    for (int g = 0; g < h.gpus_per_box; ++g) members.push_back(b * h.gpus_per_box + g);
+    out.emplace(members, net.add_multicast_group(members));
+  }
+  return out;
+}
+
 std::unique_ptr<nc::NcclContext> make_nccl_context(const Config& config,
                                                    std::map<std::vector<int>, std::uint32_t> multicast) {
   nc::NcclSystem base = nccl_system(config.network, config.system.nccl_gpu);
   nc::NcclOptions options;
   for (const auto& [name, value] : config.system.nccl) nc::set_option(options, name, value, "system.nccl");
   for (const auto& [name, value] : nccl_environment()) nc::set_option(options, name, value, "environment");
-  return std::make_unique<nc::NcclContext>(base, std::move(options), nc::gpu_timing(config.system.nccl_gpu, base.cpu == nc::CpuVendor::kAmd),
-                                           std::move(multicast));
+  return std::make_unique<nc::NcclContext>(
+      base, std::move(options), nc::gpu_timing(config.system.nccl_gpu, base.cpu == nc::CpuVendor::kAmd),
+      std::move(multicast));
 }
 
 }  // namespace tessera::runtime

@@ -335,6 +335,14 @@ void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTa
   nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag), want_completion);
 }
 
+void NpuLp::multicast(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) {
+  nic_.multicast(*ctx_, group, bytes, pack_collective_tag(tag));
+}
+
+void NpuLp::switch_reduce(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) {
+  nic_.switch_reduce(*ctx_, group, bytes, pack_collective_tag(tag));
+}
+
 void NpuLp::collective_finished(collective::CollectiveId id) {
   NodeIndex i;
   const auto it = coll_node_.find(id);

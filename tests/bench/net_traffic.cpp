@@ -37,7 +37,14 @@ class TrafficNpu final : public pdes::LogicalProcess, public network::NicOwner {
       return;
     }
     const TrafficMessage& m = spec_.messages[mine_[ev.payload.word(0)]];
-    send(ctx, m.dst, m.bytes, m.tag);
+    const auto group = static_cast<std::uint32_t>(m.dst);
+    if (m.op == TrafficMessage::kMulticast) {
+      nic_.multicast(ctx, group, m.bytes, m.tag);
+    } else if (m.op == TrafficMessage::kSwitchReduce) {
+      nic_.switch_reduce(ctx, group, m.bytes, m.tag);
+    } else {
+      send(ctx, m.dst, m.bytes, m.tag);
+    }
   }
   bool finished() const override { return nic_.idle(); }
   std::string stall_report() const override { return nic_.stall_report(); }
@@ -87,6 +94,7 @@ std::string serialize(const std::map<std::tuple<int, std::uint64_t, int>, Delive
 
 TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
   network::Network net(spec.topology, spec.model, spec.packet);
+  for (const auto& g : spec.multicast_groups) net.add_multicast_group(g);
   pdes::GraphBuilder builder;
   net.add_to_graph(builder);
   const pdes::Graph graph = std::move(builder).build();
@@ -156,6 +164,14 @@ TrafficResult run_traffic(const TrafficSpec& spec, pdes::Transport& transport) {
     }
   }
   for (const TrafficMessage& m : spec.messages) {
+    if (m.op != TrafficMessage::kSend) {
+      // Group operations: every record of (src, tag) is this operation's (each member's copy,
+      // or the reduction's result at the requester).
+      for (auto& [k, d] : merged) {
+        if (std::get<0>(k) == m.src && std::get<1>(k) == m.tag) d.bytes = m.bytes;
+      }
+      continue;
+    }
     auto it = merged.find({m.src, m.tag, m.dst});
     if (it != merged.end()) it->second.bytes = m.bytes;
   }

@@ -14,11 +14,15 @@
 namespace tessera::bench {
 
 struct TrafficMessage {
+  /// kSend: a message to NPU dst; kMulticast / kSwitchReduce: Nic::multicast / switch_reduce of
+  /// multicast group dst (TrafficSpec::multicast_groups).
+  enum Op { kSend, kMulticast, kSwitchReduce };
   int src = 0;
   int dst = 0;
   Bytes bytes = 0;
   SimTime at = 0;  ///< when src sends it
   std::uint64_t tag = 0;
+  Op op = kSend;
 };
 
 struct TrafficSpec {
@@ -26,6 +30,8 @@ struct TrafficSpec {
   network::NetworkModel model = network::NetworkModel::kPacket;
   network::PacketSpec packet;
   std::vector<TrafficMessage> messages;
+  /// Multicast groups declared before bind (ids in this order).
+  std::vector<std::vector<int>> multicast_groups;
   /// Ring rounds: every NPU sends ring_bytes to npu+1 at t=0 (round 0); when round r from npu-1
   /// arrives, it sends round r+1; ring_rounds rounds in all (0 = none).
   int ring_rounds = 0;

@@ -38,7 +38,7 @@ struct PacketHeader {
   std::uint8_t vc = 0;          ///< virtual channel on the link it travels
   std::uint8_t dim = 0xFF;      ///< dimension of the last hop (dimension-ordered routing)
   std::uint8_t flags = 0;       ///< kWholeMessage, kNoAck, kSenderTimed
-  std::uint8_t reserved = 0;
+  std::uint8_t op = kPlain;     ///< what the packet is for (kPlain, or an NVSwitch group operation)
 
   static constexpr std::uint8_t kWholeMessage = 1;
   /// The sender asked for no notes (Nic::send_message with notify = false): no acknowledgement.
@@ -46,6 +46,18 @@ struct PacketHeader {
   /// The sender timed its own delivery note (congestion-aware, one hop): the receiver sends no
   /// acknowledgement.
   static constexpr std::uint8_t kSenderTimed = 4;
+  /// Packet operations (`op`). The NVSwitch group operations (Network::add_multicast_group) travel
+  /// between a GPU and its group's switch only; their `dst` is the group id where it says so.
+  static constexpr std::uint8_t kPlain = 0;
+  /// GPU -> switch, dst = group: a multicast stream the switch copies to every member's port.
+  static constexpr std::uint8_t kMulticast = 1;
+  /// Requester -> switch, dst = group, no payload, msg_bytes = c: reduce c bytes of the group.
+  static constexpr std::uint8_t kReduceRequest = 2;
+  /// Switch -> member, no payload (src, msg_seq, msg_bytes of the request; tag = group): send
+  /// your c bytes of the reduction to the switch.
+  static constexpr std::uint8_t kReducePull = 3;
+  /// Member -> switch, dst = group (src, msg_seq of the request): one packet of a member's share.
+  static constexpr std::uint8_t kReduceData = 4;
   /// Bytes this packet carries on the wire.
   std::uint64_t size() const { return (flags & kWholeMessage) ? msg_bytes : bytes; }
 };

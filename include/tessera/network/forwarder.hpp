@@ -52,6 +52,11 @@ class Forwarder {
   /// input buffer to free when it leaves (kInjected: none).
   void enqueue(pdes::Context& ctx, pdes::LocalPort port, const PacketHeader& h, pdes::LocalPort in_port,
                std::uint8_t in_vc);
+  /// A packet that arrived on `in_port` ends here (a switch's reduction takes it in): its input
+  /// buffer is free now.
+  void consume(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t in_vc, Bytes bytes) {
+    if (!aware_) return_credit(ctx, in_port, in_vc, bytes, ctx.now());
+  }
   /// Credits arrived for `port`; sends whatever they release.
   void on_credit(pdes::Context& ctx, pdes::LocalPort port, const CreditReturn& c);
   /// A kCreditFlush this node scheduled: returns the credits collected for (port, vc) so far.

@@ -13,6 +13,15 @@
 
 namespace tessera::network {
 
+/// An NVSwitch multicast group (Network::add_multicast_group): member NPUs that all hang on one
+/// switch, which copies a multicast stream to every member and reduces their shares for a
+/// requester (CUDA multicast objects, docs/network.md "Multicast groups").
+struct MulticastGroup {
+  std::vector<NodeId> members;               ///< in declaration order
+  NodeId sw = kNoNode;                       ///< the switch they share
+  std::vector<pdes::LocalPort> switch_port;  ///< the switch's port to members[i]
+};
+
 class Network {
  public:
   /// Builds and validates the topology (InputError listing every problem; the packet parameters'
@@ -28,6 +37,15 @@ class Network {
   /// order; HGX boxes get the group hint box/NNNNN) and every link direction as a channel, and
   /// declares the minimum direct-send delay (acknowledgements, closed-form deliveries).
   void add_to_graph(pdes::GraphBuilder& builder) const;
+  /// Declares an NVSwitch multicast group of `npus` (packet model only, before bind; at least two
+  /// distinct NPUs that all link to one switch, the one their mutual routes cross). Returns its
+  /// id: 0, 1, ... in declaration order. Throws Error naming the problem otherwise.
+  std::uint32_t add_multicast_group(const std::vector<int>& npus);
+  const MulticastGroup& multicast_group(std::uint32_t id) const;
+  std::size_t num_multicast_groups() const { return groups_.size(); }
+  /// The port of NPU `npu` whose link goes to switch `sw` (Error if none).
+  pdes::LocalPort port_to(NodeId npu, NodeId sw) const;
+
   /// Looks up the LP id of every node in the built graph. Required before Nic / make_switch.
   void bind(const pdes::Graph& graph);
 
@@ -67,6 +85,7 @@ class Network {
   SimTime min_direct_delay_ = 0;
   std::vector<pdes::LpId> lp_of_;
   std::vector<NodeId> node_of_;
+  std::vector<MulticastGroup> groups_;
 };
 
 }  // namespace tessera::network

@@ -61,6 +61,17 @@ class Nic {
   /// message itself travels exactly as with notify = true.
   std::uint32_t send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, bool notify = true);
 
+  /// NVSwitch multicast (packet model): one packet stream of `bytes` from this NPU into the switch
+  /// of multicast group `group`, which copies it to every member (this NPU too when it is one);
+  /// each member's owner gets on_message_arrived (src = this NPU, `tag`). No injected or delivered
+  /// notes. Throws Error for other models, an unknown group, or an NPU without a link to its switch.
+  std::uint32_t multicast(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag);
+  /// In-switch reduction (packet model): asks the switch of `group` to reduce `bytes` of it. The
+  /// switch pulls `bytes` from every member over the member's link into it, adds them packet by
+  /// packet and returns `bytes` to this NPU, which gets one on_message_arrived (src = this NPU,
+  /// `tag`). No other notes. Errors as multicast().
+  std::uint32_t switch_reduce(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag);
+
   /// Handles a network event (is_network_event(ev.kind)) addressed to this NPU's LP.
   void handle(const pdes::Event& ev, pdes::Context& ctx);
 
@@ -75,7 +86,7 @@ class Nic {
 
  private:
   struct OutMessage {
-    std::uint32_t dst;
+    std::uint32_t dst;  // the destination NPU, or the group of an operation for the switch
     std::uint32_t msg_seq;
     std::uint64_t tag;
     std::uint64_t bytes;
@@ -83,7 +94,11 @@ class Nic {
     std::uint32_t next_seq = 0;
     std::uint8_t vc, dim;
     bool notify = true;
+    std::uint8_t op = PacketHeader::kPlain;
+    std::uint32_t src = kNoNode;  // the header's src: kNoNode = this NPU (a reduction share: the requester)
   };
+  std::uint32_t send_to_switch(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag,
+                               std::uint8_t op);
   void try_inject(pdes::Context& ctx, pdes::LocalPort port);
   void receive(pdes::Context& ctx, const PacketHeader& h);
   void complete(pdes::Context& ctx, const PacketHeader& h);

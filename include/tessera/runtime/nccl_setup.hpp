@@ -10,6 +10,7 @@
 
 #include "tessera/collective/nccl/executor.hpp"
 #include "tessera/config.hpp"
+#include "tessera/network/network.hpp"
 
 namespace tessera::runtime {
 
@@ -21,6 +22,11 @@ collective::nccl::NcclSystem nccl_system(const NetworkConfig& network, collectiv
 
 /// Every setting the run applies, in order: the configuration's, then the environment's.
 std::vector<std::pair<std::string, std::string>> nccl_settings(const SystemConfig& system);
+
+/// The NVSwitch multicast groups NCCL's NVLS uses: with collective_library nccl on the packet
+/// model, one group per HGX box (all its GPUs, sorted), declared on `net` (before bind). Returns
+/// sorted members -> group id for make_nccl_context; empty otherwise (NVLS then is off).
+std::map<std::vector<int>, std::uint32_t> declare_nvls_groups(const Config& config, network::Network& net);
 
 std::unique_ptr<collective::nccl::NcclContext> make_nccl_context(
     const Config& config, std::map<std::vector<int>, std::uint32_t> multicast);

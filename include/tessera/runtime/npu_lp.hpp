@@ -78,6 +78,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void schedule_after(SimTime delay, collective::TimerToken token) override;
   void send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) override;
   void collective_finished(collective::CollectiveId id) override;
+  void multicast(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
+  void switch_reduce(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
   void host_event(std::uint64_t token) override;
 
   /// Results; `summary` is complete once the run ended.

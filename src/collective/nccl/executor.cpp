@@ -47,6 +47,8 @@ enum Action : int {
   kRingDone,
   kScatterDone,
   kScatterSignal,
+  kReducePiece,
+  kReduceFirstLoad,
   kReduceLocalDone,
   kReduceSignal,
   kGatherDone,
@@ -65,6 +67,14 @@ enum Action : int {
 constexpr Bytes kFlagBytes = 8;
 // Loops an NVLS CTA may run ahead of the slowest member (NCCL_STEPS slots per buffer).
 constexpr int kNvlsWindow = 8;
+// Bytes of one multimem.ld_reduce / multimem.st round of the reduce op's warps as the model moves
+// them: the 4 KiB NVLink packet of the network presets (configs/network/hgx-h100-*.yaml), so a
+// piece is one packet per link and the loads and stores of a chunk overlap piece by piece.
+constexpr Bytes kNvlsPiece = 4096;
+
+std::int64_t nvls_pieces(Bytes chunk) {
+  return std::max<std::int64_t>(1, (chunk + kNvlsPiece - 1) / kNvlsPiece);
+}
 
 Func func_of(CollectiveType t) {
   switch (t) {
@@ -145,7 +155,14 @@ struct NcclExecutor::Program {
   // NVLS: bytes per head chunk of each loop; the three warp groups' next loop.
   std::vector<Bytes> chunks;
   std::int64_t scatter = 0, reduce = 0, gather = 0;
-  bool scatter_busy = false, reduce_busy = false, reduce_local = false, gather_busy = false;
+  bool scatter_busy = false, reduce_busy = false, gather_busy = false;
+  // The head's reduce op of loop `reduce`: its first multimem.ld_reduce is back, the multicast of
+  // the sum is under way, the op's warps are through.
+  bool reduce_loaded = false, reduce_local = false;
+  std::int64_t piece_base = 0;          // pieces of the loops before `reduce`
+  std::int64_t pieces_asked = 0;        // pieces of loop `reduce` whose ld_reduce was issued
+  std::int64_t pieces_sent = 0;         // pieces of loop `reduce` whose sum is being stored
+  std::vector<std::int64_t> piece_end;  // per loop: pieces of loops 0..l (what a gather waits for)
   bool done = false;
   TreeCta tree;  // Tree: neighbours, chunks and the two sub-programs
 };
@@ -285,7 +302,7 @@ void NcclExecutor::launch(Collective& c) {
   const int tb = p.req.type_bytes;
   if (c.ctas.size() > parts.size()) throw Error("NCCL model: a peer used more CTAs than this NPU planned");
   c.ctas.resize(parts.size());
-  const bool nvls = p.choice.algo == Algo::kNvls;
+  const bool nvls = p.choice.algo == Algo::kNvls && p.func == Func::kAllReduce;  // NVLS all-gather: not yet
   const bool tree = p.choice.algo == Algo::kTree && p.func == Func::kAllReduce;
   if (!nvls && !tree && p.choice.algo != Algo::kRing) {
     throw InputError(Diagnostic{"", 0, "system.nccl",
@@ -300,7 +317,10 @@ void NcclExecutor::launch(Collective& c) {
     const ChannelPart& part = parts[i];
     const std::int64_t chunk_count = std::max<std::int64_t>(1, part.chunking.chunk_bytes / tb);
     if (nvls) {
-      for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) g.chunks.push_back(e * tb);
+      for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) {
+        g.chunks.push_back(e * tb);
+        g.piece_end.push_back((g.piece_end.empty() ? 0 : g.piece_end.back()) + nvls_pieces(e * tb));
+      }
       continue;
     }
     if (tree) {
@@ -483,9 +503,13 @@ void NcclExecutor::on_timer(TimerToken token) {
     case kScatterSignal:
       for (NpuId m : members) send(c, tm.cta, kScatterPost, m, kFlagBytes);
       break;
+    case kReducePiece:
+      ask_piece(c, tm.cta);
+      break;
+    case kReduceFirstLoad:
     case kReduceLocalDone: {
       Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
-      g.reduce_local = true;
+      (tm.action == kReduceFirstLoad ? g.reduce_loaded : g.reduce_local) = true;
       advance(c, tm.cta);
       break;
     }
@@ -592,22 +616,35 @@ void NcclExecutor::advance(Collective& c, int cta) {
   }
   if (!g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n * (g.reduce + 1) &&
       (g.reduce < kNvlsWindow || g.in[kGatherCredit] >= n * (g.reduce - kNvlsWindow + 1))) {
+    // The reduce op: its 5 warps loop multimem.ld_reduce (the switch sums a piece over the
+    // members) and multimem.st (the switch stores the sum to every member). The loop is
+    // latency-bound (docs/nccl.md §8 "NVLS reduce op"): the first load returns after the fixed
+    // part, the warps are through after fixed + c / rate; the links carry the pieces meanwhile.
     g.reduce_busy = true;
-    g.reduce_local = false;
+    g.reduce_loaded = g.reduce_local = false;
+    g.pieces_sent = g.pieces_asked = 0;
     const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
-    send(c, cta, kReduceResult, self_, c_bytes);
-    c.timers++;
+    ask_piece(c, cta);
+    c.timers += 2;
+    timer_after(t.nvls_reduce_fixed, stream, cta, kReduceFirstLoad);
     timer_after(t.nvls_reduce_fixed + bytes_time(static_cast<double>(c_bytes), t.nvls_reduce_rate), stream, cta,
                 kReduceLocalDone);
   }
-  if (g.reduce_busy && g.reduce_local && g.in[kReduceResult] >= g.reduce + 1) {
-    // multimem.ld_reduce returned and the warps are through: multimem.st to every member, then
-    // the fence and the posts (and the scatter slots are free again).
+  const std::int64_t pieces =
+      g.reduce < loops ? nvls_pieces(g.chunks[static_cast<std::size_t>(g.reduce)]) : 0;
+  if (g.reduce_busy && g.reduce_loaded) {
+    // Each piece whose sum is back from the switch is stored to every member at once.
     const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
-    send(c, cta, kMcastData, -1, c_bytes);
+    for (; g.pieces_sent < std::min(pieces, g.in[kReduceResult] - g.piece_base); ++g.pieces_sent) {
+      const Bytes off = g.pieces_sent * kNvlsPiece;
+      send(c, cta, kMcastData, -1, std::min(kNvlsPiece, c_bytes - off));
+    }
+  }
+  if (g.reduce_busy && g.reduce_local && g.pieces_sent == pieces) {
+    // Then the fence and the posts (and the scatter slots are free again).
     const std::int64_t loop = g.reduce++;
     g.reduce_busy = false;
-    g.reduce_local = false;
+    g.piece_base += pieces;
     c.timers++;
     timer_after(t.signal, stream, cta, kReduceSignal);
     if (loop + kNvlsWindow < loops) {
@@ -617,11 +654,26 @@ void NcclExecutor::advance(Collective& c, int cta) {
     return;
   }
   if (!g.gather_busy && g.gather < loops && g.in[kGatherPost] >= n * (g.gather + 1) &&
-      g.in[kMcastData] >= n * (g.gather + 1)) {
+      g.in[kMcastData] >= n * g.piece_end[static_cast<std::size_t>(g.gather)]) {
     g.gather_busy = true;
     const double c_bytes = static_cast<double>(g.chunks[static_cast<std::size_t>(g.gather)]);
     c.timers++;
     timer_after(n * t.copy_call + bytes_time(n * c_bytes, t.nvls_copy_rate), stream, cta, kGatherDone);
+  }
+}
+
+void NcclExecutor::ask_piece(Collective& c, int cta) {
+  // The warps issue the loads of a chunk at the op's pace (bytes in flight over the switch round
+  // trip, docs/nccl.md §8 "NVLS reduce op"): a piece every piece / rate.
+  Program& g = c.ctas[static_cast<std::size_t>(cta)];
+  const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
+  const Bytes off = g.pieces_asked * kNvlsPiece;
+  const Bytes piece = std::min(kNvlsPiece, c_bytes - off);
+  send(c, cta, kReduceResult, self_, piece);
+  if (++g.pieces_asked < nvls_pieces(c_bytes)) {
+    c.timers++;
+    timer_after(bytes_time(static_cast<double>(piece), ctx_.timing().nvls_reduce_rate), c.stream, cta,
+                kReducePiece);
   }
 }
 

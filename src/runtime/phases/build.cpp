@@ -14,7 +14,7 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   shared.groups = &s.groups;
   shared.custom = s.custom.empty() ? nullptr : &s.custom;
   if (config.system.collective_library == CollectiveLibrary::kNccl) {
-    s.nccl = make_nccl_context(config, {});
+    s.nccl = make_nccl_context(config, s.multicast);
     shared.nccl = s.nccl.get();
   }
   shared.memory_latency = config.remote_memory.latency;

@@ -79,6 +79,7 @@ void partition(const Config& config, pdes::Transport& transport, const Simulatio
     // coarsens too and the file's link_bin_width_ps shows the width used.
     packet.stats_max_bins = s.link_opts.fixed ? (1 << 20) : s.link_opts.max_bins;
     s.net = std::make_unique<network::Network>(from_config(config.network), model, packet);
+    s.multicast = declare_nvls_groups(config, *s.net);
     pdes::GraphBuilder b;
     s.net->add_to_graph(b);
     s.graph = std::make_unique<pdes::Graph>(std::move(b).build());

@@ -32,6 +32,8 @@ namespace tessera::runtime::phases {
 struct RunState {
   // partition
   std::unique_ptr<network::Network> net;
+  /// NVSwitch multicast groups declared on the network: sorted members -> group id (NCCL's NVLS).
+  std::map<std::vector<int>, std::uint32_t> multicast;
   collective::SystemConfig system;
   collective::TopologyView view;
   CustomCollectives custom;
@@ -51,7 +53,8 @@ struct RunState {
   std::unique_ptr<pdes::Engine> engine;
 };
 
-void partition(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s);
+void partition(const Config& config, pdes::Transport& transport, const SimulationOptions& options,
+               RunState& s);
 void load(const Config& config, pdes::Transport& transport, RunState& s, SimulationResult& result);
 void validate(const Config& config, pdes::Transport& transport, RunState& s);
 void build(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s,

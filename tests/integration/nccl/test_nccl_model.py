@@ -25,6 +25,11 @@ FLAG = 8                        # bytes of a flag or credit store
 # configs/network/hgx-h100-{2,4}box.yaml: each GPU's NIC on the InfiniBand leaf, 100 ns links at NDR
 # 400 Gb/s, 200 ns per switch; the CPU proxy on both sides of a network step (1 µs on Intel hosts).
 IB_LINK_US, IB_SWITCH_US, NIC_GBPS, PROXY_US = 0.1, 0.2, 50.0, 1.0
+NVLS_COPY_RATE = 18.9           # GB/s per CTA, scatter and gather
+NVLS_REDUCE_FIXED, NVLS_REDUCE_RATE = 1.16, 2.50
+SIGNAL = 1.53                   # ℓ, including the NVLink hop of the post
+# 1 x DGX H100 all_reduce_perf, in-place, measured (docs/nccl.md §8a), µs.
+NVLS_REFERENCE = {"2MiB": 42.09, "4MiB": 53.82, "8MiB": 82.03, "16MiB": 123.0, "64MiB": 324.7}
 
 
 def hop(nbytes):
@@ -109,7 +114,9 @@ class NcclModel(unittest.TestCase):
         c, _ = self.one(s)
         self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_ring", "LL", 24))
         # The environment applies after the configuration: NCCL_PROTO=Simple wins over LL128.
-        s, _ = self.run_case("env", "all_reduce", "1MiB", "  nccl: {NCCL_PROTO: LL128}\n",
+        # (The ring is forced: with Simple alone NCCL takes NVLS at 1 MiB, whose CTAs
+        # NCCL_MAX_NCHANNELS does not clamp.)
+        s, _ = self.run_case("env", "all_reduce", "1MiB", "  nccl: {NCCL_PROTO: LL128, NCCL_ALGO: ring}\n",
                              env={"NCCL_PROTO": "Simple", "NCCL_MAX_NCHANNELS": "4"})
         c, _ = self.one(s)
         self.assertEqual((c["protocol"], c["channels"]), ("Simple", 4))
@@ -243,6 +250,73 @@ class NcclModel(unittest.TestCase):
         self.assertIn(b"nccl_tree", raws[0])
         self.assertEqual(raws[0], raws[1])
         self.assertEqual(raws[0], raws[2])
+
+    def test_nvls_choice_and_bound(self):
+        # 2 MiB on one box: NVLS Simple on 16 CTAs. Each CTA runs one loop of 8 head chunks of
+        # 16 KiB: scatter (8 copy calls), ℓ, the head's reduce op, ℓ, gather. That GPU-side chain
+        # is a lower bound; the NVLink traffic it overlaps (9/8 of the data per GPU and
+        # direction) may add its queueing, a little.
+        s, _ = self.run_case("nvls2m", "all_reduce", "2MiB")
+        c, t = self.one(s)
+        self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_nvls", "Simple", 16))
+        chunk = 16384
+        copy = 8 * COPY_CALL + 8 * chunk / (NVLS_COPY_RATE * 1e3)
+        reduce = NVLS_REDUCE_FIXED + chunk / (NVLS_REDUCE_RATE * 1e3)
+        chain = F + 16 * F_CTA + copy + SIGNAL + reduce + SIGNAL + copy
+        self.assertGreaterEqual(t, chain - 0.002)
+        self.assertLess(t, chain * 1.03)
+
+    def test_nvls_matches_the_reference_sweep(self):
+        # docs/nccl.md §8: the model within 5 % of the measured sweep.
+        for size, ref in NVLS_REFERENCE.items():
+            s, _ = self.run_case("nvls-" + size, "all_reduce", size)
+            c, t = self.one(s)
+            self.assertEqual(c["algorithm"], "nccl_nvls", size)
+            self.assertLess(abs(t / ref - 1), 0.05, f"{size}: {t:.2f} µs against {ref} µs measured")
+
+    def test_nvls_conserves_bytes_at_the_switch(self):
+        # Per GPU and direction NVLS moves 9/8 of the buffer: egress its 8 reduction shares and
+        # its multicast of the sum into the switch, ingress the 8 heads' multicasts and its
+        # reduction result; the switch sends out exactly what it took in. The rest are flags.
+        try:
+            import h5py
+        except ImportError:
+            self.skipTest("h5py is not installed")
+        scen = os.path.join(self.dir, "nvls-links.yaml")
+        with open(scen, "w") as f:
+            f.write(f"network: {{file: {SRC}/configs/network/hgx-h100-1box.yaml}}\n"
+                    f"system: {{file: {SRC}/configs/system/nccl-h100.yaml}}\n"
+                    f"workload: {{chakra: {self.trace('all_reduce', 8, '2MiB')}}}\n"
+                    f"simulation: {{network_model: packet}}\n")
+        h5 = os.path.join(self.dir, "nvls-links.h5")
+        p = subprocess.run([TESSERA, "run", scen, "-q", "--output", h5], capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with h5py.File(h5) as f:
+            names = [x.decode() for x in f["strings"][:]]
+            links = [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+        into = [b for name, b in links if name.startswith("npu/")]
+        out = [b for name, b in links if name.startswith("sw/")]
+        self.assertEqual((len(into), len(out)), (8, 8))
+        self.assertEqual(sum(into), sum(out))
+        data = 9 * (2 << 20) // 8
+        flags = 2 * 16 * 7 * FLAG  # scatter and gather posts of 16 CTAs to the 7 other GPUs
+        for b in into + out:
+            self.assertEqual(b, data + flags)
+
+    def test_nvls_identical_on_1_2_4_ranks(self):
+        raws = []
+        for ranks in (1, 2, 4):
+            _, raw = self.run_case("det-nvls", "all_reduce", "4MiB", ranks=ranks, placement="round_robin")
+            raws.append(raw)
+        self.assertIn(b"nccl_nvls", raws[0])
+        self.assertEqual(raws[0], raws[1])
+        self.assertEqual(raws[0], raws[2])
+
+    def test_nvls_off_falls_back_to_ring(self):
+        s, _ = self.run_case("nvls-off", "all_reduce", "2MiB", env={"NCCL_NVLS_ENABLE": "0"})
+        c, _ = self.one(s)
+        self.assertEqual(c["algorithm"], "nccl_ring")
 
     def test_bad_settings(self):
         out = self.run_case("bad", "all_reduce", "1KiB", "  nccl: {NCCL_ALGO: rng}\n", expect_ok=False)

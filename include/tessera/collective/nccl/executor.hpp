@@ -86,6 +86,7 @@ class NcclExecutor final : public CollectiveRunner {
   Plan plan(const CollectiveRequest& request) const;
   Collective& touch(std::uint64_t stream);
   void launch(Collective& c);
+  void ask_piece(Collective& c, int cta);
   void advance(Collective& c, int cta);
   void finish_if_done(Collective& c);
   void timer_after(SimTime delay, std::uint64_t stream, int cta, int action, int kind = 0, NpuId peer = -1,
@@ -102,7 +103,7 @@ class NcclExecutor final : public CollectiveRunner {
   const TopologyView& topo_;
   NpuId self_;
   CollectiveHost& host_;
-  std::unordered_map<std::uint32_t, std::uint64_t> counter_;  // per group id: collectives started
+  std::unordered_map<std::uint32_t, std::uint64_t> counter_;      // per group id: collectives started
   std::map<std::uint64_t, std::unique_ptr<Collective>> streams_;  // by stream id (started or early)
   std::map<std::uint64_t, CollectiveId> running_;                 // stream -> id
   struct Timer {
