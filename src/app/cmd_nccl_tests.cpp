@@ -90,6 +90,10 @@ struct Args {
   throw InputError(Diagnostic{"", 0, flag, what, fix});
 }
 
+/// The largest size: far beyond any GPU's memory, and far inside the range of Bytes, so no step
+/// of a sweep overflows.
+constexpr Bytes kMaxSize = Bytes{1} << 50;
+
 /// nccl-tests' parsesize: a whole number of bytes, optionally K, M or G (powers of 1024).
 Bytes parse_size(const std::string& flag, const std::string& text) {
   std::size_t digits = 0;
@@ -109,7 +113,9 @@ Bytes parse_size(const std::string& flag, const std::string& text) {
         "give a whole number of bytes, optionally with K, M or G (powers of 1024, as nccl-tests): 8, 64K, "
         "16G");
   }
-  return std::stoll(text.substr(0, digits)) * unit;
+  const Bytes value = std::stoll(text.substr(0, digits));
+  if (value > kMaxSize / unit) bad(flag, fmt::format("'{}' is more than 1 PiB", text), "give a smaller size");
+  return value * unit;
 }
 
 const Program& find_program(const std::string& name) {
@@ -150,8 +156,9 @@ std::vector<Bytes> sizes(const Args& a) {
       bad("-f/--stepfactor", fmt::format("'{}' is not a step factor", a.stepfactor),
           "give a whole number >= 2");
     }
-    for (Bytes s = std::max<Bytes>(lo, 1); s <= hi; s *= f) out.push_back(s);
-    if (lo == 0) out.insert(out.begin(), 0);
+    if (lo == 0)
+      bad("-b/--minbytes", "-b 0 never grows by a factor", "give -b 1 or more with -f, or step by -i");
+    for (Bytes s = lo; s <= hi; s = s > hi / f ? hi + 1 : s * f) out.push_back(s);
   } else {
     const Bytes step = parse_size("-i/--stepbytes", a.stepbytes);
     if (step <= 0 && lo < hi)
@@ -278,14 +285,14 @@ void print_header(const Args& a, const Program& p, int n, const Config& c) {
               p.name, n, a.network.c_str(), to_string(c.simulation.network_model),
               params::name_of(enum_names(c.system.collective_library), c.system.collective_library));
   std::printf("# one simulated call per size: the model is deterministic, so -n and -w change nothing\n#\n");
-  std::printf("# %10s  %12s  %8s  %6s  %6s  %9s  %7s  %7s  %-10s  %-6s  %8s\n", "size", "count", "type",
+  std::printf("#%11s  %12s  %8s  %6s  %6s  %9s  %7s  %7s  %-10s  %-6s  %8s\n", "size", "count", "type",
               "redop", "root", "time", "algbw", "busbw", "algorithm", "proto", "channels");
-  std::printf("# %10s  %12s  %8s  %6s  %6s  %9s  %7s  %7s\n", "(B)", "(elements)", "", "", "", "(us)",
+  std::printf("#%11s  %12s  %8s  %6s  %6s  %9s  %7s  %7s\n", "(B)", "(elements)", "", "", "", "(us)",
               "(GB/s)", "(GB/s)");
 }
 
 void print_row(const Args& a, const Program& p, const Row& r) {
-  std::printf("  %10lld  %12lld  %8s  %6s  %6d  %9.2f  %7.2f  %7.2f  %-10s  %-6s  %8d\n",
+  std::printf("%12lld  %12lld  %8s  %6s  %6d  %9.2f  %7.2f  %7.2f  %-10s  %-6s  %8d\n",
               static_cast<long long>(r.size.size), static_cast<long long>(r.size.count), a.datatype.c_str(),
               redop_text(a, p).c_str(), root_text(a, p), static_cast<double>(r.time) / 1e6, r.algbw, r.busbw,
               r.algorithm.empty() ? "-" : r.algorithm.c_str(), r.protocol.empty() ? "-" : r.protocol.c_str(),
