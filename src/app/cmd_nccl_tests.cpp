@@ -3,8 +3,6 @@
 // microbenchmark workload (as `tessera trace microbench` writes it) on the network, through the
 // same load and runtime::simulate path as `tessera run`; the row is read from the collective's
 // records. Sizes, counts, algbw and busbw are nccl-tests' (src/common.cu, src/*.cu of nccl-tests).
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -21,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "run_errors.hpp"
 #include "tessera/config_load.hpp"
 #include "tessera/did_you_mean.hpp"
 #include "tessera/error.hpp"
@@ -37,9 +36,8 @@
 namespace tessera::app {
 namespace {
 
-/// One nccl-tests program: the collective it calls and nccl-tests' bus bandwidth factor
-/// (busbw = algbw x factor, nccl-tests doc/PERFORMANCE.md). `type` is empty for sendrecv_perf,
-/// whose ncclSend/ncclRecv pairs are no collective of the workload schema.
+/// One nccl-tests program and the collective it calls; `type` is empty for sendrecv_perf, whose
+/// ncclSend/ncclRecv pairs are no collective of the workload schema.
 struct Program {
   const char* name;
   std::optional<CollectiveType> type;
@@ -201,19 +199,6 @@ RowSize row_size(CollectiveType type, Bytes bytes, int elem, int n) {
   return r;
 }
 
-double bus_factor(CollectiveType type, int n) {
-  switch (type) {
-    case CollectiveType::kAllReduce:
-      return 2.0 * (n - 1) / n;
-    case CollectiveType::kAllGather:
-    case CollectiveType::kReduceScatter:
-    case CollectiveType::kAllToAll:
-      return static_cast<double>(n - 1) / n;
-    default:
-      return 1.0;
-  }
-}
-
 struct Row {
   RowSize size;
   SimTime time = 0;
@@ -325,19 +310,19 @@ void write_json(const Args& a, const Program& p, int n, const std::vector<Row>& 
   write_output_file(resolve_output(a.json, "--json"), j.dump(2) + "\n");
 }
 
-/// The collective's row of one run: first start to last end over its NPUs (the summary's
-/// collective row, output::collective_rows), with nccl-tests' sizes and bandwidths.
-Row read_row(const output::RunRecords& records, const RowSize& size, CollectiveType type, int n) {
-  Row r;
-  r.size = size;
+/// The collective's row of one run: first start to last end over its NPUs, algbw and busbw as
+/// the summary computes them (output::collective_rows: nccl-tests' size from comm_size, its bus
+/// factor), which with the comm_size of row_size() are nccl-tests' for `size`.
+Row read_row(const output::RunRecords& records, const RowSize& size) {
   const std::vector<output::CollectiveRow> rows = output::collective_rows(records);
   if (rows.size() != 1)
     throw Error(fmt::format("nccl-tests: expected one collective record, got {}", rows.size()));
   const output::CollectiveRow& c = rows.front();
+  Row r;
+  r.size = size;
   r.time = c.end - c.start;
-  // GB = 10^9 B: bytes per ps x 1000 = GB/s.
-  r.algbw = r.time > 0 ? static_cast<double>(size.size) * 1000.0 / static_cast<double>(r.time) : 0.0;
-  r.busbw = r.algbw * bus_factor(type, n);
+  r.algbw = c.algbw_gbps;
+  r.busbw = c.busbw_gbps;
   r.algorithm = c.algorithm;
   r.protocol = c.protocol;
   r.channels = c.channels;
@@ -403,7 +388,7 @@ int simulate_sizes(const Args& a, pdes::Transport& transport, bool multi_rank) {
       }
       runtime::SimulationResult res = runtime::simulate(loaded.config, transport);
       if (!root) continue;
-      rows.push_back(read_row(res.records, size, *p.type, n));
+      rows.push_back(read_row(res.records, size));
       print_row(a, p, rows.back());
     }
     if (!root) return 0;
@@ -414,22 +399,14 @@ int simulate_sizes(const Args& a, pdes::Transport& transport, bool multi_rank) {
     if (!a.json.empty()) write_json(a, p, n, rows);
     return 0;
   } catch (const pdes::StallError& e) {
-    if (root) std::fprintf(stderr, "error: the simulation stalled: %s\n", e.what());
-    return static_cast<int>(ExitCode::kRuntime);
+    return report_stall(e, transport);
   } catch (const Error& e) {
-    // As `tessera run`: an agreed error (or a single process) prints once; one thrown on some
-    // ranks only must end the job, or the others would wait forever.
-    if (pdes::is_agreed(e) || !multi_rank) {
-      if (root) {
-        const std::string text = e.what();
-        const bool labelled = text.rfind("error: ", 0) == 0 || text.rfind("internal error: ", 0) == 0;
-        std::fprintf(stderr, "%s%s\n", labelled ? "" : "error: ", text.c_str());
-      }
-      return static_cast<int>(e.code());
-    }
-    std::fprintf(stderr, "error (rank %d): %s\n", transport.rank(), e.what());
+    return report_run_error(e, transport, multi_rank);  // as `tessera run`
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error (rank %d): %s\n", transport.rank(), e.what());
     std::fflush(stderr);
-    pdes::MpiEnvironment::abort(static_cast<int>(e.code()));
+    if (multi_rank) pdes::MpiEnvironment::abort(static_cast<int>(ExitCode::kRuntime));
+    return static_cast<int>(ExitCode::kRuntime);
   }
 }
 
