@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "llm_figures.hpp"
 #include "memory_estimate.hpp"
+#include "run_errors.hpp"
 #include "run_options.hpp"
 #include "stop_signals.hpp"
 #include "tessera/output/sink.hpp"
@@ -282,30 +283,12 @@ int run_simulation(RunOptions& opts, pdes::Transport& transport, bool multi_rank
     }
     return exit_code;
   } catch (const pdes::StallError& e) {
-    // Thrown on every rank with the same content.
-    if (root) {
-      std::fprintf(stderr, "error: the simulation stalled: %llu NPU(s) or switches still wait for work that never comes\n",
-                   static_cast<unsigned long long>(e.stuck()));
-      for (const std::string& line : e.lines()) std::fprintf(stderr, "  %s\n", line.c_str());
-      std::fprintf(stderr, "  (check the traces' dependencies and matching SEND/RECV pairs)\n");
-    }
-    return static_cast<int>(ExitCode::kRuntime);
+    return report_stall(e, transport);  // thrown on every rank with the same content
   } catch (const Error& e) {
     // An agreed error was thrown alike on every rank (each phase ends in an agreement, see
-    // pdes/agreement.hpp): print it once. Anything else happened on this rank alone: the others
-    // would wait forever, so end them all.
-    if (pdes::is_agreed(e) || !multi_rank) {
-      if (root) {
-        // Input errors' lines read "error: ..." already; a model or output error gets the prefix.
-        const std::string text = e.what();
-        const bool labelled = text.rfind("error: ", 0) == 0 || text.rfind("internal error: ", 0) == 0;
-        std::fprintf(stderr, "%s%s\n", labelled ? "" : "error: ", text.c_str());
-      }
-      return static_cast<int>(e.code());
-    }
-    std::fprintf(stderr, "error (rank %d): %s\n", transport.rank(), e.what());
-    std::fflush(stderr);
-    pdes::MpiEnvironment::abort(static_cast<int>(e.code()));
+    // pdes/agreement.hpp): printed once. Anything else happened on this rank alone: the others
+    // would wait forever, so report_run_error ends them all.
+    return report_run_error(e, transport, multi_rank);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "internal error (rank %d): %s\n", transport.rank(), e.what());
     std::fflush(stderr);

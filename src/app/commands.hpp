@@ -22,6 +22,7 @@ void add_validate_command(CLI::App& cli, Action& action);  // cmd_validate.cpp
 void add_schema_command(CLI::App& cli, Action& action);    // cmd_schema.cpp
 void add_trace_command(CLI::App& cli, Action& action);
 void add_plan_command(CLI::App& cli, Action& action);  // cmd_plan.cpp
+void add_nccl_tests_command(CLI::App& cli, Action& action);  // cmd_nccl_tests.cpp
 
 /// The rank an MPI launcher (mpirun, srun) gave this process, from its environment; 0 when run
 /// alone. Lets commands that never initialise MPI print from one rank only (pdes::launch_info).

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       "  mpirun -np 2 tessera run configs/scenarios/default.yaml --output run.h5\n"
       "  tessera validate configs/scenarios/default.yaml             # check the inputs, run nothing\n"
       "  tessera schema --grep bandwidth                             # parameters, units, defaults\n"
+      "  tessera nccl-tests all_reduce_perf -b 8 -e 1G -f 2 --network configs/network/hgx-h100-1box.yaml\n"
       "`tessera SUBCOMMAND --help` for each; docs/running.md for the whole story.");
 
   tessera::app::Action action;
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   tessera::app::add_schema_command(cli, action);
   tessera::app::add_trace_command(cli, action);
   tessera::app::add_plan_command(cli, action);
+  tessera::app::add_nccl_tests_command(cli, action);
 
   try {
     cli.parse(argc, argv);
@@ -42,8 +44,9 @@ int main(int argc, char** argv) {
   }
   // validate, schema and trace do the same work on every rank of an `mpirun -np N tessera ...`
   // launch; only the launcher's rank 0 prints, so an error reads once (every rank still exits
-  // with its code, and mpirun ends the job on the first non-zero one).
-  if (!cli.got_subcommand("run") && tessera::app::launcher_rank() > 0) {
+  // with its code, and mpirun ends the job on the first non-zero one). run and nccl-tests
+  // simulate across the ranks and print from rank 0 themselves (a rank's own error included).
+  if (!cli.got_subcommand("run") && !cli.got_subcommand("nccl-tests") && tessera::app::launcher_rank() > 0) {
     if (std::freopen("/dev/null", "w", stdout) == nullptr || std::freopen("/dev/null", "w", stderr) == nullptr)
       return static_cast<int>(ExitCode::kRuntime);
   }

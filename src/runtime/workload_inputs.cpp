@@ -87,6 +87,7 @@ workload::LoadOptions load_options(const Config& c) {
   o.compute.replay_only = c.system.replay_only;
   if (!c.npu.preset.empty()) o.gpu = preset_model(c.npu.preset);
   o.keep_names = true;
+  o.simulate_broadcast = c.system.collective_library == CollectiveLibrary::kNccl;
   return o;
 }
 

@@ -20,11 +20,13 @@ void generate_microbenchmark(CollectiveType type, int npus, Bytes size, TraceSin
     case CollectiveType::kAllGather:
     case CollectiveType::kReduceScatter:
     case CollectiveType::kAllToAll:
+    case CollectiveType::kBroadcast:  // not in ASTRA-sim's scripts; the same node, rooted at NPU 0
+    case CollectiveType::kReduce:
       break;
     default:
       throw InputError(Diagnostic{"", 0, "--collective",
                                   fmt::format("no microbenchmark for {}", collective_name(type)),
-                                  "choose all_reduce, all_gather, reduce_scatter or all_to_all"});
+                                  "choose all_reduce, all_gather, reduce_scatter, all_to_all, broadcast or reduce"});
   }
   if (npus < 1) throw InputError(Diagnostic{"", 0, "--npus", "the NPU count must be at least 1", ""});
   if (size < 0) throw InputError(Diagnostic{"", 0, "--size", "the size must not be negative", ""});

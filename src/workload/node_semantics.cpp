@@ -202,7 +202,7 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
       } else if (cs) {
         n.size = *cs;
       }
-      if (n.collective() == CollectiveType::kBroadcast) {
+      if (n.collective() == CollectiveType::kBroadcast && !options.simulate_broadcast) {
         // ASTRA-sim replays BROADCAST from duration_micros instead of simulating it.
         n.flags |= Node::kReplayed;
         n.duration = replay_time(e);

@@ -61,6 +61,10 @@ struct LoadOptions {
   /// NPUs of the run (0 = unknown, as for `trace inspect` without --npus): a SEND's comm_dst or
   /// a RECV's comm_src outside 0..npus-1 is then an error of the trace, found while loading.
   int npus = 0;
+  /// Simulate BROADCAST nodes instead of replaying them from `duration_micros` (ASTRA-sim's rule,
+  /// kept for the ASTRA collective library); set when NCCL's model, which runs broadcasts, runs
+  /// the collectives.
+  bool simulate_broadcast = false;
 };
 
 /// One node, 72 bytes. Fields that do not apply to the node's type hold their defaults.

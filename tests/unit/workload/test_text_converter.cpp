@@ -131,8 +131,8 @@ TEST(Microbench, NamesAndErrors) {
   EXPECT_EQ(microbench_node_name(CollectiveType::kAllReduce, 4, 1000), "all_reduce_4npus_1000B");
   const auto dir = scratch_dir();
   FileTraceSink sink(dir + "/b");
-  expect_input_error([&] { generate_microbenchmark(CollectiveType::kBroadcast, 4, 8, sink); },
-                     {"no microbenchmark for BROADCAST"});
+  expect_input_error([&] { generate_microbenchmark(CollectiveType::kGather, 4, 8, sink); },
+                     {"no microbenchmark for GATHER"});
 }
 
 TEST(TextConverter, UnknownCollectiveNamesBecomeAllReduceWithOneWarningEach) {

@@ -146,6 +146,18 @@ TEST(Workload, ReadsCommunicationAttributes) {
   EXPECT_EQ(w.pg_name(3), "");
 }
 
+TEST(Workload, BroadcastIsSimulatedWhenAskedTo) {
+  // NCCL's model runs broadcasts (collective_library: nccl sets simulate_broadcast).
+  EtNode b = coll(1, CollectiveType::kBroadcast, 100);
+  b.duration_micros = 5;
+  LoadOptions o;
+  o.simulate_broadcast = true;
+  const auto w = build({b}, o);
+  EXPECT_FALSE(w.node(0).has(Node::kReplayed));
+  EXPECT_EQ(w.node(0).collective(), CollectiveType::kBroadcast);
+  EXPECT_EQ(w.node(0).size, 100);
+}
+
 TEST(Workload, ParsesPyTorchProcessGroupMetadata) {
   EtNode m;
   m.id = 0;
