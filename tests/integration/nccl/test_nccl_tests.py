@@ -152,7 +152,6 @@ class NcclTests(unittest.TestCase):
             (["all_reduce_perf", "-d", "floaty"], "-d/--datatype: unknown data type"),
             (["all_reduce_perf", "-g", "4"], "the network has 8 NPUs"),
             (["all_reduce_perf", "-f", "1"], "-f/--stepfactor"),
-            (["alltoall_perf", "-b", "1K", "-e", "1K"], "does not run all-to-all collectives yet"),
             (["sendrecv_perf"], "sendrecv_perf is not simulated yet"),
         ]
         for args, message in cases:
@@ -160,11 +159,18 @@ class NcclTests(unittest.TestCase):
             self.assertNotEqual(p.returncode, 0, args)
             self.assertIn(message, p.stderr, args)
             self.assertNotIn("internal error", p.stderr, args)
-        # Tree on two boxes: NCCL's choice the model does not run yet, said as such.
-        p = nccl_tests("all_reduce_perf", "-b", "1K", "-e", "1K", "--network",
-                       os.path.join(SRC, "configs/network/hgx-h100-2box.yaml"), expect_ok=False)
-        self.assertEqual(p.returncode, 2, p.stderr)
-        self.assertIn("NCCL chose Tree", p.stderr)
+
+    def test_alltoall_and_two_boxes(self):
+        # all-to-all: the size is the per-rank buffer, the count per peer (nccl-tests paramcount), busbw = algbw x (n-1)/n, NCCL's grouped p2p.
+        rows = table(nccl_tests("alltoall_perf", "-b", "64K", "-e", "64K", "--network", BOX).stdout)
+        (r,) = rows
+        self.assertEqual((r["size"], r["count"], r["algorithm"]), (65536, 2048, "nccl_p2p"))
+        self.assertAlmostEqual(r["algbw"], 65536 / (r["time_us"] * 1e3), delta=0.01)
+        self.assertAlmostEqual(r["busbw"], r["algbw"] * 7 / 8, delta=0.01)
+        # Two boxes: NCCL's Tree LL for a small all-reduce.
+        rows = table(nccl_tests("all_reduce_perf", "-b", "1K", "-e", "1K", "--network",
+                                os.path.join(SRC, "configs/network/hgx-h100-2box.yaml")).stdout)
+        self.assertEqual((rows[0]["algorithm"], rows[0]["protocol"]), ("nccl_tree", "LL"))
 
 
 if __name__ == "__main__":
