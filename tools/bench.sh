@@ -19,7 +19,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
-BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write output-overhead allreduce-hgx)
+BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write output-overhead allreduce-hgx nccl-sweep)
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 args=("$@")
@@ -387,6 +387,30 @@ bench_allreduce-hgx() {
   printf '| %s | 64 MiB | 1 | %s | %s | %s | %s | %.2f | %s | %.0f |\n' "$npus" "$(commas "$events")" \
     "$(fmt_time "$sim")" "$wall" "$cpu" "$(echo "$events / $cpu / 1000000" | bc -l)" "$rss" \
     "$(echo "$rss * 1024 / $npus" | bc -l)"
+  measured "$load" "$repeat"
+}
+
+# nccl-tests' whole all_reduce_perf sweep of one HGX-H100 box in simulation (32 sizes, 8 B - 16 GiB,
+# each a packet-model run of NCCL's choice: Ring LL up to 1 MiB, NVLS Simple from 2 MiB), in one
+# process pinned to one core; --quick stops at 64 MiB.
+bench_nccl-sweep() {
+  local load top=16G wall cpu rss sim
+  [ "$quick" = 1 ] && top=64M
+  load="$(load1)"
+  echo '| program | sizes | simulated (sum of the calls) | wall (s) | CPU (s) | peak RSS (MiB) |'
+  echo '|---|---|---:|---:|---:|---:|'
+  for i in $(seq "$repeat"); do
+    log "nccl-sweep: run $i of $repeat"
+    timed "$tmp/n$i" taskset -c 0 "$tessera" nccl-tests all_reduce_perf -b 8 -e "$top" -f 2 \
+      --network "$root/configs/network/hgx-h100-1box.yaml" --json "$tmp/n$i.json"
+  done
+  wall="$(for i in $(seq "$repeat"); do wall_of "$tmp/n$i"; done | median)"
+  cpu="$(for i in $(seq "$repeat"); do cpu_of "$tmp/n$i"; done | median)"
+  rss="$(for i in $(seq "$repeat"); do rss_mib_of "$tmp/n$i"; done | median)"
+  sim="$(python3 -c 'import json, sys; print(round(sum(r["time_us"] for r in json.load(open(sys.argv[1]))["rows"]) * 1e6))' "$tmp/n1.json")"
+  printf '| `all_reduce_perf -b 8 -e %s -f 2`, 1 box | %s | %s | %s | %s | %s |\n' "$top" \
+    "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$tmp/n1.json")" \
+    "$(fmt_time "$sim")" "$wall" "$cpu" "$rss"
   measured "$load" "$repeat"
 }
 
