@@ -39,6 +39,7 @@ enum class NetworkModel {
   kAstraCongestionAware,    ///< whole message per hop, FIFO links, ns truncation
   kAstraCongestionUnaware,  ///< closed form per message, no interaction
   kPacket,                  ///< packets, credits, switches
+  kFlow,                    ///< NCCL collectives timed whole, egress ports shared (docs/network.md)
 };
 
 /// One row of the network-model table: the model's name and the properties other layers ask

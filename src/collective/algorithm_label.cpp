@@ -52,4 +52,12 @@ void CollectiveHost::switch_reduce(std::uint32_t, Bytes, const MessageTag&) {
   throw Error("this host has no NVSwitch reduction (NVLS needs the packet network model)");
 }
 
+SimTime CollectiveHost::control_delay(NpuId, NpuId) const {
+  throw Error("this host has no flow-model control messages (they need the flow network model)");
+}
+
+void CollectiveHost::send_control(NpuId, const MessageTag&) {
+  throw Error("this host has no flow-model control messages (they need the flow network model)");
+}
+
 }  // namespace tessera::collective

@@ -222,6 +222,19 @@ void cross_check(Config& c, Sink& sink) {
         fmt::format("use --network-model {} for a parity run", to_string(NetworkModel::kAstraCongestionUnaware))});
   }
 
+  if (c.simulation.network_model == NetworkModel::kFlow &&
+      (c.system.collective_library != CollectiveLibrary::kNccl || c.network.topology.name() != "hgx_h100")) {
+    sink.error(Diagnostic{
+        net_file, 0, "simulation.network_model",
+        fmt::format("the flow model times NCCL's collectives on HGX boxes, but this run has collective_library {} "
+                    "on topology {}",
+                    c.system.collective_library == CollectiveLibrary::kNccl ? "nccl" : "astra",
+                    c.network.topology.name()),
+        fmt::format("use --network-model {}, or system.collective_library: nccl with topology hgx_h100 "
+                    "(configs/system/nccl-h100.yaml, configs/network/hgx-h100-*.yaml)",
+                    to_string(NetworkModel::kPacket))});
+  }
+
   check_implementations(c, sink);
 
   // Communicator groups.

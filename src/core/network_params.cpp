@@ -15,6 +15,8 @@ const std::vector<NetworkModelInfo>& network_models() {
        "its per-link FIFO queues (whole messages)"},
       {NetworkModel::kAstraCongestionUnaware, "astra-congestion-unaware", false, true, false,
        "every message takes a closed-form delay"},
+      {NetworkModel::kFlow, "flow", false, false, false,
+       "collectives are timed whole and messages take a closed-form delay, so no link carries traffic of its own"},
   };
   return kModels;
 }

@@ -45,6 +45,7 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
     return id;
   }
   switch (net_.model()) {
+    case NetworkModel::kFlow:
     case NetworkModel::kAstraCongestionUnaware: {
       h.flags |= PacketHeader::kWholeMessage;
       const SimTime delay = net_.unaware_delay(self_, d, bytes);
@@ -87,6 +88,32 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
       try_inject(ctx, hop.port);
       return id;
     }
+  }
+  return id;
+}
+
+std::uint32_t Nic::send_after(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, SimTime delay,
+                              bool notify) {
+  if (net_.model() != NetworkModel::kFlow) throw Error(fmt::format("NPU {}: send_after needs the flow model", self_));
+  if (dst < 0 || dst >= net_.num_npus() || dst == static_cast<int>(self_)) {
+    throw Error(fmt::format("NPU {} sent a timed message to NPU {}", self_, dst));
+  }
+  const std::uint32_t id = next_msg_++;
+  PacketHeader h;
+  h.src = self_;
+  h.dst = static_cast<std::uint32_t>(dst);
+  h.tag = tag;
+  h.msg_bytes = static_cast<std::uint64_t>(bytes);
+  h.msg_seq = id;
+  h.flags |= PacketHeader::kWholeMessage;
+  const auto d = static_cast<NodeId>(dst);
+  delay = std::max(delay, net_.ack_delay(self_, d));
+  ctx.send_direct(net_.lp_of(d), delay, kDirectArrival, pdes::Payload::of(h));
+  if (notify) {
+    MessageNote note{h.dst, id, tag, h.msg_bytes, ctx.now() + delay};
+    ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
+    ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
+    pending_notes_ += 2;
   }
   return id;
 }
@@ -229,7 +256,8 @@ void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   ++received_;
   owner_.on_message_arrived(
       ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
-  if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware) return;
+  if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware || net_.model() == NetworkModel::kFlow)
+    return;
   // No acknowledgement when the sender asked for none or timed its own delivery note.
   if (h.flags & (PacketHeader::kNoAck | PacketHeader::kSenderTimed)) return;
   // The sender may run on another rank: tell it with a fixed, path-determined delay so the result

@@ -61,7 +61,8 @@ std::vector<std::pair<std::string, std::string>> nccl_settings(const SystemConfi
 
 std::map<std::vector<int>, std::uint32_t> declare_nvls_groups(const Config& config, network::Network& net) {
   std::map<std::vector<int>, std::uint32_t> out;
-  if (config.system.collective_library != CollectiveLibrary::kNccl || net.model() != NetworkModel::kPacket ||
+  const bool flow = net.model() == NetworkModel::kFlow;
+  if (config.system.collective_library != CollectiveLibrary::kNccl || (net.model() != NetworkModel::kPacket && !flow) ||
       config.network.topology.name() != "hgx_h100") {
     return out;
   }
@@ -72,7 +73,9 @@ std::map<std::vector<int>, std::uint32_t> declare_nvls_groups(const Config& conf
   for (int b = 0; b < h.boxes; ++b) {
     std::vector<int> members;
     for (int g = 0; g < h.gpus_per_box; ++g) members.push_back(b * h.gpus_per_box + g);
-    out.emplace(members, net.add_multicast_group(members));
+    // The flow model moves no packets: the groups only tell NCCL's choice that NVLS is there (its
+    // measurements run on the packet network, which declares them for real).
+    out.emplace(members, flow ? static_cast<std::uint32_t>(b) : net.add_multicast_group(members));
   }
   return out;
 }

@@ -17,8 +17,8 @@ using workload::NodeType;
 
 constexpr std::uint64_t kP2pBit = std::uint64_t{1} << 63;
 constexpr int kSeqBits = 27;
-constexpr int kCounterBits = 28;
-constexpr int kGroupBits = 8;
+constexpr int kCounterBits = 22;
+constexpr int kGroupBits = 14;
 
 pdes::Payload word_payload(std::uint64_t w) {
   pdes::Payload p{};
@@ -66,7 +66,7 @@ std::uint64_t pack_collective_tag(const collective::MessageTag& tag) {
       tag.seq >= (1u << kSeqBits) || tag.user_tag != 0) {
     throw Error(fmt::format(
         "collective message tag out of the wire range (group {}, stream {}, sequence {}, user tag {}): at most "
-        "255 groups, 2^28 chunk streams per group and 2^27 messages per stream",
+        "16383 groups, 2^22 chunk streams per group and 2^27 messages per stream",
         group, counter, tag.seq, tag.user_tag));
   }
   return group << (kCounterBits + kSeqBits) | counter << kSeqBits | tag.seq;
@@ -89,7 +89,8 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       nic_(*shared.network, npu, *this),
       exec_(shared.nccl != nullptr
                 ? std::unique_ptr<collective::CollectiveRunner>(
-                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this))
+                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this,
+                                                                       &flow_ports_))
                 : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
@@ -181,6 +182,10 @@ void NpuLp::issue(NodeIndex i) {
     case NodeType::kCommColl: start_collective(i); return;
     case NodeType::kCommSend: {
       const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
+      if (shared_.network->model() == NetworkModel::kFlow && dst != npu_) {
+        flow_send(i, dst);
+        return;
+      }
       const std::uint32_t id =
           nic_.send_message(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0));
       send_node_[id] = i;
@@ -232,6 +237,26 @@ void NpuLp::start_collective(NodeIndex i) {
   const collective::CollectiveId id = exec_->start(r);
   if (starting_ == i) coll_node_[id] = i;  // else it already finished inside start()
   starting_ = kNone;
+}
+
+void NpuLp::flow_send(NodeIndex i, int dst) {
+  // The flow model: the message takes its route's latency plus its serialization at the route's
+  // slowest link, stretched by what else this NPU sends through that port now (FlowPorts).
+  const workload::Node& n = wl_.node(i);
+  const network::Network& net = *shared_.network;
+  const auto self = static_cast<network::NodeId>(npu_);
+  const auto to = static_cast<network::NodeId>(dst);
+  const SimTime latency = net.unaware_delay(self, to, 0);
+  const SimTime serialize = net.unaware_delay(self, to, n.size) - latency;
+  const int gpn = shared_.nccl != nullptr ? std::max(1, shared_.nccl->gpus_per_node()) : 1;
+  const bool same_box = npu_ / gpn == dst / gpn;
+  const double s = flow_ports_.slowdown(same_box ? 1.0 : 0.0, same_box ? 0.0 : 1.0, ctx_->now());
+  const SimTime delay = latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * s));
+  flow_ports_.add(same_box ? collective::nccl::FlowPort::kNvlink : collective::nccl::FlowPort::kNic, 1.0,
+                  ctx_->now() + delay);
+  const std::uint32_t id =
+      nic_.send_after(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0), delay, true);
+  send_node_[id] = i;
 }
 
 void NpuLp::post_recv(NodeIndex i) {
@@ -341,6 +366,14 @@ void NpuLp::multicast(std::uint32_t group, Bytes bytes, const collective::Messag
 
 void NpuLp::switch_reduce(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) {
   nic_.switch_reduce(*ctx_, group, bytes, pack_collective_tag(tag));
+}
+
+SimTime NpuLp::control_delay(collective::NpuId from, collective::NpuId to) const {
+  return shared_.network->ack_delay(static_cast<network::NodeId>(from), static_cast<network::NodeId>(to));
+}
+
+void NpuLp::send_control(collective::NpuId dst, const collective::MessageTag& tag) {
+  nic_.send_after(*ctx_, dst, 8, pack_collective_tag(tag), control_delay(npu_, dst), false);
 }
 
 void NpuLp::collective_finished(collective::CollectiveId id) {

@@ -13,7 +13,7 @@ SimulationResult simulate(const Config& config, pdes::Transport& transport, cons
   result.ranks = transport.size();
   phases::RunState state;
   phases::partition(config, transport, options, state);
-  phases::load(config, transport, state, result);
+  phases::load(config, transport, options, state, result);
   phases::validate(config, transport, state);
   phases::build(config, transport, options, state, result);
   result.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

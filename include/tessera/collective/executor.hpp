@@ -57,6 +57,12 @@ class CollectiveHost {
   /// NVSwitch reduction (NVLS multimem.ld_reduce): the switch reads `bytes` from every member of
   /// `group` and returns their sum here: on_message(src = this NPU, bytes, tag).
   virtual void switch_reduce(std::uint32_t group, Bytes bytes, const MessageTag& tag);
+  /// Flow model: the latency of a flag message from `from` to `to` (the route's links and
+  /// switches, no serialization, no queueing), the same wherever it is asked.
+  virtual SimTime control_delay(NpuId from, NpuId to) const;
+  /// Flow model: a flag message to `dst`, delivered (on_message(src = this NPU, 8 bytes, tag))
+  /// exactly control_delay(this NPU, dst) later.
+  virtual void send_control(NpuId dst, const MessageTag& tag);
 };
 
 /// A communicator group: an explicit NPU list (ASTRA's --comm-group-configuration). Collectives on

@@ -61,6 +61,11 @@ class Nic {
   /// message itself travels exactly as with notify = true.
   std::uint32_t send_message(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, bool notify = true);
 
+  /// Flow model: delivers `bytes` to `dst` exactly `delay` from now (>= the route's latency), with
+  /// the injected and delivered notes at the arrival when `notify`. Returns the message id.
+  std::uint32_t send_after(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, SimTime delay,
+                           bool notify);
+
   /// NVSwitch multicast (packet model): one packet stream of `bytes` from this NPU into the switch
   /// of multicast group `group`, which copies it to every member (this NPU too when it is one);
   /// each member's owner gets on_message_arrived (src = this NPU, `tag`). No injected or delivered

@@ -36,7 +36,7 @@ GroupUse group_use(const workload::Workload& wl, int npu);
 
 /// Every group by name, with ids 1.. in name order (the same on any rank count). `declared` holds
 /// the declarations of every NPU, in NPU order: the configured groups come first, then the first
-/// declaration of each other name. Throws InputError beyond 255 groups.
+/// declaration of each other name. Throws InputError beyond 16383 groups (the wire tag's 14 bits).
 using GroupTable = std::map<std::string, collective::CommGroup>;
 GroupTable make_groups(const Config& config, const std::vector<GroupUse>& declared);
 

@@ -81,6 +81,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void multicast(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
   void switch_reduce(std::uint32_t group, Bytes bytes, const collective::MessageTag& tag) override;
   void host_event(std::uint64_t token) override;
+  SimTime control_delay(collective::NpuId from, collective::NpuId to) const override;
+  void send_control(collective::NpuId dst, const collective::MessageTag& tag) override;
 
   /// Results; `summary` is complete once the run ended.
   /// This NPU's summary row, once the run is over (its other records are in NpuShared::records).
@@ -99,6 +101,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void complete(workload::NodeIndex i);
   void start_collective(workload::NodeIndex i);
   void post_recv(workload::NodeIndex i);
+  void flow_send(workload::NodeIndex i, int dst);
   void check_report();
   struct P2pKey {
     int src;
@@ -112,6 +115,7 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   int npu_;
   bool keep_intervals_;
   network::Nic nic_;
+  collective::nccl::FlowPorts flow_ports_;  // the flow model: this NPU's egress shares
   std::unique_ptr<collective::CollectiveRunner> exec_;  // ASTRA's system layer or NCCL's
   pdes::Context* ctx_ = nullptr;
 

@@ -13,6 +13,7 @@
 #include "tessera/output/records.hpp"
 #include "tessera/pdes/engine.hpp"
 #include "tessera/pdes/transport.hpp"
+#include "tessera/workload/workload.hpp"
 
 namespace tessera::network {
 class Network;
@@ -52,6 +53,9 @@ struct SimulationOptions {
   /// Polled by the engine at window boundaries (pdes::RunLimits::stop_requested): true on any rank
   /// stops every rank there, with StopReason::kStopRequested (the app's SIGINT/SIGTERM flag).
   std::function<bool()> stop_requested;
+  /// In-memory workloads instead of the configuration's (the flow model's measurements): each
+  /// rank's NPUs' graphs, built by this function (ASTRA-sim semantics, not checked against files).
+  std::function<workload::Workload(int npu)> workloads;
 };
 
 struct SimulationResult {

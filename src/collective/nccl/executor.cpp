@@ -126,6 +126,15 @@ std::int64_t NcclContext::multicast_group(const std::vector<NpuId>& members) con
   return it == multicast_.end() ? -1 : static_cast<std::int64_t>(it->second);
 }
 
+std::shared_ptr<const std::vector<NpuId>> NcclContext::all_members(int n) const {
+  if (!all_ || static_cast<int>(all_->size()) != n) {
+    auto all = std::make_shared<std::vector<NpuId>>(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < all->size(); ++i) (*all)[i] = static_cast<NpuId>(i);
+    all_ = std::move(all);
+  }
+  return all_;
+}
+
 NcclOptions options_from_settings(const std::vector<std::pair<std::string, std::string>>& settings) {
   NcclOptions o;
   for (const auto& [name, value] : settings) set_option(o, name, value, "system.nccl");
@@ -182,9 +191,14 @@ struct NcclExecutor::Collective {
   }
 };
 
-NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host)
+NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host,
+                           FlowPorts* ports)
     : ctx_(context), topo_(topo), self_(self), host_(host), p2p_(host, context.timing(), self, context.gpus_per_node()) {
-  static_assert(kNumKinds <= static_cast<int>(P2pRunner::kKind), "kind 15 is the p2p runner's");
+  static_assert(kNumKinds <= static_cast<int>(FlowRunner::kKind), "kinds 14 and 15 are the flow and p2p runners'");
+  if (context.flow_oracle() != nullptr) {
+    if (ports == nullptr) throw Error("NCCL model: the flow model needs the NPU's port ledger");
+    flow_ = std::make_unique<FlowRunner>(host, *context.flow_oracle(), *ports, self);
+  }
 }
 
 NcclExecutor::~NcclExecutor() = default;
@@ -196,9 +210,7 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
   if (r.group != nullptr) {
     p.members = r.group->members;
   } else {
-    auto all = std::make_shared<std::vector<NpuId>>(static_cast<std::size_t>(topo_.total_npus()));
-    for (std::size_t i = 0; i < all->size(); ++i) (*all)[i] = static_cast<NpuId>(i);
-    p.members = std::move(all);
+    p.members = ctx_.all_members(topo_.total_npus());
   }
   const auto& m = *p.members;
   const auto me = std::find(m.begin(), m.end(), self_);
@@ -266,6 +278,17 @@ CollectiveId NcclExecutor::start(const CollectiveRequest& request) {
   Plan p = plan(request);
   const std::uint32_t group = request.group != nullptr ? request.group->id : 0;
   const std::uint64_t stream = std::uint64_t{group} << 40 | counter_[group]++;
+  if (flow_) {
+    // The flow model: the call runs whole, timed by the oracle (the choice above is the label's).
+    const CollectiveId id = next_id_++;
+    const bool empty = request.type == CollectiveType::kAllToAll ? request.bytes <= 0 : p.req.count <= 0;
+    if (empty || p.members->size() < 2) {
+      host_.collective_finished(id);
+    } else {
+      flow_->start(stream, id, request.type, request.bytes, p.members, p.position);
+    }
+    return id;
+  }
   if (request.type == CollectiveType::kAllToAll) {
     const CollectiveId id = next_id_++;
     if (request.bytes <= 0 || p.members->size() < 2) {
@@ -429,6 +452,10 @@ void NcclExecutor::post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes
 }
 
 void NcclExecutor::on_timer(TimerToken token) {
+  if (token >= FlowRunner::kTimerBase) {
+    flow_->on_timer(token);
+    return;
+  }
   if (token >= P2pRunner::kTimerBase) {
     p2p_.on_timer(token);
     return;
@@ -678,6 +705,10 @@ void NcclExecutor::ask_piece(Collective& c, int cta) {
 }
 
 void NcclExecutor::on_message(NpuId src, Bytes bytes, const MessageTag& tag) {
+  if ((tag.seq & 15) == FlowRunner::kKind && flow_) {
+    flow_->on_message(src, tag);
+    return;
+  }
   if ((tag.seq & 15) == P2pRunner::kKind) {
     p2p_.on_message(src, bytes, tag);
     return;
@@ -709,6 +740,7 @@ void NcclExecutor::finish_if_done(Collective& c) {
 
 std::string NcclExecutor::stall_report() const {
   std::string out = p2p_.stall_report();
+  if (flow_) out += flow_->stall_report();
   for (const auto& [stream, id] : running_) {
     const auto it = streams_.find(stream);
     if (it == streams_.end()) continue;

@@ -2,6 +2,7 @@
 // workloads and the shared settings the earlier phases made).
 #include "phases.hpp"
 #include "tessera/pdes/agreement.hpp"
+#include "tessera/runtime/flow_oracle.hpp"
 
 namespace tessera::runtime::phases {
 
@@ -15,6 +16,10 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   shared.custom = s.custom.empty() ? nullptr : &s.custom;
   if (config.system.collective_library == CollectiveLibrary::kNccl) {
     s.nccl = make_nccl_context(config, s.multicast);
+    if (config.simulation.network_model == NetworkModel::kFlow) {
+      s.flow = std::make_unique<PacketFlowOracle>(config);
+      s.nccl->set_flow_oracle(s.flow.get());
+    }
     shared.nccl = s.nccl.get();
   }
   shared.memory_latency = config.remote_memory.latency;

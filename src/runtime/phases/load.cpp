@@ -7,20 +7,29 @@
 
 namespace tessera::runtime::phases {
 
-void load(const Config& config, pdes::Transport& transport, RunState& s, SimulationResult& result) {
+void load(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s,
+          SimulationResult& result) {
   const int rank = transport.rank();
   for (int i = 0; i < config.network.npu_count(); ++i) {
     if (s.partition.rank_of[s.net->lp_of(static_cast<network::NodeId>(i))] == rank) s.local_npus.push_back(i);
   }
   std::vector<pdes::Failure> failures;
   try {
-    load_workloads(
+    if (options.workloads) {
+      for (int npu : s.local_npus) {
+        workload::Workload wl = options.workloads(npu);
+        s.local_uses.push_back(group_use(wl, npu));
+        s.workloads.emplace(npu, std::move(wl));
+      }
+    } else {
+      load_workloads(
         config, s.local_npus,
         [&](int npu, workload::Workload&& wl) {
           s.local_uses.push_back(group_use(wl, npu));
           s.workloads.emplace(npu, std::move(wl));
         },
         &result.warnings);
+    }
   } catch (const WorkloadError& e) {
     for (std::size_t k = 0; k < e.diagnostics().size(); ++k)
       failures.push_back({e.npus()[k], ExitCode::kBadInput, "", {e.diagnostics()[k]}});

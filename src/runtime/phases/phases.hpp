@@ -49,13 +49,15 @@ struct RunState {
   GroupTable groups;
   // build
   std::unique_ptr<collective::nccl::NcclContext> nccl;  ///< collective_library nccl only
+  std::unique_ptr<collective::nccl::FlowOracle> flow;   ///< network_model flow only
   NpuShared shared;
   std::unique_ptr<pdes::Engine> engine;
 };
 
 void partition(const Config& config, pdes::Transport& transport, const SimulationOptions& options,
                RunState& s);
-void load(const Config& config, pdes::Transport& transport, RunState& s, SimulationResult& result);
+void load(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s,
+          SimulationResult& result);
 void validate(const Config& config, pdes::Transport& transport, RunState& s);
 void build(const Config& config, pdes::Transport& transport, const SimulationOptions& options, RunState& s,
            SimulationResult& result);

@@ -15,6 +15,7 @@
 
 #include "tessera/collective/executor.hpp"
 #include "tessera/collective/nccl/comm.hpp"
+#include "tessera/collective/nccl/flow.hpp"
 #include "tessera/collective/nccl/p2p_runner.hpp"
 #include "tessera/collective/nccl/selection.hpp"
 #include "tessera/collective/nccl/timing.hpp"
@@ -39,6 +40,12 @@ class NcclContext {
   /// The multicast group of these members (sorted), or -1.
   std::int64_t multicast_group(const std::vector<NpuId>& members) const;
   bool has_multicast() const { return !multicast_.empty(); }
+  /// The flow network model's oracle (nullptr: the step programs run on the network). It times
+  /// calls on the rank's one thread, so the executors share it.
+  FlowOracle* flow_oracle() const { return flow_; }
+  void set_flow_oracle(FlowOracle* oracle) { flow_ = oracle; }
+  /// NPUs 0..n-1, one list per rank (the group of calls without a communicator group).
+  std::shared_ptr<const std::vector<NpuId>> all_members(int n) const;
 
  private:
   NcclSystem base_;
@@ -46,6 +53,8 @@ class NcclContext {
   GpuTiming timing_;
   std::map<std::vector<NpuId>, std::uint32_t> multicast_;
   mutable std::map<std::pair<int, int>, std::unique_ptr<Comm>> comms_;
+  FlowOracle* flow_ = nullptr;
+  mutable std::shared_ptr<const std::vector<NpuId>> all_;
 };
 
 /// The NCCL options of a run: NCCL's defaults, then each (variable, value) in order.
@@ -53,8 +62,10 @@ NcclOptions options_from_settings(const std::vector<std::pair<std::string, std::
 
 class NcclExecutor final : public CollectiveRunner {
  public:
-  /// `context` and `topo` must outlive the executor.
-  NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host);
+  /// `context` and `topo` must outlive the executor. With the context's flow oracle, `ports` (this
+  /// NPU's egress ledger, outliving the executor) is required and every call runs whole (FlowRunner).
+  NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host,
+               FlowPorts* ports = nullptr);
   ~NcclExecutor() override;
   NcclExecutor(const NcclExecutor&) = delete;
   NcclExecutor& operator=(const NcclExecutor&) = delete;
@@ -65,7 +76,7 @@ class NcclExecutor final : public CollectiveRunner {
   void on_timer(TimerToken token) override;
   void on_message(NpuId src, Bytes bytes, const MessageTag& tag) override;
   void on_send_complete(NpuId, Bytes, const MessageTag&) override {}
-  bool idle() const override { return running_.empty() && p2p_.idle(); }
+  bool idle() const override { return running_.empty() && p2p_.idle() && (!flow_ || flow_->idle()); }
   std::string stall_report() const override;
 
   struct Program;  // one CTA (executor.cpp)
@@ -120,6 +131,7 @@ class NcclExecutor final : public CollectiveRunner {
   std::vector<std::uint64_t> host_tokens_;
   CollectiveId next_id_ = 1;
   P2pRunner p2p_;  // all-to-all: NCCL's grouped send/recv
+  std::unique_ptr<FlowRunner> flow_;  // the flow model: whole calls
 };
 
 }  // namespace tessera::collective::nccl
