@@ -255,7 +255,7 @@ void Nic::receive(pdes::Context& ctx, const PacketHeader& h) {
 void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   ++received_;
   owner_.on_message_arrived(
-      ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now()});
+      ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now(), h.msg_seq});
   if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware || net_.model() == NetworkModel::kFlow)
     return;
   // No acknowledgement when the sender asked for none or timed its own delivery note.

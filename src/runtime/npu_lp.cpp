@@ -27,17 +27,34 @@ pdes::Payload word_payload(std::uint64_t w) {
 }
 
 std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint32_t>(tag); }
+// Flow model: a point-to-point message carries its sender's slowdown in bits 32..53 (fixed point,
+// collective::nccl::kFlowFixedBits); its acknowledgement is bit 62 with the message id.
+constexpr std::uint64_t kFlowAckBit = std::uint64_t{1} << 62;
+constexpr int kFlowSlowShift = 32;
+constexpr std::uint64_t kFlowSlowMask = (std::uint64_t{1} << 22) - 1;
+std::uint64_t flow_fixed(double s) {
+  const auto f = static_cast<std::uint64_t>(std::llround(s * (1 << collective::nccl::kFlowFixedBits)));
+  return std::min(f, kFlowSlowMask);
+}
+double flow_unfixed(std::uint64_t f) {
+  return static_cast<double>(f) / (1 << collective::nccl::kFlowFixedBits);
+}
 
 /// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
 /// comm_size on n NPUs.
 std::pair<double, double> nccl_size_and_factor(CollectiveType t, double comm_size, int n) {
   const double ratio = n > 0 ? static_cast<double>(n - 1) / n : 0.0;
   switch (t) {
-    case CollectiveType::kAllReduce: return {comm_size, 2 * ratio};
-    case CollectiveType::kReduceScatter: return {comm_size, ratio};
-    case CollectiveType::kAllGather: return {comm_size * n, ratio};  // comm_size is the shard
-    case CollectiveType::kAllToAll: return {comm_size, ratio};
-    default: return {comm_size, 1.0};
+    case CollectiveType::kAllReduce:
+      return {comm_size, 2 * ratio};
+    case CollectiveType::kReduceScatter:
+      return {comm_size, ratio};
+    case CollectiveType::kAllGather:
+      return {comm_size * n, ratio};  // comm_size is the shard
+    case CollectiveType::kAllToAll:
+      return {comm_size, ratio};
+    default:
+      return {comm_size, 1.0};
   }
 }
 
@@ -64,10 +81,11 @@ std::uint64_t pack_collective_tag(const collective::MessageTag& tag) {
   const std::uint64_t counter = tag.stream & ((std::uint64_t{1} << 40) - 1);
   if (group >= (1u << kGroupBits) || counter >= (std::uint64_t{1} << kCounterBits) ||
       tag.seq >= (1u << kSeqBits) || tag.user_tag != 0) {
-    throw Error(fmt::format(
-        "collective message tag out of the wire range (group {}, stream {}, sequence {}, user tag {}): at most "
-        "16383 groups, 2^22 chunk streams per group and 2^27 messages per stream",
-        group, counter, tag.seq, tag.user_tag));
+    throw Error(
+        fmt::format("collective message tag out of the wire range (group {}, stream {}, sequence {}, user "
+                    "tag {}): at most "
+                    "16383 groups, 2^22 chunk streams per group and 2^27 messages per stream",
+                    group, counter, tag.seq, tag.user_tag));
   }
   return group << (kCounterBits + kSeqBits) | counter << kSeqBits | tag.seq;
 }
@@ -87,11 +105,11 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       npu_(npu),
       keep_intervals_(keep_intervals),
       nic_(*shared.network, npu, *this),
-      exec_(shared.nccl != nullptr
-                ? std::unique_ptr<collective::CollectiveRunner>(
-                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this,
-                                                                       &flow_ports_))
-                : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
+      exec_(shared.nccl != nullptr ? std::unique_ptr<collective::CollectiveRunner>(
+                                         std::make_unique<collective::nccl::NcclExecutor>(
+                                             *shared.nccl, *shared.topology, npu, *this, &flow_ports_))
+                                   : std::make_unique<collective::CollectiveExecutor>(
+                                         *shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
       name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
@@ -112,6 +130,8 @@ void NpuLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
     nic_.handle(ev, ctx);
   } else if (ev.kind == kCollectiveTimer) {
     exec_->on_timer(ev.payload.word(0));
+  } else if (ev.kind == kFlowDelivered) {
+    flow_delivered(ev.payload.as<network::ArrivedMessage>());
   } else if (ev.kind == kRecvMatched) {
     complete(static_cast<NodeIndex>(ev.payload.word(0)));
     issue_ready();
@@ -179,7 +199,9 @@ void NpuLp::issue(NodeIndex i) {
     return;
   }
   switch (type) {
-    case NodeType::kCommColl: start_collective(i); return;
+    case NodeType::kCommColl:
+      start_collective(i);
+      return;
     case NodeType::kCommSend: {
       const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
       if (shared_.network->model() == NetworkModel::kFlow && dst != npu_) {
@@ -191,11 +213,14 @@ void NpuLp::issue(NodeIndex i) {
       send_node_[id] = i;
       return;
     }
-    case NodeType::kCommRecv: post_recv(i); return;
+    case NodeType::kCommRecv:
+      post_recv(i);
+      return;
     case NodeType::kMemLoad:
     case NodeType::kMemStore: {
-      const SimTime d = shared_.memory_latency +
-                        (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
+      const SimTime d =
+          shared_.memory_latency +
+          (shared_.memory_bandwidth.bytes_per_second > 0 ? tx_time(n.size, shared_.memory_bandwidth) : 0);
       exec_->register_host_event(std::max<SimTime>(d, 0), i);
       return;
     }
@@ -230,8 +255,8 @@ void NpuLp::start_collective(NodeIndex i) {
   }
   {
     const collective::RunLabel label = exec_->describe(r);
-    coll_algorithm_[i] = {shared_.records->intern(label.algorithm), label.chunks, shared_.records->intern(label.protocol),
-                          label.channels};
+    coll_algorithm_[i] = {shared_.records->intern(label.algorithm), label.chunks,
+                          shared_.records->intern(label.protocol), label.channels};
   }
   starting_ = i;
   const collective::CollectiveId id = exec_->start(r);
@@ -239,29 +264,76 @@ void NpuLp::start_collective(NodeIndex i) {
   starting_ = kNone;
 }
 
+bool NpuLp::same_box(int a, int b) const {
+  const int gpn = shared_.nccl != nullptr ? std::max(1, shared_.nccl->gpus_per_node()) : 1;
+  return a / gpn == b / gpn;
+}
+
 void NpuLp::flow_send(NodeIndex i, int dst) {
   // The flow model: the message takes its route's latency plus its serialization at the route's
-  // slowest link, stretched by what else this NPU sends through that port now (FlowPorts).
+  // slowest link, stretched by what else this NPU sends through that port now (FlowPorts); the
+  // receiver stretches it further by what else it receives (flow_arrived) and acknowledges it.
+  namespace nc = collective::nccl;
   const workload::Node& n = wl_.node(i);
   const network::Network& net = *shared_.network;
   const auto self = static_cast<network::NodeId>(npu_);
   const auto to = static_cast<network::NodeId>(dst);
   const SimTime latency = net.unaware_delay(self, to, 0);
   const SimTime serialize = net.unaware_delay(self, to, n.size) - latency;
-  const int gpn = shared_.nccl != nullptr ? std::max(1, shared_.nccl->gpus_per_node()) : 1;
-  const bool same_box = npu_ / gpn == dst / gpn;
-  const double s = flow_ports_.slowdown(same_box ? 1.0 : 0.0, same_box ? 0.0 : 1.0, ctx_->now());
-  const SimTime delay = latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * s));
-  flow_ports_.add(same_box ? collective::nccl::FlowPort::kNvlink : collective::nccl::FlowPort::kNic, 1.0,
-                  ctx_->now() + delay);
-  const std::uint32_t id =
-      nic_.send_after(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0), delay, true);
+  const nc::FlowPort port = same_box(npu_, dst) ? nc::FlowPort::kNvlinkOut : nc::FlowPort::kNicOut;
+  const std::uint64_t fixed = flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now()));
+  const SimTime delay =
+      latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * flow_unfixed(fixed)));
+  flow_ports_.add(port, 1.0, ctx_->now() + delay);
+  const std::uint64_t tag = p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0) | fixed << kFlowSlowShift;
+  const std::uint32_t id = nic_.send_after(*ctx_, dst, n.size, tag, delay, false);
   send_node_[id] = i;
+}
+
+void NpuLp::flow_arrived(const network::ArrivedMessage& m) {
+  namespace nc = collective::nccl;
+  if (m.tag & kFlowAckBit) {  // our message is delivered: the SEND completes
+    const auto it = send_node_.find(static_cast<std::uint32_t>(m.tag & 0xFFFFFFFFu));
+    if (it == send_node_.end())
+      throw Error(fmt::format("NPU {}: acknowledgement of an unknown message", npu_));
+    const NodeIndex i = it->second;
+    send_node_.erase(it);
+    complete(i);
+    issue_ready();
+    return;
+  }
+  const network::Network& net = *shared_.network;
+  const auto from = static_cast<network::NodeId>(m.src);
+  const auto self = static_cast<network::NodeId>(npu_);
+  const SimTime serialize = net.unaware_delay(from, self, m.bytes) - net.unaware_delay(from, self, 0);
+  const nc::FlowPort port = same_box(m.src, npu_) ? nc::FlowPort::kNvlinkIn : nc::FlowPort::kNicIn;
+  const double sent = flow_unfixed((m.tag >> kFlowSlowShift) & kFlowSlowMask);
+  const double here = flow_unfixed(flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now())));
+  // The data came at the sender's pace; where this NPU's ingress is busier, the last bytes land later.
+  const SimTime extra =
+      here > sent ? static_cast<SimTime>(std::llround(static_cast<double>(serialize) * (here - sent))) : 0;
+  flow_ports_.add(port, 1.0, ctx_->now() + extra);
+  if (extra == 0) {
+    flow_delivered(m);
+    return;
+  }
+  network::ArrivedMessage late = m;
+  late.time = ctx_->now() + extra;
+  ctx_->schedule(extra, kFlowDelivered, pdes::Payload::of(late));
+}
+
+void NpuLp::flow_delivered(const network::ArrivedMessage& m) {
+  nic_.send_after(
+      *ctx_, m.src, 8, kP2pBit | kFlowAckBit | m.id,
+      shared_.network->ack_delay(static_cast<network::NodeId>(npu_), static_cast<network::NodeId>(m.src)),
+      false);
+  p2p_arrived(m);
 }
 
 void NpuLp::post_recv(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
-  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0, n.size};
+  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0,
+                   n.size};
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);
@@ -282,7 +354,8 @@ void NpuLp::complete(NodeIndex i) {
   const SimTime now = ctx_->now();
   const NodeType type = n.type();
   const bool replayed = n.is_cpu_op() || n.has(workload::Node::kReplayed);
-  if (!replayed && (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
+  if (!replayed &&
+      (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
     comm_intervals_.emplace_back(start_[i], now);
   }
   if (!replayed && type == NodeType::kCommColl) {
@@ -303,7 +376,8 @@ void NpuLp::complete(NodeIndex i) {
       c.protocol = a->second.protocol;
       c.channels = a->second.channels;
     }
-    const auto [size, factor] = nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
+    const auto [size, factor] =
+        nccl_size_and_factor(n.collective(), static_cast<double>(n.size), c.group_size);
     const SimTime t = now - start_[i];
     c.algbw_gbps = t > 0 ? size * 1000.0 / static_cast<double>(t) : 0.0;
     c.busbw_gbps = c.algbw_gbps * factor;
@@ -316,8 +390,9 @@ void NpuLp::complete(NodeIndex i) {
     std::uint32_t& name = name_index_[n.name];
     if (name == kNoName) name = shared_.records->intern(wl_.names()[n.name]);
     iv.name = name;
-    iv.kind = type == NodeType::kCommColl ? output::IntervalKind::kCollective
-                                           : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
+    iv.kind = type == NodeType::kCommColl
+                  ? output::IntervalKind::kCollective
+                  : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
     iv.is_cpu_op = n.is_cpu_op();
     iv.collective = type == NodeType::kCommColl ? static_cast<std::int8_t>(n.collective()) : -1;
     iv.peer = type == NodeType::kCommSend ? n.dst : type == NodeType::kCommRecv ? n.src : -1;
@@ -356,7 +431,8 @@ void NpuLp::schedule_after(SimTime delay, collective::TimerToken token) {
   ctx_->schedule(delay, kCollectiveTimer, word_payload(token), collective::astra_tie_priority(delay));
 }
 
-void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag, bool want_completion) {
+void NpuLp::send(collective::NpuId dst, Bytes bytes, const collective::MessageTag& tag,
+                 bool want_completion) {
   nic_.send_message(*ctx_, dst, bytes, pack_collective_tag(tag), want_completion);
 }
 
@@ -397,7 +473,19 @@ void NpuLp::host_event(std::uint64_t token) {
 
 void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage& m) {
   ctx_ = &ctx;
+  if ((m.tag & kP2pBit) && shared_.network->model() == NetworkModel::kFlow && m.src != npu_) {
+    flow_arrived(m);
+    return;
+  }
   if (m.tag & kP2pBit) {
+    p2p_arrived(m);
+    return;
+  }
+  exec_->on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
+}
+
+void NpuLp::p2p_arrived(const network::ArrivedMessage& m) {
+  {
     const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
     const auto posted = posted_recvs_.find(key);
     if (posted != posted_recvs_.end()) {
@@ -409,9 +497,7 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
     } else {
       ++early_arrivals_[key];
     }
-    return;
   }
-  exec_->on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
 }
 
 void NpuLp::on_message_delivered(pdes::Context& ctx, const network::SentMessage& m) {
@@ -495,8 +581,8 @@ std::string NpuLp::waiting_report() const {
       }
       on += fmt::format("{}{}", on.empty() ? "" : ", ", wl_.node(d).id);
     }
-    shown += fmt::format("{}node {} ({}) waits for node{} {}", listed ? ", " : "", wl_.node(i).id, wl_.name(i),
-                         deps > 1 ? "s" : "", on);
+    shown += fmt::format("{}node {} ({}) waits for node{} {}", listed ? ", " : "", wl_.node(i).id,
+                         wl_.name(i), deps > 1 ? "s" : "", on);
     ++listed;
   }
   if (!waiting) return "";

@@ -21,6 +21,7 @@ struct ArrivedMessage {
   Bytes bytes = 0;
   std::uint64_t tag = 0;
   SimTime time = 0;  ///< when its last byte arrived (= now)
+  std::uint32_t id = 0;  ///< the sender's message id (SentMessage::id)
 };
 
 /// One of this NPU's own messages.

@@ -29,6 +29,7 @@ namespace tessera::runtime {
 enum RuntimeEventKind : pdes::EventKind {
   kCollectiveTimer = 0x5201,  ///< payload word 0: the executor's TimerToken
   kRecvMatched = 0x5202,      ///< payload word 0: the RECV node index whose data had already arrived
+  kFlowDelivered = 0x5203,    ///< flow model: a point-to-point message whose ingress share ended now
 };
 
 /// What all NPU LPs of a rank share (owned by the Simulation; outlives the LPs).
@@ -102,6 +103,10 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void start_collective(workload::NodeIndex i);
   void post_recv(workload::NodeIndex i);
   void flow_send(workload::NodeIndex i, int dst);
+  void flow_arrived(const network::ArrivedMessage& m);
+  void flow_delivered(const network::ArrivedMessage& m);
+  void p2p_arrived(const network::ArrivedMessage& m);
+  bool same_box(int a, int b) const;
   void check_report();
   struct P2pKey {
     int src;

@@ -43,12 +43,12 @@ void FlowPorts::set_end(std::uint64_t id, SimTime end) {
     if (u.id == id) u.end = end;
 }
 
-double FlowPorts::slowdown(double nvlink, double nic, SimTime now) {
+double FlowPorts::slowdown(std::initializer_list<PortShare> shares, SimTime now) {
   // Shares add on a port; above 1 every use of it gets its fair part of the rate, so a new use
   // takes (load + its share) times as long as it would alone.
   double s = 1.0;
-  if (nvlink > 0) s = std::max(s, load(FlowPort::kNvlink, now) + nvlink);
-  if (nic > 0) s = std::max(s, load(FlowPort::kNic, now) + nic);
+  for (const PortShare& p : shares)
+    if (p.share > 0) s = std::max(s, load(p.port, now) + p.share);
   return s;
 }
 
@@ -62,7 +62,7 @@ struct FlowRunner::Collective {
   std::shared_ptr<const std::vector<NpuId>> members;
   int position = 0;
   const FlowTiming* timing = nullptr;
-  std::uint64_t nvlink_use = 0, nic_use = 0;
+  std::vector<std::uint64_t> uses;  // this call's entries in the port ledger
   // Coordinator: arrivals so far (early ones before this NPU started included).
   int arrivals = 0;
   SimTime t0 = 0;
@@ -95,12 +95,19 @@ void FlowRunner::start(std::uint64_t stream, CollectiveId id, CollectiveType typ
   const auto k = static_cast<std::size_t>(position);
   const SimTime now = host_.now();
   const double nvl = c.timing->nvlink_share[k], nic = c.timing->nic_share[k];
-  const double s = ports_.slowdown(nvl, nic, now);
+  // Rings and trees receive what they send: the same share in and out.
+  const double s = ports_.slowdown({{FlowPort::kNvlinkOut, nvl},
+                                    {FlowPort::kNvlinkIn, nvl},
+                                    {FlowPort::kNicOut, nic},
+                                    {FlowPort::kNicIn, nic}},
+                                   now);
   const std::int64_t fixed =
       std::min(kMaxFixed, static_cast<std::int64_t>(std::llround(s * static_cast<double>(kOne))));
   const SimTime guess = now + static_cast<SimTime>(static_cast<double>(c.timing->finish[k]) * s);
-  if (nvl > 0) c.nvlink_use = ports_.add(FlowPort::kNvlink, nvl, guess);
-  if (nic > 0) c.nic_use = ports_.add(FlowPort::kNic, nic, guess);
+  for (FlowPort p : {FlowPort::kNvlinkOut, FlowPort::kNvlinkIn})
+    if (nvl > 0) c.uses.push_back(ports_.add(p, nvl, guess));
+  for (FlowPort p : {FlowPort::kNicOut, FlowPort::kNicIn})
+    if (nic > 0) c.uses.push_back(ports_.add(p, nic, guess));
   if (position == 0) {
     arrived(c, 0, now, fixed);
     return;
@@ -179,8 +186,7 @@ void FlowRunner::on_message(NpuId src, const MessageTag& tag) {
 
 void FlowRunner::finish(Collective& c) {
   const SimTime now = host_.now();
-  if (c.nvlink_use != 0) ports_.set_end(c.nvlink_use, now);
-  if (c.nic_use != 0) ports_.set_end(c.nic_use, now);
+  for (std::uint64_t u : c.uses) ports_.set_end(u, now);
   const CollectiveId id = c.id;
   --running_;
   streams_.erase(c.stream);

@@ -38,8 +38,14 @@ class FlowOracle {
   virtual const FlowTiming& time(const FlowCall& call) = 0;
 };
 
-/// The egress ports of one NPU whose bandwidth concurrent work shares.
-enum class FlowPort : std::uint8_t { kNvlink, kNic };
+/// The ports of one NPU whose bandwidth concurrent work shares, per direction.
+enum class FlowPort : std::uint8_t { kNvlinkOut, kNvlinkIn, kNicOut, kNicIn };
+
+/// A use's share of one port.
+struct PortShare {
+  FlowPort port;
+  double share;
+};
 
 /// One NPU's ledger of the work on its egress ports: each use holds a share of a port (its
 /// bytes over its duration and the port's rate) until its end.
@@ -51,9 +57,10 @@ class FlowPorts {
   std::uint64_t add(FlowPort port, double share, SimTime end);
   /// The use's real end, once known.
   void set_end(std::uint64_t id, SimTime end);
-  /// How much slower a use of `nvlink` and `nic` shares starting now runs: the ports' demand
-  /// over their capacity, at least 1.
-  double slowdown(double nvlink, double nic, SimTime now);
+  /// How much slower a use of these shares starting now runs: the most loaded port's demand
+  /// (its running uses' shares plus this one's) over its capacity, at least 1. Shares of 0 are
+  /// ignored.
+  double slowdown(std::initializer_list<PortShare> shares, SimTime now);
 
  private:
   struct Use {
