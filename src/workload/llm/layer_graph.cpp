@@ -457,9 +457,13 @@ void StepGraph::embedding_backward(bool last) {
     wait(collective("embedding grad all-gather", CollectiveType::kAllGather, ns_ * m.hidden * e_,
                     GroupKind::kTp, here()));
   }
-  // Scatter-add of the rows' gradients into the fp32 main grad.
+  // PyTorch's dense embedding backward (embedding_dense_backward) zero-fills a 16-bit gradient
+  // of the whole local table and scatter-adds the rows' gradients into it; Megatron's gradient
+  // hook then adds it to the main grad (param.main_grad.add_(param.grad): read both, write).
   const double x = static_cast<double>(n_) * static_cast<double>(m.hidden);
-  compute("embedding wgrad", memory(x * e_ + x * 8));
+  const double table = static_cast<double>(layout_.vocab / run_.tp) * static_cast<double>(m.hidden);
+  compute("embedding wgrad", memory(table * e_ + x * e_ * 3));
+  compute("embedding main-grad add", memory(table * (2.0 * e_grad_ + e_)));
   grad_ready(-1, kEmbedding, last);
 }
 
