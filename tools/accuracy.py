@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Predicted against measured: runs Tessera's nccl-tests on every case of tools/nccl_reference.json
-and writes docs/accuracy.md with its tables and docs/images/accuracy-nccl.png (busbw against size,
+and writes its section of docs/accuracy.md (between its markers) with its tables and docs/images/accuracy-nccl.png (busbw against size,
 measured points and the predicted line, one panel per collective and box count).
 
   tools/accuracy.py                 # every case, every size (a few minutes on one core)
@@ -18,6 +18,9 @@ import platform
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from doc_sections import replace_section  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 BUSBW = {"all_reduce_perf": lambda n: 2 * (n - 1) / n, "all_gather_perf": lambda n: (n - 1) / n,
@@ -207,8 +210,7 @@ def write_markdown(cases, results, path, image_rel, command):
             if row and want and (row["algorithm"], row["protocol"]) != want:
                 alg = (alg[0] + " ✗", alg[1], alg[2])
             L.append(f"| {human(pt['size'])} | {meas:.2f} | {p} | {e} | {alg[0]} | {alg[1]} | {alg[2]} |")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(L) + "\n")
+    replace_section(path, "tools/accuracy.py", L)
 
 
 def main(argv=None):
