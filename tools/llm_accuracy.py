@@ -9,6 +9,7 @@ where that is the published figure), with the error.
   tools/llm_accuracy.py --only 'llama3.1-8b-8gpu-*' --jobs 2
   tools/llm_accuracy.py --max-gpus 2048 --network-model packet
   tools/llm_accuracy.py --list                   # the rows and their settings, nothing run
+  tools/llm_accuracy.py --quick --only ROW --out FILE   # smoke test: ROW cut to 2 layers, 1 micro-batch
 
 Each figure is a real simulation of one training step; nothing here computes a time. Rows above
 --max-gpus are listed as not run, with the reason. Networks are HGX-H100 boxes of 8 GPUs
@@ -145,6 +146,19 @@ def yaml_value(v):
     return str(v)
 
 
+def quick(row):
+    """The row cut to run in seconds (smoke test): 2 layers per pipeline stage and chunk, one
+    micro-batch per data-parallel replica (pp of them with a pipeline). Not comparable with the
+    published figure."""
+    llm = dict(row["llm"])
+    model = llm["model"] if isinstance(llm["model"], dict) else {"preset": llm["model"]}
+    stages = llm.get("pp", 1) * llm.get("vp", 1)
+    llm["model"] = {**model, "layers": 2 * stages}
+    dp = row["gpus"] // (llm.get("tp", 1) * llm.get("pp", 1) * llm.get("cp", 1))
+    llm["global_batch"] = llm.get("micro_batch", 1) * dp * max(1, llm.get("pp", 1))
+    return dict(row, llm=llm, quick=True)
+
+
 def scenario_text(row, network_path):
     L = [f"# {row['table']}: {row['name']} (published step {row['published_step']:.2f} s; {row['source']}).",
          "# Written by tools/llm_accuracy.py.",
@@ -220,7 +234,8 @@ def write_section(path, all_rows, results, command, network_model, max_gpus):
     for row in all_rows:
         r = results.get(row["name"])
         prec = row["llm"]["precision"]
-        head = f"| {row['name']} | {row['gpus']} | {prec} | {row['published_step']:.2f} |"
+        label = row["name"] + (" (quick: 2 layers, 1 micro-batch; not comparable)" if row.get("quick") else "")
+        head = f"| {label} | {row['gpus']} | {prec} | {row['published_step']:.2f} |"
         if r is None or "error" in r:
             notrun += 1
             why = "not run: more GPUs than --max-gpus" if r is None else f"not run: {r['error']}"
@@ -266,6 +281,8 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=1, help="simulations at once (default 1)")
     ap.add_argument("--timeout", type=int, default=3600, help="seconds per simulation (default 3600)")
     ap.add_argument("--scenarios", help="keep the generated scenarios in this folder (default: a temporary one)")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke test: each row cut to 2 layers and one micro-batch (figures not comparable)")
     ap.add_argument("--list", action="store_true", help="print the rows and their workload.llm, run nothing")
     a = ap.parse_args(argv)
     all_rows = rows()
@@ -276,6 +293,8 @@ def main(argv=None):
             print(f"llm_accuracy.py: --only {' '.join(a.only)} matches no row (names look like {names}, ...; "
                   "see --list)", file=sys.stderr)
             return 2
+    if a.quick:
+        all_rows = [quick(r) for r in all_rows]
     if a.list:
         for r in all_rows:
             print(f"{r['name']}: {r['gpus']} GPUs, published {r['published_step']:.2f} s, {json.dumps(r['llm'])}")
@@ -302,7 +321,7 @@ def main(argv=None):
                 else:
                     print(f"{r['name']}: predicted {res['step']:.3f} s, published {r['published_step']:.2f} s "
                           f"({res['step'] / r['published_step'] - 1:+.1%}), wall {res['wall']:.0f} s", flush=True)
-    command = "tools/llm_accuracy.py" + "".join(f" --only '{p}'" for p in a.only or [])
+    command = "tools/llm_accuracy.py" + (" --quick" if a.quick else "") + "".join(f" --only '{p}'" for p in a.only or [])
     if a.max_gpus != DEFAULT_MAX_GPUS:
         command += f" --max-gpus {a.max_gpus}"
     if a.network_model != "packet":
