@@ -1,5 +1,6 @@
 // Kernel time = max(compute time, memory time) + launch cost, with the compute rate chosen per
-// kernel class: GEMMs at the best-shape (MAMF) efficiency times their tile and wave utilisation,
+// kernel class: GEMMs at the best-shape (MAMF) efficiency times their tile and wave utilisation
+// and their reduction-depth utilisation,
 // attention at the published FlashAttention/cuDNN throughput for its length and mask, memory-bound
 // kernels at a fraction of HBM bandwidth (docs/compute.md).
 #include <algorithm>
@@ -89,6 +90,10 @@ double GpuSpec::mamf_tflops(Precision p) const {
   return p == Precision::kBf16 ? mamf_bf16_tflops : p == Precision::kFp8 ? mamf_fp8_tflops : 0.0;
 }
 
+double GpuSpec::gemm_k0(Precision p) const {
+  return p == Precision::kBf16 ? gemm_k0_bf16 : p == Precision::kFp8 ? gemm_k0_fp8 : 0.0;
+}
+
 const AttentionFigures* GpuSpec::find_attention(AttentionBackend b) const {
   for (const auto& a : attention) {
     if (a.backend == b) return &a;
@@ -131,6 +136,14 @@ double GpuModel::tile_wave_utilization(std::int64_t m, std::int64_t n, std::int6
   return best;
 }
 
+double GpuModel::depth_utilization(std::int64_t k, Precision p) const {
+  const double k0 = spec_.gemm_k0(p);
+  if (k0 <= 0 || k <= 0 || spec_.mamf_k <= 0) return 1.0;
+  // Each output tile pays a fixed prologue/epilogue besides its K/k_tile main-loop iterations;
+  // MAMF's shape already pays it at its own depth.
+  return std::min(1.0, (1 + k0 / static_cast<double>(spec_.mamf_k)) / (1 + k0 / static_cast<double>(k)));
+}
+
 double GpuModel::gemm_efficiency(const Kernel& g) const {
   const double peak = spec_.peak_tflops(g.precision);
   const double mamf = spec_.mamf_tflops(g.precision);
@@ -142,7 +155,8 @@ double GpuModel::gemm_efficiency(const Kernel& g) const {
   // The MAMF sweep's best shape has no quantization loss, so MAMF/peak is the steady-state
   // efficiency of a full wave of full tiles; SMs given to communication do not compute.
   const double sm_share = static_cast<double>(sms) / spec_.sms;
-  return mamf / peak * sm_share * tile_wave_utilization(g.m, g.n, g.batch, sms);
+  return mamf / peak * sm_share * tile_wave_utilization(g.m, g.n, g.batch, sms) *
+         depth_utilization(g.k, g.precision);
 }
 
 double GpuModel::attention_tflops(const Kernel& a) const {

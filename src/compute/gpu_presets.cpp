@@ -33,14 +33,21 @@ GpuSpec h100_sxm() {
   GpuSpec g;
   g.name = "h100-sxm";
   g.title = "NVIDIA H100 SXM5 80 GB";
-  g.sms = 132;                       // NVIDIA Matrix Multiplication Background guide DU-09799-001; MLE
-  g.peak_bf16_tflops = 989;          // dense; DGXC nemo_megatron/README_175b.md (MFU definition)
-  g.peak_fp8_tflops = 1979;          // dense; same
-  g.mamf_bf16_tflops = 794.5;        // stas00/ml-engineering compute/accelerator MAMF table (2048x2048x13312)
-  g.mamf_fp8_tflops = 1402.6;        // same table
-  g.hbm_bytes_per_s = 3.35e12;       // HBM3; MLE compute/accelerator/README.md
-  g.hbm_capacity = Bytes{80} << 30;  // 80 GB (CUDA counts binary gigabytes)
-  g.memory_efficiency = 0.85;        // [U] reference llm-training.md §4: 0.8-0.9, to calibrate
+  g.sms = 132;                 // NVIDIA Matrix Multiplication Background guide DU-09799-001; MLE
+  g.peak_bf16_tflops = 989;    // dense; DGXC nemo_megatron/README_175b.md (MFU definition)
+  g.peak_fp8_tflops = 1979;    // dense; same
+  g.mamf_bf16_tflops = 794.5;  // stas00/ml-engineering compute/accelerator MAMF table (2048x2048x13312)
+  g.mamf_fp8_tflops = 1402.6;  // same table
+  g.mamf_k = 13312;            // the table's best BF16 shape; taken for FP8 too [U]
+  // Per-tile fixed cost in units of K, fitted to the 8192 x 8192 x K sweeps on the same GH100
+  // die (H800 SXM, 132 SMs): BF16 705/736/758/766 and FP8 1343/1467/1507/1541 TFLOP/s at
+  // K = 2k/4k/8k/16k (tile-ai/tilelang benchmark/matmul{,_fp8}/README.md); t ∝ K + K0 fits each
+  // curve within 2% (docs/compute.md).
+  g.gemm_k0_bf16 = 230;
+  g.gemm_k0_fp8 = 280;
+  g.hbm_bytes_per_s = 3.35e12;         // HBM3; MLE compute/accelerator/README.md
+  g.hbm_capacity = Bytes{80} << 30;    // 80 GB (CUDA counts binary gigabytes)
+  g.memory_efficiency = 0.85;          // [U] reference llm-training.md §4: 0.8-0.9, to calibrate
   g.kernel_launch = 2 * kMicrosecond;  // [U] same section: "a few µs", to calibrate
 
   // Dao-AILab/flash-attention assets: flash2_h100_fwd_bwd_benchmark.png, flash3_fp16_fwd.png

@@ -83,6 +83,11 @@ struct GpuSpec {
   /// Best-shape GEMM throughput found by the maximum-achievable-matmul-FLOPs sweep (MAMF): the
   /// ceiling of the GEMM model, reached by shapes without tile or wave quantization loss.
   double mamf_bf16_tflops = 0, mamf_fp8_tflops = 0;
+  /// Reduction depth K of the MAMF best shape, and each output tile's fixed cost (prologue,
+  /// epilogue) in units of K per precision: a GEMM of depth K runs at (1 + K0/K_mamf)/(1 + K0/K)
+  /// of MAMF, at most 1. K0 = 0 leaves the depth out.
+  std::int64_t mamf_k = 0;
+  double gemm_k0_bf16 = 0, gemm_k0_fp8 = 0;
   double hbm_bytes_per_s = 0;
   Bytes hbm_capacity = 0;
   double memory_efficiency = 0;  ///< fraction of HBM bandwidth memory-bound kernels reach
@@ -93,6 +98,7 @@ struct GpuSpec {
   /// Tensor-core peak and MAMF for GEMM inputs of precision `p`; 0 when the GPU has none.
   double peak_tflops(Precision p) const;
   double mamf_tflops(Precision p) const;
+  double gemm_k0(Precision p) const;
   const AttentionFigures* find_attention(AttentionBackend b) const;
 };
 
@@ -116,6 +122,9 @@ class GpuModel {
   /// Tile and wave utilisation of a GEMM on `sms` SMs: useful tile area over the area the
   /// launched waves cover, for the best tile shape (1 = no quantization loss).
   static double tile_wave_utilization(std::int64_t m, std::int64_t n, std::int64_t batch, int sms);
+  /// Throughput of reduction depth `k` relative to MAMF's depth (the per-tile fixed cost
+  /// amortised over k), at most 1.
+  double depth_utilization(std::int64_t k, Precision p) const;
   /// Attention throughput (TFLOP/s in FlashAttention's convention) for the kernel's backend,
   /// direction and mask at key length `kv`, interpolated in log2(length) and clamped to the
   /// published range. Throws Error if the GPU has no figures for that backend.

@@ -10,7 +10,6 @@
 
 namespace tessera::llm::detail {
 
-
 namespace {
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 }  // namespace
@@ -188,6 +187,9 @@ void StepGraph::attention_forward() {
         compute("attention", ring_step(true, j));
         got = arriving;
       }
+      // Each later step's partial output is merged into the running output by its log-sum-exp
+      // (TE AttnFuncWithCPAndKVP2P, flash_attn_fwd_out_correction): read both, write the result.
+      for (int j = 1; j < c; ++j) compute("attention output correction", memory(3.0 * x.out));
       return;
     }
     case CpCommType::kAllGather:
@@ -218,6 +220,9 @@ void StepGraph::attention_backward() {
       for (int j = 0; j < c; ++j) {
         wait(got);
         compute("attention bwd", ring_step(false, j));
+        // The step's dQ and dK‖dV are added into the accumulated gradients (same TE function):
+        // read both, write the sum.
+        if (j > 0) compute("attention grad accumulate", memory(3.0 * static_cast<double>(x.out + x.kv)));
         if (j + 1 < c) {
           const std::int32_t tg = tag(4, layer_ + 1, mb_ * 64 + j);
           send("attention dkv ring", x.prev, tg, 2 * x.kv, here());
@@ -452,9 +457,13 @@ void StepGraph::embedding_backward(bool last) {
     wait(collective("embedding grad all-gather", CollectiveType::kAllGather, ns_ * m.hidden * e_,
                     GroupKind::kTp, here()));
   }
-  // Scatter-add of the rows' gradients into the fp32 main grad.
+  // PyTorch's dense embedding backward (embedding_dense_backward) zero-fills a 16-bit gradient
+  // of the whole local table and scatter-adds the rows' gradients into it; Megatron's gradient
+  // hook then adds it to the main grad (param.main_grad.add_(param.grad): read both, write).
   const double x = static_cast<double>(n_) * static_cast<double>(m.hidden);
-  compute("embedding wgrad", memory(x * e_ + x * 8));
+  const double table = static_cast<double>(layout_.vocab / run_.tp) * static_cast<double>(m.hidden);
+  compute("embedding wgrad", memory(table * e_ + x * e_ * 3));
+  compute("embedding main-grad add", memory(table * (2.0 * e_grad_ + e_)));
   grad_ready(-1, kEmbedding, last);
 }
 
@@ -470,30 +479,36 @@ void StepGraph::output_forward() {
     wait(collective("logits input all-gather", CollectiveType::kAllGather, ns_ * h * e_, GroupKind::kTp,
                     here()));
   compute("logits", gemm(n_, v, h, compute::Precision::kBf16, false));
-  const double logits = static_cast<double>(n_) * static_cast<double>(v) * e_;
+  // MCore's vocab-parallel cross-entropy (tensor_parallel/cross_entropy.py) works on an fp32 copy
+  // of the logits, one elementwise pass per step: cast (read 2 B, write 4 B) and row max (read
+  // 4 B); subtract the max and exponentiate in place (read and write 4 B each) and sum (read
+  // 4 B); after the sum, divide into the softmax it saves for the backward (read and write 4 B).
+  const double logits = static_cast<double>(n_) * static_cast<double>(v);
   if (run_.tp > 1) {
-    // Vocab-parallel cross-entropy: all-reduces of the max, the target logit and the sum of
-    // exponentials, n fp32 values each.
-    compute("cross-entropy max", memory(logits));
+    // The max, the target logit and the sum of exponentials are all-reduced over TP, n fp32
+    // values each.
+    compute("cross-entropy max", memory(logits * (2 + 4 + 4)));
     wait(collective("cross-entropy max all-reduce", CollectiveType::kAllReduce, n_ * 4, GroupKind::kTp,
                     here()));
-    compute("cross-entropy exp", memory(2 * logits));
+    compute("cross-entropy exp", memory(logits * (8 + 8 + 4)));
     const NodeId target = collective("cross-entropy target all-reduce", CollectiveType::kAllReduce, n_ * 4,
                                      GroupKind::kTp, here());
     const NodeId sum = collective("cross-entropy sum all-reduce", CollectiveType::kAllReduce, n_ * 4,
                                   GroupKind::kTp, here());
     wait(target);
     wait(sum);
-    compute("cross-entropy loss", memory(static_cast<double>(n_) * 4 * 3));
+    compute("cross-entropy softmax", memory(logits * 8 + static_cast<double>(n_) * 4 * 3));
   } else {
-    compute("cross-entropy", memory(2 * logits));
+    compute("cross-entropy", memory(logits * (2 + 4 + 4 + 8 + 8 + 4 + 8)));
   }
 }
 
 void StepGraph::output_backward(bool last) {
   layer_ = -1;
   const std::int64_t v = layout_.vocab / run_.tp;
-  compute("cross-entropy bwd", memory(2.0 * static_cast<double>(n_) * static_cast<double>(v) * e_));
+  // The saved softmax scaled by the loss gradient in place (read and write 4 B), then cast back to
+  // the logits' 16-bit type (read 4 B, write 2 B) for the output layer's backward GEMMs.
+  compute("cross-entropy bwd", memory(static_cast<double>(n_) * static_cast<double>(v) * (8 + 4 + e_)));
   column_backward("logits", v, run_.model.hidden, compute::Precision::kBf16, -1, kOutput, last);
   norm_backward("final norm", -1, kFinalNorm, last);
 }

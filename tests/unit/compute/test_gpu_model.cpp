@@ -59,8 +59,8 @@ TEST(GpuPresets, NamesAndPublishedRates) {
 
 TEST(GpuModelGemm, FullWavesOfFullTilesRunAtTheMamfRate) {
   const GpuModel g = h100();
-  // 12 x 11 tiles of 256 x 128 = 132 tiles: one full wave on 132 SMs.
-  const Kernel k = gemm(12 * 256, 11 * 128, 8192);
+  // 12 x 11 tiles of 256 x 128 = 132 tiles: one full wave on 132 SMs, at MAMF's depth.
+  const Kernel k = gemm(12 * 256, 11 * 128, 13312);
   EXPECT_DOUBLE_EQ(GpuModel::tile_wave_utilization(k.m, k.n, k.batch, 132), 1.0);
   EXPECT_NEAR(g.gemm_efficiency(k), 794.5 / 989, 1e-12);
   const double expect = k.flops / 794.5e12 + 2e-6;
@@ -80,16 +80,32 @@ TEST(GpuModelGemm, PartialWavesAndTilesLoseThroughput) {
 
 TEST(GpuModelGemm, ReservedSmsAndPrecision) {
   const GpuModel g = h100();
-  Kernel k = gemm(12 * 256, 11 * 128, 8192);
+  Kernel k = gemm(12 * 256, 11 * 128, 13312);
   const double full = g.gemm_efficiency(k);
   k.reserved_sms = 24;  // 108 SMs left: 132 tiles take two waves of 108
   EXPECT_NEAR(g.gemm_efficiency(k),
               794.5 / 989 * 108.0 / 132 * GpuModel::tile_wave_utilization(k.m, k.n, 1, 108), 1e-12);
   EXPECT_LT(g.gemm_efficiency(k), full);
-  Kernel f8 = gemm(12 * 256, 11 * 128, 8192, Precision::kFp8);
+  Kernel f8 = gemm(12 * 256, 11 * 128, 13312, Precision::kFp8);
   EXPECT_NEAR(g.gemm_efficiency(f8), 1402.6 / 1979, 1e-12);
   EXPECT_THROW(a100().time(f8), Error);
   EXPECT_THROW(g.time(gemm(1024, 1024, 1024, Precision::kFp32)), Error);
+}
+
+TEST(GpuModelGemm, ShallowReductionsLoseTheTilesFixedCost) {
+  const GpuModel g = h100();
+  // t ∝ K + K0 per tile, relative to MAMF's K = 13312; deeper than that stays at MAMF.
+  EXPECT_NEAR(g.depth_utilization(4096, Precision::kBf16), (1 + 230.0 / 13312) / (1 + 230.0 / 4096), 1e-12);
+  EXPECT_NEAR(g.depth_utilization(2048, Precision::kFp8), (1 + 280.0 / 13312) / (1 + 280.0 / 2048), 1e-12);
+  EXPECT_DOUBLE_EQ(g.depth_utilization(13312, Precision::kBf16), 1.0);
+  EXPECT_DOUBLE_EQ(g.depth_utilization(65536, Precision::kBf16), 1.0);
+  // The tilelang H800 sweep it is fitted to: 736 -> 766 TFLOP/s from K = 4k to 16k (4%).
+  EXPECT_NEAR(g.depth_utilization(16384, Precision::kBf16) / g.depth_utilization(4096, Precision::kBf16),
+              766.0 / 736, 0.01);
+  const Kernel shallow = gemm(12 * 256, 11 * 128, 4096);
+  EXPECT_NEAR(g.gemm_efficiency(shallow), 794.5 / 989 * g.depth_utilization(4096, Precision::kBf16), 1e-12);
+  // A100 has no published depth sweep: its GEMMs keep MAMF at every depth.
+  EXPECT_DOUBLE_EQ(a100().depth_utilization(1024, Precision::kBf16), 1.0);
 }
 
 TEST(GpuModelGemm, SkinnyGemmsAreMemoryBound) {

@@ -3,6 +3,8 @@
 // resolved configuration's record of the run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
@@ -35,6 +37,34 @@ TEST(LlmScenario, ShippedScenarioLoads) {
   EXPECT_EQ(r.tp, 2);
   EXPECT_TRUE(r.sequence_parallel);
   EXPECT_TRUE(r.distributed_optimizer);
+}
+
+TEST(LlmScenario, EveryShippedLlmScenarioLoads) {
+  // Loading checks what `tessera validate` checks: the run against the NPU count, the GPU and its
+  // memory. Every file of the folder, so a new scenario is covered when it is added.
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(repo("configs/scenarios/llm"))) {
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_GE(files.size(), 11u);
+  for (const std::string& f : files) {
+    SCOPED_TRACE(f);
+    Config c;
+    ASSERT_NO_THROW(c = load_scenario(f).config);
+    EXPECT_EQ(c.workload.kind, WorkloadKind::kLlm);
+    ASSERT_TRUE(c.workload.llm);
+    EXPECT_FALSE(c.npu.preset.empty());
+  }
+  // The calibration scenario is the DGXC recipe's row.
+  const Config d = load_scenario(repo("configs/scenarios/llm/dgxc-llama3.1-8b-8gpu-bf16.yaml")).config;
+  const llm::LlmRun& r = *d.workload.llm;
+  EXPECT_EQ(d.network.npu_count(), 8);
+  EXPECT_EQ(r.cp, 2);
+  EXPECT_EQ(r.global_batch, 128);
+  EXPECT_EQ(r.seq(), 8192);
+  EXPECT_EQ(r.bucket_params, 75 * (1 << 20) / 2);
+  EXPECT_TRUE(r.param_remainders);
 }
 
 TEST(LlmScenario, EveryKeyReachesTheRun) {
