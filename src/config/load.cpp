@@ -247,6 +247,15 @@ LoadResult load_scenario(const std::string& path, const RunOverrides& overrides)
                                       kTimeRangeText),
                           "use a smaller injection_scale"});
   }
+  // A training run on HGX boxes with NCCL defaults to the flow model, which times each distinct
+  // collective once with the packet model and runs steps of thousands of GPUs in minutes
+  // (docs/network.md); a scenario that names its model keeps it.
+  const Node* sim = root.find("simulation");
+  const bool model_given = sim != nullptr && sim->is_map() && sim->find("network_model") != nullptr;
+  if (!model_given && c.workload.kind == WorkloadKind::kLlm && c.system.collective_library == CollectiveLibrary::kNccl &&
+      c.network.topology.name() == "hgx_h100") {
+    c.simulation.network_model = NetworkModel::kFlow;
+  }
   cfg::apply_overrides(c, overrides);
   return cfg::finish(std::move(c), sink, false);
 }

@@ -67,6 +67,8 @@ struct FlowRunner::Collective {
   int arrivals = 0;
   SimTime t0 = 0;
   std::int64_t slowdown = kOne;
+  int timers = 0;         // DONE timers still to fire (the coordinator's)
+  bool finished = false;  // this NPU's part is over
 };
 
 FlowRunner::FlowRunner(CollectiveHost& host, FlowOracle& oracle, FlowPorts& ports, NpuId self)
@@ -144,6 +146,7 @@ void FlowRunner::send_done(Collective& c, int position) {
       t = static_cast<std::uint32_t>(timers_.size());
       timers_.emplace_back(c.stream, position);
     }
+    ++c.timers;
     host_.schedule_after(at - host_.now(), kTimerBase + t);
     return;
   }
@@ -160,6 +163,7 @@ void FlowRunner::on_timer(TimerToken token) {
   const auto it = streams_.find(stream);
   if (it == streams_.end()) throw Error("flow model: a timer of a finished collective");
   Collective& c = *it->second;
+  --c.timers;
   const NpuId dst = (*c.members)[static_cast<std::size_t>(position)];
   if (dst == self_) {
     finish(c);
@@ -169,6 +173,7 @@ void FlowRunner::on_timer(TimerToken token) {
   tag.stream = stream;
   tag.seq = kDone << 4 | kKind;
   host_.send_control(dst, tag);
+  if (c.finished && c.timers == 0) streams_.erase(stream);
 }
 
 void FlowRunner::on_message(NpuId src, const MessageTag& tag) {
@@ -189,14 +194,15 @@ void FlowRunner::finish(Collective& c) {
   for (std::uint64_t u : c.uses) ports_.set_end(u, now);
   const CollectiveId id = c.id;
   --running_;
-  streams_.erase(c.stream);
+  c.finished = true;
+  if (c.timers == 0) streams_.erase(c.stream);
   host_.collective_finished(id);  // may start the next one
 }
 
 std::string FlowRunner::stall_report() const {
   std::string out;
   for (const auto& [stream, c] : streams_) {
-    if (!c->started) continue;
+    if (!c->started || c->finished) continue;
     out += c->position == 0 ? fmt::format("flow collective {:#x}: {} of {} members started;", stream,
                                           c->arrivals, c->members->size())
                             : fmt::format("flow collective {:#x}: waiting for member 0's end;", stream);
