@@ -211,7 +211,7 @@ Table<SimulationConfig> simulation_table() {
       "How the simulation runs. Command-line --network-model overrides network_model.",
       {
           p_enum("network_model", &M::network_model, enum_names(NetworkModel{}),
-                 "packet-level network, or ASTRA-sim's analytical backends (for parity)"),
+                 "packet-level network, the flow model (NCCL collectives timed whole; the default for LLM runs with NCCL on HGX boxes), or ASTRA-sim's analytical backends (for parity)"),
           p_enum("placement", &M::placement, enum_names(Placement{}),
                  "how NPUs and switches are assigned to MPI ranks"),
           {"rank_of_npu", "list of int", "one MPI rank per NPU", "placement: explicit: the rank of each NPU",
