@@ -7,7 +7,8 @@ where that is the published figure), with the error.
 
   tools/llm_accuracy.py                          # every row up to --max-gpus GPUs
   tools/llm_accuracy.py --only 'llama3.1-8b-8gpu-*' --jobs 2
-  tools/llm_accuracy.py --max-gpus 2048 --network-model packet
+  tools/llm_accuracy.py --max-gpus 6144                # every row (hours on one core)
+  tools/llm_accuracy.py --only 'llama3.1-8b-8gpu-*' --network-model packet
   tools/llm_accuracy.py --list                   # the rows and their settings, nothing run
   tools/llm_accuracy.py --quick --only ROW --out FILE   # smoke test: ROW cut to 2 layers, 1 micro-batch
 
@@ -33,7 +34,7 @@ from doc_sections import generated_by, replace_section  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 NETWORK_TEMPLATE = os.path.join(ROOT, "configs", "network", "hgx-h100-2box.yaml")
 SYSTEM = os.path.join(ROOT, "configs", "system", "nccl-h100.yaml")
-DEFAULT_MAX_GPUS = 16  # what the packet model runs in minutes on a few cores
+DEFAULT_MAX_GPUS = 256  # what the flow model runs in about an hour on one core
 
 # Apex DistributedFusedAdam's bucket_cap_mb counts MiB of 16-bit gradients (grad_sync_dtype bf16).
 def bucket(mib):
@@ -270,7 +271,7 @@ def main(argv=None):
     ap.add_argument("--tessera", default=os.path.join(ROOT, "build", "tessera"), help="the tessera binary")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "accuracy.md"),
                     help="the page whose LLM section is (re)written")
-    ap.add_argument("--network-model", default="packet", help="passed to `tessera run --network-model` (default: packet)")
+    ap.add_argument("--network-model", default="flow", help="passed to `tessera run --network-model` (default: flow)")
     ap.add_argument("--max-gpus", type=int, default=DEFAULT_MAX_GPUS,
                     help=f"skip rows with more GPUs (listed as not run; default {DEFAULT_MAX_GPUS})")
     ap.add_argument("--only", action="append", metavar="NAME",
@@ -321,7 +322,7 @@ def main(argv=None):
     command = "tools/llm_accuracy.py" + (" --quick" if a.quick else "") + "".join(f" --only '{p}'" for p in a.only or [])
     if a.max_gpus != DEFAULT_MAX_GPUS:
         command += f" --max-gpus {a.max_gpus}"
-    if a.network_model != "packet":
+    if a.network_model != "flow":
         command += f" --network-model {a.network_model}"
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     write_section(a.out, all_rows, results, command, a.network_model, a.max_gpus)
