@@ -19,7 +19,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
-BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write output-overhead allreduce-hgx nccl-sweep)
+BENCHMARKS=(allreduce-ring phold network collective workload-load hdf5-write output-overhead allreduce-hgx nccl-sweep llm-step)
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 args=("$@")
@@ -411,6 +411,38 @@ bench_nccl-sweep() {
   printf '| `all_reduce_perf -b 8 -e %s -f 2`, 1 box | %s | %s | %s | %s | %s |\n' "$top" \
     "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["rows"]))' "$tmp/n1.json")" \
     "$(fmt_time "$sim")" "$wall" "$cpu" "$rss"
+  measured "$load" "$repeat"
+}
+
+# One LLM training step, each run in one process pinned to one core: the DGXC Llama 3.1 8B step on
+# one box with the flow model and, as the baseline in the same run, with the packet model; then
+# GPT-3 175B on 512 GPUs (TP4 PP8 VP4 DP16) with the flow model. --quick leaves out the 512 GPUs.
+bench_llm-step() {
+  local load name scen model wall cpu rss events sim base_wall="" ratio
+  load="$(load1)"
+  echo '| scenario | network model | simulated step | events | wall (s) | CPU (s) | peak RSS (MiB) | wall / packet |'
+  echo '|---|---|---:|---:|---:|---:|---:|---:|'
+  local rows=("dgxc-llama3.1-8b-8gpu-bf16 packet" "dgxc-llama3.1-8b-8gpu-bf16 flow")
+  [ "$quick" = 1 ] || rows+=("gpt3-175b-512gpu-tp4-pp8-vp4 flow")
+  for row in "${rows[@]}"; do
+    read -r name model <<<"$row"
+    scen="$root/configs/scenarios/llm/$name.yaml"
+    for i in $(seq "$repeat"); do
+      log "llm-step: $name ($model), run $i of $repeat"
+      timed "$tmp/l$i" taskset -c 0 "$tessera" run "$scen" --network-model "$model" --quiet \
+        --summary-json "$tmp/l$i.json"
+    done
+    wall="$(for i in $(seq "$repeat"); do wall_of "$tmp/l$i"; done | median)"
+    cpu="$(for i in $(seq "$repeat"); do cpu_of "$tmp/l$i"; done | median)"
+    rss="$(for i in $(seq "$repeat"); do rss_mib_of "$tmp/l$i"; done | median)"
+    read -r events sim < <(python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(j["events"], j["llm"]["step_time_ps"])' "$tmp/l1.json")
+    if [ "$model" = packet ]; then base_wall="$wall"; ratio=1; else
+      ratio="$(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$wall" "$base_wall")"
+      [ "$name" = dgxc-llama3.1-8b-8gpu-bf16 ] || ratio="–"
+    fi
+    printf '| `%s` | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$model" "$(fmt_time "$sim")" "$(commas "$events")" \
+      "$wall" "$cpu" "$rss" "$ratio"
+  done
   measured "$load" "$repeat"
 }
 
