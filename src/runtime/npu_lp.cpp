@@ -28,6 +28,20 @@ pdes::Payload word_payload(std::uint64_t w) {
 
 std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint32_t>(tag); }
 
+// A pipeline message carries its send's start for the time breakdown's bubble, in bits 32..62 of
+// its tag (matching reads only the low 32): the start in ns modulo 2^31 (2.1 s), which the
+// receiver resolves against the arrival, since no message is in flight for 2.1 s.
+constexpr int kStartBits = 31;
+constexpr std::uint64_t kStartMask = (std::uint64_t{1} << kStartBits) - 1;
+std::uint64_t with_send_start(std::uint64_t tag, SimTime start) {
+  return tag | (static_cast<std::uint64_t>(start / kNanosecond) & kStartMask) << 32;
+}
+SimTime send_start_of(std::uint64_t tag, SimTime arrival) {
+  const std::uint64_t at = static_cast<std::uint64_t>(arrival / kNanosecond);
+  const std::uint64_t low = (tag >> 32) & kStartMask;
+  return static_cast<SimTime>(at - ((at - low) & kStartMask)) * kNanosecond;
+}
+
 /// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
 /// comm_size on n NPUs.
 std::pair<double, double> nccl_size_and_factor(CollectiveType t, double comm_size, int n) {
@@ -93,7 +107,8 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
                 : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
-      name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
+      name_index_(keep_intervals ? wl.names().size() : 0, kNoName),
+      breakdown_(wl) {}
 
 NpuLp::~NpuLp() = default;
 
@@ -173,6 +188,7 @@ void NpuLp::issue(NodeIndex i) {
       cpu_busy_ += d;
     } else if (type == NodeType::kComp) {
       gpu_busy_ += d;
+      breakdown_.compute_issued(i, ctx_->now());
     }
     exec_->register_host_event(d, i);
     return;
@@ -181,8 +197,9 @@ void NpuLp::issue(NodeIndex i) {
     case NodeType::kCommColl: start_collective(i); return;
     case NodeType::kCommSend: {
       const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
-      const std::uint32_t id =
-          nic_.send_message(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0));
+      std::uint64_t tag = p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0);
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp) tag = with_send_start(tag, ctx_->now());
+      const std::uint32_t id = nic_.send_message(*ctx_, dst, n.size, tag);
       send_node_[id] = i;
       return;
     }
@@ -240,6 +257,11 @@ void NpuLp::post_recv(NodeIndex i) {
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);
+    if (const auto st = early_send_starts_.find(key); st != early_send_starts_.end()) {
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, st->second.front());
+      st->second.erase(st->second.begin());
+      if (st->second.empty()) early_send_starts_.erase(st);
+    }
     // ASTRA: a receive posted after its data arrived completes at the end of the tick.
     ctx_->schedule(0, kRecvMatched, word_payload(i), collective::astra_tie_priority(0));
     return;
@@ -255,6 +277,7 @@ void NpuLp::complete(NodeIndex i) {
   ++completed_;
   done_[i] = true;
   const SimTime now = ctx_->now();
+  breakdown_.completed(i, now);
   const NodeType type = n.type();
   const bool replayed = n.is_cpu_op() || n.has(workload::Node::kReplayed);
   if (!replayed && (type == NodeType::kCommColl || type == NodeType::kCommSend || type == NodeType::kCommRecv)) {
@@ -369,12 +392,15 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
     const auto posted = posted_recvs_.find(key);
     if (posted != posted_recvs_.end()) {
       const NodeIndex i = posted->second.front();
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start_of(m.tag, m.time));
       posted->second.erase(posted->second.begin());
       if (posted->second.empty()) posted_recvs_.erase(posted);
       complete(i);
       issue_ready();
     } else {
       ++early_arrivals_[key];
+      // Kept for every early message, in step with early_arrivals_; only PP receives use it.
+      if (breakdown_.active()) early_send_starts_[key].push_back(send_start_of(m.tag, m.time));
     }
     return;
   }
@@ -481,6 +507,11 @@ output::NpuSummary NpuLp::summary() const {
   s.exposed_communication = s.finish - gpu_busy_;
   s.nodes = static_cast<std::int64_t>(completed_);
   return s;
+}
+
+std::optional<output::NpuBreakdown> NpuLp::breakdown() const {
+  if (!breakdown_.active()) return std::nullopt;
+  return breakdown_.result(npu_, finish_, gpu_busy_);
 }
 
 }  // namespace tessera::runtime

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "tessera/pdes/context.hpp"
 #include "tessera/pdes/logical_process.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
+#include "tessera/runtime/time_breakdown.hpp"
 #include "tessera/workload/workload.hpp"
 
 namespace tessera::runtime {
@@ -85,6 +87,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   /// Results; `summary` is complete once the run ended.
   /// This NPU's summary row, once the run is over (its other records are in NpuShared::records).
   output::NpuSummary summary() const;
+  /// Where this NPU's time went, for workloads with parallelism labels (LLM runs), else nullopt.
+  std::optional<output::NpuBreakdown> breakdown() const;
   const network::Nic& nic() const { return nic_; }
   /// Trace nodes completed so far, and in the whole trace (for progress estimates).
   std::uint64_t nodes_completed() const { return completed_; }
@@ -140,6 +144,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
+  std::map<P2pKey, std::vector<SimTime>> early_send_starts_;  // their senders' start (breakdown only)
+  TimeBreakdown breakdown_;
 
   /// Workload name id -> index in NpuShared::records->strings (kNoName: not interned yet), so a
   /// name is hashed once per NPU, not once per interval.
