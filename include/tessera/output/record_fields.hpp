@@ -88,6 +88,17 @@ inline constexpr Field kLinkTotalsFields[] = {
     TESSERA_TIME(LinkTotals, credit_stall),
 };
 
+// exposed[] in workload::CommParallelism order, one column per parallelism.
+#define TESSERA_EXPOSED(k, label) Field{"exposed_" label, offsetof(NpuBreakdown, exposed) + (k) * sizeof(SimTime), \
+                                        detail::field_type<SimTime>(), true}
+inline constexpr Field kNpuBreakdownFields[] = {
+    TESSERA_FIELD(NpuBreakdown, npu),  TESSERA_TIME(NpuBreakdown, finish), TESSERA_TIME(NpuBreakdown, compute),
+    TESSERA_EXPOSED(0, "tp"),          TESSERA_EXPOSED(1, "cp"),           TESSERA_EXPOSED(2, "pp"),
+    TESSERA_EXPOSED(3, "dp"),          TESSERA_EXPOSED(4, "ep"),           TESSERA_TIME(NpuBreakdown, bubble),
+    TESSERA_TIME(NpuBreakdown, other),
+};
+
+#undef TESSERA_EXPOSED
 #undef TESSERA_FIELD
 #undef TESSERA_TIME
 
@@ -97,6 +108,7 @@ constexpr std::span<const Field> fields_of() {
   if constexpr (std::is_same_v<T, NodeInterval>) return kNodeIntervalFields;
   else if constexpr (std::is_same_v<T, CollectiveRecord>) return kCollectiveRecordFields;
   else if constexpr (std::is_same_v<T, NpuSummary>) return kNpuSummaryFields;
+  else if constexpr (std::is_same_v<T, NpuBreakdown>) return kNpuBreakdownFields;
   else {
     static_assert(std::is_same_v<T, LinkTotals>, "no field table for this record");
     return kLinkTotalsFields;
