@@ -682,12 +682,12 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     const auto rows = [](std::int64_t n, const Handle& file_type) {
       return n * static_cast<std::int64_t>(H5Tget_size(file_type.get()));
     };
-    const std::int64_t bound =
-        rows(interval_off.back(), it_file) + rows(collective_off.back(), ct_file) + rows(num_npus, ns_file) +
-        rows(num_npus, nb_size) +
-        rows(num_links, lt_file) + 8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
-        static_cast<std::int64_t>(p.strings.size() * width) +
-        (bin_width > 0 ? 16 * num_links * num_bins : 0) + static_cast<std::int64_t>(attr_bytes) + (64 << 10);
+    const std::int64_t bound = rows(interval_off.back(), it_file) + rows(collective_off.back(), ct_file) +
+                               rows(num_npus, ns_file) + rows(num_npus, nb_size) + rows(num_links, lt_file) +
+                               8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
+                               static_cast<std::int64_t>(p.strings.size() * width) +
+                               (bin_width > 0 ? 16 * num_links * num_bins : 0) +
+                               static_cast<std::int64_t>(attr_bytes) + (64 << 10);
     reserve_space(t, tmp, bound);
   }
   File f(tmp, t);

@@ -192,7 +192,8 @@ std::string format_summary(const RunRecords& records, const RunReport& r) {
       const NpuBreakdown m = mean_breakdown(records.breakdowns);
       const double wall = m.finish > 0 ? static_cast<double>(m.finish) : 1.0;
       const auto part = [&](const char* what, SimTime t) {
-        return fmt::format("{} {} ({:.1f}%)", what, format_time(t / f.steps), 100.0 * static_cast<double>(t) / wall);
+        return fmt::format("{} {} ({:.1f}%)", what, format_time(t / f.steps),
+                           100.0 * static_cast<double>(t) / wall);
       };
       out += fmt::format("  time per step (mean over NPUs): {}, exposed {}, {}, {}, {}, {}, {}, {}\n",
                          part("compute", m.compute), part("TP", m.exposed[0]), part("CP", m.exposed[1]),

@@ -101,10 +101,11 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
       npu_(npu),
       keep_intervals_(keep_intervals),
       nic_(*shared.network, npu, *this),
-      exec_(shared.nccl != nullptr
-                ? std::unique_ptr<collective::CollectiveRunner>(
-                      std::make_unique<collective::nccl::NcclExecutor>(*shared.nccl, *shared.topology, npu, *this))
-                : std::make_unique<collective::CollectiveExecutor>(*shared.system, *shared.topology, npu, *this)),
+      exec_(shared.nccl != nullptr ? std::unique_ptr<collective::CollectiveRunner>(
+                                         std::make_unique<collective::nccl::NcclExecutor>(
+                                             *shared.nccl, *shared.topology, npu, *this))
+                                   : std::make_unique<collective::CollectiveExecutor>(
+                                         *shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
       name_index_(keep_intervals ? wl.names().size() : 0, kNoName),
@@ -258,7 +259,8 @@ void NpuLp::post_recv(NodeIndex i) {
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);
     if (const auto st = early_send_starts_.find(key); st != early_send_starts_.end()) {
-      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, st->second.front());
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp)
+        breakdown_.send_started(i, st->second.front());
       st->second.erase(st->second.begin());
       if (st->second.empty()) early_send_starts_.erase(st);
     }
@@ -392,7 +394,8 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
     const auto posted = posted_recvs_.find(key);
     if (posted != posted_recvs_.end()) {
       const NodeIndex i = posted->second.front();
-      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start_of(m.tag, m.time));
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp)
+        breakdown_.send_started(i, send_start_of(m.tag, m.time));
       posted->second.erase(posted->second.begin());
       if (posted->second.empty()) posted_recvs_.erase(posted);
       complete(i);

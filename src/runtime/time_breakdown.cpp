@@ -4,9 +4,9 @@
 
 namespace tessera::runtime {
 
+using workload::CommParallelism;
 using workload::NodeIndex;
 using workload::NodeType;
-using workload::CommParallelism;
 
 namespace {
 

@@ -27,7 +27,8 @@ std::optional<DepPolicy> dep_policy_from_name(std::string_view name) {
 
 std::size_t Workload::memory_bytes() const {
   return nodes_.size() * sizeof(Node) +
-         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) * sizeof(NodeIndex) +
+         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) *
+             sizeof(NodeIndex) +
          names_.memory_bytes() + parallelism_.size();
 }
 

@@ -89,16 +89,18 @@ inline constexpr Field kLinkTotalsFields[] = {
 };
 
 // exposed[] in workload::CommParallelism order, one column per parallelism.
-#define TESSERA_EXPOSED(k, label) Field{"exposed_" label, offsetof(NpuBreakdown, exposed) + (k) * sizeof(SimTime), \
-                                        detail::field_type<SimTime>(), true}
+constexpr Field exposed_field(std::size_t k, const char* name) {
+  return Field{name, offsetof(NpuBreakdown, exposed) + k * sizeof(SimTime), detail::field_type<SimTime>(),
+               true};
+}
 inline constexpr Field kNpuBreakdownFields[] = {
-    TESSERA_FIELD(NpuBreakdown, npu),  TESSERA_TIME(NpuBreakdown, finish), TESSERA_TIME(NpuBreakdown, compute),
-    TESSERA_EXPOSED(0, "tp"),          TESSERA_EXPOSED(1, "cp"),           TESSERA_EXPOSED(2, "pp"),
-    TESSERA_EXPOSED(3, "dp"),          TESSERA_EXPOSED(4, "ep"),           TESSERA_TIME(NpuBreakdown, bubble),
-    TESSERA_TIME(NpuBreakdown, other),
+    TESSERA_FIELD(NpuBreakdown, npu),    TESSERA_TIME(NpuBreakdown, finish),
+    TESSERA_TIME(NpuBreakdown, compute), exposed_field(0, "exposed_tp"),
+    exposed_field(1, "exposed_cp"),      exposed_field(2, "exposed_pp"),
+    exposed_field(3, "exposed_dp"),      exposed_field(4, "exposed_ep"),
+    TESSERA_TIME(NpuBreakdown, bubble),  TESSERA_TIME(NpuBreakdown, other),
 };
 
-#undef TESSERA_EXPOSED
 #undef TESSERA_FIELD
 #undef TESSERA_TIME
 

@@ -86,10 +86,10 @@ struct NpuBreakdown {
   SimTime finish = 0;   ///< the NPU's wall time (NpuSummary::finish)
   SimTime compute = 0;  ///< GPU compute stream busy
   /// GPU idle while the next kernel (or the end) waited for communication, by the waited node's
-  /// parallelism: tp, cp, pp, dp, ep (workload::Parallelism order).
+  /// parallelism: tp, cp, pp, dp, ep (workload::CommParallelism order).
   SimTime exposed[5] = {0, 0, 0, 0, 0};
-  SimTime bubble = 0;   ///< GPU idle on a PP receive before its send started at the upstream stage
-  SimTime other = 0;    ///< GPU idle waiting for nothing labelled
+  SimTime bubble = 0;  ///< GPU idle on a PP receive before its send started at the upstream stage
+  SimTime other = 0;   ///< GPU idle waiting for nothing labelled
 };
 
 /// Traffic of one directed link in one time bin [bin * width, (bin + 1) * width), width being

@@ -36,12 +36,12 @@ class TimeBreakdown {
 
   const workload::Workload& wl_;
   bool active_;
-  std::vector<SimTime> end_;                  // per node: completion time (-1: not yet)
-  std::vector<workload::NodeIndex> cause_;    // per node: the communication node behind it
-  std::vector<SimTime> send_start_;           // per PP receive: the send's start (-1: unknown)
-  SimTime gpu_free_ = 0;                      // when the last kernel ended
-  workload::NodeIndex last_done_ = kNone;     // the node that completed last
-  output::NpuBreakdown sums_;                 // idle stretches charged so far (compute excluded)
+  std::vector<SimTime> end_;                // per node: completion time (-1: not yet)
+  std::vector<workload::NodeIndex> cause_;  // per node: the communication node behind it
+  std::vector<SimTime> send_start_;         // per PP receive: the send's start (-1: unknown)
+  SimTime gpu_free_ = 0;                    // when the last kernel ended
+  workload::NodeIndex last_done_ = kNone;   // the node that completed last
+  output::NpuBreakdown sums_;               // idle stretches charged so far (compute excluded)
 };
 
 }  // namespace tessera::runtime

@@ -13,12 +13,18 @@ inline constexpr int kCommParallelisms = 5;  ///< kTp .. kEp
 /// "tp", "cp", "pp", "dp", "ep" ("" for kNone).
 constexpr const char* to_string(CommParallelism p) {
   switch (p) {
-    case CommParallelism::kTp: return "tp";
-    case CommParallelism::kCp: return "cp";
-    case CommParallelism::kPp: return "pp";
-    case CommParallelism::kDp: return "dp";
-    case CommParallelism::kEp: return "ep";
-    default: return "";
+    case CommParallelism::kTp:
+      return "tp";
+    case CommParallelism::kCp:
+      return "cp";
+    case CommParallelism::kPp:
+      return "pp";
+    case CommParallelism::kDp:
+      return "dp";
+    case CommParallelism::kEp:
+      return "ep";
+    default:
+      return "";
   }
 }
 

@@ -14,8 +14,8 @@
 
 #include "tessera/error.hpp"
 #include "tessera/units.hpp"
-#include "tessera/workload/et.hpp"
 #include "tessera/workload/comm_parallelism.hpp"
+#include "tessera/workload/et.hpp"
 
 namespace tessera::compute {
 class GpuModel;
@@ -202,7 +202,9 @@ class Workload {
   /// The parallelism each communication node serves (kNone for the others), set by the LLM step
   /// generator; a trace from a file has none, and has_parallelism() is false.
   bool has_parallelism() const { return !parallelism_.empty(); }
-  CommParallelism parallelism(NodeIndex i) const { return parallelism_.empty() ? CommParallelism::kNone : parallelism_[i]; }
+  CommParallelism parallelism(NodeIndex i) const {
+    return parallelism_.empty() ? CommParallelism::kNone : parallelism_[i];
+  }
   /// One label per node (size() of them). Throws Error otherwise.
   void set_parallelism(std::vector<CommParallelism> labels);
 

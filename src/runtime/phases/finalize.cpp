@@ -31,7 +31,8 @@ void gather_to_root(pdes::Transport& t, const std::vector<output::NpuSummary>& s
   const auto all_colls = t.gather_records(colls, 0);
   const auto all_labels = t.gather_strings(labels, 0);
   for (auto& s : all_summaries) records.npus.insert(records.npus.end(), s.begin(), s.end());
-  for (auto& b : t.gather_records(breakdowns, 0)) records.breakdowns.insert(records.breakdowns.end(), b.begin(), b.end());
+  for (auto& b : t.gather_records(breakdowns, 0))
+    records.breakdowns.insert(records.breakdowns.end(), b.begin(), b.end());
   for (std::size_t r = 0; r < all_colls.size(); ++r) {
     std::vector<std::uint32_t> local_index;  // the sender's label index -> records.strings
     for (const std::string& l : all_labels[r]) local_index.push_back(records.intern(l));

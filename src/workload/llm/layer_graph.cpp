@@ -181,7 +181,8 @@ void StepGraph::attention_forward() {
         std::optional<NodeId> arriving;
         if (j + 1 < c) {
           const std::int32_t tg = tag(1 + static_cast<int>(pass_), layer_ + 1, mb_ * 64 + j);
-          send("attention kv ring", GroupKind::kCp, x.next, tg, x.kv, got ? std::vector<NodeId>{*got} : here());
+          send("attention kv ring", GroupKind::kCp, x.next, tg, x.kv,
+               got ? std::vector<NodeId>{*got} : here());
           arriving = recv("attention kv ring", GroupKind::kCp, x.prev, tg, x.kv);
         }
         wait(got);

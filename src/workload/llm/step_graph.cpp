@@ -11,7 +11,6 @@
 
 namespace tessera::llm::detail {
 
-
 StepGraph::StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink,
                      std::vector<workload::CommParallelism>* labels)
     : gen_(gen),

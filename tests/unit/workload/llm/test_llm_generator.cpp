@@ -225,7 +225,7 @@ TEST(LlmGenerator, PipelineMessagesPerMicroBatchAndBoundary) {
 
 /// The parallelism label of every communication node of NPU `npu`'s in-memory workload, by name part.
 std::map<std::string, std::set<workload::CommParallelism>> labels_by(const StepGenerator& g, int npu,
-                                                                      const std::vector<std::string>& parts) {
+                                                                     const std::vector<std::string>& parts) {
   const workload::Workload wl = g.build(npu, workload::LoadOptions{});
   std::map<std::string, std::set<workload::CommParallelism>> out;
   EXPECT_TRUE(wl.has_parallelism());
@@ -252,7 +252,8 @@ TEST(LlmGenerator, CommunicationNodesCarryTheirParallelism) {
     r.model.layers = 8;
     r.sequence_parallel = true;
     const StepGenerator g(r, 8, h100());  // tp 2, pp 4
-    const auto l = labels_by(g, 2, {"activation", "grad send", "grad recv", "grad bucket", "embedding grads", "L1"});
+    const auto l =
+        labels_by(g, 2, {"activation", "grad send", "grad recv", "grad bucket", "embedding grads", "L1"});
     EXPECT_EQ(l.at("activation"), std::set<P>{P::kPp});
     EXPECT_EQ(l.at("grad send"), std::set<P>{P::kPp});
     EXPECT_EQ(l.at("grad recv"), std::set<P>{P::kPp});
