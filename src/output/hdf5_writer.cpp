@@ -391,6 +391,7 @@ struct Prepared {
   std::vector<NodeInterval> intervals;
   std::vector<CollectiveRecord> collectives;
   std::vector<NpuSummary> npus;
+  std::vector<NpuBreakdown> breakdowns;  ///< LLM runs only, by NPU
   std::vector<LinkTotals> links;  ///< one per local link, sorted by name (totals zero if only binned)
   std::vector<std::vector<LinkBin>> bins_of_link;  ///< parallel to links
 };
@@ -428,6 +429,11 @@ std::string validate(const RunRecords& r, std::int32_t num_npus_hint) {
   for (const auto& x : r.npus)
     if (bad_npu(x.npu)) {
       err << "NPU summary has NPU id " << x.npu << " out of range; ";
+      break;
+    }
+  for (const auto& x : r.breakdowns)
+    if (bad_npu(x.npu)) {
+      err << "NPU time breakdown has NPU id " << x.npu << " out of range; ";
       break;
     }
   for (const auto& x : r.links)
@@ -480,6 +486,9 @@ Prepared prepare(pdes::Transport& t, const RunRecords& r) {
   p.npus = r.npus;
   std::sort(p.npus.begin(), p.npus.end(),
             [](const NpuSummary& a, const NpuSummary& b) { return a.npu < b.npu; });
+  p.breakdowns = r.breakdowns;
+  std::sort(p.breakdowns.begin(), p.breakdowns.end(),
+            [](const NpuBreakdown& a, const NpuBreakdown& b) { return a.npu < b.npu; });
 
   // Links: the union of names in totals and bins, sorted by (global) name index = by name.
   std::map<std::uint32_t, std::size_t> by_name;
@@ -662,6 +671,7 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
                ns_mem = memory_type<NpuSummary>(), lt_mem = memory_type<LinkTotals>();
   const Handle it_file = packed(it_mem), ct_file = packed(ct_mem), ns_file = packed(ns_mem),
                lt_file = packed(lt_mem);
+  const Handle nb_size = packed(memory_type<NpuBreakdown>());  // npu/breakdown's rows, LLM runs
   {
     // An upper bound of the file: the datasets at their packed sizes (the link series dense),
     // the string table at its fixed width, and 64 KiB plus 1 KiB per attribute for HDF5's own
@@ -672,11 +682,12 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     const auto rows = [](std::int64_t n, const Handle& file_type) {
       return n * static_cast<std::int64_t>(H5Tget_size(file_type.get()));
     };
-    const std::int64_t bound =
-        rows(interval_off.back(), it_file) + rows(collective_off.back(), ct_file) + rows(num_npus, ns_file) +
-        rows(num_links, lt_file) + 8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
-        static_cast<std::int64_t>(p.strings.size() * width) +
-        (bin_width > 0 ? 16 * num_links * num_bins : 0) + static_cast<std::int64_t>(attr_bytes) + (64 << 10);
+    const std::int64_t bound = rows(interval_off.back(), it_file) + rows(collective_off.back(), ct_file) +
+                               rows(num_npus, ns_file) + rows(num_npus, nb_size) + rows(num_links, lt_file) +
+                               8 * static_cast<std::int64_t>(interval_off.size() + collective_off.size()) +
+                               static_cast<std::int64_t>(p.strings.size() * width) +
+                               (bin_width > 0 ? 16 * num_links * num_bins : 0) +
+                               static_cast<std::int64_t>(attr_bytes) + (64 << 10);
     reserve_space(t, tmp, bound);
   }
   File f(tmp, t);
@@ -746,6 +757,15 @@ void write_file(const std::string& tmp, const Prepared& p, const RunRecords& loc
     f.write("npu/summary", ns_file.get(), ns_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows),
             p.npus.data());
     // NPUs without a summary read as zero rows.
+  }
+  // LLM runs: where each NPU's time went (docs/hdf5-layout.md), row n = NPU n; every rank learns
+  // whether any rank has rows, since creating a dataset is collective.
+  if (t.all_reduce_max(static_cast<std::int64_t>(p.breakdowns.size())) > 0) {
+    const Handle nb_mem = memory_type<NpuBreakdown>(), nb_file = packed(nb_mem);
+    std::vector<std::pair<hsize_t, hsize_t>> rows;
+    for (const auto& x : p.breakdowns) rows.emplace_back(static_cast<hsize_t>(x.npu), 1);
+    f.write("npu/breakdown", nb_file.get(), nb_mem.get(), static_cast<hsize_t>(num_npus), 0, blocks_of(rows),
+            p.breakdowns.data());
   }
 
   f.write("links/totals", lt_file.get(), lt_mem.get(), static_cast<hsize_t>(num_links), 0, link_blocks,

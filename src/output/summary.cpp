@@ -68,6 +68,20 @@ std::string format_collective_totals(const std::vector<CollectiveRow>& rows) {
 
 }  // namespace
 
+NpuBreakdown mean_breakdown(const std::vector<NpuBreakdown>& rows) {
+  NpuBreakdown m;
+  m.npu = -1;
+  if (rows.empty()) return m;
+  for (const NpuBreakdown& b : rows) {
+    m.finish += b.finish, m.compute += b.compute, m.bubble += b.bubble, m.other += b.other;
+    for (int k = 0; k < 5; ++k) m.exposed[k] += b.exposed[k];
+  }
+  const auto n = static_cast<SimTime>(rows.size());
+  m.finish /= n, m.compute /= n, m.bubble /= n, m.other /= n;
+  for (SimTime& e : m.exposed) e /= n;
+  return m;
+}
+
 std::vector<CollectiveRow> collective_rows(const RunRecords& records) {
   // The row plus the distinct algorithm labels of its NPUs (string indices; nearly always one).
   struct Pending {
@@ -173,6 +187,19 @@ std::string format_summary(const RunRecords& records, const RunReport& r) {
     out += fmt::format(
         "  LLM {}: step time {} ({} step(s)), {:.0f} tokens/s, MFU {:.1f}% (of {:.0f} TFLOP/s per GPU)\n",
         f.model, format_time(f.step_time), f.steps, f.tokens_per_s, 100 * f.mfu, f.peak_tflops);
+    if (!records.breakdowns.empty()) {
+      // docs/llm.md "Output": the GPU stream's time per step, mean over NPUs.
+      const NpuBreakdown m = mean_breakdown(records.breakdowns);
+      const double wall = m.finish > 0 ? static_cast<double>(m.finish) : 1.0;
+      const auto part = [&](const char* what, SimTime t) {
+        return fmt::format("{} {} ({:.1f}%)", what, format_time(t / f.steps),
+                           100.0 * static_cast<double>(t) / wall);
+      };
+      out += fmt::format("  time per step (mean over NPUs): {}, exposed {}, {}, {}, {}, {}, {}, {}\n",
+                         part("compute", m.compute), part("TP", m.exposed[0]), part("CP", m.exposed[1]),
+                         part("PP", m.exposed[2]), part("DP", m.exposed[3]), part("EP", m.exposed[4]),
+                         part("bubble", m.bubble), part("other", m.other));
+    }
   }
   out += "\n";
   const auto row = [](const std::string& who, SimTime wall, SimTime comp, SimTime comm, SimTime exposed) {

@@ -6,6 +6,7 @@
 
 #include "tessera/output/record_fields.hpp"
 #include "tessera/output/summary.hpp"
+#include "tessera/workload/comm_parallelism.hpp"
 
 namespace tessera::output {
 
@@ -34,14 +35,39 @@ std::string summary_json(const RunRecords& records, const RunReport& r) {
     l["mfu"] = f.mfu;
     l["model_flops_per_sample"] = f.model_flops_per_sample;
     l["peak_tflops"] = f.peak_tflops;
-    // Per NPU and per step (whole run / steps, rounded down to the ps).
+    // Per NPU and per step (whole run / steps, rounded down to the ps, so the parts of a row add
+    // up to its wall_ps within 8 ps): docs/llm.md "Output".
+    const auto row = [&](const NpuBreakdown& d, SimTime exposed_all) {
+      nlohmann::ordered_json e;
+      for (int k = 0; k < workload::kCommParallelisms; ++k)
+        e[workload::to_string(static_cast<workload::CommParallelism>(k + 1))] = d.exposed[k] / f.steps;
+      return nlohmann::ordered_json{{"wall_ps", d.finish / f.steps},
+                                    {"compute_ps", d.compute / f.steps},
+                                    {"exposed_communication_ps", exposed_all / f.steps},
+                                    {"exposed_ps", std::move(e)},
+                                    {"bubble_ps", d.bubble / f.steps},
+                                    {"other_ps", d.other / f.steps}};
+    };
     nlohmann::ordered_json b = nlohmann::ordered_json::array();
-    for (const NpuSummary& s : records.npus) {
-      b.push_back({{"npu", s.npu},
-                   {"compute_ps", s.compute / f.steps},
-                   {"exposed_communication_ps", s.exposed_communication / f.steps}});
+    for (std::size_t k = 0; k < records.npus.size(); ++k) {
+      const NpuSummary& s = records.npus[k];
+      nlohmann::ordered_json one{{"npu", s.npu}};
+      if (k < records.breakdowns.size()) {
+        one.update(row(records.breakdowns[k], s.exposed_communication));
+      } else {
+        one["compute_ps"] = s.compute / f.steps;
+        one["exposed_communication_ps"] = s.exposed_communication / f.steps;
+      }
+      b.push_back(std::move(one));
     }
     l["breakdown"] = std::move(b);
+    if (!records.breakdowns.empty()) {
+      const NpuBreakdown m = mean_breakdown(records.breakdowns);
+      SimTime exposed_all = m.other;
+      for (SimTime e : m.exposed) exposed_all += e;
+      exposed_all += m.bubble;
+      l["breakdown_mean"] = row(m, exposed_all);
+    }
     j["llm"] = std::move(l);
   }
   nlohmann::ordered_json npus = nlohmann::ordered_json::array();

@@ -40,6 +40,20 @@ double flow_unfixed(std::uint64_t f) {
   return static_cast<double>(f) / (1 << collective::nccl::kFlowFixedBits);
 }
 
+// A pipeline message carries its send's start for the time breakdown's bubble, in bits 32..62 of
+// its tag (matching reads only the low 32): the start in ns modulo 2^31 (2.1 s), which the
+// receiver resolves against the arrival, since no message is in flight for 2.1 s.
+constexpr int kStartBits = 31;
+constexpr std::uint64_t kStartMask = (std::uint64_t{1} << kStartBits) - 1;
+std::uint64_t with_send_start(std::uint64_t tag, SimTime start) {
+  return tag | (static_cast<std::uint64_t>(start / kNanosecond) & kStartMask) << 32;
+}
+SimTime send_start_of(std::uint64_t tag, SimTime arrival) {
+  const std::uint64_t at = static_cast<std::uint64_t>(arrival / kNanosecond);
+  const std::uint64_t low = (tag >> 32) & kStartMask;
+  return static_cast<SimTime>(at - ((at - low) & kStartMask)) * kNanosecond;
+}
+
 /// nccl-tests' size S and bus-bandwidth factor (docs/reference: hardware-h100 §6) for a Chakra
 /// comm_size on n NPUs.
 std::pair<double, double> nccl_size_and_factor(CollectiveType t, double comm_size, int n) {
@@ -112,7 +126,8 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
                                          *shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
-      name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
+      name_index_(keep_intervals ? wl.names().size() : 0, kNoName),
+      breakdown_(wl) {}
 
 NpuLp::~NpuLp() = default;
 
@@ -131,7 +146,10 @@ void NpuLp::handle(const pdes::Event& ev, pdes::Context& ctx) {
   } else if (ev.kind == kCollectiveTimer) {
     exec_->on_timer(ev.payload.word(0));
   } else if (ev.kind == kFlowDelivered) {
-    flow_delivered(ev.payload.as<network::ArrivedMessage>());
+    const std::uint64_t token = ev.payload.word(0);
+    const auto [m, start] = late_[token];
+    free_late_.push_back(token);
+    flow_delivered(m, start);
   } else if (ev.kind == kRecvMatched) {
     complete(static_cast<NodeIndex>(ev.payload.word(0)));
     issue_ready();
@@ -194,6 +212,7 @@ void NpuLp::issue(NodeIndex i) {
       cpu_busy_ += d;
     } else if (type == NodeType::kComp) {
       gpu_busy_ += d;
+      breakdown_.compute_issued(i, ctx_->now());
     }
     exec_->register_host_event(d, i);
     return;
@@ -208,8 +227,9 @@ void NpuLp::issue(NodeIndex i) {
         flow_send(i, dst);
         return;
       }
-      const std::uint32_t id =
-          nic_.send_message(*ctx_, dst, n.size, p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0));
+      std::uint64_t tag = p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0);
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp) tag = with_send_start(tag, ctx_->now());
+      const std::uint32_t id = nic_.send_message(*ctx_, dst, n.size, tag);
       send_node_[id] = i;
       return;
     }
@@ -305,29 +325,42 @@ void NpuLp::flow_arrived(const network::ArrivedMessage& m) {
   const network::Network& net = *shared_.network;
   const auto from = static_cast<network::NodeId>(m.src);
   const auto self = static_cast<network::NodeId>(npu_);
-  const SimTime serialize = net.unaware_delay(from, self, m.bytes) - net.unaware_delay(from, self, 0);
+  const SimTime latency = net.unaware_delay(from, self, 0);
+  const SimTime serialize = net.unaware_delay(from, self, m.bytes) - latency;
   const nc::FlowPort port = same_box(m.src, npu_) ? nc::FlowPort::kNvlinkIn : nc::FlowPort::kNicIn;
   const double sent = flow_unfixed((m.tag >> kFlowSlowShift) & kFlowSlowMask);
+  // When the send started: the sender's delay, computed as it did (flow_send).
+  const SimTime start =
+      ctx_->now() - latency - static_cast<SimTime>(std::llround(static_cast<double>(serialize) * sent));
   const double here = flow_unfixed(flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now())));
   // The data came at the sender's pace; where this NPU's ingress is busier, the last bytes land later.
   const SimTime extra =
       here > sent ? static_cast<SimTime>(std::llround(static_cast<double>(serialize) * (here - sent))) : 0;
   flow_ports_.add(port, 1.0, ctx_->now() + extra);
   if (extra == 0) {
-    flow_delivered(m);
+    flow_delivered(m, start);
     return;
   }
   network::ArrivedMessage late = m;
   late.time = ctx_->now() + extra;
-  ctx_->schedule(extra, kFlowDelivered, pdes::Payload::of(late));
+  std::uint64_t token;
+  if (!free_late_.empty()) {
+    token = free_late_.back();
+    free_late_.pop_back();
+    late_[token] = {late, start};
+  } else {
+    token = late_.size();
+    late_.emplace_back(late, start);
+  }
+  ctx_->schedule(extra, kFlowDelivered, word_payload(token));
 }
 
-void NpuLp::flow_delivered(const network::ArrivedMessage& m) {
+void NpuLp::flow_delivered(const network::ArrivedMessage& m, SimTime send_start) {
   nic_.send_after(
       *ctx_, m.src, 8, kP2pBit | kFlowAckBit | m.id,
       shared_.network->ack_delay(static_cast<network::NodeId>(npu_), static_cast<network::NodeId>(m.src)),
       false);
-  p2p_arrived(m);
+  p2p_arrived(m, send_start);
 }
 
 void NpuLp::post_recv(NodeIndex i) {
@@ -337,6 +370,12 @@ void NpuLp::post_recv(NodeIndex i) {
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);
+    if (const auto st = early_send_starts_.find(key); st != early_send_starts_.end()) {
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp)
+        breakdown_.send_started(i, st->second.front());
+      st->second.erase(st->second.begin());
+      if (st->second.empty()) early_send_starts_.erase(st);
+    }
     // ASTRA: a receive posted after its data arrived completes at the end of the tick.
     ctx_->schedule(0, kRecvMatched, word_payload(i), collective::astra_tie_priority(0));
     return;
@@ -352,6 +391,7 @@ void NpuLp::complete(NodeIndex i) {
   ++completed_;
   done_[i] = true;
   const SimTime now = ctx_->now();
+  breakdown_.completed(i, now);
   const NodeType type = n.type();
   const bool replayed = n.is_cpu_op() || n.has(workload::Node::kReplayed);
   if (!replayed &&
@@ -478,24 +518,27 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
     return;
   }
   if (m.tag & kP2pBit) {
-    p2p_arrived(m);
+    p2p_arrived(m, send_start_of(m.tag, m.time));
     return;
   }
   exec_->on_message(m.src, m.bytes, unpack_collective_tag(m.tag));
 }
 
-void NpuLp::p2p_arrived(const network::ArrivedMessage& m) {
+void NpuLp::p2p_arrived(const network::ArrivedMessage& m, SimTime send_start) {
   {
     const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
     const auto posted = posted_recvs_.find(key);
     if (posted != posted_recvs_.end()) {
       const NodeIndex i = posted->second.front();
+      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start);
       posted->second.erase(posted->second.begin());
       if (posted->second.empty()) posted_recvs_.erase(posted);
       complete(i);
       issue_ready();
     } else {
       ++early_arrivals_[key];
+      // Kept for every early message, in step with early_arrivals_; only PP receives use it.
+      if (breakdown_.active()) early_send_starts_[key].push_back(send_start);
     }
   }
 }
@@ -600,6 +643,11 @@ output::NpuSummary NpuLp::summary() const {
   s.exposed_communication = s.finish - gpu_busy_;
   s.nodes = static_cast<std::int64_t>(completed_);
   return s;
+}
+
+std::optional<output::NpuBreakdown> NpuLp::breakdown() const {
+  if (!breakdown_.active()) return std::nullopt;
+  return breakdown_.result(npu_, finish_, gpu_busy_);
 }
 
 }  // namespace tessera::runtime

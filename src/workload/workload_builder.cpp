@@ -27,8 +27,16 @@ std::optional<DepPolicy> dep_policy_from_name(std::string_view name) {
 
 std::size_t Workload::memory_bytes() const {
   return nodes_.size() * sizeof(Node) +
-         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) * sizeof(NodeIndex) +
-         names_.memory_bytes();
+         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) *
+             sizeof(NodeIndex) +
+         names_.memory_bytes() + parallelism_.size();
+}
+
+void Workload::set_parallelism(std::vector<CommParallelism> labels) {
+  if (labels.size() != nodes_.size()) {
+    throw Error(fmt::format("{}: {} parallelism labels for {} nodes", source_, labels.size(), nodes_.size()));
+  }
+  parallelism_ = std::move(labels);
 }
 
 std::optional<NodeIndex> Workload::find(std::uint64_t id) const {

@@ -88,6 +88,19 @@ inline constexpr Field kLinkTotalsFields[] = {
     TESSERA_TIME(LinkTotals, credit_stall),
 };
 
+// exposed[] in workload::CommParallelism order, one column per parallelism.
+constexpr Field exposed_field(std::size_t k, const char* name) {
+  return Field{name, offsetof(NpuBreakdown, exposed) + k * sizeof(SimTime), detail::field_type<SimTime>(),
+               true};
+}
+inline constexpr Field kNpuBreakdownFields[] = {
+    TESSERA_FIELD(NpuBreakdown, npu),    TESSERA_TIME(NpuBreakdown, finish),
+    TESSERA_TIME(NpuBreakdown, compute), exposed_field(0, "exposed_tp"),
+    exposed_field(1, "exposed_cp"),      exposed_field(2, "exposed_pp"),
+    exposed_field(3, "exposed_dp"),      exposed_field(4, "exposed_ep"),
+    TESSERA_TIME(NpuBreakdown, bubble),  TESSERA_TIME(NpuBreakdown, other),
+};
+
 #undef TESSERA_FIELD
 #undef TESSERA_TIME
 
@@ -97,6 +110,7 @@ constexpr std::span<const Field> fields_of() {
   if constexpr (std::is_same_v<T, NodeInterval>) return kNodeIntervalFields;
   else if constexpr (std::is_same_v<T, CollectiveRecord>) return kCollectiveRecordFields;
   else if constexpr (std::is_same_v<T, NpuSummary>) return kNpuSummaryFields;
+  else if constexpr (std::is_same_v<T, NpuBreakdown>) return kNpuBreakdownFields;
   else {
     static_assert(std::is_same_v<T, LinkTotals>, "no field table for this record");
     return kLinkTotalsFields;

@@ -79,6 +79,18 @@ struct NpuSummary {
   std::int64_t nodes = 0;
 };
 
+/// Where one NPU's time went in a generated LLM run (docs/llm.md "Output"), in ps over the whole
+/// run: compute + exposed[*] + bubble + other = finish.
+struct NpuBreakdown {
+  std::int32_t npu = 0;
+  SimTime finish = 0;   ///< the NPU's wall time (NpuSummary::finish)
+  SimTime compute = 0;  ///< GPU compute stream busy
+  /// GPU idle while the next kernel (or the end) waited for communication, by the waited node's
+  /// parallelism: tp, cp, pp, dp, ep (workload::CommParallelism order).
+  SimTime exposed[5] = {0, 0, 0, 0, 0};
+  SimTime bubble = 0;  ///< GPU idle on a PP receive before its send started at the upstream stage
+  SimTime other = 0;   ///< GPU idle waiting for nothing labelled
+};
 
 /// Traffic of one directed link in one time bin [bin * width, (bin + 1) * width), width being
 /// RunRecords::link_bin_width. Bins with no traffic may be left out (they read as zero).
@@ -127,6 +139,8 @@ struct RunRecords {
   std::vector<NodeInterval> intervals;
   std::vector<CollectiveRecord> collectives;
   std::vector<NpuSummary> npus;
+  /// LLM runs only (else empty): one per NPU, gathered on rank 0 like `npus`.
+  std::vector<NpuBreakdown> breakdowns;
   std::vector<LinkTotals> links;
   std::vector<LinkBin> link_bins;
   SimTime link_bin_width = 0;             ///< 0 = no time series

@@ -61,6 +61,9 @@ struct RunReport {
   std::optional<LlmFigures> llm;
 };
 
+/// The mean over NPUs of each part of `rows` (each rounded down to the ps); npu = -1.
+NpuBreakdown mean_breakdown(const std::vector<NpuBreakdown>& rows);
+
 /// Aggregates per-NPU collective records (records.collectives, labels in records.strings) into
 /// rows (index order).
 std::vector<CollectiveRow> collective_rows(const RunRecords& records);

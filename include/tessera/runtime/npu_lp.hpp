@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "tessera/pdes/context.hpp"
 #include "tessera/pdes/logical_process.hpp"
 #include "tessera/runtime/custom_collectives.hpp"
+#include "tessera/runtime/time_breakdown.hpp"
 #include "tessera/workload/workload.hpp"
 
 namespace tessera::runtime {
@@ -88,6 +90,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   /// Results; `summary` is complete once the run ended.
   /// This NPU's summary row, once the run is over (its other records are in NpuShared::records).
   output::NpuSummary summary() const;
+  /// Where this NPU's time went, for workloads with parallelism labels (LLM runs), else nullopt.
+  std::optional<output::NpuBreakdown> breakdown() const;
   const network::Nic& nic() const { return nic_; }
   /// Trace nodes completed so far, and in the whole trace (for progress estimates).
   std::uint64_t nodes_completed() const { return completed_; }
@@ -104,8 +108,9 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void post_recv(workload::NodeIndex i);
   void flow_send(workload::NodeIndex i, int dst);
   void flow_arrived(const network::ArrivedMessage& m);
-  void flow_delivered(const network::ArrivedMessage& m);
-  void p2p_arrived(const network::ArrivedMessage& m);
+  void flow_delivered(const network::ArrivedMessage& m, SimTime send_start);
+  /// A point-to-point message is here; `send_start` is when its send began (the breakdown's bubble).
+  void p2p_arrived(const network::ArrivedMessage& m, SimTime send_start);
   bool same_box(int a, int b) const;
   void check_report();
   struct P2pKey {
@@ -120,7 +125,10 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   int npu_;
   bool keep_intervals_;
   network::Nic nic_;
-  collective::nccl::FlowPorts flow_ports_;  // the flow model: this NPU's egress shares
+  collective::nccl::FlowPorts flow_ports_;  // the flow model: this NPU's port shares
+  // Flow model: messages whose ingress share ends later (kFlowDelivered tokens), with their send start.
+  std::vector<std::pair<network::ArrivedMessage, SimTime>> late_;
+  std::vector<std::uint64_t> free_late_;
   std::unique_ptr<collective::CollectiveRunner> exec_;  // ASTRA's system layer or NCCL's
   pdes::Context* ctx_ = nullptr;
 
@@ -149,6 +157,8 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   std::map<P2pKey, std::vector<workload::NodeIndex>> posted_recvs_;        // FIFO per key
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
+  std::map<P2pKey, std::vector<SimTime>> early_send_starts_;  // their senders' start (breakdown only)
+  TimeBreakdown breakdown_;
 
   /// Workload name id -> index in NpuShared::records->strings (kNoName: not interned yet), so a
   /// name is hashed once per NPU, not once per interval.

@@ -14,6 +14,7 @@
 
 #include "tessera/error.hpp"
 #include "tessera/units.hpp"
+#include "tessera/workload/comm_parallelism.hpp"
 #include "tessera/workload/et.hpp"
 
 namespace tessera::compute {
@@ -198,6 +199,15 @@ class Workload {
   /// Bytes in use by this workload (nodes, dependency and child arrays, orders, names).
   std::size_t memory_bytes() const;
 
+  /// The parallelism each communication node serves (kNone for the others), set by the LLM step
+  /// generator; a trace from a file has none, and has_parallelism() is false.
+  bool has_parallelism() const { return !parallelism_.empty(); }
+  CommParallelism parallelism(NodeIndex i) const {
+    return parallelism_.empty() ? CommParallelism::kNone : parallelism_[i];
+  }
+  /// One label per node (size() of them). Throws Error otherwise.
+  void set_parallelism(std::vector<CommParallelism> labels);
+
  private:
   friend class WorkloadBuilder;
   int npu_ = 0;
@@ -212,6 +222,7 @@ class Workload {
   NameTable names_;
   std::vector<std::string> pg_names_;
   std::vector<PgDeclaration> pg_declarations_;
+  std::vector<CommParallelism> parallelism_;  // per node, or empty
   LoadReport report_;
   std::vector<Diagnostic> warnings_;
 };

@@ -17,7 +17,7 @@ namespace {
 /// collective's algorithm label travels as the sender's label list plus an index into it, and is
 /// interned again on rank 0.
 void gather_to_root(pdes::Transport& t, const std::vector<output::NpuSummary>& summaries,
-                    output::RunRecords& records) {
+                    const std::vector<output::NpuBreakdown>& breakdowns, output::RunRecords& records) {
   std::vector<output::CollectiveRecord> colls = std::move(records.collectives);
   records.collectives.clear();
   std::vector<std::string> labels;                            // the labels these collectives use
@@ -31,6 +31,8 @@ void gather_to_root(pdes::Transport& t, const std::vector<output::NpuSummary>& s
   const auto all_colls = t.gather_records(colls, 0);
   const auto all_labels = t.gather_strings(labels, 0);
   for (auto& s : all_summaries) records.npus.insert(records.npus.end(), s.begin(), s.end());
+  for (auto& b : t.gather_records(breakdowns, 0))
+    records.breakdowns.insert(records.breakdowns.end(), b.begin(), b.end());
   for (std::size_t r = 0; r < all_colls.size(); ++r) {
     std::vector<std::uint32_t> local_index;  // the sender's label index -> records.strings
     for (const std::string& l : all_labels[r]) local_index.push_back(records.intern(l));
@@ -69,14 +71,20 @@ void finalize(const Config& config, pdes::Transport& transport, const Simulation
               SimulationResult& result) {
   output::RunRecords& records = result.records;
   std::vector<output::NpuSummary> local_summaries;
+  std::vector<output::NpuBreakdown> local_breakdowns;  // LLM runs only
   for (pdes::LpId lp : s.engine->local_lps()) {
-    if (!s.net->is_switch_lp(lp)) local_summaries.push_back(static_cast<const NpuLp*>(s.engine->local(lp))->summary());
+    if (s.net->is_switch_lp(lp)) continue;
+    const auto* npu = static_cast<const NpuLp*>(s.engine->local(lp));
+    local_summaries.push_back(npu->summary());
+    if (auto b = npu->breakdown()) local_breakdowns.push_back(*b);
   }
   SimTime local_end = 0;
   for (const output::NpuSummary& n : local_summaries) local_end = std::max(local_end, n.finish);
   result.end_time = transport.all_reduce_max(local_end);
-  gather_to_root(transport, local_summaries, records);
+  gather_to_root(transport, local_summaries, local_breakdowns, records);
   std::sort(records.npus.begin(), records.npus.end(), [](const auto& a, const auto& b) { return a.npu < b.npu; });
+  std::sort(records.breakdowns.begin(), records.breakdowns.end(),
+            [](const auto& a, const auto& b) { return a.npu < b.npu; });
   std::stable_sort(records.collectives.begin(), records.collectives.end(), [](const auto& a, const auto& b) {
     return a.npu != b.npu ? a.npu < b.npu : a.end < b.end;
   });

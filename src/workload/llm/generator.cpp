@@ -57,8 +57,19 @@ workload::Workload StepGenerator::build(int npu, workload::LoadOptions options) 
   options.gpu = &gpu_;
   workload::WorkloadBuilder builder(npu, fmt::format("llm {} (NPU {})", run_.model.name, npu), options);
   BuilderSink sink(builder);
-  generate(npu, sink);
-  return builder.finish();
+  if (npu < 0 || npu >= layout_.npus)
+    throw Error(fmt::format("NPU {} is outside the run's {} NPUs", npu, layout_.npus));
+  std::vector<workload::CommParallelism> by_id;
+  detail::StepGraph(*this, npu, sink, &by_id).build();
+  workload::Workload wl = builder.finish();
+  // Node ids count from 0 in program order, and the workload keeps them in id order.
+  std::vector<workload::CommParallelism> labels(wl.size(), workload::CommParallelism::kNone);
+  for (workload::NodeIndex i = 0; i < wl.size(); ++i) {
+    const std::uint64_t id = wl.node(i).id;
+    if (id < by_id.size()) labels[i] = by_id[id];
+  }
+  wl.set_parallelism(std::move(labels));
+  return wl;
 }
 
 std::string comm_groups_path(const std::string& prefix) { return prefix + ".comm_groups.json"; }

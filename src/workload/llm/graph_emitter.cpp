@@ -75,7 +75,14 @@ NodeId StepGraph::collective(const std::string& op, CollectiveType type, Bytes s
   node_.attrs.push_back(EtAttribute::make_int64("comm_size", size));
   node_.attrs.push_back(EtAttribute::make_string("pg_name", std::to_string(groups_.id(group, npu_))));
   sink_.node(node_);
+  label(node_.id, group);
   return node_.id;
+}
+
+void StepGraph::label(NodeId id, GroupKind via) {
+  if (labels_ == nullptr) return;
+  if (labels_->size() <= id) labels_->resize(id + 1, workload::CommParallelism::kNone);
+  (*labels_)[id] = parallelism_of(via);
 }
 
 NodeId StepGraph::p2p(NodeType type, const std::string& op, int src, int dst, std::int32_t t, Bytes size,
@@ -94,13 +101,18 @@ NodeId StepGraph::p2p(NodeType type, const std::string& op, int src, int dst, st
   return node_.id;
 }
 
-NodeId StepGraph::send(const std::string& op, int dst, std::int32_t t, Bytes size, std::vector<NodeId> deps) {
-  return p2p(NodeType::kCommSend, op, npu_, dst, t, size, std::move(deps));
+NodeId StepGraph::send(const std::string& op, GroupKind via, int dst, std::int32_t t, Bytes size,
+                       std::vector<NodeId> deps) {
+  const NodeId id = p2p(NodeType::kCommSend, op, npu_, dst, t, size, std::move(deps));
+  label(id, via);
+  return id;
 }
 
 // A receive is posted from the start: its consumer waits for it.
-NodeId StepGraph::recv(const std::string& op, int src, std::int32_t t, Bytes size) {
-  return p2p(NodeType::kCommRecv, op, src, npu_, t, size, {});
+NodeId StepGraph::recv(const std::string& op, GroupKind via, int src, std::int32_t t, Bytes size) {
+  const NodeId id = p2p(NodeType::kCommRecv, op, src, npu_, t, size, {});
+  label(id, via);
+  return id;
 }
 
 compute::Kernel StepGraph::gemm(std::int64_t m, std::int64_t n, std::int64_t k, compute::Precision p,

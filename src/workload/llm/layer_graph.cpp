@@ -45,8 +45,8 @@ void StepGraph::column_forward(const std::string& op, std::int64_t n_out, comput
       if (i + 1 < t) {
         const std::int32_t tg = tag(5 + static_cast<int>(pass_), layer_ + 1, (mb_ * 2 + op_index) * 64 + i);
         std::vector<NodeId> deps = got ? std::vector<NodeId>{*got} : here();
-        send(op + " ring", next, tg, shard, deps);
-        const NodeId r = recv(op + " ring", prev, tg, shard);
+        send(op + " ring", GroupKind::kTp, next, tg, shard, deps);
+        const NodeId r = recv(op + " ring", GroupKind::kTp, prev, tg, shard);
         wait(got);
         compute::Kernel k = gemm(ns_, n_out, h, p, false);
         k.reserved_sms = gen_.tp_overlap().ring_exchange_sms;
@@ -180,8 +180,9 @@ void StepGraph::attention_forward() {
         std::optional<NodeId> arriving;
         if (j + 1 < c) {
           const std::int32_t tg = tag(1 + static_cast<int>(pass_), layer_ + 1, mb_ * 64 + j);
-          send("attention kv ring", x.next, tg, x.kv, got ? std::vector<NodeId>{*got} : here());
-          arriving = recv("attention kv ring", x.prev, tg, x.kv);
+          send("attention kv ring", GroupKind::kCp, x.next, tg, x.kv,
+               got ? std::vector<NodeId>{*got} : here());
+          arriving = recv("attention kv ring", GroupKind::kCp, x.prev, tg, x.kv);
         }
         wait(got);
         compute("attention", ring_step(true, j));
@@ -225,8 +226,8 @@ void StepGraph::attention_backward() {
         if (j > 0) compute("attention grad accumulate", memory(3.0 * static_cast<double>(x.out + x.kv)));
         if (j + 1 < c) {
           const std::int32_t tg = tag(4, layer_ + 1, mb_ * 64 + j);
-          send("attention dkv ring", x.prev, tg, 2 * x.kv, here());
-          got = recv("attention dkv ring", x.next, tg, 2 * x.kv);
+          send("attention dkv ring", GroupKind::kCp, x.prev, tg, 2 * x.kv, here());
+          got = recv("attention dkv ring", GroupKind::kCp, x.next, tg, 2 * x.kv);
         }
       }
       return;

@@ -10,6 +10,30 @@
 
 namespace tessera::llm {
 
+workload::CommParallelism parallelism_of(GroupKind k) {
+  using workload::CommParallelism;
+  switch (k) {
+    case GroupKind::kTp:
+    case GroupKind::kEtp:
+    case GroupKind::kTpEp:
+      return CommParallelism::kTp;
+    case GroupKind::kCp:
+      return CommParallelism::kCp;
+    case GroupKind::kPp:
+      return CommParallelism::kPp;
+    case GroupKind::kEp:
+      return CommParallelism::kEp;
+    case GroupKind::kDp:
+    case GroupKind::kDpCp:
+    case GroupKind::kEdp:
+    case GroupKind::kEmbedding:
+    case GroupKind::kMp:
+    case GroupKind::kWorld:
+      return CommParallelism::kDp;
+  }
+  return CommParallelism::kNone;
+}
+
 const char* to_string(GroupKind k) {
   switch (k) {
     case GroupKind::kTp:

@@ -11,8 +11,8 @@
 
 namespace tessera::llm::detail {
 
-
-StepGraph::StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink)
+StepGraph::StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink,
+                     std::vector<workload::CommParallelism>* labels)
     : gen_(gen),
       run_(gen.run()),
       layout_(gen.layout()),
@@ -20,7 +20,8 @@ StepGraph::StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sin
       gpu_(gen.gpu()),
       npu_(npu),
       co_(gen.groups().coords(npu)),
-      sink_(sink) {
+      sink_(sink),
+      labels_(labels) {
   math_ = run_.precision;
   backend_ = attention_backend_for(run_, gpu_.spec());
   e_grad_ = compute::element_bytes(run_.grad_reduce_dtype);
@@ -193,7 +194,7 @@ void StepGraph::forward_pass(const PipeOp& op) {
   const Bytes activation = ns_ * run_.model.hidden * e_;
   if (q > 0) {
     const int prev = groups_.rank_of(co_.tp, co_.cp, co_.dp, (co_.pp + run_.pp - 1) % run_.pp);
-    wait(recv("activation recv", prev, tag(8, q - 1, mb_), activation));
+    wait(recv("activation recv", GroupKind::kPp, prev, tag(8, q - 1, mb_), activation));
   }
   if (q == 0) embedding_forward();
   for (int i = 0; i < layout_.layers_per_chunk; ++i) layer_forward(global_layer(op.chunk, i));
@@ -201,7 +202,7 @@ void StepGraph::forward_pass(const PipeOp& op) {
   if (q == stages - 1) output_forward();
   if (q < stages - 1) {
     const int next = groups_.rank_of(co_.tp, co_.cp, co_.dp, (co_.pp + 1) % run_.pp);
-    const NodeId s = send("activation send", next, tag(8, q, mb_), activation, here());
+    const NodeId s = send("activation send", GroupKind::kPp, next, tag(8, q, mb_), activation, here());
     // 1F1B waits for its batched send/receive before the next pass; interleaved overlaps them.
     if (!run_.interleaved()) wait(s);
   }
@@ -218,7 +219,7 @@ void StepGraph::backward_pass(const PipeOp& op) {
   const Bytes activation = ns_ * run_.model.hidden * e_;
   if (q < stages - 1) {
     const int next = groups_.rank_of(co_.tp, co_.cp, co_.dp, (co_.pp + 1) % run_.pp);
-    wait(recv("grad recv", next, tag(9, q, mb_), activation));
+    wait(recv("grad recv", GroupKind::kPp, next, tag(9, q, mb_), activation));
   }
   if (q == stages - 1) output_backward(last);
   for (int i = layout_.layers_per_chunk - 1; i >= 0; --i) layer_backward(global_layer(op.chunk, i), last);
@@ -226,7 +227,7 @@ void StepGraph::backward_pass(const PipeOp& op) {
   if (q == 0) embedding_backward(last);
   if (q > 0) {
     const int prev = groups_.rank_of(co_.tp, co_.cp, co_.dp, (co_.pp + run_.pp - 1) % run_.pp);
-    const NodeId s = send("grad send", prev, tag(9, q - 1, mb_), activation, here());
+    const NodeId s = send("grad send", GroupKind::kPp, prev, tag(9, q - 1, mb_), activation, here());
     if (!run_.interleaved()) wait(s);
   }
 }
@@ -343,6 +344,7 @@ void StepGraph::build() {
   node_.inputs = workload::EtIOInfo{"['[" + decl + "]']", "", ""};
   sink_.node(node_);
   for (int s = 0; s < run_.steps; ++s) step(s);
+  if (labels_ != nullptr) labels_->resize(next_id_, workload::CommParallelism::kNone);
   sink_.end_npu(npu_);
 }
 

@@ -48,7 +48,9 @@ struct ChunkParams {
 
 class StepGraph {
  public:
-  StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink);
+  /// `labels`, when given, receives the parallelism of every node, indexed by node id.
+  StepGraph(const StepGenerator& gen, int npu, workload::TraceSink& sink,
+            std::vector<workload::CommParallelism>* labels = nullptr);
   void build();
 
  private:
@@ -56,8 +58,10 @@ class StepGraph {
   NodeId compute(const std::string& op, const compute::Kernel& k);
   NodeId collective(const std::string& op, CollectiveType type, Bytes size, GroupKind group,
                     std::vector<NodeId> deps);
-  NodeId send(const std::string& op, int dst, std::int32_t tag, Bytes size, std::vector<NodeId> deps);
-  NodeId recv(const std::string& op, int src, std::int32_t tag, Bytes size);
+  /// `via`: the parallelism the message serves (pp for pipeline messages, tp/cp for rings).
+  NodeId send(const std::string& op, GroupKind via, int dst, std::int32_t tag, Bytes size,
+              std::vector<NodeId> deps);
+  NodeId recv(const std::string& op, GroupKind via, int src, std::int32_t tag, Bytes size);
   NodeId p2p(workload::NodeType type, const std::string& op, int src, int dst, std::int32_t tag, Bytes size,
              std::vector<NodeId> deps);
   /// The next compute node waits for `id` (a CUDA stream wait).
@@ -139,6 +143,9 @@ class StepGraph {
   int npu_;
   RankCoords co_;
   workload::TraceSink& sink_;
+  std::vector<workload::CommParallelism>* labels_;  // per node id, or nullptr
+  /// Records the parallelism of node `id` (when labels are wanted).
+  void label(NodeId id, GroupKind via);
   workload::EtNode node_;
 
   // Derived sizes (bytes per element, tokens).

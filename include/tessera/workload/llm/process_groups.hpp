@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tessera/workload/comm_parallelism.hpp"
+
 namespace tessera::llm {
 
 enum class GroupKind : std::uint8_t {
@@ -27,6 +29,10 @@ enum class GroupKind : std::uint8_t {
 inline constexpr int kGroupKinds = 12;
 /// "tp", "cp", "dp", "dp_cp", "pp", "ep", "etp", "edp", "tp_ep", "embedding", "mp", "world".
 const char* to_string(GroupKind k);
+/// The parallelism whose time a group's communication counts as (docs/llm.md "Output"): tp, etp
+/// and tp_ep -> tp; cp -> cp; pp -> pp; ep -> ep; dp, dp_cp, edp, embedding, mp and world -> dp
+/// (gradient and optimizer synchronization).
+workload::CommParallelism parallelism_of(GroupKind k);
 
 /// A rank's coordinates in both grids.
 struct RankCoords {

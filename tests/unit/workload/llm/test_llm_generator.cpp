@@ -223,6 +223,54 @@ TEST(LlmGenerator, PipelineMessagesPerMicroBatchAndBoundary) {
   EXPECT_TRUE(colls(g, c.nodes[2], "embedding grads").empty());
 }
 
+/// The parallelism label of every communication node of NPU `npu`'s in-memory workload, by name part.
+std::map<std::string, std::set<workload::CommParallelism>> labels_by(const StepGenerator& g, int npu,
+                                                                     const std::vector<std::string>& parts) {
+  const workload::Workload wl = g.build(npu, workload::LoadOptions{});
+  std::map<std::string, std::set<workload::CommParallelism>> out;
+  EXPECT_TRUE(wl.has_parallelism());
+  for (workload::NodeIndex i = 0; i < wl.size(); ++i) {
+    const NodeType t = wl.node(i).type();
+    const bool comm = t == NodeType::kCommColl || t == NodeType::kCommSend || t == NodeType::kCommRecv;
+    EXPECT_EQ(comm, wl.parallelism(i) != workload::CommParallelism::kNone) << wl.name(i);
+    for (const std::string& part : parts)
+      if (comm && has(std::string(wl.name(i)), part)) out[part].insert(wl.parallelism(i));
+  }
+  return out;
+}
+
+TEST(LlmGenerator, CommunicationNodesCarryTheirParallelism) {
+  using P = workload::CommParallelism;
+  EXPECT_EQ(parallelism_of(GroupKind::kTpEp), P::kTp);
+  EXPECT_EQ(parallelism_of(GroupKind::kEtp), P::kTp);
+  EXPECT_EQ(parallelism_of(GroupKind::kDpCp), P::kDp);
+  EXPECT_EQ(parallelism_of(GroupKind::kEdp), P::kDp);
+  EXPECT_EQ(parallelism_of(GroupKind::kWorld), P::kDp);
+  EXPECT_EQ(parallelism_of(GroupKind::kEp), P::kEp);
+  {
+    LlmRun r = make_run("gpt3-175b", 8, 1, 2, 4, 2);
+    r.model.layers = 8;
+    r.sequence_parallel = true;
+    const StepGenerator g(r, 8, h100());  // tp 2, pp 4
+    const auto l =
+        labels_by(g, 2, {"activation", "grad send", "grad recv", "grad bucket", "embedding grads", "L1"});
+    EXPECT_EQ(l.at("activation"), std::set<P>{P::kPp});
+    EXPECT_EQ(l.at("grad send"), std::set<P>{P::kPp});
+    EXPECT_EQ(l.at("grad recv"), std::set<P>{P::kPp});
+    EXPECT_EQ(l.at("L1"), std::set<P>{P::kTp});  // sequence-parallel gathers and scatters
+    const auto first = labels_by(g, 0, {"embedding grads"});
+    EXPECT_EQ(first.at("embedding grads"), std::set<P>{P::kDp});
+  }
+  {
+    LlmRun r = make_run("llama3.1-8b", 4, 1, 1, 1, 1, 2);
+    r.model.layers = 2;
+    const StepGenerator g(r, 4, h100());  // cp 2, dp 2
+    const auto l = labels_by(g, 0, {"kv ring", "grad bucket"});
+    EXPECT_EQ(l.at("kv ring"), std::set<P>{P::kCp});
+    EXPECT_EQ(l.at("grad bucket"), std::set<P>{P::kDp});
+  }
+}
+
 /// The order of the passes (F/B, micro-batch, chunk) in a node list.
 std::string pass_order(const std::vector<EtNode>& nodes) {
   std::string out, last;
