@@ -97,9 +97,9 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option(
          "--network-model", o.network_model,
          fmt::format("{} (default: {} with ASTRA-sim flags, else the scenario's simulation.network_model, "
-                     "else {})",
+                     "else {} for LLM runs with NCCL on HGX boxes, else {})",
                      params::join_names(models, " | "), to_string(kAstraInputsNetworkModel),
-                     to_string(SimulationConfig{}.network_model)))
+                     to_string(NetworkModel::kFlow), to_string(SimulationConfig{}.network_model)))
       ->check(CLI::IsMember(models));
   const std::vector<std::string> formats = params::names_only(enum_names(LogFormat{}));
   cmd.add_option("--log-format", o.log_format,
