@@ -32,7 +32,8 @@ Forwarder::Forwarder(const Network& net, NodeId self)
     o.bw = info.bandwidth;
     o.latency = info.latency;
     o.channel_latency = net.channel_latency(self, lp);
-    o.full_tx = tx_time(packet_size_, info.bandwidth);
+    // A spare switch port (no peer) has no bandwidth: it never sends.
+    o.full_tx = info.bandwidth.bytes_per_second > 0 ? tx_time(packet_size_, info.bandwidth) : 0;
     o.bytes_per_ps = static_cast<double>(info.bandwidth.bytes_per_second) / 1e12;
     const std::int64_t c = net.model() == NetworkModel::kPacket ? net.credits(self, lp) : kUnlimited;
     o.credits[0] = o.credits[1] = c;

@@ -83,6 +83,15 @@ workload:
         self.assert_sweeps_agree("all_reduce_perf", two, "1K", "16M", "32")
         self.assert_sweeps_agree("alltoall_perf", two, "1M", "16M", "16")
 
+    def test_partly_filled_leaf_runs(self):
+        # 6 boxes = 48 NICs: the second leaf of the fat-tree has spare ports (no link, no bandwidth).
+        with open(os.path.join(NET, "hgx-h100-8boxes.yaml")) as f:
+            net = f.read().replace("\n  boxes: 8\n", "\n  boxes: 6\n")
+        six = os.path.join(self.dir, "hgx-h100-6boxes.yaml")
+        with open(six, "w") as f:
+            f.write(net)
+        self.assert_sweeps_agree("all_reduce_perf", six, "1M", "1M", "2")
+
     def summary(self, model, ranks=1):
         out = os.path.join(self.dir, f"contended-{model}-{ranks}.json")
         cmd = [TESSERA, "run", self.scenario, "--quiet", "--summary-json", out]
