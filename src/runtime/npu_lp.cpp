@@ -163,6 +163,10 @@ NpuLp::Slot NpuLp::slot_of(NodeIndex i) const {
   if (n.is_cpu_op()) return kCpu;
   if (n.type() == NodeType::kComp) return kGpuCompute;
   if (n.type() == NodeType::kCommRecv) return kNoSlot;
+  // A generated pipeline send runs on its own stream (Megatron's P2P ops go through the pipeline
+  // communicator's NCCL stream, beside the TP and DP collectives), so it takes no comm slot.
+  // Chakra traces carry no labels: their sends keep ASTRA-sim's one comm slot.
+  if (n.type() == NodeType::kCommSend && wl_.parallelism(i) == workload::CommParallelism::kPp) return kNoSlot;
   return kGpuComm;  // COLL, SEND, MEM_LOAD/STORE, METADATA, INVALID
 }
 
