@@ -22,12 +22,7 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
   }
   if (bytes < 0) throw Error(fmt::format("NPU {} sent a message of {} bytes", self_, bytes));
   const std::uint32_t id = next_msg_++;
-  PacketHeader h;
-  h.src = self_;
-  h.dst = static_cast<std::uint32_t>(dst);
-  h.tag = tag;
-  h.msg_bytes = static_cast<std::uint64_t>(bytes);
-  h.msg_seq = id;
+  PacketHeader h = header(dst, bytes, tag, id);
   if (!notify) h.flags |= PacketHeader::kNoAck;
   MessageNote note{h.dst, id, tag, h.msg_bytes, 0};
   const auto d = static_cast<NodeId>(dst);
@@ -47,16 +42,7 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
   switch (net_.model()) {
     case NetworkModel::kFlow:
     case NetworkModel::kAstraCongestionUnaware: {
-      h.flags |= PacketHeader::kWholeMessage;
-      const SimTime delay = net_.unaware_delay(self_, d, bytes);
-      ctx.send_direct(net_.lp_of(d), delay, kDirectArrival, pdes::Payload::of(h));
-      if (notify) {
-        // The sender knows the arrival exactly (as ASTRA-sim's send callback at arrival).
-        note.arrived = ctx.now() + delay;
-        ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
-        ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
-        pending_notes_ += 2;
-      }
+      deliver_after(ctx, h, net_.unaware_delay(self_, d, bytes), notify);
       return id;
     }
     case NetworkModel::kAstraCongestionAware: {
@@ -94,28 +80,38 @@ std::uint32_t Nic::send_message(pdes::Context& ctx, int dst, Bytes bytes, std::u
 
 std::uint32_t Nic::send_after(pdes::Context& ctx, int dst, Bytes bytes, std::uint64_t tag, SimTime delay,
                               bool notify) {
-  if (net_.model() != NetworkModel::kFlow) throw Error(fmt::format("NPU {}: send_after needs the flow model", self_));
+  if (net_.model() != NetworkModel::kFlow)
+    throw Error(fmt::format("NPU {}: send_after needs the flow model", self_));
   if (dst < 0 || dst >= net_.num_npus() || dst == static_cast<int>(self_)) {
     throw Error(fmt::format("NPU {} sent a timed message to NPU {}", self_, dst));
   }
   const std::uint32_t id = next_msg_++;
+  deliver_after(ctx, header(dst, bytes, tag, id),
+                std::max(delay, net_.ack_delay(self_, static_cast<NodeId>(dst))), notify);
+  return id;
+}
+
+PacketHeader Nic::header(int dst, Bytes bytes, std::uint64_t tag, std::uint32_t id) const {
   PacketHeader h;
   h.src = self_;
   h.dst = static_cast<std::uint32_t>(dst);
   h.tag = tag;
   h.msg_bytes = static_cast<std::uint64_t>(bytes);
   h.msg_seq = id;
+  return h;
+}
+
+void Nic::deliver_after(pdes::Context& ctx, PacketHeader h, SimTime delay, bool notify) {
+  // The whole message arrives at once, and the sender knows when (as ASTRA-sim's send callback
+  // at arrival), so it times its own notes.
   h.flags |= PacketHeader::kWholeMessage;
-  const auto d = static_cast<NodeId>(dst);
-  delay = std::max(delay, net_.ack_delay(self_, d));
-  ctx.send_direct(net_.lp_of(d), delay, kDirectArrival, pdes::Payload::of(h));
+  ctx.send_direct(net_.lp_of(static_cast<NodeId>(h.dst)), delay, kDirectArrival, pdes::Payload::of(h));
   if (notify) {
-    MessageNote note{h.dst, id, tag, h.msg_bytes, ctx.now() + delay};
+    const MessageNote note{h.dst, h.msg_seq, h.tag, h.msg_bytes, ctx.now() + delay};
     ctx.schedule(delay, kMessageInjected, pdes::Payload::of(note));
     ctx.schedule(delay, kMessageDelivered, pdes::Payload::of(note));
     pending_notes_ += 2;
   }
-  return id;
 }
 
 std::uint32_t Nic::multicast(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag) {
@@ -254,9 +250,10 @@ void Nic::receive(pdes::Context& ctx, const PacketHeader& h) {
 
 void Nic::complete(pdes::Context& ctx, const PacketHeader& h) {
   ++received_;
-  owner_.on_message_arrived(
-      ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes), h.tag, ctx.now(), h.msg_seq});
-  if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware || net_.model() == NetworkModel::kFlow)
+  owner_.on_message_arrived(ctx, ArrivedMessage{static_cast<int>(h.src), static_cast<Bytes>(h.msg_bytes),
+                                                h.tag, ctx.now(), h.msg_seq});
+  if (h.src == self_ || net_.model() == NetworkModel::kAstraCongestionUnaware ||
+      net_.model() == NetworkModel::kFlow)
     return;
   // No acknowledgement when the sender asked for none or timed its own delivery note.
   if (h.flags & (PacketHeader::kNoAck | PacketHeader::kSenderTimed)) return;

@@ -293,21 +293,24 @@ bool NpuLp::same_box(int a, int b) const {
   return a / gpn == b / gpn;
 }
 
+SimTime NpuLp::flow_delay(int from, int to, Bytes bytes, double slowdown) const {
+  // The route's latency plus its serialization at the route's slowest link, stretched.
+  const network::Network& net = *shared_.network;
+  const auto a = static_cast<network::NodeId>(from), b = static_cast<network::NodeId>(to);
+  const SimTime latency = net.unaware_delay(a, b, 0);
+  const SimTime serialize = net.unaware_delay(a, b, bytes) - latency;
+  return latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * slowdown));
+}
+
 void NpuLp::flow_send(NodeIndex i, int dst) {
   // The flow model: the message takes its route's latency plus its serialization at the route's
   // slowest link, stretched by what else this NPU sends through that port now (FlowPorts); the
   // receiver stretches it further by what else it receives (flow_arrived) and acknowledges it.
   namespace nc = collective::nccl;
   const workload::Node& n = wl_.node(i);
-  const network::Network& net = *shared_.network;
-  const auto self = static_cast<network::NodeId>(npu_);
-  const auto to = static_cast<network::NodeId>(dst);
-  const SimTime latency = net.unaware_delay(self, to, 0);
-  const SimTime serialize = net.unaware_delay(self, to, n.size) - latency;
   const nc::FlowPort port = same_box(npu_, dst) ? nc::FlowPort::kNvlinkOut : nc::FlowPort::kNicOut;
   const std::uint64_t fixed = flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now()));
-  const SimTime delay =
-      latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * flow_unfixed(fixed)));
+  const SimTime delay = flow_delay(npu_, dst, n.size, flow_unfixed(fixed));
   flow_ports_.add(port, 1.0, ctx_->now() + delay);
   const std::uint64_t tag = p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0) | fixed << kFlowSlowShift;
   const std::uint32_t id = nic_.send_after(*ctx_, dst, n.size, tag, delay, false);
@@ -326,18 +329,14 @@ void NpuLp::flow_arrived(const network::ArrivedMessage& m) {
     issue_ready();
     return;
   }
-  const network::Network& net = *shared_.network;
-  const auto from = static_cast<network::NodeId>(m.src);
-  const auto self = static_cast<network::NodeId>(npu_);
-  const SimTime latency = net.unaware_delay(from, self, 0);
-  const SimTime serialize = net.unaware_delay(from, self, m.bytes) - latency;
   const nc::FlowPort port = same_box(m.src, npu_) ? nc::FlowPort::kNvlinkIn : nc::FlowPort::kNicIn;
   const double sent = flow_unfixed((m.tag >> kFlowSlowShift) & kFlowSlowMask);
   // When the send started: the sender's delay, computed as it did (flow_send).
-  const SimTime start =
-      ctx_->now() - latency - static_cast<SimTime>(std::llround(static_cast<double>(serialize) * sent));
+  const SimTime start = ctx_->now() - flow_delay(m.src, npu_, m.bytes, sent);
   const double here = flow_unfixed(flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now())));
-  // The data came at the sender's pace; where this NPU's ingress is busier, the last bytes land later.
+  // The data came at the sender's pace; where this NPU's ingress is busier, the last bytes land
+  // later: the serialization at the difference of the two slowdowns.
+  const SimTime serialize = flow_delay(m.src, npu_, m.bytes, 1.0) - flow_delay(m.src, npu_, m.bytes, 0.0);
   const SimTime extra =
       here > sent ? static_cast<SimTime>(std::llround(static_cast<double>(serialize) * (here - sent))) : 0;
   flow_ports_.add(port, 1.0, ctx_->now() + extra);
@@ -529,21 +528,19 @@ void NpuLp::on_message_arrived(pdes::Context& ctx, const network::ArrivedMessage
 }
 
 void NpuLp::p2p_arrived(const network::ArrivedMessage& m, SimTime send_start) {
-  {
-    const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
-    const auto posted = posted_recvs_.find(key);
-    if (posted != posted_recvs_.end()) {
-      const NodeIndex i = posted->second.front();
-      if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start);
-      posted->second.erase(posted->second.begin());
-      if (posted->second.empty()) posted_recvs_.erase(posted);
-      complete(i);
-      issue_ready();
-    } else {
-      ++early_arrivals_[key];
-      // Kept for every early message, in step with early_arrivals_; only PP receives use it.
-      if (breakdown_.active()) early_send_starts_[key].push_back(send_start);
-    }
+  const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
+  const auto posted = posted_recvs_.find(key);
+  if (posted != posted_recvs_.end()) {
+    const NodeIndex i = posted->second.front();
+    if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start);
+    posted->second.erase(posted->second.begin());
+    if (posted->second.empty()) posted_recvs_.erase(posted);
+    complete(i);
+    issue_ready();
+  } else {
+    ++early_arrivals_[key];
+    // Kept for every early message, in step with early_arrivals_; only PP receives use it.
+    if (breakdown_.active()) early_send_starts_[key].push_back(send_start);
   }
 }
 

@@ -20,7 +20,7 @@ struct ArrivedMessage {
   int src = 0;
   Bytes bytes = 0;
   std::uint64_t tag = 0;
-  SimTime time = 0;  ///< when its last byte arrived (= now)
+  SimTime time = 0;      ///< when its last byte arrived (= now)
   std::uint32_t id = 0;  ///< the sender's message id (SentMessage::id)
 };
 
@@ -105,6 +105,10 @@ class Nic {
   };
   std::uint32_t send_to_switch(pdes::Context& ctx, std::uint32_t group, Bytes bytes, std::uint64_t tag,
                                std::uint8_t op);
+  /// A message's header (source, destination, tag, size, id).
+  PacketHeader header(int dst, Bytes bytes, std::uint64_t tag, std::uint32_t id) const;
+  /// The whole message `h` arrives at its destination `delay` from now, the notes with it.
+  void deliver_after(pdes::Context& ctx, PacketHeader h, SimTime delay, bool notify);
   void try_inject(pdes::Context& ctx, pdes::LocalPort port);
   void receive(pdes::Context& ctx, const PacketHeader& h);
   void complete(pdes::Context& ctx, const PacketHeader& h);
