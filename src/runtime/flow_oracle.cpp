@@ -4,11 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <map>
 
 #include "tessera/network/topologies/hgx_h100.hpp"
+#include "tessera/network/topology.hpp"
 #include "tessera/pdes/loopback_transport.hpp"
 #include "tessera/runtime/simulation.hpp"
 #include "tessera/runtime/workload_inputs.hpp"
@@ -34,7 +34,7 @@ std::vector<int> dense(const std::vector<std::int64_t>& keys) {
 }
 }  // namespace
 
-PacketFlowOracle::PacketFlowOracle(const Config& config) : base_(config) {
+PacketFlowOracle::PacketFlowOracle(const Config& config, const network::Topology& topology) : base_(config) {
   base_.simulation.network_model = NetworkModel::kPacket;
   base_.comm_groups = CommGroups{};
   base_.comm_groups.source = "flow model";
@@ -42,18 +42,43 @@ PacketFlowOracle::PacketFlowOracle(const Config& config) : base_(config) {
   gpus_per_box_ = h.gpus_per_box;
   nvlink_rate_ = static_cast<double>(h.nvlink_bandwidth.bytes_per_second) / 1e12;
   nic_rate_ = static_cast<double>(h.nic_bandwidth.bytes_per_second) / 1e12;
-  if (h.boxes > 1) {
-    // The fat-tree's shape (TopologyBuilder::fat_tree): hosts (GPUs, in id order) per leaf, and
-    // pods of r/2 leaves once the leaves outgrow one spine layer.
-    const double r = h.ib_switch_radix;
-    const auto down = static_cast<int>(std::floor(r * h.ib_oversubscription / (1.0 + h.ib_oversubscription)));
-    const int gpus = h.boxes * h.gpus_per_box;
-    if (down > 0 && down % gpus_per_box_ == 0) {
-      hosts_per_leaf_ = down;
-      const int leaves = (gpus + down - 1) / down;
-      if (leaves > h.ib_switch_radix) hosts_per_pod_ = down * (h.ib_switch_radix / 2);
-    }
+  read_fat_tree(topology);
+}
+
+void PacketFlowOracle::read_fat_tree(const network::Topology& t) {
+  // The fabric as built: a GPU's leaf is the switch on its NIC, the one of its switches that links
+  // to other switches; a leaf's pod is the lowest switch its uplinks reach (every spine in a
+  // leaf-spine fabric, the pod's aggregation switches in a three-level one). The builder fills
+  // leaves with GPUs in id order, and pods with leaves.
+  using network::NodeId;
+  const auto uplinks_of = [&](NodeId sw) {
+    NodeId lowest = network::kNoNode;
+    for (const network::PortInfo& p : t.node(sw).ports)
+      if (p.peer != network::kNoNode && !t.is_npu(p.peer)) lowest = std::min(lowest, p.peer);
+    return lowest;  // kNoNode: no switch neighbour (an NVSwitch)
+  };
+  const int gpus = t.num_npus();
+  std::vector<NodeId> leaf(static_cast<std::size_t>(gpus), network::kNoNode);
+  for (int g = 0; g < gpus; ++g) {
+    for (const network::PortInfo& p : t.node(static_cast<NodeId>(g)).ports)
+      if (p.peer != network::kNoNode && !t.is_npu(p.peer) && uplinks_of(p.peer) != network::kNoNode)
+        leaf[g] = p.peer;
   }
+  if (gpus == 0 || leaf[0] == network::kNoNode) return;  // one box: no fabric
+  const int per_leaf = static_cast<int>(std::count(leaf.begin(), leaf.end(), leaf[0]));
+  const int leaves = (gpus + per_leaf - 1) / per_leaf;
+  std::vector<NodeId> pod(static_cast<std::size_t>(leaves));
+  for (int l = 0; l < leaves; ++l) pod[l] = uplinks_of(leaf[static_cast<std::size_t>(l) * per_leaf]);
+  const int per_pod = static_cast<int>(std::count(pod.begin(), pod.end(), pod[0]));
+  // Relabel boxes only where the fabric has that regular shape; otherwise members keep their boxes.
+  if (per_leaf % gpus_per_box_ != 0) return;
+  for (int g = 0; g < gpus; ++g) {
+    const int l = g / per_leaf;
+    if (leaf[g] != leaf[static_cast<std::size_t>(l) * per_leaf] || pod[l] != pod[(l / per_pod) * per_pod])
+      return;
+  }
+  hosts_per_leaf_ = per_leaf;
+  hosts_per_pod_ = per_pod < leaves ? per_pod * per_leaf : 0;
 }
 
 std::vector<int> PacketFlowOracle::canonical(const std::vector<int>& members) const {

@@ -13,12 +13,17 @@
 #include "tessera/collective/nccl/flow.hpp"
 #include "tessera/config.hpp"
 
+namespace tessera::network {
+class Topology;
+}
+
 namespace tessera::runtime {
 
 class PacketFlowOracle final : public collective::nccl::FlowOracle {
  public:
-  /// `config` is the run's (topology hgx_h100, collective_library nccl); it is copied.
-  explicit PacketFlowOracle(const Config& config);
+  /// `config` is the run's (topology hgx_h100, collective_library nccl), copied; `topology` is
+  /// its built network, whose fat-tree shape the relabelling follows.
+  PacketFlowOracle(const Config& config, const network::Topology& topology);
   const collective::nccl::FlowTiming& time(const collective::nccl::FlowCall& call) override;
   /// The members as the oracle measures them (exposed for tests).
   std::vector<int> canonical(const std::vector<int>& members) const;
@@ -26,6 +31,7 @@ class PacketFlowOracle final : public collective::nccl::FlowOracle {
   std::size_t measured() const { return cache_.size(); }
 
  private:
+  void read_fat_tree(const network::Topology& t);
   collective::nccl::FlowTiming measure(CollectiveType type, Bytes bytes,
                                        const std::vector<int>& members) const;
 

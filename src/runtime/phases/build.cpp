@@ -17,7 +17,7 @@ void build(const Config& config, pdes::Transport& transport, const SimulationOpt
   if (config.system.collective_library == CollectiveLibrary::kNccl) {
     s.nccl = make_nccl_context(config, s.multicast);
     if (config.simulation.network_model == NetworkModel::kFlow) {
-      s.flow = std::make_unique<PacketFlowOracle>(config);
+      s.flow = std::make_unique<PacketFlowOracle>(config, s.net->topology());
       s.nccl->set_flow_oracle(s.flow.get());
     }
     shared.nccl = s.nccl.get();
