@@ -191,6 +191,15 @@ Table<llm::LlmRun> llm_table() {
            }},
           p_int("microbatch_group", &R::microbatch_group, 0, INT32_MAX,
                 "interleaved schedule group size; 0 = pp"),
+          p_bool("account_for_embedding_in_pipeline_split", &R::account_for_embedding,
+                 "the embedding counts as one layer of the pipeline split (first chunk holds one layer fewer)"),
+          p_bool("account_for_loss_in_pipeline_split", &R::account_for_loss,
+                 "the output layer and loss count as one layer of the pipeline split (last chunk holds one "
+                 "layer fewer)"),
+          p_int("num_layers_in_first_pipeline_stage", &R::first_stage_layers, 0, INT32_MAX,
+                "layers of the first pipeline stage; 0 = an even share"),
+          p_int("num_layers_in_last_pipeline_stage", &R::last_stage_layers, 0, INT32_MAX,
+                "layers of the last pipeline stage; 0 = an even share"),
           {"hidden_dropout", "number", "0 <= p < 1", "> 0 adds the dropout masks and kernels", false,
            [](const Node& n, R& r, Sink& sink) {
              if (auto v = get_double(n, sink, 0.0, 1.0)) {

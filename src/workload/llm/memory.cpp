@@ -29,7 +29,7 @@ double kv_heads_per_rank(const ModelSpec& m, int tp) {
 
 LocalParams local_params(const LlmRun& r, const Layout& l, int stage) {
   const ModelSpec& m = r.model;
-  const double layers = static_cast<double>(m.layers) / r.pp;
+  const double layers = l.rank_layers(stage);
   const double t = r.tp;
   const double h = static_cast<double>(m.hidden);
   LocalParams p;
@@ -102,9 +102,17 @@ StageMemory stage_memory(const LlmRun& r, const Layout& l, int stage) {
   s.optimizer = r.optimizer_state_bytes() * (s.params.dense / dense_shard + s.params.expert / expert_shard);
 
   const ScheduleParams sp{r.pp, r.vp, l.micro_batches, l.group_size};
-  s.in_flight = peak_in_flight(pipeline_schedule(sp, stage));
+  const std::vector<PipeOp> schedule = pipeline_schedule(sp, stage);
+  s.in_flight = peak_in_flight(schedule);
+  // The layers whose activations are held at the peak: chunks may hold different layer counts
+  // when the split is uneven.
+  int live = 0;
+  for (const PipeOp& op : schedule) {
+    live += (op.forward ? 1 : -1) * l.layers_in(op.chunk, stage);
+    s.in_flight_layers = std::max(s.in_flight_layers, live);
+  }
   const double per_layer = layer_activation_bytes(r, l);
-  double act = per_layer * s.in_flight * l.layers_per_chunk;
+  double act = per_layer * s.in_flight_layers;
   if (r.recompute == Recompute::kFull) {
     LlmRun full = r;
     full.recompute = Recompute::kNone;
@@ -142,10 +150,9 @@ MemoryCheck check_memory(const LlmRun& r, const Layout& l, Bytes capacity, const
   const double cap = static_cast<double>(capacity);
   const std::string parts = fmt::format(
       "weights {:.1f} GB, gradients {:.1f} GB, optimizer {:.1f} GB, activations {:.1f} GB ({} micro-batch "
-      "chunk passes "
-      "of {} layers in flight)",
+      "chunk passes in flight, {} layers' activations)",
       s.weights / kGB, s.gradients / kGB, s.optimizer / kGB, s.activations / kGB, s.in_flight,
-      l.layers_per_chunk);
+      s.in_flight_layers);
   const std::string where = r.pp > 1 ? fmt::format("pipeline stage {} needs", s.stage) : "each GPU needs";
   if (s.total() > cap) {
     std::vector<std::string> fixes;

@@ -206,11 +206,9 @@ std::vector<Diagnostic> validate_run(const LlmRun& r, int npus, const std::strin
     p.add("vp", fmt::format("virtual stages (vp {}) need pipeline parallelism (pp is {})", r.vp, r.pp),
           "set pp >= 2 or vp: 1");
   }
-  if (m.layers % (r.pp * r.vp) != 0) {
-    p.add(r.vp > 1 ? "vp" : "pp",
-          fmt::format("{} layers do not split evenly into pp·vp = {}·{} = {} model chunks", m.layers, r.pp,
-                      r.vp, r.pp * r.vp),
-          fmt::format("choose pp·vp dividing {} (divisors: {})", m.layers, divisors_text(m.layers)));
+  if (m.layers > 0 && r.pp > 0 && r.vp > 0) {
+    const PipelineSplit split = split_pipeline(r);
+    if (split.layers.empty()) p.add(split.key, split.problem, split.fix);
   }
 
   // Tensor parallel: heads, KV heads, sequence shards.
@@ -325,7 +323,7 @@ Layout make_layout(const LlmRun& r, int npus, const std::string& file, const std
   l.dp = npus / (r.tp * r.pp * r.cp);
   l.edp = npus / (r.etp() * r.ep * r.pp);
   l.micro_batches = static_cast<int>(r.global_batch / (static_cast<std::int64_t>(r.micro_batch) * l.dp));
-  l.layers_per_chunk = r.model.layers / (r.pp * r.vp);
+  l.set_split(split_pipeline(r).layers, r.pp, r.vp);
   l.group_size = r.microbatch_group > 0 ? r.microbatch_group : r.pp;
   l.seq = r.seq();
   l.tokens = static_cast<std::int64_t>(r.micro_batch) * l.seq / r.cp;

@@ -50,12 +50,12 @@ void StepGraph::build_buckets() {
       cp.slots.push_back({elements, expert, layer, -1});
       return static_cast<int>(cp.slots.size()) - 1;
     };
-    cp.index.assign(static_cast<std::size_t>(layout_.layers_per_chunk * kSlotKinds), -1);
     const int q = virtual_stage(c);
+    cp.index.assign(static_cast<std::size_t>(layout_.layers_in(q) * kSlotKinds), -1);
     if (q == 0) {
       cp.embedding = add(vocab_shard + (m.position == Position::kLearned ? layout_.seq * h : 0), false, -1);
     }
-    for (int i = 0; i < layout_.layers_per_chunk; ++i) {
+    for (int i = 0; i < layout_.layers_in(q); ++i) {
       const int layer = global_layer(c, i);
       auto at = [&](int kind) -> int& { return cp.index[static_cast<std::size_t>(i * kSlotKinds + kind)]; };
       at(kInputNorm) = add(norm, false, layer);
@@ -197,7 +197,7 @@ void StepGraph::forward_pass(const PipeOp& op) {
     wait(recv("activation recv", GroupKind::kPp, prev, tag(8, q - 1, mb_), activation));
   }
   if (q == 0) embedding_forward();
-  for (int i = 0; i < layout_.layers_per_chunk; ++i) layer_forward(global_layer(op.chunk, i));
+  for (int i = 0; i < layout_.layers_in(q); ++i) layer_forward(global_layer(op.chunk, i));
   layer_ = -1;
   if (q == stages - 1) output_forward();
   if (q < stages - 1) {
@@ -222,7 +222,7 @@ void StepGraph::backward_pass(const PipeOp& op) {
     wait(recv("grad recv", GroupKind::kPp, next, tag(9, q, mb_), activation));
   }
   if (q == stages - 1) output_backward(last);
-  for (int i = layout_.layers_per_chunk - 1; i >= 0; --i) layer_backward(global_layer(op.chunk, i), last);
+  for (int i = layout_.layers_in(q) - 1; i >= 0; --i) layer_backward(global_layer(op.chunk, i), last);
   layer_ = -1;
   if (q == 0) embedding_backward(last);
   if (q > 0) {
@@ -260,7 +260,7 @@ void StepGraph::finalize_and_optimize() {
   // embedding's gradient over the first and last stage.
   if (run_.sp()) {
     const std::int64_t norm = m.norm == Norm::kLayerNorm ? 2 * m.hidden : m.hidden;
-    norms = norm * (2 * static_cast<std::int64_t>(m.layers) / run_.pp + (co_.pp == run_.pp - 1 ? 1 : 0));
+    norms = norm * (2 * static_cast<std::int64_t>(layout_.rank_layers(co_.pp)) + (co_.pp == run_.pp - 1 ? 1 : 0));
     wait(collective("norm grads all-reduce", CollectiveType::kAllReduce, norms * e_grad_, GroupKind::kTp,
                     here()));
   }

@@ -133,7 +133,7 @@ class StepGraph {
   void start_param_gather(int chunk);
   void finalize_and_optimize();
   int virtual_stage(int chunk) const { return chunk * run_.pp + co_.pp; }
-  int global_layer(int chunk, int i) const { return virtual_stage(chunk) * layout_.layers_per_chunk + i; }
+  int global_layer(int chunk, int i) const { return layout_.first_layer(virtual_stage(chunk)) + i; }
 
   const StepGenerator& gen_;
   const LlmRun& run_;

@@ -30,6 +30,7 @@ struct StageMemory {
   double optimizer = 0;    ///< fp32 master copy and two Adam moments (sharded if distributed)
   double activations = 0;  ///< with the 5% allowance for temporaries
   int in_flight = 0;       ///< micro-batch chunk passes whose activations are held at the peak
+  int in_flight_layers = 0;  ///< the layers those passes hold (their chunks' layer counts summed)
   double total() const { return weights + gradients + optimizer + activations; }
 };
 

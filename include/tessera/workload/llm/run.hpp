@@ -51,6 +51,13 @@ struct LlmRun {
   std::optional<compute::AttentionBackend> attention_backend;  ///< nullopt: cuDNN where published
   int microbatch_group = 0;                                    ///< interleaved schedule group size; 0 = pp
   double hidden_dropout = 0;  ///< > 0 adds the dropout masks (DGXC GPT-3: 0.1)
+  // Megatron-Core's uneven pipeline split (transformer_block.py, get_num_layers_to_build): the
+  // embedding and the output layer + loss each count as one layer of the split, or the end stages
+  // get explicit layer counts and the middle stages share the rest.
+  bool account_for_embedding = false;  ///< account_for_embedding_in_pipeline_split
+  bool account_for_loss = false;       ///< account_for_loss_in_pipeline_split
+  int first_stage_layers = 0;          ///< num_layers_in_first_pipeline_stage; 0 = not set
+  int last_stage_layers = 0;           ///< num_layers_in_last_pipeline_stage; 0 = not set
 
   std::int64_t seq() const { return seq_len > 0 ? seq_len : model.default_seq; }
   int etp() const { return expert_tp > 0 ? expert_tp : tp; }
@@ -69,13 +76,40 @@ struct Layout {
   int dp = 0;                      ///< npus / (tp·pp·cp)
   int edp = 0;                     ///< expert data parallel: npus / (etp·ep·pp)
   int micro_batches = 0;           ///< m = global_batch / (micro_batch · dp), per DP replica per step
-  int layers_per_chunk = 0;        ///< L / (pp·vp)
+  /// Transformer layers of each virtual stage q = chunk·pp + pipeline rank (L / (pp·vp) each
+  /// unless the run splits unevenly), and the global index of each one's first layer.
+  std::vector<int> chunk_layers;
+  std::vector<int> chunk_first_layer;
   int group_size = 0;              ///< interleaved schedule: micro-batches per group (microbatch_group or pp)
   std::int64_t seq = 0;            ///< s
   std::int64_t tokens = 0;         ///< n = micro_batch · s / cp: tokens per CP rank per micro-batch
   std::int64_t vocab = 0;          ///< V padded for tp
   std::int64_t bucket_params = 0;  ///< resolved DP bucket size (parameters)
+
+  int pp() const { return pp_; }
+  int vp() const { return vp_; }
+  /// Layers of virtual stage q, and of pipeline rank `rank`'s chunk `chunk`.
+  int layers_in(int q) const { return chunk_layers[static_cast<std::size_t>(q)]; }
+  int layers_in(int chunk, int rank) const { return layers_in(chunk * pp_ + rank); }
+  int first_layer(int q) const { return chunk_first_layer[static_cast<std::size_t>(q)]; }
+  /// Layers pipeline rank `rank` holds over all its chunks.
+  int rank_layers(int rank) const;
+  /// The most layers any virtual stage holds.
+  int max_chunk_layers() const;
+  /// Sets chunk_layers and chunk_first_layer from per-virtual-stage counts.
+  void set_split(std::vector<int> layers, int pp, int vp);
+
+ private:
+  int pp_ = 1, vp_ = 1;
 };
+
+/// Megatron-Core's split of the run's layers into its pp·vp virtual stages, or the reason it
+/// refuses the split: `key` (under the run's prefix), `problem` and `fix` set and `layers` empty.
+struct PipelineSplit {
+  std::vector<int> layers;  ///< per virtual stage q = chunk·pp + rank
+  std::string key, problem, fix;
+};
+PipelineSplit split_pipeline(const LlmRun& run);
 
 /// Checks a run for `npus` NPUs: every problem, each naming the key under `key_prefix` (e.g.
 /// "workload.llm") and how to fix it. Empty when Megatron-Core would run it.

@@ -223,6 +223,35 @@ TEST(LlmGenerator, PipelineMessagesPerMicroBatchAndBoundary) {
   EXPECT_TRUE(colls(g, c.nodes[2], "embedding grads").empty());
 }
 
+TEST(LlmGenerator, UnevenPipelineSplitPutsTheLayersWhereMegatronDoes) {
+  // 14 layers + embedding + loss = 16 = pp·vp (4·2) x 2: virtual stage 0 holds layer 0 beside the
+  // embedding, virtual stage 7 layer 13 beside the loss, the others two layers each.
+  LlmRun r = make_run("gpt3-175b", 8, 1, 2, 4, 2);
+  r.model.layers = 14;
+  r.sequence_parallel = true;
+  r.account_for_embedding = true;
+  r.account_for_loss = true;
+  const StepGenerator g(r, 8, h100());
+  Capture c = generate_all(g);
+  expect_matched_p2p(c);
+  auto layers_of = [&](int npu, const std::string& pass) {
+    std::set<int> out;
+    for (const auto& n : c.nodes[npu]) {
+      if (n.type != NodeType::kComp || n.name.rfind(pass, 0) != 0) continue;
+      const auto at = n.name.find(" L");
+      if (at != std::string::npos) out.insert(std::stoi(n.name.substr(at + 2)));
+    }
+    return out;
+  };
+  // Forward passes of micro-batch 0: "F0.<chunk>".
+  EXPECT_EQ(layers_of(0, "F0.0 "), (std::set<int>{0}));
+  EXPECT_EQ(layers_of(0, "F0.1 "), (std::set<int>{7, 8}));
+  EXPECT_EQ(layers_of(2, "F0.0 "), (std::set<int>{1, 2}));
+  EXPECT_EQ(layers_of(6, "F0.0 "), (std::set<int>{5, 6}));
+  EXPECT_EQ(layers_of(6, "F0.1 "), (std::set<int>{13}));
+  EXPECT_EQ(layers_of(6, "B0.1 "), (std::set<int>{13}));
+}
+
 /// The parallelism label of every communication node of NPU `npu`'s in-memory workload, by name part.
 std::map<std::string, std::set<workload::CommParallelism>> labels_by(const StepGenerator& g, int npu,
                                                                      const std::vector<std::string>& parts) {

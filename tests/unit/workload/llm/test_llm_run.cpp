@@ -1,5 +1,7 @@
 // Run validation (each rule names its key and the fix) and memory per GPU against the reference
 // formulas (llm-training.md §5).
+#include <numeric>
+
 #include <gtest/gtest.h>
 
 #include "llm_test_util.hpp"
@@ -37,7 +39,8 @@ TEST(LlmRunValidation, PublishedConfigurationsAreAccepted) {
   const Layout l = make_layout(make_run("gpt3-175b", 1024, 1, 4, 8, 12), 512);
   EXPECT_EQ(l.dp, 16);
   EXPECT_EQ(l.micro_batches, 64);
-  EXPECT_EQ(l.layers_per_chunk, 1);
+  EXPECT_EQ(l.max_chunk_layers(), 1);
+  EXPECT_EQ(l.chunk_layers, std::vector<int>(96, 1));
   EXPECT_EQ(l.tokens, 2048);
   EXPECT_EQ(l.bucket_params, 40'000'000);
 }
@@ -210,7 +213,8 @@ TEST(LlmMemory, Llama70bDgxcExample) {
   const Layout l = make_layout(r, 64);
   EXPECT_NEAR(layer_activation_bytes(r, l), 33.5 * 8192 * 8192 / 8, 1);
   const StageMemory s = stage_memory(r, l, 0);
-  EXPECT_EQ(s.in_flight * l.layers_per_chunk, 92);
+  EXPECT_EQ(s.in_flight * l.max_chunk_layers(), 92);
+  EXPECT_EQ(s.in_flight_layers, 92);
   EXPECT_NEAR(s.activations / 1e9, 0.281 * 92 * 1.05, 0.2);
   // Parameters: 20 layers / 4 ≈ 4.28 B (the reference's ≈4.4 B) plus the 128512/4 x 8192
   // embedding shard.
@@ -265,4 +269,85 @@ TEST(LlmMemory, RefusesWhatDoesNotFitAndSaysWhatToChange) {
 }
 
 }  // namespace
+
+// Megatron-Core's uneven splits (transformer_block.py, get_num_layers_to_build; reference
+// llm-training.md §1.4): 126 layers + embedding + loss = 128 = 64 chunks x 2.
+TEST(LlmPipelineSplit, EmbeddingAndLossCountAsLayers) {
+  LlmRun r = make_run("llama3.1-405b", 1024, 1, 8, 8, 8, 2);
+  EXPECT_FALSE(validate_run(r, 2048).empty());  // 126 % 64 != 0
+  r.account_for_embedding = true;
+  r.account_for_loss = true;
+  EXPECT_TRUE(validate_run(r, 2048).empty());
+  const Layout l = make_layout(r, 2048);
+  ASSERT_EQ(l.chunk_layers.size(), 64u);
+  EXPECT_EQ(l.layers_in(0), 1);   // the embedding's chunk
+  EXPECT_EQ(l.layers_in(63), 1);  // the loss's chunk
+  for (int q = 1; q < 63; ++q) EXPECT_EQ(l.layers_in(q), 2) << q;
+  EXPECT_EQ(std::accumulate(l.chunk_layers.begin(), l.chunk_layers.end(), 0), 126);
+  EXPECT_EQ(l.first_layer(0), 0);
+  EXPECT_EQ(l.first_layer(1), 1);
+  EXPECT_EQ(l.first_layer(63), 125);
+  // Rank 0 holds chunk 0 (1 layer) and chunks 8, 16, ... (2 each); rank 7 the loss chunk 63.
+  EXPECT_EQ(l.rank_layers(0), 15);
+  EXPECT_EQ(l.rank_layers(3), 16);
+  EXPECT_EQ(l.rank_layers(7), 15);
+  EXPECT_EQ(l.layers_in(7, 7), 1);  // chunk 7 of rank 7 = virtual stage 63
+}
+
+TEST(LlmPipelineSplit, ExplicitEndStages) {
+  LlmRun r = make_run("llama3.1-405b", 1024, 1, 8, 8, 1, 2);
+  r.first_stage_layers = 14;
+  r.last_stage_layers = 16;  // 126 - 30 = 96 = 6 x 16
+  ASSERT_TRUE(validate_run(r, 2048).empty());
+  const Layout l = make_layout(r, 2048);
+  EXPECT_EQ(l.rank_layers(0), 14);
+  EXPECT_EQ(l.rank_layers(1), 16);
+  EXPECT_EQ(l.rank_layers(7), 16);
+  r.first_stage_layers = 15;  // 126 - 31 = 95 does not split over 6 middle stages
+  const auto problems = validate_run(r, 2048);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].key, "workload.llm.num_layers_in_first_pipeline_stage");
+  // With vp, each stage's count must divide by vp.
+  r.first_stage_layers = 14;
+  r.vp = 4;
+  ASSERT_EQ(validate_run(r, 2048).size(), 1u);
+  EXPECT_NE(validate_run(r, 2048)[0].message.find("cannot share evenly"), std::string::npos);
+}
+
+TEST(LlmPipelineSplit, RefusalsNameTheKeyAndTheWayOut) {
+  LlmRun r = make_run("llama3.1-405b", 1024, 1, 8, 8, 8, 2);
+  auto problems = validate_run(r, 2048);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].key, "workload.llm.vp");
+  EXPECT_NE(problems[0].fix.find("account_for_embedding_in_pipeline_split"), std::string::npos);
+  r.account_for_embedding = true;
+  r.first_stage_layers = 14;
+  problems = validate_run(r, 2048);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("cannot be combined"), std::string::npos);
+  LlmRun flat = make_run("llama3.1-8b", 128, 1, 1, 1, 1, 1);
+  flat.account_for_loss = true;
+  problems = validate_run(flat, 8);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].key, "workload.llm.account_for_loss_in_pipeline_split");
+}
+
+TEST(LlmMemory, UnevenSplitCountsEachChunksLayers) {
+  // Stage 0 of the 126-layer split holds a 1-layer chunk 0; its peak holds fewer layers than
+  // in_flight x 2.
+  LlmRun r = make_run("llama3.1-405b", 1024, 1, 8, 8, 8, 2);
+  r.account_for_embedding = true;
+  r.account_for_loss = true;
+  r.sequence_parallel = true;
+  r.distributed_optimizer = true;
+  const Layout l = make_layout(r, 2048);
+  const StageMemory s0 = stage_memory(r, l, 0);
+  const StageMemory s3 = stage_memory(r, l, 3);
+  EXPECT_LT(s0.in_flight_layers, 2 * s0.in_flight);
+  EXPECT_GT(s0.in_flight_layers, s0.in_flight);
+  EXPECT_EQ(s3.in_flight_layers, 2 * s3.in_flight);
+  // Stage 3 holds 16 layers' parameters, stage 0 15 plus the embedding shard.
+  EXPECT_NEAR(local_params(r, l, 3).dense / local_params(r, l, 1).dense, 1.0, 1e-12);
+}
+
 }  // namespace tessera::llm
