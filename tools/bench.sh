@@ -420,17 +420,22 @@ bench_nccl-sweep() {
 bench_llm-step() {
   local load name scen model wall cpu rss events sim base_wall="" ratio
   load="$(load1)"
-  echo '| scenario | network model | simulated step | events | wall (s) | CPU (s) | peak RSS (MiB) | wall / packet |'
-  echo '|---|---|---:|---:|---:|---:|---:|---:|'
-  local rows=("dgxc-llama3.1-8b-8gpu-bf16 packet" "dgxc-llama3.1-8b-8gpu-bf16 flow")
-  [ "$quick" = 1 ] || rows+=("gpt3-175b-512gpu-tp4-pp8-vp4 flow")
+  echo '| scenario | network model | ranks | simulated step | events | wall (s) | CPU (s) | peak RSS (MiB) | wall / packet |'
+  echo '|---|---|---:|---:|---:|---:|---:|---:|---:|'
+  local rows=("dgxc-llama3.1-8b-8gpu-bf16 packet 1" "dgxc-llama3.1-8b-8gpu-bf16 flow 1") ranks
+  [ "$quick" = 1 ] || rows+=("gpt3-175b-512gpu-tp4-pp8-vp4 flow 1" "llama3.1-405b-2048gpu-tp8-pp8-vp8-cp2 flow 2")
   for row in "${rows[@]}"; do
-    read -r name model <<<"$row"
+    read -r name model ranks <<<"$row"
     scen="$root/configs/scenarios/llm/$name.yaml"
     for i in $(seq "$repeat"); do
-      log "llm-step: $name ($model), run $i of $repeat"
-      timed "$tmp/l$i" taskset -c 0 "$tessera" run "$scen" --network-model "$model" --quiet \
-        --summary-json "$tmp/l$i.json"
+      log "llm-step: $name ($model, $ranks rank(s)), run $i of $repeat"
+      if [ "$ranks" = 1 ]; then
+        timed "$tmp/l$i" taskset -c 0 "$tessera" run "$scen" --network-model "$model" --quiet \
+          --summary-json "$tmp/l$i.json"
+      else  # peak RSS: the largest rank's (GNU time reports the largest waited-for process)
+        timed "$tmp/l$i" $(launch "$ranks") "$tessera" run "$scen" --network-model "$model" --quiet \
+          --summary-json "$tmp/l$i.json"
+      fi
     done
     wall="$(for i in $(seq "$repeat"); do wall_of "$tmp/l$i"; done | median)"
     cpu="$(for i in $(seq "$repeat"); do cpu_of "$tmp/l$i"; done | median)"
@@ -440,7 +445,7 @@ bench_llm-step() {
       ratio="$(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$wall" "$base_wall")"
       [ "$name" = dgxc-llama3.1-8b-8gpu-bf16 ] || ratio="–"
     fi
-    printf '| `%s` | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$model" "$(fmt_time "$sim")" "$(commas "$events")" \
+    printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$model" "$ranks" "$(fmt_time "$sim")" "$(commas "$events")" \
       "$wall" "$cpu" "$rss" "$ratio"
   done
   measured "$load" "$repeat"

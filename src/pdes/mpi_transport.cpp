@@ -2,6 +2,7 @@
 #include "tessera/pdes/mpi_transport.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <functional>
 
+#include <sched.h>
 #include <time.h>
 
 #include <mpi.h>
@@ -73,15 +75,20 @@ namespace {
 /// int64 words of the per-peer round header (MpiTransport::Impl::Header).
 constexpr int kHeaderWords = 6;
 
-/// Completes `req` without monopolising a core. It polls for a while first (on a machine with a
-/// core per rank the peers arrive within microseconds), then sleeps between polls. On an
-/// oversubscribed machine a rank that spins burns the time slice its peer needs and is then
-/// descheduled for a long time, so every window costs whole scheduler slices; a rank that
-/// sleeps leaves the core to the peer and, as a sleeper, gets it back promptly when it wakes.
-void wait_for(MPI_Request& req) {
+/// Completes `req`. With a core for every rank of the node it polls until done: the peers arrive
+/// within microseconds, and a sleep would cost a whole timer slice (50-70 us) per window, which
+/// dominates runs whose windows hold a few events each (the flow model's). On an oversubscribed
+/// node it polls for a while, then sleeps between polls: a rank that spins there burns the time
+/// slice its peer needs and is then descheduled for a long time, while a rank that sleeps leaves
+/// the core to the peer and, as a sleeper, gets it back promptly when it wakes.
+void wait_for(MPI_Request& req, bool spin) {
   int done = 0;
   MPI_Test(&req, &done, MPI_STATUS_IGNORE);
   if (done) return;
+  if (spin) {
+    while (!done) MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    return;
+  }
   constexpr auto kSpin = std::chrono::microseconds(50);
   const auto t0 = std::chrono::steady_clock::now();
   while (!done && std::chrono::steady_clock::now() - t0 < kSpin) MPI_Test(&req, &done, MPI_STATUS_IGNORE);
@@ -90,6 +97,43 @@ void wait_for(MPI_Request& req) {
     nanosleep(&pause, nullptr);
     MPI_Test(&req, &done, MPI_STATUS_IGNORE);
   }
+}
+
+/// CPUs the cgroup grants (cgroup v2 cpu.max "quota period", rounded up), or INT_MAX without a
+/// limit.
+int cgroup_cpus() {
+  std::FILE* f = std::fopen("/sys/fs/cgroup/cpu.max", "r");
+  if (f == nullptr) return INT_MAX;
+  char quota[32] = {0};
+  long period = 0;
+  const int got = std::fscanf(f, "%31s %ld", quota, &period);
+  std::fclose(f);
+  if (got != 2 || period <= 0 || std::strcmp(quota, "max") == 0) return INT_MAX;
+  const long q = std::strtol(quota, nullptr, 10);
+  return q > 0 ? static_cast<int>((q + period - 1) / period) : INT_MAX;
+}
+
+/// Whether every rank on this node has a core of its own: the node's ranks are no more than the
+/// CPUs any of them may run on (the union of their affinity masks, since mpirun may bind each rank
+/// to one core) and than the cgroup's CPU quota.
+bool core_per_rank(MPI_Comm world) {
+  MPI_Comm node;
+  MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+  int local = 1;
+  MPI_Comm_size(node, &local);
+  cpu_set_t mine;
+  CPU_ZERO(&mine);
+  if (sched_getaffinity(0, sizeof(mine), &mine) != 0) CPU_SET(0, &mine);
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  MPI_Allreduce(&mine, &all, static_cast<int>(sizeof(cpu_set_t)), MPI_BYTE, MPI_BOR, node);
+  MPI_Comm_free(&node);
+  const int cpus = std::min(CPU_COUNT(&all), cgroup_cpus());
+  // Every rank of the world takes the same branch only if every node agrees; a node that is
+  // oversubscribed makes the whole run sleep, since its windows set the pace anyway.
+  int ok = local <= cpus ? 1 : 0, all_ok = 0;
+  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, world);
+  return all_ok == 1;
 }
 
 }  // namespace
@@ -115,6 +159,7 @@ struct MpiTransport::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
   MPI_Info info = MPI_INFO_NULL;
   ParallelIo io;
+  bool spin = false;  ///< wait by polling only (a core per rank on every node)
 };
 
 MpiTransport::MpiTransport(std::int64_t round_limit) : impl_(std::make_unique<Impl>()) {
@@ -129,6 +174,7 @@ MpiTransport::MpiTransport(std::int64_t round_limit) : impl_(std::make_unique<Im
   impl_->recv_displs.resize(n);
   impl_->comm = static_cast<MPI_Comm>(impl_->world);
   impl_->io = {&impl_->comm, &impl_->info};
+  impl_->spin = core_per_rank(impl_->comm);
 }
 MpiTransport::~MpiTransport() = default;
 
@@ -156,7 +202,7 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
   MPI_Request req;
   MPI_Ialltoall(m.send_head.data(), kHeaderWords, MPI_INT64_T, m.recv_head.data(), kHeaderWords, MPI_INT64_T,
                 m.world, &req);
-  wait_for(req);
+  wait_for(req, m.spin);
 
   SyncResult out;
   std::int64_t anyone_sends = 0, largest = 0;
@@ -192,7 +238,7 @@ SyncResult MpiTransport::exchange(std::vector<std::vector<Event>>& outboxes, con
     inbox.resize(old + static_cast<std::size_t>(recv_total) / sizeof(Event));
     MPI_Ialltoallv(m.send_buf.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, inbox.data() + old,
                    m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
-    wait_for(req);
+    wait_for(req, m.spin);
     return out;
   }
   exchange_in_rounds(largest, inbox);
@@ -242,7 +288,7 @@ void MpiTransport::exchange_in_rounds(std::int64_t largest, std::vector<Event>& 
     MPI_Request req;
     MPI_Ialltoallv(send_round.data(), m.send_counts.data(), m.send_displs.data(), MPI_BYTE, recv_round.data(),
                    m.recv_counts.data(), m.recv_displs.data(), MPI_BYTE, m.world, &req);
-    wait_for(req);
+    wait_for(req, m.spin);
     for (std::size_t r = 0; r < n; ++r)
       if (m.recv_counts[r] > 0)
         std::memcpy(in_bytes + recv_at[r] + from, recv_round.data() + m.recv_displs[r],
@@ -336,21 +382,51 @@ RankBytes MpiTransport::all_gather_bytes(std::span<const std::byte> mine) {
 
 RankBytes MpiTransport::gather_bytes(std::span<const std::byte> mine, int root) {
   const MPI_Comm comm = impl_->comm;
+  const auto n = static_cast<std::size_t>(size());
   const auto mine_count = static_cast<std::int64_t>(mine.size());
-  // Every rank learns every count, so a total over 2 GiB is refused on all ranks alike.
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(size()));
+  // Every rank learns every count, so all take the same branch and the same rounds.
+  std::vector<std::int64_t> counts(n);
   MPI_Allgather(&mine_count, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, comm);
-  if (total_of(counts) > INT_MAX) too_large("gather");
-  const VCounts v = v_counts(counts);
-  if (rank() != root) {
-    MPI_Gatherv(mine.data(), static_cast<int>(mine_count), MPI_BYTE, nullptr, nullptr, nullptr, MPI_BYTE, root,
-                comm);
-    return {};
+  RankBytes out;
+  out.offsets.assign(n + 1, 0);
+  for (std::size_t r = 0; r < n; ++r) out.offsets[r + 1] = out.offsets[r] + static_cast<std::size_t>(counts[r]);
+  if (rank() == root) out.data.resize(out.offsets[n]);
+  // MPI counts are int: round k moves bytes [k·limit, (k+1)·limit) of every rank's part, so one
+  // round's receive side holds at most n·limit <= INT_MAX bytes (one round for all but huge
+  // gathers, such as the collective records of a 2048-GPU LLM step).
+  const std::int64_t limit = impl_->round_limit;  // INT_MAX / n unless a test asks for less
+  const std::int64_t largest = *std::max_element(counts.begin(), counts.end());
+  const std::int64_t rounds = std::max<std::int64_t>(1, (largest + limit - 1) / limit);
+  std::vector<int> round_counts(n), round_displs(n);
+  std::vector<std::byte> buf;
+  for (std::int64_t k = 0; k < rounds; ++k) {
+    const std::int64_t from = k * limit;
+    int total = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      round_counts[r] = static_cast<int>(std::clamp<std::int64_t>(counts[r] - from, 0, limit));
+      round_displs[r] = total;
+      total += round_counts[r];
+    }
+    const int send = round_counts[static_cast<std::size_t>(rank())];
+    const std::byte* at = send > 0 ? mine.data() + from : mine.data();
+    if (rank() != root) {
+      MPI_Gatherv(at, send, MPI_BYTE, nullptr, nullptr, nullptr, MPI_BYTE, root, comm);
+      continue;
+    }
+    if (rounds == 1) {  // straight into place
+      MPI_Gatherv(at, send, MPI_BYTE, out.data.data(), round_counts.data(), round_displs.data(), MPI_BYTE, root,
+                  comm);
+      continue;
+    }
+    buf.resize(static_cast<std::size_t>(total));
+    MPI_Gatherv(at, send, MPI_BYTE, buf.data(), round_counts.data(), round_displs.data(), MPI_BYTE, root, comm);
+    for (std::size_t r = 0; r < n; ++r)
+      if (round_counts[r] > 0)
+        std::memcpy(out.data.data() + out.offsets[r] + static_cast<std::size_t>(from), buf.data() + round_displs[r],
+                    static_cast<std::size_t>(round_counts[r]));
   }
-  std::vector<std::byte> data(v.total);
-  MPI_Gatherv(mine.data(), static_cast<int>(mine_count), MPI_BYTE, data.data(), v.counts.data(), v.displs.data(),
-              MPI_BYTE, root, comm);
-  return rank_bytes(std::move(data), v);
+  if (rank() != root) return {};
+  return out;
 }
 
 RankBytes MpiTransport::all_to_all(const std::vector<std::vector<std::byte>>& to_each) {

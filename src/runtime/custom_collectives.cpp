@@ -29,11 +29,11 @@ std::vector<CustomStep> program_of(const workload::Workload& wl, std::vector<Dia
     switch (n.type()) {
       case NodeType::kCommSend:
         step.kind = CustomStep::Kind::kSend;
-        step.peer = n.dst;
+        step.peer = wl.dst(i);
         break;
       case NodeType::kCommRecv:
         step.kind = CustomStep::Kind::kRecv;
-        step.peer = n.src;
+        step.peer = wl.src(i);
         break;
       case NodeType::kComp:
         step.kind = CustomStep::Kind::kCompute;

@@ -126,8 +126,8 @@ NpuLp::NpuLp(const NpuShared& shared, const workload::Workload& wl, int npu, boo
                                          *shared.system, *shared.topology, npu, *this)),
       start_(wl.size(), -1),
       done_(wl.size(), false),
-      name_index_(keep_intervals ? wl.names().size() : 0, kNoName),
-      breakdown_(wl) {}
+      breakdown_(wl),
+      name_index_(keep_intervals ? wl.names().size() : 0, kNoName) {}
 
 NpuLp::~NpuLp() = default;
 
@@ -226,7 +226,7 @@ void NpuLp::issue(NodeIndex i) {
       start_collective(i);
       return;
     case NodeType::kCommSend: {
-      const int dst = n.has(workload::Node::kHasDst) ? n.dst : npu_;
+      const int dst = n.has(workload::Node::kHasDst) ? wl_.dst(i) : npu_;
       if (shared_.network->model() == NetworkModel::kFlow && dst != npu_) {
         flow_send(i, dst);
         return;
@@ -368,7 +368,7 @@ void NpuLp::flow_delivered(const network::ArrivedMessage& m, SimTime send_start)
 
 void NpuLp::post_recv(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
-  const P2pKey key{n.has(workload::Node::kHasSrc) ? n.src : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0,
+  const P2pKey key{n.has(workload::Node::kHasSrc) ? wl_.src(i) : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0,
                    n.size};
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
@@ -438,7 +438,7 @@ void NpuLp::complete(NodeIndex i) {
                   : static_cast<output::IntervalKind>(std::clamp<int>(static_cast<int>(type), 1, 7));
     iv.is_cpu_op = n.is_cpu_op();
     iv.collective = type == NodeType::kCommColl ? static_cast<std::int8_t>(n.collective()) : -1;
-    iv.peer = type == NodeType::kCommSend ? n.dst : type == NodeType::kCommRecv ? n.src : -1;
+    iv.peer = type == NodeType::kCommSend ? wl_.dst(i) : type == NodeType::kCommRecv ? wl_.src(i) : -1;
     iv.bytes = n.size;
     iv.start = start_[i];
     iv.end = now;

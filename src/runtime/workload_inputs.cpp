@@ -113,11 +113,13 @@ void load_workloads(const Config& config, const std::vector<int>& npus,
   };
   try {
     if (config.workload.kind == WorkloadKind::kLlm) {
-      // Each NPU's graph is generated here, in memory: a rank builds only the NPUs it owns. The
-      // configuration layer validated the run; the generator checks it again and throws the same.
+      // Each NPU's graph is generated here, in memory: a rank builds only the NPUs it owns, and
+      // NPUs of the same shape share one graph. The configuration layer validated the run; the
+      // generator checks it again and throws the same.
       const llm::StepGenerator gen(*config.workload.llm, total, *compute::find_gpu_preset(config.npu.preset),
                                    config.source);
-      for (int i : npus) handle(i, gen.build(i, opts));
+      llm::SharedStepBuilder builder(gen, opts);
+      for (int i : npus) handle(i, builder.build(i));
     } else if (config.workload.kind == WorkloadKind::kAstraText) {
       workload::TraceSet set =
           workload::load_text_workload(config.workload.text_path, total, config.workload.passes, opts);

@@ -51,7 +51,7 @@ struct WorkloadBuilder::Impl {
   bool duration_sum_overflowed = false;
 
   std::string key(const EtNode& n) const { return fmt::format("node {} '{}'", n.id, n.name); }
-  std::string key(NodeIndex i) const { return fmt::format("node {} '{}'", w.nodes_[i].id, w.name(i)); }
+  std::string key(NodeIndex i) const { return fmt::format("node {} '{}'", w.g_->nodes_[i].id, w.name(i)); }
 
   void error(std::string where, std::string message, std::string fix = "") {
     ++error_count;

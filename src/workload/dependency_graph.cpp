@@ -11,7 +11,7 @@
 namespace tessera::workload {
 
 void WorkloadBuilder::Impl::resolve_deps() {
-  auto& nodes = w.nodes_;
+  auto& nodes = w.g_->nodes_;
   const std::size_t n = nodes.size();
   // Sort by id; check duplicates.
   std::vector<NodeIndex> perm(n);
@@ -22,8 +22,8 @@ void WorkloadBuilder::Impl::resolve_deps() {
     if (nodes[perm[i]].id == nodes[perm[i - 1]].id) {
       duplicates = true;
       error(fmt::format("node {}", nodes[perm[i]].id),
-            fmt::format("duplicate node id {} ('{}' and '{}')", nodes[perm[i]].id, w.names_[nodes[perm[i - 1]].name],
-                        w.names_[nodes[perm[i]].name]),
+            fmt::format("duplicate node id {} ('{}' and '{}')", nodes[perm[i]].id, w.g_->names_[nodes[perm[i - 1]].name],
+                        w.g_->names_[nodes[perm[i]].name]),
             "node ids must be unique within a file");
     }
   }
@@ -63,7 +63,7 @@ void WorkloadBuilder::Impl::resolve_deps() {
     return static_cast<NodeIndex>(it - nodes.begin());
   };
 
-  std::vector<NodeIndex>& deps = w.deps_;
+  std::vector<NodeIndex>& deps = w.g_->deps_;
   deps.clear();
   deps.reserve(raw_deps.size());
   std::vector<std::uint64_t> dangling_ids;
@@ -135,9 +135,9 @@ void WorkloadBuilder::Impl::resolve_deps() {
 }
 
 void WorkloadBuilder::Impl::build_children() {
-  auto& nodes = w.nodes_;
+  auto& nodes = w.g_->nodes_;
   const std::size_t n = nodes.size();
-  w.parent_count_.assign(n, 0);
+  w.g_->parent_count_.assign(n, 0);
   std::vector<std::uint32_t> counts(n, 0);
   std::vector<NodeIndex> distinct;
   // Pass 1: distinct parents per node, counted per parent.
@@ -149,7 +149,7 @@ void WorkloadBuilder::Impl::build_children() {
   };
   for (std::size_t i = 0; i < n; ++i) {
     distinct_deps(static_cast<NodeIndex>(i));
-    w.parent_count_[i] = static_cast<std::uint32_t>(distinct.size());
+    w.g_->parent_count_[i] = static_cast<std::uint32_t>(distinct.size());
     for (NodeIndex p : distinct) ++counts[p];
   }
   std::uint64_t total = 0;
@@ -158,29 +158,29 @@ void WorkloadBuilder::Impl::build_children() {
     nodes[i].child_count = 0;
     total += counts[i];
   }
-  w.children_.assign(total, 0);
+  w.g_->children_.assign(total, 0);
   // Pass 2: children in ascending order because i ascends.
   for (std::size_t i = 0; i < n; ++i) {
     distinct_deps(static_cast<NodeIndex>(i));
-    for (NodeIndex p : distinct) w.children_[nodes[p].children_begin + nodes[p].child_count++] = static_cast<NodeIndex>(i);
+    for (NodeIndex p : distinct) w.g_->children_[nodes[p].children_begin + nodes[p].child_count++] = static_cast<NodeIndex>(i);
   }
-  w.roots_.clear();
+  w.g_->roots_.clear();
   for (std::size_t i = 0; i < n; ++i) {
-    if (w.parent_count_[i] == 0) w.roots_.push_back(static_cast<NodeIndex>(i));
+    if (w.g_->parent_count_[i] == 0) w.g_->roots_.push_back(static_cast<NodeIndex>(i));
   }
 }
 
 /// Kahn's algorithm, lowest index first. Returns the per-node count of unfinished dependencies
 /// (all zero when every node was ordered).
 std::vector<std::uint32_t> WorkloadBuilder::Impl::topological_sort() {
-  std::vector<std::uint32_t> waiting = w.parent_count_;
-  std::priority_queue<NodeIndex, std::vector<NodeIndex>, std::greater<>> ready(std::greater<>{}, w.roots_);
-  w.topo_.clear();
-  w.topo_.reserve(w.nodes_.size());
+  std::vector<std::uint32_t> waiting = w.g_->parent_count_;
+  std::priority_queue<NodeIndex, std::vector<NodeIndex>, std::greater<>> ready(std::greater<>{}, w.g_->roots_);
+  w.g_->topo_.clear();
+  w.g_->topo_.reserve(w.g_->nodes_.size());
   while (!ready.empty()) {
     const NodeIndex i = ready.top();
     ready.pop();
-    w.topo_.push_back(i);
+    w.g_->topo_.push_back(i);
     for (NodeIndex c : w.children(i)) {
       if (--waiting[c] == 0) ready.push(c);
     }
@@ -190,7 +190,7 @@ std::vector<std::uint32_t> WorkloadBuilder::Impl::topological_sort() {
 
 std::vector<std::int64_t> WorkloadBuilder::Impl::stuck_components(const std::vector<std::uint32_t>& waiting) {
   // Iterative Tarjan over the nodes that never became ready, following dependency edges.
-  const std::size_t n = w.nodes_.size();
+  const std::size_t n = w.g_->nodes_.size();
   std::vector<std::int64_t> comp(n, -1), index(n, -1), low(n, 0);
   std::vector<char> on_stack(n, 0);
   std::vector<NodeIndex> stack;
@@ -238,7 +238,7 @@ std::vector<std::int64_t> WorkloadBuilder::Impl::stuck_components(const std::vec
 }
 
 std::uint64_t WorkloadBuilder::Impl::drop_cycle_ctrl_deps(const std::vector<std::uint32_t>& waiting) {
-  const std::size_t n = w.nodes_.size();
+  const std::size_t n = w.g_->nodes_.size();
   const auto comp = stuck_components(waiting);
   // Members of each component, in index order.
   std::vector<std::vector<NodeIndex>> members;
@@ -250,7 +250,7 @@ std::uint64_t WorkloadBuilder::Impl::drop_cycle_ctrl_deps(const std::vector<std:
   // Within each cyclic component, order the nodes by their data_deps alone (a cycle there is a
   // real error) and drop every ctrl dependency that points backwards in that order.
   std::vector<std::int64_t> rank(n, -1);
-  std::vector<char> drop(w.deps_.size(), 0);
+  std::vector<char> drop(w.g_->deps_.size(), 0);
   std::uint64_t dropped = 0;
   for (const auto& m : members) {
     if (m.size() < 2) continue;
@@ -283,10 +283,10 @@ std::uint64_t WorkloadBuilder::Impl::drop_cycle_ctrl_deps(const std::vector<std:
     }
     if (r != static_cast<std::int64_t>(m.size())) return 0;  // the data_deps alone are cyclic
     for (NodeIndex v : m) {
-      const Node& node = w.nodes_[v];
+      const Node& node = w.g_->nodes_[v];
       for (std::uint32_t k = 0; k < node.ctrl_dep_count; ++k) {
         const std::size_t at = node.deps_begin + node.data_dep_count + k;
-        const NodeIndex d = w.deps_[at];
+        const NodeIndex d = w.g_->deps_[at];
         if (comp[d] == c && rank[d] > rank[v]) {
           drop[at] = 1;
           ++dropped;
@@ -298,28 +298,28 @@ std::uint64_t WorkloadBuilder::Impl::drop_cycle_ctrl_deps(const std::vector<std:
   // Compact the dependency array without the dropped entries.
   std::size_t out = 0;
   for (NodeIndex v = 0; v < n; ++v) {
-    Node& node = w.nodes_[v];
+    Node& node = w.g_->nodes_[v];
     const std::size_t begin = node.deps_begin;
     const std::uint32_t data = node.data_dep_count, ctrl = node.ctrl_dep_count;
     node.deps_begin = static_cast<std::uint32_t>(out);
-    for (std::size_t k = begin; k < begin + data; ++k) w.deps_[out++] = w.deps_[k];
+    for (std::size_t k = begin; k < begin + data; ++k) w.g_->deps_[out++] = w.g_->deps_[k];
     std::uint32_t kept = 0;
     for (std::size_t k = begin + data; k < begin + data + ctrl; ++k) {
       if (!drop[k]) {
-        w.deps_[out++] = w.deps_[k];
+        w.g_->deps_[out++] = w.g_->deps_[k];
         ++kept;
       }
     }
     node.ctrl_dep_count = kept;
   }
-  w.deps_.resize(out);
+  w.g_->deps_.resize(out);
   return dropped;
 }
 
 void WorkloadBuilder::Impl::order_and_check_cycles() {
-  const std::size_t n = w.nodes_.size();
+  const std::size_t n = w.g_->nodes_.size();
   auto waiting = topological_sort();
-  if (w.topo_.size() == n) return;
+  if (w.g_->topo_.size() == n) return;
   if (options.deps == DepPolicy::kLenient) {
     if (const std::uint64_t dropped = drop_cycle_ctrl_deps(waiting)) {
       warn("ctrl_deps",
@@ -329,7 +329,7 @@ void WorkloadBuilder::Impl::order_and_check_cycles() {
       w.report_.ctrl_cycle_edges = dropped;
       build_children();
       waiting = topological_sort();
-      if (w.topo_.size() == n) return;
+      if (w.g_->topo_.size() == n) return;
     }
   }
   // Some nodes never became ready: walk unfinished dependencies from one of them until a node
@@ -359,7 +359,7 @@ void WorkloadBuilder::Impl::order_and_check_cycles() {
   text += key(cycle.front());
   error("dependencies",
         fmt::format("dependency cycle ({} nodes never become ready; a -> b means b waits for a): {}",
-                    n - w.topo_.size(), text),
+                    n - w.g_->topo_.size(), text),
         options.deps == DepPolicy::kStrict
             ? "remove one edge of the cycle; if it goes through ctrl_deps, the policy 'lenient' drops such edges"
             : "a node must not (transitively) depend on itself; remove one edge of the cycle");

@@ -146,7 +146,7 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
           "COMM_SEND, COMM_RECV, COMM_COLL)");
   }
   n.kind = static_cast<std::uint8_t>(t);
-  n.name = options.keep_names ? w.names_.intern(e.name) : 0;
+  n.name = options.keep_names ? w.g_->names_.intern(e.name) : 0;
   if (auto cpu = int_attr(e, "is_cpu_op"); cpu && *cpu != 0) n.flags |= Node::kCpuOp;
 
   // ASTRA-sim's `replay-only` replays every node from duration_micros and reads no other
@@ -313,10 +313,10 @@ void WorkloadBuilder::Impl::add(const EtNode& e) {
   n.ctrl_dep_count = options.deps == DepPolicy::kDataOnly ? 0 : static_cast<std::uint32_t>(e.ctrl_deps.size());
   raw_deps.insert(raw_deps.end(), e.data_deps.begin(), e.data_deps.end());
   if (options.deps != DepPolicy::kDataOnly) raw_deps.insert(raw_deps.end(), e.ctrl_deps.begin(), e.ctrl_deps.end());
-  if (w.nodes_.size() >= std::numeric_limits<NodeIndex>::max()) {
+  if (w.g_->nodes_.size() >= std::numeric_limits<NodeIndex>::max()) {
     throw InputError(Diagnostic{w.source_, 0, key(e), "more than 4 billion nodes in one trace", ""});
   }
-  w.nodes_.push_back(n);
+  w.g_->nodes_.push_back(n);
 }
 
 void WorkloadBuilder::Impl::throw_errors() {

@@ -26,29 +26,57 @@ std::optional<DepPolicy> dep_policy_from_name(std::string_view name) {
 }
 
 std::size_t Workload::memory_bytes() const {
-  return nodes_.size() * sizeof(Node) +
-         (deps_.size() + children_.size() + parent_count_.size() + roots_.size() + topo_.size()) *
+  return g_->nodes_.size() * sizeof(Node) +
+         (g_->deps_.size() + g_->children_.size() + g_->parent_count_.size() + g_->roots_.size() + g_->topo_.size()) *
              sizeof(NodeIndex) +
-         names_.memory_bytes() + parallelism_.size();
+         g_->names_.memory_bytes() + g_->parallelism_.size();
 }
 
 void Workload::set_parallelism(std::vector<CommParallelism> labels) {
-  if (labels.size() != nodes_.size()) {
-    throw Error(fmt::format("{}: {} parallelism labels for {} nodes", source_, labels.size(), nodes_.size()));
+  if (g_.use_count() > 1) throw Error(fmt::format("{}: labels set on a shared graph", source_));
+  if (labels.size() != g_->nodes_.size()) {
+    throw Error(fmt::format("{}: {} parallelism labels for {} nodes", source_, labels.size(), g_->nodes_.size()));
   }
-  parallelism_ = std::move(labels);
+  g_->parallelism_ = std::move(labels);
+}
+
+std::int32_t Workload::peer(std::int32_t v) const {
+  if (peers_.empty()) return v;
+  auto it = std::lower_bound(peers_.begin(), peers_.end(), std::pair<std::int32_t, std::int32_t>{v, INT32_MIN});
+  return it != peers_.end() && it->first == v ? it->second : v;
+}
+
+Workload Workload::rebound(int npu, std::string source, std::vector<std::string> pg_names,
+                           std::vector<PgDeclaration> declarations,
+                           std::vector<std::pair<std::int32_t, std::int32_t>> peers) const {
+  if (pg_names.size() != pg_names_.size()) {
+    throw Error(fmt::format("{}: {} communicator groups to rebind {} to, for {} in the graph", source_,
+                            pg_names.size(), source, pg_names_.size()));
+  }
+  Workload w;
+  w.npu_ = npu;
+  w.source_ = std::move(source);
+  w.metadata_ = metadata_;
+  w.g_ = g_;
+  w.pg_names_ = std::move(pg_names);
+  w.pg_declarations_ = std::move(declarations);
+  std::sort(peers.begin(), peers.end());
+  w.peers_ = std::move(peers);
+  w.report_ = report_;
+  w.warnings_ = warnings_;
+  return w;
 }
 
 std::optional<NodeIndex> Workload::find(std::uint64_t id) const {
   // Nodes are sorted by id, so a binary search over them needs no extra index.
-  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), id,
+  auto it = std::lower_bound(g_->nodes_.begin(), g_->nodes_.end(), id,
                              [](const Node& n, std::uint64_t v) { return n.id < v; });
-  if (it == nodes_.end() || it->id != id) return std::nullopt;
-  return static_cast<NodeIndex>(it - nodes_.begin());
+  if (it == g_->nodes_.end() || it->id != id) return std::nullopt;
+  return static_cast<NodeIndex>(it - g_->nodes_.begin());
 }
 
 Workload WorkloadBuilder::Impl::finish() {
-  w.names_.seal();
+  w.g_->names_.seal();
   resolve_deps();
   if (error_count) throw_errors();
   build_children();
@@ -73,7 +101,7 @@ WorkloadBuilder::~WorkloadBuilder() = default;
 
 void WorkloadBuilder::set_metadata(EtGlobalMetadata metadata) { impl_->w.metadata_ = std::move(metadata); }
 void WorkloadBuilder::add(const EtNode& node) { impl_->add(node); }
-void WorkloadBuilder::reserve(std::size_t nodes) { impl_->w.nodes_.reserve(nodes); }
+void WorkloadBuilder::reserve(std::size_t nodes) { impl_->w.g_->nodes_.reserve(nodes); }
 Workload WorkloadBuilder::finish() { return impl_->finish(); }
 
 Workload load_workload_file(const std::string& path, int npu, const LoadOptions& options) {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tessera/error.hpp"
@@ -155,41 +156,58 @@ class Workload {
   const std::string& source() const { return source_; }
   const EtGlobalMetadata& metadata() const { return metadata_; }
 
-  std::size_t size() const { return nodes_.size(); }
-  const Node& node(NodeIndex i) const { return nodes_[i]; }
-  std::span<const Node> nodes() const { return nodes_; }
+  std::size_t size() const { return g_->nodes_.size(); }
+  const Node& node(NodeIndex i) const { return g_->nodes_[i]; }
+  std::span<const Node> nodes() const { return g_->nodes_; }
 
   /// Data dependencies of node i (indices; all must finish before i is issued).
   std::span<const NodeIndex> data_deps(NodeIndex i) const {
-    return {deps_.data() + nodes_[i].deps_begin, nodes_[i].data_dep_count};
+    return {g_->deps_.data() + g_->nodes_[i].deps_begin, g_->nodes_[i].data_dep_count};
   }
   /// Control dependencies of node i that the policy enforces (empty under kDataOnly).
   std::span<const NodeIndex> ctrl_deps(NodeIndex i) const {
-    return {deps_.data() + nodes_[i].deps_begin + nodes_[i].data_dep_count, nodes_[i].ctrl_dep_count};
+    return {g_->deps_.data() + g_->nodes_[i].deps_begin + g_->nodes_[i].data_dep_count, g_->nodes_[i].ctrl_dep_count};
   }
   /// All enforced dependencies of node i: data deps then ctrl deps (may repeat an index).
   std::span<const NodeIndex> deps(NodeIndex i) const {
-    return {deps_.data() + nodes_[i].deps_begin, nodes_[i].data_dep_count + nodes_[i].ctrl_dep_count};
+    return {g_->deps_.data() + g_->nodes_[i].deps_begin, g_->nodes_[i].data_dep_count + g_->nodes_[i].ctrl_dep_count};
   }
   /// Nodes that depend on node i, ascending and without repeats: whom to notify on completion.
   std::span<const NodeIndex> children(NodeIndex i) const {
-    return {children_.data() + nodes_[i].children_begin, nodes_[i].child_count};
+    return {g_->children_.data() + g_->nodes_[i].children_begin, g_->nodes_[i].child_count};
   }
   /// Number of distinct enforced dependencies of node i (the runtime's initial "waiting on" count).
-  std::uint32_t parent_count(NodeIndex i) const { return parent_count_[i]; }
+  std::uint32_t parent_count(NodeIndex i) const { return g_->parent_count_[i]; }
   /// Nodes with no enforced dependencies, ascending.
-  const std::vector<NodeIndex>& roots() const { return roots_; }
+  const std::vector<NodeIndex>& roots() const { return g_->roots_; }
   /// A topological order (ascending index among ready nodes, i.e. ASTRA-sim's issue preference).
-  const std::vector<NodeIndex>& topological_order() const { return topo_; }
+  const std::vector<NodeIndex>& topological_order() const { return g_->topo_; }
 
-  std::string_view name(NodeIndex i) const { return names_[nodes_[i].name]; }
+  std::string_view name(NodeIndex i) const { return g_->names_[g_->nodes_[i].name]; }
   /// The interned node names (Node::name indexes it).
-  const NameTable& names() const { return names_; }
-  std::string_view pg_name(NodeIndex i) const { return pg_names_[nodes_[i].pg]; }
+  const NameTable& names() const { return g_->names_; }
+  std::string_view pg_name(NodeIndex i) const { return pg_names_[g_->nodes_[i].pg]; }
   /// Distinct pg_name values; index 0 is "".
   const std::vector<std::string>& pg_names() const { return pg_names_; }
   /// Process groups declared by METADATA nodes, in file order.
   const std::vector<PgDeclaration>& pg_declarations() const { return pg_declarations_; }
+
+  /// comm_src / comm_dst of node i as this NPU sees them (valid if the node has kHasSrc /
+  /// kHasDst). Read these, not Node::src / Node::dst, which a shared graph holds for the NPU it
+  /// was built for.
+  std::int32_t src(NodeIndex i) const { return peer(g_->nodes_[i].src); }
+  std::int32_t dst(NodeIndex i) const { return peer(g_->nodes_[i].dst); }
+
+  /// This workload's graph as NPU `npu`'s: the same nodes and edges (shared, not copied), with
+  /// `npu`'s communicator groups (`pg_names`, index for index with pg_names()), its declarations,
+  /// and its peers (`peers`: each comm_src/comm_dst value the graph holds -> `npu`'s). For NPUs
+  /// whose graphs differ only there, as the LLM generator's ranks with the same pipeline stage
+  /// and context-parallel rank. Throws Error if `pg_names` does not match in size.
+  Workload rebound(int npu, std::string source, std::vector<std::string> pg_names,
+                   std::vector<PgDeclaration> declarations,
+                   std::vector<std::pair<std::int32_t, std::int32_t>> peers) const;
+  /// Whether two workloads share one graph.
+  bool shares_graph_with(const Workload& other) const { return g_ == other.g_; }
 
   /// Index of the node with trace id `id`.
   std::optional<NodeIndex> find(std::uint64_t id) const;
@@ -201,9 +219,9 @@ class Workload {
 
   /// The parallelism each communication node serves (kNone for the others), set by the LLM step
   /// generator; a trace from a file has none, and has_parallelism() is false.
-  bool has_parallelism() const { return !parallelism_.empty(); }
+  bool has_parallelism() const { return !g_->parallelism_.empty(); }
   CommParallelism parallelism(NodeIndex i) const {
-    return parallelism_.empty() ? CommParallelism::kNone : parallelism_[i];
+    return g_->parallelism_.empty() ? CommParallelism::kNone : g_->parallelism_[i];
   }
   /// One label per node (size() of them). Throws Error otherwise.
   void set_parallelism(std::vector<CommParallelism> labels);
@@ -213,16 +231,25 @@ class Workload {
   int npu_ = 0;
   std::string source_;
   EtGlobalMetadata metadata_;
-  std::vector<Node> nodes_;
-  std::vector<NodeIndex> deps_;
-  std::vector<NodeIndex> children_;
-  std::vector<std::uint32_t> parent_count_;
-  std::vector<NodeIndex> roots_;
-  std::vector<NodeIndex> topo_;
-  NameTable names_;
+  /// The dependency graph: nodes, their edges and orders, names and labels. NPUs whose graphs
+  /// differ only in their peers and communicator groups share one (rebound()).
+  struct Graph {
+    std::vector<Node> nodes_;
+    std::vector<NodeIndex> deps_;
+    std::vector<NodeIndex> children_;
+    std::vector<std::uint32_t> parent_count_;
+    std::vector<NodeIndex> roots_;
+    std::vector<NodeIndex> topo_;
+    NameTable names_;
+    std::vector<CommParallelism> parallelism_;  // per node, or empty
+  };
+  std::shared_ptr<Graph> g_ = std::make_shared<Graph>();
   std::vector<std::string> pg_names_;
   std::vector<PgDeclaration> pg_declarations_;
-  std::vector<CommParallelism> parallelism_;  // per node, or empty
+  /// Peer translation of a rebound workload: (the graph's comm_src/comm_dst, this NPU's), sorted;
+  /// empty when the graph is this NPU's own.
+  std::vector<std::pair<std::int32_t, std::int32_t>> peers_;
+  std::int32_t peer(std::int32_t v) const;
   LoadReport report_;
   std::vector<Diagnostic> warnings_;
 };

@@ -328,14 +328,10 @@ void StepGraph::build() {
   // The communicator groups this NPU belongs to, declared as PyTorch's METADATA node does, so a
   // run needs no comm-group file.
   std::string decl;
-  std::vector<int> seen;
-  for (int k = 0; k < kGroupKinds; ++k) {
-    const int id = groups_.id(static_cast<GroupKind>(k), npu_);
-    if (id == 0 || std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-    seen.push_back(id);
+  for (const workload::PgDeclaration& d : gen_.declarations(npu_)) {
     std::string ranks;
-    for (int r : groups_.groups().at(id)) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-    decl += fmt::format("{}{{\"pg_name\": \"{}\", \"ranks\": [{}]}}", decl.empty() ? "" : ", ", id, ranks);
+    for (int r : d.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+    decl += fmt::format("{}{{\"pg_name\": \"{}\", \"ranks\": [{}]}}", decl.empty() ? "" : ", ", d.pg_name, ranks);
   }
   node_.clear();
   node_.id = next_id_++;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,10 @@ class StepGenerator {
   /// generator's GPU model (options.gpu is set to it).
   workload::Workload build(int npu, workload::LoadOptions options) const;
 
+  /// The communicator groups NPU `npu` belongs to, as its graph's METADATA node declares them:
+  /// one per distinct id, in GroupKind order.
+  std::vector<workload::PgDeclaration> declarations(int npu) const;
+
   /// Writes <prefix>.<npu>.et for every NPU and <prefix>.comm_groups.json; returns the paths.
   std::vector<std::string> write_files(const std::string& prefix) const;
 
@@ -60,6 +66,33 @@ class StepGenerator {
   ProcessGroups groups_;
   compute::GpuModel gpu_;
   TpOverlapSettings overlap_;
+};
+
+/// Builds the in-memory workloads of many NPUs, one graph per distinct shape. Ranks with the same
+/// pipeline stage and context-parallel rank run the same graph (the schedule, the embedding and
+/// loss, the layers and the causal ring's kernels depend on those two coordinates only); they
+/// differ in their peers, which sit at the same offsets in the other coordinates, and in their
+/// communicator groups, of the same kinds. So the first such NPU's graph is built and the others
+/// are rebound to it (Workload::rebound): a 2048-GPU run with pp 8 and cp 2 holds 16 graphs, not
+/// 2048. A graph whose peers or groups do not translate that way is built for its NPU instead.
+class SharedStepBuilder {
+ public:
+  SharedStepBuilder(const StepGenerator& gen, workload::LoadOptions options);
+  ~SharedStepBuilder();
+  SharedStepBuilder(const SharedStepBuilder&) = delete;
+  SharedStepBuilder& operator=(const SharedStepBuilder&) = delete;
+
+  workload::Workload build(int npu);
+  /// Graphs built so far (the others were rebound).
+  int graphs_built() const { return built_; }
+
+ private:
+  struct Shape;
+  std::optional<workload::Workload> rebind(const Shape& shape, int npu) const;
+  const StepGenerator& gen_;
+  workload::LoadOptions options_;
+  std::vector<std::unique_ptr<Shape>> shapes_;  // per (pp, cp) coordinate, built on first use
+  int built_ = 0;
 };
 
 /// Path of the comm-group JSON write_files writes: "<prefix>.comm_groups.json".

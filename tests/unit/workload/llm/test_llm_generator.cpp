@@ -536,6 +536,71 @@ TEST(LlmGenerator, InMemoryWorkloadMatchesTheFilesAndIsTimedByTheGpuModel) {
   }
 }
 
+/// Every NPU's shared workload against the graph built for that NPU alone: the same nodes, edges,
+/// labels, peers and communicator groups.
+void expect_shared_equals_own(const StepGenerator& g, int expected_graphs) {
+  SharedStepBuilder shared(g, workload::LoadOptions{});
+  std::vector<workload::Workload> all;
+  for (int npu = 0; npu < g.layout().npus; ++npu) all.push_back(shared.build(npu));
+  EXPECT_EQ(shared.graphs_built(), expected_graphs);
+  for (int npu = 0; npu < g.layout().npus; ++npu) {
+    SCOPED_TRACE(npu);
+    const workload::Workload& s = all[static_cast<std::size_t>(npu)];
+    const workload::Workload own = g.build(npu, workload::LoadOptions{});
+    EXPECT_EQ(s.npu(), npu);
+    EXPECT_EQ(s.source(), own.source());
+    ASSERT_EQ(s.size(), own.size());
+    std::size_t p2p = 0;
+    for (workload::NodeIndex i = 0; i < s.size(); ++i) {
+      const workload::Node &a = s.node(i), &b = own.node(i);
+      ASSERT_EQ(a.id, b.id);
+      ASSERT_EQ(s.name(i), own.name(i));
+      ASSERT_EQ(a.duration, b.duration) << own.name(i);
+      ASSERT_EQ(a.size, b.size) << own.name(i);
+      ASSERT_EQ(a.tag, b.tag) << own.name(i);
+      ASSERT_EQ(a.flags, b.flags) << own.name(i);
+      ASSERT_EQ(a.kind, b.kind) << own.name(i);
+      ASSERT_EQ(a.coll, b.coll) << own.name(i);
+      ASSERT_EQ(s.pg_name(i), own.pg_name(i)) << own.name(i);
+      ASSERT_EQ(s.parallelism(i), own.parallelism(i)) << own.name(i);
+      if (a.has(workload::Node::kHasSrc)) ASSERT_EQ(s.src(i), own.src(i)) << own.name(i);
+      if (a.has(workload::Node::kHasDst)) ASSERT_EQ(s.dst(i), own.dst(i)) << own.name(i);
+      p2p += a.has(workload::Node::kHasDst) ? 1 : 0;
+      const auto da = s.deps(i), db = own.deps(i);
+      ASSERT_TRUE(std::equal(da.begin(), da.end(), db.begin(), db.end())) << own.name(i);
+    }
+    EXPECT_EQ(s.topological_order(), own.topological_order());
+    ASSERT_EQ(s.pg_declarations().size(), own.pg_declarations().size());
+    for (std::size_t k = 0; k < s.pg_declarations().size(); ++k) {
+      EXPECT_EQ(s.pg_declarations()[k].pg_name, own.pg_declarations()[k].pg_name);
+      EXPECT_EQ(s.pg_declarations()[k].ranks, own.pg_declarations()[k].ranks);
+    }
+    if (g.run().pp > 1 || g.run().cp > 1) EXPECT_GT(p2p, 0u);
+  }
+}
+
+TEST(LlmGenerator, NpusOfOneShapeShareOneGraph) {
+  {  // TP with userbuffer ring exchanges, SP, interleaved PP with an uneven split, CP ring, DP.
+    LlmRun r = make_run("llama3.1-70b", 16, 1, 2, 2, 2, 2);
+    r.model.layers = 6;  // 6 + 2 = 8 = 4 chunks x 2
+    r.account_for_embedding = true;
+    r.account_for_loss = true;
+    r.sequence_parallel = true;
+    r.tp_comm_overlap = true;
+    r.distributed_optimizer = true;
+    const StepGenerator g(r, 16, h100());  // dp 2
+    expect_shared_equals_own(g, 2 * 2);    // pp x cp
+  }
+  {  // MoE with expert parallelism and tied embeddings over 1F1B.
+    LlmRun r = make_run("mixtral-8x7b", 8, 1, 1, 2);
+    r.model.layers = 2;
+    r.ep = 2;
+    r.distributed_optimizer = true;
+    const StepGenerator g(r, 8, h100());  // dp 4
+    expect_shared_equals_own(g, 2);
+  }
+}
+
 TEST(LlmGenerator, StepsFollowEachOther) {
   LlmRun r = make_run("llama2-7b", 16, 1, 1, 2);
   r.model.layers = 2;
