@@ -276,27 +276,31 @@ class NcclModel(unittest.TestCase):
             self.assertEqual(c["algorithm"], "nccl_nvls", size)
             self.assertLess(abs(t / ref - 1), 0.05, f"{size}: {t:.2f} µs against {ref} µs measured")
 
-    def test_nvls_conserves_bytes_at_the_switch(self):
-        # Per GPU and direction NVLS moves 9/8 of the buffer: egress its 8 reduction shares and
-        # its multicast of the sum into the switch, ingress the 8 heads' multicasts and its
-        # reduction result; the switch sends out exactly what it took in. The rest are flags.
+    def link_totals(self, name, network, npus, size):
+        """(link name, bytes) of every link after an all-reduce of `size` on `npus` GPUs, NCCL's choice."""
         try:
             import h5py
         except ImportError:
             self.skipTest("h5py is not installed")
-        scen = os.path.join(self.dir, "nvls-links.yaml")
+        scen = os.path.join(self.dir, name + ".yaml")
         with open(scen, "w") as f:
-            f.write(f"network: {{file: {SRC}/configs/network/hgx-h100-1box.yaml}}\n"
+            f.write(f"network: {{file: {SRC}/configs/network/{network}}}\n"
                     f"system: {{file: {SRC}/configs/system/nccl-h100.yaml}}\n"
-                    f"workload: {{chakra: {self.trace('all_reduce', 8, '2MiB')}}}\n"
+                    f"workload: {{chakra: {self.trace('all_reduce', npus, size)}}}\n"
                     f"simulation: {{network_model: packet}}\n")
-        h5 = os.path.join(self.dir, "nvls-links.h5")
+        h5 = os.path.join(self.dir, name + ".h5")
         p = subprocess.run([TESSERA, "run", scen, "-q", "--output", h5], capture_output=True, text=True,
                            stdin=subprocess.DEVNULL)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         with h5py.File(h5) as f:
             names = [x.decode() for x in f["strings"][:]]
-            links = [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+            return [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+
+    def test_nvls_conserves_bytes_at_the_switch(self):
+        # Per GPU and direction NVLS moves 9/8 of the buffer: egress its 8 reduction shares and
+        # its multicast of the sum into the switch, ingress the 8 heads' multicasts and its
+        # reduction result; the switch sends out exactly what it took in. The rest are flags.
+        links = self.link_totals("nvls-links", "hgx-h100-1box.yaml", 8, "2MiB")
         into = [b for name, b in links if name.startswith("npu/")]
         out = [b for name, b in links if name.startswith("sw/")]
         self.assertEqual((len(into), len(out)), (8, 8))
@@ -365,23 +369,7 @@ class NcclModel(unittest.TestCase):
         # 2 boxes each head's NIC carries its eighth once each way: up in the CTAs whose tree roots
         # on the other box, down in the others. The rest are flags: scatter and gather posts of 16
         # CTAs to the 7 other GPUs of the box, one posted tail per CTA and network step.
-        try:
-            import h5py
-        except ImportError:
-            self.skipTest("h5py is not installed")
-        scen = os.path.join(self.dir, "nvlstree-links.yaml")
-        with open(scen, "w") as f:
-            f.write(f"network: {{file: {SRC}/configs/network/hgx-h100-2box.yaml}}\n"
-                    f"system: {{file: {SRC}/configs/system/nccl-h100.yaml}}\n"
-                    f"workload: {{chakra: {self.trace('all_reduce', 16, '2MiB')}}}\n"
-                    f"simulation: {{network_model: packet}}\n")
-        h5 = os.path.join(self.dir, "nvlstree-links.h5")
-        p = subprocess.run([TESSERA, "run", scen, "-q", "--output", h5], capture_output=True, text=True,
-                           stdin=subprocess.DEVNULL)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        with h5py.File(h5) as f:
-            names = [x.decode() for x in f["strings"][:]]
-            links = [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+        links = self.link_totals("nvlstree-links", "hgx-h100-2box.yaml", 16, "2MiB")
         nvlink = [b for name, b in links if "nvswitch" in name]
         ib = [b for name, b in links if "ib-leaf" in name]
         self.assertEqual((len(nvlink), len(ib)), (32, 32))
