@@ -85,16 +85,11 @@ std::int64_t nvls_pieces(Bytes chunk) {
 
 Func func_of(CollectiveType t) {
   switch (t) {
-    case CollectiveType::kAllReduce:
-      return Func::kAllReduce;
-    case CollectiveType::kAllGather:
-      return Func::kAllGather;
-    case CollectiveType::kReduceScatter:
-      return Func::kReduceScatter;
-    case CollectiveType::kBroadcast:
-      return Func::kBroadcast;
-    case CollectiveType::kReduce:
-      return Func::kReduce;
+    case CollectiveType::kAllReduce: return Func::kAllReduce;
+    case CollectiveType::kAllGather: return Func::kAllGather;
+    case CollectiveType::kReduceScatter: return Func::kReduceScatter;
+    case CollectiveType::kBroadcast: return Func::kBroadcast;
+    case CollectiveType::kReduce: return Func::kReduce;
     default:
       throw InputError(Diagnostic{"", 0, "system.collective_library",
                                   fmt::format("the NCCL model does not run {} collectives yet", to_string(t)),
@@ -213,15 +208,10 @@ struct NcclExecutor::Collective {
   }
 };
 
-NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self,
-                           CollectiveHost& host, FlowPorts* ports)
-    : ctx_(context),
-      topo_(topo),
-      self_(self),
-      host_(host),
-      p2p_(host, context.timing(), self, context.gpus_per_node()) {
-  static_assert(kNumKinds <= static_cast<int>(FlowRunner::kKind),
-                "kinds 14 and 15 are the flow and p2p runners'");
+NcclExecutor::NcclExecutor(const NcclContext& context, const TopologyView& topo, NpuId self, CollectiveHost& host,
+                           FlowPorts* ports)
+    : ctx_(context), topo_(topo), self_(self), host_(host), p2p_(host, context.timing(), self, context.gpus_per_node()) {
+  static_assert(kNumKinds <= static_cast<int>(FlowRunner::kKind), "kinds 14 and 15 are the flow and p2p runners'");
   if (context.flow_oracle() != nullptr) {
     if (ports == nullptr) throw Error("NCCL model: the flow model needs the NPU's port ledger");
     flow_ = std::make_unique<FlowRunner>(host, *context.flow_oracle(), *ports, self);
@@ -252,12 +242,11 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
   const int local = static_cast<int>(by_node.begin()->second.size());
   for (const auto& [node, list] : by_node) {
     if (static_cast<int>(list.size()) != local) {
-      throw InputError(
-          Diagnostic{"", 0, "workload communicator group",
-                     fmt::format("a group of {} NPUs has {} on node {} but {} on node {}; NCCL's model "
-                                 "needs the same number of GPUs of a communicator on every node",
-                                 m.size(), list.size(), node, local, by_node.begin()->first),
-                     "give every node the same number of the group's GPUs"});
+      throw InputError(Diagnostic{"", 0, "workload communicator group",
+                                  fmt::format("a group of {} NPUs has {} on node {} but {} on node {}; NCCL's model "
+                                              "needs the same number of GPUs of a communicator on every node",
+                                              m.size(), list.size(), node, local, by_node.begin()->first),
+                                  "give every node the same number of the group's GPUs"});
     }
   }
   p.comm = &ctx_.comm(local, static_cast<int>(by_node.size()));
@@ -285,8 +274,7 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
   p.choice = select(*p.comm, p.req);
   // NVLS needs this group's multicast object; the tuner ranked it only if NVLS is supported.
   if ((p.choice.algo == Algo::kNvls || p.choice.algo == Algo::kNvlsTree) && p.multicast < 0) {
-    throw Error(fmt::format("NCCL chose {} for a group without an NVSwitch multicast group",
-                            to_string(p.choice.algo)));
+    throw Error(fmt::format("NCCL chose {} for a group without an NVSwitch multicast group", to_string(p.choice.algo)));
   }
   return p;
 }
@@ -373,13 +361,12 @@ void NcclExecutor::launch(Collective& c) {
   }
   const bool tree = p.choice.algo == Algo::kTree && p.func == Func::kAllReduce;
   if (!nvls && !tree && p.choice.algo != Algo::kRing) {
-    throw InputError(
-        Diagnostic{"", 0, "system.nccl",
-                   fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
-                               to_string(p.choice.algo), to_string(p.func)),
-                   fmt::format("keep NCCL off it, nccl: {{NCCL_ALGO: ^{}}}, or force a ring, nccl: "
-                               "{{NCCL_ALGO: ring}}",
-                               to_string(p.choice.algo))});
+    throw InputError(Diagnostic{"", 0, "system.nccl",
+                                fmt::format("NCCL chose {} for this {} call, which the model does not run yet",
+                                            to_string(p.choice.algo), to_string(p.func)),
+                                fmt::format("keep NCCL off it, nccl: {{NCCL_ALGO: ^{}}}, or force a ring, nccl: "
+                                            "{{NCCL_ALGO: ring}}",
+                                            to_string(p.choice.algo))});
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Program& g = c.ctas[i];
@@ -441,9 +428,9 @@ void NcclExecutor::launch(Collective& c) {
     if (p.func == Func::kAllGather || p.func == Func::kReduceScatter) steps = n;
     if (p.func == Func::kBroadcast) chain = (((ring_idx - root_idx) * dir) % n + n) % n;
     if (p.func == Func::kReduce) chain = (((ring_idx - root_idx) * dir - 1) % n + n) % n;
-    const std::vector<std::int64_t> loops = p.func == Func::kAllReduce
-                                                ? ring_loop_chunks(part.count, chunk_count, n, tb)
-                                                : ring_loop_chunks(part.count, chunk_count, 1, tb);
+    const std::vector<std::int64_t> loops =
+        p.func == Func::kAllReduce ? ring_loop_chunks(part.count, chunk_count, n, tb)
+                                   : ring_loop_chunks(part.count, chunk_count, 1, tb);
     for (std::int64_t elems : loops) {
       std::vector<std::int64_t> slices;
       if (simple) {
