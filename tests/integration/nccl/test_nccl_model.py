@@ -145,15 +145,20 @@ class NcclModel(unittest.TestCase):
         self.assertEqual((c["algorithm"], c["group_size"]), ("nccl_ring", 16))
         self.assertGreater(t, 2 * 1.0)  # at least the two proxy delays of a network step
 
-    def test_identical_on_1_2_4_ranks(self):
+    def assert_identical_on_1_2_4_ranks(self, name, collective, size, algorithm, extra="", **kw):
+        """The summary of one case, byte for byte the same on 1, 2 and 4 MPI ranks (one scenario
+        file for every rank count: the summary names its source)."""
         raws = []
         for ranks in (1, 2, 4):
-            # One scenario file for every rank count: the summary names its source.
-            _, raw = self.run_case("det", "all_reduce", "8MiB", "  nccl: {NCCL_NVLS_ENABLE: 0}\n",
-                                   ranks=ranks, placement="round_robin")
+            _, raw = self.run_case(name, collective, size, extra, ranks=ranks, placement="round_robin", **kw)
             raws.append(raw)
+        self.assertIn(algorithm.encode(), raws[0])
         self.assertEqual(raws[0], raws[1])
         self.assertEqual(raws[0], raws[2])
+
+    def test_identical_on_1_2_4_ranks(self):
+        self.assert_identical_on_1_2_4_ranks("det", "all_reduce", "8MiB", "nccl_ring",
+                                             "  nccl: {NCCL_NVLS_ENABLE: 0}\n")
 
     def test_all_to_all_one_box_is_nvlink_bound(self):
         # NCCL's grouped send/recv: 8 rounds, each transfer striped over its p2p channels; every
@@ -177,14 +182,8 @@ class NcclModel(unittest.TestCase):
         self.assertAlmostEqual(c["algbw_gbps"] / (2 * 48.9), 1.0, delta=0.03)
 
     def test_all_to_all_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("a2a-det", "all_to_all", "1MiB", network="hgx-h100-2box.yaml", npus=16,
-                                   ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_p2p", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("a2a-det", "all_to_all", "1MiB", "nccl_p2p",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def tree_ll_1k(self, boxes):
         """Closed form of a 1 KiB Tree LL all-reduce on one CTA (CTA 0: tree 0, chains from GPU 0).
@@ -244,14 +243,8 @@ class NcclModel(unittest.TestCase):
         self.assertGreater(times[4, "64KiB"], times[2, "64KiB"] + 2 * net_hop(FLAG))
 
     def test_tree_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("tree-det", "all_reduce", "1MiB", network="hgx-h100-2box.yaml", npus=16,
-                                   ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_tree", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("tree-det", "all_reduce", "1MiB", "nccl_tree",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def test_nvls_choice_and_bound(self):
         # 2 MiB on one box: NVLS Simple on 16 CTAs. Each CTA runs one loop of 8 head chunks of
@@ -311,13 +304,7 @@ class NcclModel(unittest.TestCase):
             self.assertEqual(b, data + flags)
 
     def test_nvls_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("det-nvls", "all_reduce", "4MiB", ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_nvls", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("det-nvls", "all_reduce", "4MiB", "nccl_nvls")
 
     def nvlstree_bounds(self, boxes):
         """docs/nccl.md §7 "NVLSTree": a 2 MiB all-reduce on 16 CTAs is one loop of 8 head chunks of
@@ -380,14 +367,8 @@ class NcclModel(unittest.TestCase):
             self.assertEqual(b, buffer // 8 + 16 * FLAG)
 
     def test_nvlstree_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("det-nvlstree", "all_reduce", "8MiB", network="hgx-h100-2box.yaml", npus=16,
-                                   ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_nvlstree", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("det-nvlstree", "all_reduce", "8MiB", "nccl_nvlstree",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def test_nvls_off_falls_back_to_ring(self):
         s, _ = self.run_case("nvls-off", "all_reduce", "2MiB", env={"NCCL_NVLS_ENABLE": "0"})
