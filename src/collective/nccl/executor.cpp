@@ -16,6 +16,7 @@
 
 #include "tessera/collective/nccl/chunking.hpp"
 #include "tessera/collective/nccl/constants.hpp"
+#include "tessera/collective/nccl/trees.hpp"
 #include "tessera/error.hpp"
 #include "tree_program.hpp"
 
@@ -61,6 +62,9 @@ enum Action : int {
   kTreeUpDone,    // Tree: reduce-up finished a chunk
   kTreeDownDone,  // Tree: broadcast-down finished a chunk
   kTreeRootDone,  // Tree: the root's recv-reduce-copy-send finished a chunk
+
+  kBcastPiece,      // NVLSTree: the broadcast group stores the next piece of the parent's sum to the node
+  kBcastLocalDone,  // NVLSTree: the broadcast group's warps are through the chunk
 };
 
 // A flag or credit is one 8-byte store to the peer (NCCL's head/tail counters).
@@ -71,6 +75,9 @@ constexpr int kNvlsWindow = 8;
 // them: the 4 KiB NVLink packet of the network presets (configs/network/hgx-h100-*.yaml), so a
 // piece is one packet per link and the loads and stores of a chunk overlap piece by piece.
 constexpr Bytes kNvlsPiece = 4096;
+
+// NVLSTree's broadcast group: the reduce op's pace per warp (docs/nccl.md §8) with its 4 warps.
+double bcast_rate(const GpuTiming& t) { return t.nvls_reduce_rate * kNvlsTreeBcastWarps / kNvlsReduceWarps; }
 
 std::int64_t nvls_pieces(Bytes chunk) {
   return std::max<std::int64_t>(1, (chunk + kNvlsPiece - 1) / kNvlsPiece);
@@ -172,6 +179,16 @@ struct NcclExecutor::Program {
   std::int64_t pieces_asked = 0;        // pieces of loop `reduce` whose ld_reduce was issued
   std::int64_t pieces_sent = 0;         // pieces of loop `reduce` whose sum is being stored
   std::vector<std::int64_t> piece_end;  // per loop: pieces of loops 0..l (what a gather waits for)
+  // NVLS and NVLSTree: this node's members and its heads, in head order; whether this GPU is one.
+  std::vector<NpuId> local, heads;
+  bool head = false;
+  // NVLSTree (a head): its parent and children heads on other nodes, the chunks sent to them, and
+  // the broadcast group (heads with a parent): its next loop and the pieces of it stored so far.
+  NpuId tree_up = -1;
+  std::vector<NpuId> tree_down;
+  std::int64_t up_sends = 0, down_sends = 0;
+  std::int64_t bcast = 0, bcast_pieces = 0;
+  bool bcast_busy = false, bcast_local = false;
   bool done = false;
   TreeCta tree;  // Tree: neighbours, chunks and the two sub-programs
 };
@@ -234,11 +251,17 @@ NcclExecutor::Plan NcclExecutor::plan(const CollectiveRequest& r) const {
   }
   p.comm = &ctx_.comm(local, static_cast<int>(by_node.size()));
   if (all_to_all) return p;  // grouped point-to-point: no tuner choice (P2pRunner)
-  if (by_node.size() == 1) {
-    std::vector<NpuId> sorted = by_node.begin()->second;
+  // NVLS binds the multicast object of each node (the network's group of the whole box): NVLS on
+  // one node, NVLSTree across nodes, which needs one on every node of the communicator.
+  bool every_node = true;
+  for (const auto& [node, list] : by_node) {
+    std::vector<NpuId> sorted = list;
     std::sort(sorted.begin(), sorted.end());
-    p.multicast = ctx_.multicast_group(sorted);
+    const std::int64_t group = ctx_.multicast_group(sorted);
+    every_node = every_node && group >= 0;
+    if (node == self_ / gpn) p.multicast = group;
   }
+  if (!every_node) p.multicast = -1;
   p.req.func = p.func;
   p.req.type_bytes = 4;  // float, as nccl-tests runs by default
   const int n = static_cast<int>(m.size());
@@ -325,7 +348,17 @@ void NcclExecutor::launch(Collective& c) {
   const int tb = p.req.type_bytes;
   if (c.ctas.size() > parts.size()) throw Error("NCCL model: a peer used more CTAs than this NPU planned");
   c.ctas.resize(parts.size());
-  const bool nvls = p.choice.algo == Algo::kNvls && p.func == Func::kAllReduce;  // NVLS all-gather: not yet
+  // NVLS all-gather: not yet.
+  const bool nvls =
+      (p.choice.algo == Algo::kNvls || p.choice.algo == Algo::kNvlsTree) && p.func == Func::kAllReduce;
+  std::vector<NpuId> node_members, heads;
+  if (nvls) {
+    // The members are node-major: this node's GPUs, and its heads among them.
+    const int ppn = comm.local_ranks;
+    const int first = p.position / ppn * ppn;
+    for (int k = 0; k < ppn; ++k) node_members.push_back((*p.members)[static_cast<std::size_t>(first + k)]);
+    for (int h : nvls_heads(comm)) heads.push_back(node_members[static_cast<std::size_t>(h)]);
+  }
   const bool tree = p.choice.algo == Algo::kTree && p.func == Func::kAllReduce;
   if (!nvls && !tree && p.choice.algo != Algo::kRing) {
     throw InputError(Diagnostic{"", 0, "system.nccl",
@@ -340,7 +373,16 @@ void NcclExecutor::launch(Collective& c) {
     const ChannelPart& part = parts[i];
     const std::int64_t chunk_count = std::max<std::int64_t>(1, part.chunking.chunk_bytes / tb);
     if (nvls) {
-      for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n, tb)) {
+      g.local = node_members;
+      g.heads = heads;
+      g.head = std::find(heads.begin(), heads.end(), self_) != heads.end();
+      const TreeLinks links = nvls_tree_links(comm, static_cast<int>(i), p.position);
+      if (links.up >= 0) g.tree_up = (*p.members)[static_cast<std::size_t>(links.up)];
+      for (int d : links.down) {
+        if (d >= 0) g.tree_down.push_back((*p.members)[static_cast<std::size_t>(d)]);
+      }
+      const int n_heads = static_cast<int>(heads.size());
+      for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n_heads, tb)) {
         g.chunks.push_back(e * tb);
         g.piece_end.push_back((g.piece_end.empty() ? 0 : g.piece_end.back()) + nvls_pieces(e * tb));
       }
@@ -471,8 +513,6 @@ void NcclExecutor::on_timer(TimerToken token) {
   Collective& c = *it->second;
   c.timers--;
   const GpuTiming& t = ctx_.timing();
-  static const std::vector<NpuId> kNone;
-  const auto& members = c.plan.members ? *c.plan.members : kNone;
   switch (tm.action) {
     case kLaunch: {
       launch(c);
@@ -528,7 +568,8 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kScatterSignal:
-      for (NpuId m : members) send(c, tm.cta, kScatterPost, m, kFlagBytes);
+      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].heads)
+        send(c, tm.cta, kScatterPost, m, kFlagBytes);
       break;
     case kReducePiece:
       ask_piece(c, tm.cta);
@@ -541,7 +582,8 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kReduceSignal:
-      for (NpuId m : members) send(c, tm.cta, kGatherPost, m, kFlagBytes);
+      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].local)
+        send(c, tm.cta, kGatherPost, m, kFlagBytes);
       break;
     case kGatherDone: {
       Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
@@ -561,7 +603,15 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kGatherSignal:
-      for (NpuId m : members) send(c, tm.cta, kGatherCredit, m, kFlagBytes);
+      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].heads)
+        send(c, tm.cta, kGatherCredit, m, kFlagBytes);
+      break;
+    case kBcastPiece:
+      bcast_piece(c, tm.cta);
+      break;
+    case kBcastLocalDone:
+      c.ctas[static_cast<std::size_t>(tm.cta)].bcast_local = true;
+      advance(c, tm.cta);
       break;
     case kTreeSendData:
       send(c, tm.cta, kTreeData, tm.peer, tm.bytes);
@@ -630,63 +680,141 @@ void NcclExecutor::advance(Collective& c, int cta) {
     timer_after(local, stream, cta, kRingDone);
     return;
   }
-  // NVLS: scatter, reduce (this GPU as head) and gather run concurrently on different loops.
-  const auto& members = *c.plan.members;
-  const std::int64_t n = static_cast<std::int64_t>(members.size());
+  // NVLS and NVLSTree: scatter, the head's reduce, NVLSTree's broadcast (a head with a parent) and
+  // gather run concurrently on different loops.
+  const std::int64_t n_local = static_cast<std::int64_t>(g.local.size());
+  const std::int64_t n_heads = static_cast<std::int64_t>(g.heads.size());
   const std::int64_t loops = static_cast<std::int64_t>(g.chunks.size());
-  if (!g.scatter_busy && g.scatter < loops &&
-      (g.scatter < kNvlsWindow || g.in[kReduceCredit] >= n * (g.scatter - kNvlsWindow + 1))) {
+  // The reduce op stores the sum to the node itself on one node and at the tree's root; below the
+  // root it sends the sum to the parent and the broadcast group stores what comes back.
+  const bool stores = ch.algo == Algo::kNvls || g.tree_up < 0;
+  auto chunk = [&](std::int64_t l) { return g.chunks[static_cast<std::size_t>(l)]; };
+  // Slot credits of loop l from `peers` senders: a loop within the window needs none.
+  auto credited = [&](int kind, std::int64_t l, std::int64_t peers) {
+    return l < kNvlsWindow || g.in[static_cast<std::size_t>(kind)] >= peers * (l - kNvlsWindow + 1);
+  };
+  auto from_children = [&](std::int64_t l) {
+    for (NpuId d : g.tree_down) {
+      if (g.tree.got(kTreeData, d) <= l || g.tree.got(kTreeFlag, d) <= l) return false;
+    }
+    return true;
+  };
+  auto children_free = [&] {
+    for (NpuId d : g.tree_down) {
+      if (g.down_sends - g.tree.got(kTreeCredit, d) >= kNvlsWindow) return false;
+    }
+    return true;
+  };
+  // A chunk to the children heads over the network: data, then the posted tail.
+  auto to_children = [&](std::int64_t l) {
+    for (NpuId d : g.tree_down) {
+      send(c, cta, kTreeData, d, chunk(l));
+      send(c, cta, kTreeFlag, d, kFlagBytes);
+    }
+    if (!g.tree_down.empty()) g.down_sends++;
+  };
+  if (!g.scatter_busy && g.scatter < loops && credited(kReduceCredit, g.scatter, n_heads)) {
     g.scatter_busy = true;
-    const double c_bytes = static_cast<double>(g.chunks[static_cast<std::size_t>(g.scatter)]);
+    const double c_bytes = static_cast<double>(chunk(g.scatter));
     c.timers++;
-    timer_after(n * t.copy_call + bytes_time(n * c_bytes, t.nvls_copy_rate), stream, cta, kScatterDone);
+    timer_after(n_heads * t.copy_call + bytes_time(n_heads * c_bytes, t.nvls_copy_rate), stream, cta,
+                kScatterDone);
   }
-  if (!g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n * (g.reduce + 1) &&
-      (g.reduce < kNvlsWindow || g.in[kGatherCredit] >= n * (g.reduce - kNvlsWindow + 1))) {
+  if (g.head && !g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n_local * (g.reduce + 1) &&
+      from_children(g.reduce) &&
+      (stores ? credited(kGatherCredit, g.reduce, n_local) && children_free()
+              : g.up_sends - g.tree.got(kTreeCredit, g.tree_up) < kNvlsWindow)) {
     // The reduce op: its 5 warps loop multimem.ld_reduce (the switch sums a piece over the
     // members) and multimem.st (the switch stores the sum to every member). The loop is
     // latency-bound (docs/nccl.md §8 "NVLS reduce op"): the first load returns after the fixed
     // part, the warps are through after fixed + c / rate; the links carry the pieces meanwhile.
+    // NVLSTree's children's partials wait in this GPU's network buffer and are added on the way.
     g.reduce_busy = true;
     g.reduce_loaded = g.reduce_local = false;
     g.pieces_sent = g.pieces_asked = 0;
-    const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
+    const Bytes c_bytes = chunk(g.reduce);
     ask_piece(c, cta);
     c.timers += 2;
     timer_after(t.nvls_reduce_fixed, stream, cta, kReduceFirstLoad);
-    timer_after(t.nvls_reduce_fixed + bytes_time(static_cast<double>(c_bytes), t.nvls_reduce_rate), stream, cta,
-                kReduceLocalDone);
+    timer_after(t.nvls_reduce_fixed + bytes_time(static_cast<double>(c_bytes), t.nvls_reduce_rate), stream,
+                cta, kReduceLocalDone);
   }
-  const std::int64_t pieces =
-      g.reduce < loops ? nvls_pieces(g.chunks[static_cast<std::size_t>(g.reduce)]) : 0;
-  if (g.reduce_busy && g.reduce_loaded) {
+  const std::int64_t pieces = g.reduce < loops ? nvls_pieces(chunk(g.reduce)) : 0;
+  const std::int64_t back = std::min(pieces, g.in[kReduceResult] - g.piece_base);
+  if (g.reduce_busy && g.reduce_loaded && stores) {
     // Each piece whose sum is back from the switch is stored to every member at once.
-    const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.reduce)];
-    for (; g.pieces_sent < std::min(pieces, g.in[kReduceResult] - g.piece_base); ++g.pieces_sent) {
+    const Bytes c_bytes = chunk(g.reduce);
+    for (; g.pieces_sent < back; ++g.pieces_sent) {
       const Bytes off = g.pieces_sent * kNvlsPiece;
       send(c, cta, kMcastData, -1, std::min(kNvlsPiece, c_bytes - off));
     }
   }
-  if (g.reduce_busy && g.reduce_local && g.pieces_sent == pieces) {
-    // Then the fence and the posts (and the scatter slots are free again).
+  if (g.reduce_busy && g.reduce_local && (stores ? g.pieces_sent : back) == pieces) {
+    // Then the fence and the posts (and the scatter slots and the children's slots are free again).
     const std::int64_t loop = g.reduce++;
     g.reduce_busy = false;
     g.piece_base += pieces;
-    c.timers++;
-    timer_after(t.signal, stream, cta, kReduceSignal);
     if (loop + kNvlsWindow < loops) {
-      for (NpuId m : members) send(c, cta, kReduceCredit, m, kFlagBytes);
+      for (NpuId m : g.local) send(c, cta, kReduceCredit, m, kFlagBytes);
+      for (NpuId d : g.tree_down) send(c, cta, kTreeCredit, d, kFlagBytes);
+    }
+    if (stores) {
+      c.timers++;
+      timer_after(t.signal, stream, cta, kReduceSignal);
+      to_children(loop);
+    } else {
+      send(c, cta, kTreeData, g.tree_up, chunk(loop));
+      send(c, cta, kTreeFlag, g.tree_up, kFlagBytes);
+      g.up_sends++;
     }
     advance(c, cta);
     return;
   }
-  if (!g.gather_busy && g.gather < loops && g.in[kGatherPost] >= n * (g.gather + 1) &&
-      g.in[kMcastData] >= n * g.piece_end[static_cast<std::size_t>(g.gather)]) {
-    g.gather_busy = true;
-    const double c_bytes = static_cast<double>(g.chunks[static_cast<std::size_t>(g.gather)]);
-    c.timers++;
-    timer_after(n * t.copy_call + bytes_time(n * c_bytes, t.nvls_copy_rate), stream, cta, kGatherDone);
+  if (g.head && !stores && !g.bcast_busy && g.bcast < loops && g.tree.got(kTreeData, g.tree_up) > g.bcast &&
+      g.tree.got(kTreeFlag, g.tree_up) > g.bcast && credited(kGatherCredit, g.bcast, n_local) &&
+      children_free()) {
+    // NVLSTree's broadcast group (4 warps): loads the parent's sum from the network buffer and
+    // stores it to the node with multimem.st, piece by piece, at the reduce op's pace per warp
+    // (docs/nccl.md §7 "NVLSTree"); then the sum goes on to the children.
+    g.bcast_busy = true;
+    g.bcast_local = false;
+    g.bcast_pieces = 0;
+    c.timers += 2;
+    timer_after(t.nvls_reduce_fixed, stream, cta, kBcastPiece);
+    timer_after(t.nvls_reduce_fixed + bytes_time(static_cast<double>(chunk(g.bcast)), bcast_rate(t)), stream,
+                cta, kBcastLocalDone);
   }
+  if (g.bcast_busy && g.bcast_local && g.bcast_pieces == nvls_pieces(chunk(g.bcast))) {
+    const std::int64_t loop = g.bcast++;
+    g.bcast_busy = false;
+    c.timers++;
+    timer_after(t.signal, stream, cta, kReduceSignal);
+    to_children(loop);
+    if (loop + kNvlsWindow < loops) send(c, cta, kTreeCredit, g.tree_up, kFlagBytes);
+  }
+  if (!g.gather_busy && g.gather < loops && g.in[kGatherPost] >= n_heads * (g.gather + 1) &&
+      g.in[kMcastData] >= n_heads * g.piece_end[static_cast<std::size_t>(g.gather)]) {
+    g.gather_busy = true;
+    const double c_bytes = static_cast<double>(chunk(g.gather));
+    c.timers++;
+    timer_after(n_heads * t.copy_call + bytes_time(n_heads * c_bytes, t.nvls_copy_rate), stream, cta,
+                kGatherDone);
+  }
+}
+
+void NcclExecutor::bcast_piece(Collective& c, int cta) {
+  // The broadcast group stores a piece every piece / rate (its warps' bytes in flight, §8).
+  Program& g = c.ctas[static_cast<std::size_t>(cta)];
+  const Bytes c_bytes = g.chunks[static_cast<std::size_t>(g.bcast)];
+  const Bytes off = g.bcast_pieces * kNvlsPiece;
+  const Bytes piece = std::min(kNvlsPiece, c_bytes - off);
+  send(c, cta, kMcastData, -1, piece);
+  if (++g.bcast_pieces < nvls_pieces(c_bytes)) {
+    c.timers++;
+    timer_after(bytes_time(static_cast<double>(piece), bcast_rate(ctx_.timing())), c.stream, cta,
+                kBcastPiece);
+  }
+  advance(c, cta);
 }
 
 void NcclExecutor::ask_piece(Collective& c, int cta) {

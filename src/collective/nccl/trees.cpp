@@ -86,4 +86,36 @@ TreeLinks tree_links(const Comm& comm, int cta, int rank) {
   return l;
 }
 
+std::vector<int> nvls_heads(const Comm& comm) {
+  const int ppn = std::max(1, comm.local_ranks);
+  std::vector<int> heads;
+  if (comm.nodes <= 1) {
+    for (int g = 0; g < ppn; ++g) heads.push_back(g);
+    return heads;
+  }
+  const int nics = std::max(1, comm.system.nics_per_node);
+  for (int c = 0; c < comm.graphs.nvls.channels; ++c) {
+    const int gpu = comm.system.nic_local_gpu(c % nics) % ppn;
+    if (std::find(heads.begin(), heads.end(), gpu) == heads.end()) heads.push_back(gpu);
+  }
+  return heads;
+}
+
+TreeLinks nvls_tree_links(const Comm& comm, int cta, int rank) {
+  TreeLinks l;
+  const int ppn = std::max(1, comm.local_ranks);
+  if (comm.nodes <= 1) return l;
+  const std::vector<int> heads = nvls_heads(comm);
+  const int local = rank % ppn, node = rank / ppn;
+  if (std::find(heads.begin(), heads.end(), local) == heads.end()) return l;
+  const BtreeNode t = dtree(comm.nodes, node)[static_cast<std::size_t>(cta % 2)];
+  auto head_on = [&](int n) { return n * ppn + local; };
+  if (t.up != -1) l.up = head_on(t.up);
+  int k = 0;
+  for (int d : {t.down0, t.down1}) {
+    if (d != -1) l.down[static_cast<std::size_t>(k++)] = head_on(d);
+  }
+  return l;
+}
+
 }  // namespace tessera::collective::nccl

@@ -80,7 +80,7 @@ workload:
 
     def test_two_box_sweeps_agree_with_packet(self):
         two = os.path.join(NET, "hgx-h100-2box.yaml")
-        self.assert_sweeps_agree("all_reduce_perf", two, "1K", "16M", "32")
+        self.assert_sweeps_agree("all_reduce_perf", two, "1K", "32M", "32")  # to NVLSTree at 32 MiB
         self.assert_sweeps_agree("alltoall_perf", two, "1M", "16M", "16")
 
     def test_partly_filled_leaf_runs(self):

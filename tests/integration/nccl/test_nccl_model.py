@@ -28,6 +28,8 @@ IB_LINK_US, IB_SWITCH_US, NIC_GBPS, PROXY_US = 0.1, 0.2, 50.0, 1.0
 NVLS_COPY_RATE = 18.9           # GB/s per CTA, scatter and gather
 NVLS_REDUCE_FIXED, NVLS_REDUCE_RATE = 1.16, 2.50
 SIGNAL = 1.53                   # ℓ, including the NVLink hop of the post
+NVLSTREE_BCAST_RATE = NVLS_REDUCE_RATE * 4 / 5  # the broadcast group's 4 warps at the reduce op's 5-warp pace
+NIC_PAYLOAD_GBPS = 48.9         # configs/network/hgx-h100-*box.yaml nic_bandwidth
 # 1 x DGX H100 all_reduce_perf, in-place, measured (docs/nccl.md §8a), µs.
 NVLS_REFERENCE = {"2MiB": 42.09, "4MiB": 53.82, "8MiB": 82.03, "16MiB": 123.0, "64MiB": 324.7}
 
@@ -143,15 +145,20 @@ class NcclModel(unittest.TestCase):
         self.assertEqual((c["algorithm"], c["group_size"]), ("nccl_ring", 16))
         self.assertGreater(t, 2 * 1.0)  # at least the two proxy delays of a network step
 
-    def test_identical_on_1_2_4_ranks(self):
+    def assert_identical_on_1_2_4_ranks(self, name, collective, size, algorithm, extra="", **kw):
+        """The summary of one case, byte for byte the same on 1, 2 and 4 MPI ranks (one scenario
+        file for every rank count: the summary names its source)."""
         raws = []
         for ranks in (1, 2, 4):
-            # One scenario file for every rank count: the summary names its source.
-            _, raw = self.run_case("det", "all_reduce", "8MiB", "  nccl: {NCCL_NVLS_ENABLE: 0}\n",
-                                   ranks=ranks, placement="round_robin")
+            _, raw = self.run_case(name, collective, size, extra, ranks=ranks, placement="round_robin", **kw)
             raws.append(raw)
+        self.assertIn(algorithm.encode(), raws[0])
         self.assertEqual(raws[0], raws[1])
         self.assertEqual(raws[0], raws[2])
+
+    def test_identical_on_1_2_4_ranks(self):
+        self.assert_identical_on_1_2_4_ranks("det", "all_reduce", "8MiB", "nccl_ring",
+                                             "  nccl: {NCCL_NVLS_ENABLE: 0}\n")
 
     def test_all_to_all_one_box_is_nvlink_bound(self):
         # NCCL's grouped send/recv: 8 rounds, each transfer striped over its p2p channels; every
@@ -175,14 +182,8 @@ class NcclModel(unittest.TestCase):
         self.assertAlmostEqual(c["algbw_gbps"] / (2 * 48.9), 1.0, delta=0.03)
 
     def test_all_to_all_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("a2a-det", "all_to_all", "1MiB", network="hgx-h100-2box.yaml", npus=16,
-                                   ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_p2p", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("a2a-det", "all_to_all", "1MiB", "nccl_p2p",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def tree_ll_1k(self, boxes):
         """Closed form of a 1 KiB Tree LL all-reduce on one CTA (CTA 0: tree 0, chains from GPU 0).
@@ -242,14 +243,8 @@ class NcclModel(unittest.TestCase):
         self.assertGreater(times[4, "64KiB"], times[2, "64KiB"] + 2 * net_hop(FLAG))
 
     def test_tree_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("tree-det", "all_reduce", "1MiB", network="hgx-h100-2box.yaml", npus=16,
-                                   ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_tree", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("tree-det", "all_reduce", "1MiB", "nccl_tree",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def test_nvls_choice_and_bound(self):
         # 2 MiB on one box: NVLS Simple on 16 CTAs. Each CTA runs one loop of 8 head chunks of
@@ -274,27 +269,31 @@ class NcclModel(unittest.TestCase):
             self.assertEqual(c["algorithm"], "nccl_nvls", size)
             self.assertLess(abs(t / ref - 1), 0.05, f"{size}: {t:.2f} µs against {ref} µs measured")
 
-    def test_nvls_conserves_bytes_at_the_switch(self):
-        # Per GPU and direction NVLS moves 9/8 of the buffer: egress its 8 reduction shares and
-        # its multicast of the sum into the switch, ingress the 8 heads' multicasts and its
-        # reduction result; the switch sends out exactly what it took in. The rest are flags.
+    def link_totals(self, name, network, npus, size):
+        """(link name, bytes) of every link after an all-reduce of `size` on `npus` GPUs, NCCL's choice."""
         try:
             import h5py
         except ImportError:
             self.skipTest("h5py is not installed")
-        scen = os.path.join(self.dir, "nvls-links.yaml")
+        scen = os.path.join(self.dir, name + ".yaml")
         with open(scen, "w") as f:
-            f.write(f"network: {{file: {SRC}/configs/network/hgx-h100-1box.yaml}}\n"
+            f.write(f"network: {{file: {SRC}/configs/network/{network}}}\n"
                     f"system: {{file: {SRC}/configs/system/nccl-h100.yaml}}\n"
-                    f"workload: {{chakra: {self.trace('all_reduce', 8, '2MiB')}}}\n"
+                    f"workload: {{chakra: {self.trace('all_reduce', npus, size)}}}\n"
                     f"simulation: {{network_model: packet}}\n")
-        h5 = os.path.join(self.dir, "nvls-links.h5")
+        h5 = os.path.join(self.dir, name + ".h5")
         p = subprocess.run([TESSERA, "run", scen, "-q", "--output", h5], capture_output=True, text=True,
                            stdin=subprocess.DEVNULL)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         with h5py.File(h5) as f:
             names = [x.decode() for x in f["strings"][:]]
-            links = [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+            return [(names[r["name"]], int(r["bytes"])) for r in f["links/totals"][:]]
+
+    def test_nvls_conserves_bytes_at_the_switch(self):
+        # Per GPU and direction NVLS moves 9/8 of the buffer: egress its 8 reduction shares and
+        # its multicast of the sum into the switch, ingress the 8 heads' multicasts and its
+        # reduction result; the switch sends out exactly what it took in. The rest are flags.
+        links = self.link_totals("nvls-links", "hgx-h100-1box.yaml", 8, "2MiB")
         into = [b for name, b in links if name.startswith("npu/")]
         out = [b for name, b in links if name.startswith("sw/")]
         self.assertEqual((len(into), len(out)), (8, 8))
@@ -305,13 +304,71 @@ class NcclModel(unittest.TestCase):
             self.assertEqual(b, data + flags)
 
     def test_nvls_identical_on_1_2_4_ranks(self):
-        raws = []
-        for ranks in (1, 2, 4):
-            _, raw = self.run_case("det-nvls", "all_reduce", "4MiB", ranks=ranks, placement="round_robin")
-            raws.append(raw)
-        self.assertIn(b"nccl_nvls", raws[0])
-        self.assertEqual(raws[0], raws[1])
-        self.assertEqual(raws[0], raws[2])
+        self.assert_identical_on_1_2_4_ranks("det-nvls", "all_reduce", "4MiB", "nccl_nvls")
+
+    def nvlstree_bounds(self, boxes):
+        """docs/nccl.md §7 "NVLSTree": a 2 MiB all-reduce on 16 CTAs is one loop of 8 head chunks of
+        16 KiB per CTA. The GPU-side chain of a CTA: scatter, ℓ, the reduce op at the leaf head and at
+        every head up to the root, each followed by a network step (proxy, IB links and leaf, one
+        chunk on the wire), the broadcast group at every head below the root on the way down, ℓ,
+        gather. The lower bound is that chain; the upper one adds the chunks of the other CTAs that
+        share the busiest NIC on each level up (8 CTAs per tree; an interior head receives from 2
+        children) and 3 % of NVLink queueing."""
+        c = 16384
+        copy = 8 * COPY_CALL + 8 * c / (NVLS_COPY_RATE * 1e3)
+        reduce = NVLS_REDUCE_FIXED + c / (NVLS_REDUCE_RATE * 1e3)
+        bcast = NVLS_REDUCE_FIXED + c / (NVLSTREE_BCAST_RATE * 1e3)
+        wire = c / (NIC_PAYLOAD_GBPS * 1e3)
+        net = 2 * PROXY_US + 2 * IB_LINK_US + IB_SWITCH_US + wire
+        levels = {2: 1, 4: 2}[boxes]  # tree depth between the nodes
+        chain = (F + 16 * F_CTA + copy + SIGNAL + (levels + 1) * reduce + 2 * levels * net + levels * bcast + SIGNAL
+                 + copy)
+        queued = {2: 7, 4: 15 + 7}[boxes] * wire
+        return chain, (chain + queued) * 1.03
+
+    def test_nvlstree_closed_form_on_two_and_four_boxes(self):
+        for boxes, extra in ((2, ""), (4, "  nccl: {NCCL_ALGO: nvlstree}\n")):
+            s, _ = self.run_case(f"nvlstree{boxes}", "all_reduce", "2MiB", extra, network=f"hgx-h100-{boxes}box.yaml",
+                                 npus=8 * boxes)
+            c, t = self.one(s)
+            self.assertEqual((c["algorithm"], c["protocol"], c["channels"]), ("nccl_nvlstree", "Simple", 16))
+            lo, hi = self.nvlstree_bounds(boxes)
+            self.assertGreaterEqual(t, lo - 0.002, boxes)
+            self.assertLessEqual(t, hi, boxes)
+
+    def test_nvlstree_choice_by_size(self):
+        # docs/nccl.md §3: NVLSTree on 2 boxes from 2 MiB, on 4 boxes from 8 MiB to 512 MiB, on 8
+        # boxes from 16 MiB; Tree LL128 below, Ring Simple above.
+        cases = ((2, "1MiB", "nccl_tree"), (2, "2MiB", "nccl_nvlstree"), (4, "4MiB", "nccl_tree"),
+                 (4, "8MiB", "nccl_nvlstree"), (4, "512MiB", "nccl_nvlstree"), (4, "1GiB", "nccl_ring"),
+                 (8, "8MiB", "nccl_tree"), (8, "16MiB", "nccl_nvlstree"))
+        for boxes, size, algo in cases:
+            net = f"hgx-h100-{boxes}box.yaml" if boxes < 8 else "hgx-h100-8boxes.yaml"
+            s, _ = self.run_case(f"nvlstree-choice{boxes}-{size}", "all_reduce", size, network=net, npus=8 * boxes)
+            c, _ = self.one(s)
+            self.assertEqual(c["algorithm"], algo, (boxes, size))
+            self.assertEqual(c["channels"], 16, (boxes, size))
+
+    def test_nvlstree_conserves_bytes(self):
+        # Inside each box as NVLS on one box: every GPU's NVLink carries 9/8 of the buffer each way
+        # (its 8 reduction shares and, as head, its multicast of 1/8 out; the 8 heads' multicasts and
+        # its reduction result in), so every byte is reduced once and reaches every GPU. Between the
+        # 2 boxes each head's NIC carries its eighth once each way: up in the CTAs whose tree roots
+        # on the other box, down in the others. The rest are flags: scatter and gather posts of 16
+        # CTAs to the 7 other GPUs of the box, one posted tail per CTA and network step.
+        links = self.link_totals("nvlstree-links", "hgx-h100-2box.yaml", 16, "2MiB")
+        nvlink = [b for name, b in links if "nvswitch" in name]
+        ib = [b for name, b in links if "ib-leaf" in name]
+        self.assertEqual((len(nvlink), len(ib)), (32, 32))
+        buffer = 2 << 20
+        for b in nvlink:
+            self.assertEqual(b, 9 * buffer // 8 + 2 * 16 * 7 * FLAG)
+        for b in ib:
+            self.assertEqual(b, buffer // 8 + 16 * FLAG)
+
+    def test_nvlstree_identical_on_1_2_4_ranks(self):
+        self.assert_identical_on_1_2_4_ranks("det-nvlstree", "all_reduce", "8MiB", "nccl_nvlstree",
+                                             network="hgx-h100-2box.yaml", npus=16)
 
     def test_nvls_off_falls_back_to_ring(self):
         s, _ = self.run_case("nvls-off", "all_reduce", "2MiB", env={"NCCL_NVLS_ENABLE": "0"})

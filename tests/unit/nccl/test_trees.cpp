@@ -113,5 +113,36 @@ TEST(NcclTrees, EveryCtaTreeIsConsistent) {
   }
 }
 
+TEST(NcclTrees, NvlsHeadsAreTheNicGpus) {
+  // One node: every GPU; across nodes the local GPU of each NVLS channel's NIC (8 on H100 nodes).
+  EXPECT_EQ(nvls_heads(make_comm(hgx_h100(1))), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(nvls_heads(make_comm(hgx_h100(2))), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(NcclTrees, NvlsTreeJoinsHeadHOfEveryNodeAndAlternatesTreesByCta) {
+  // connectNvls: CTA c runs tree c mod 2; head h meets head h of its parent and children nodes.
+  const Comm two = make_comm(hgx_h100(2));
+  EXPECT_EQ(nvls_tree_links(two, 0, 3).up, -1);  // tree 0: node 0 is the root
+  EXPECT_EQ(nvls_tree_links(two, 0, 3).down[0], 11);
+  EXPECT_EQ(nvls_tree_links(two, 0, 11).up, 3);
+  EXPECT_EQ(nvls_tree_links(two, 0, 11).down[0], -1);
+  EXPECT_EQ(nvls_tree_links(two, 1, 11).up, -1);  // tree 1, the mirror: node 1 is the root
+  EXPECT_EQ(nvls_tree_links(two, 1, 3).up, 11);
+  // 4 nodes, tree 0 = 0 -> 2 -> {1, 3}; tree 1 mirrors it: 3 -> 1 -> {2, 0}.
+  const Comm four = make_comm(hgx_h100(4));
+  TreeLinks l = nvls_tree_links(four, 2, 2 * 8 + 5);
+  EXPECT_EQ(l.up, 5);
+  EXPECT_EQ(l.down[0], 8 + 5);
+  EXPECT_EQ(l.down[1], 3 * 8 + 5);
+  EXPECT_EQ(l.down[2], -1);
+  l = nvls_tree_links(four, 1, 8 + 5);
+  EXPECT_EQ(l.up, 3 * 8 + 5);
+  EXPECT_EQ(l.down[0], 2 * 8 + 5);
+  EXPECT_EQ(l.down[1], 5);
+  // One node: no tree.
+  EXPECT_EQ(nvls_tree_links(make_comm(hgx_h100(1)), 0, 0).up, -1);
+  EXPECT_EQ(nvls_tree_links(make_comm(hgx_h100(1)), 0, 0).down[0], -1);
+}
+
 }  // namespace
 }  // namespace tessera::collective::nccl

@@ -55,6 +55,11 @@ inline constexpr int kBroadcastSliceSteps = 1;
 /// NVLS defaults (src/transport/nvls.cc NVLS_NCHANNELS_SM90, NCCL_NVLS_CHUNKSIZE).
 inline constexpr int kNvlsChannelsSm90 = 16;
 inline constexpr std::int64_t kNvlsChunkBytes = 128 * 1024;
+/// Warps of an NVLS all-reduce CTA's reduce group at a head (5 with more than 6 ranks) and of
+/// NVLSTree's broadcast group at a head with a parent (4), without registered buffers
+/// (src/device/all_reduce.h RunWorkElement NVLS / NVLS_TREE).
+inline constexpr int kNvlsReduceWarps = 5;
+inline constexpr int kNvlsTreeBcastWarps = 4;
 /// Heads of an NVLS group and children of a tree node (src/include/device.h NCCL_MAX_NVLS_ARITY,
 /// NCCL_MAX_TREE_ARITY).
 inline constexpr int kMaxNvlsArity = 32;

@@ -98,6 +98,7 @@ class NcclExecutor final : public CollectiveRunner {
   Collective& touch(std::uint64_t stream);
   void launch(Collective& c);
   void ask_piece(Collective& c, int cta);
+  void bcast_piece(Collective& c, int cta);
   void advance(Collective& c, int cta);
   void finish_if_done(Collective& c);
   void timer_after(SimTime delay, std::uint64_t stream, int cta, int action, int kind = 0, NpuId peer = -1,

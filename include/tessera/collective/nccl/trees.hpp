@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <vector>
 
 #include "tessera/collective/nccl/comm.hpp"
 #include "tessera/collective/nccl/constants.hpp"
@@ -37,5 +38,16 @@ struct TreeLinks {
 /// graph's channels) gives the chain inside the node, from the local GPU of NIC channel mod NICs in
 /// GPU index order; CTAs [0, S) of every 2S use tree 0 between the nodes, [S, 2S) tree 1.
 TreeLinks tree_links(const Comm& comm, int cta, int rank);
+
+/// The NVLS heads of a node, as local GPU indices in head order: every GPU of a lone node; across
+/// nodes the first GPU of each NVLS search channel, the local GPU of NIC c (ncclTopoPreset keeps
+/// each head once).
+std::vector<int> nvls_heads(const Comm& comm);
+
+/// NVLSTree's tree between the nodes for CTA `cta` at communicator rank `rank` (connectNvls): only
+/// heads take part; head h of a node meets head h of its parent and children nodes in tree cta mod 2
+/// of the double binary tree. `down` holds the children nodes' heads (at most 2); a GPU that is no
+/// head, or a lone node, gets no neighbours.
+TreeLinks nvls_tree_links(const Comm& comm, int cta, int rank);
 
 }  // namespace tessera::collective::nccl
