@@ -563,8 +563,12 @@ void expect_shared_equals_own(const StepGenerator& g, int expected_graphs) {
       ASSERT_EQ(a.coll, b.coll) << own.name(i);
       ASSERT_EQ(s.pg_name(i), own.pg_name(i)) << own.name(i);
       ASSERT_EQ(s.parallelism(i), own.parallelism(i)) << own.name(i);
-      if (a.has(workload::Node::kHasSrc)) ASSERT_EQ(s.src(i), own.src(i)) << own.name(i);
-      if (a.has(workload::Node::kHasDst)) ASSERT_EQ(s.dst(i), own.dst(i)) << own.name(i);
+      if (a.has(workload::Node::kHasSrc)) {
+        ASSERT_EQ(s.src(i), own.src(i)) << own.name(i);
+      }
+      if (a.has(workload::Node::kHasDst)) {
+        ASSERT_EQ(s.dst(i), own.dst(i)) << own.name(i);
+      }
       p2p += a.has(workload::Node::kHasDst) ? 1 : 0;
       const auto da = s.deps(i), db = own.deps(i);
       ASSERT_TRUE(std::equal(da.begin(), da.end(), db.begin(), db.end())) << own.name(i);
@@ -575,7 +579,9 @@ void expect_shared_equals_own(const StepGenerator& g, int expected_graphs) {
       EXPECT_EQ(s.pg_declarations()[k].pg_name, own.pg_declarations()[k].pg_name);
       EXPECT_EQ(s.pg_declarations()[k].ranks, own.pg_declarations()[k].ranks);
     }
-    if (g.run().pp > 1 || g.run().cp > 1) EXPECT_GT(p2p, 0u);
+    if (g.run().pp > 1 || g.run().cp > 1) {
+      EXPECT_GT(p2p, 0u);
+    }
   }
 }
 
