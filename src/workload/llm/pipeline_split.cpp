@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "divisors.hpp"
 #include "tessera/workload/llm/run.hpp"
 
 namespace tessera::llm {
@@ -130,13 +131,6 @@ PipelineSplit split_pipeline(const LlmRun& r) {
   if (accounted) return with_embedding_and_loss(r);
   const int L = r.model.layers, chunks = r.pp * r.vp;
   if (L % chunks != 0) {
-    std::string divisors;
-    for (int d = 1, n = 0; d <= L && n < 12; ++d) {
-      if (L % d == 0) {
-        divisors += (divisors.empty() ? "" : ", ") + std::to_string(d);
-        ++n;
-      }
-    }
     return refuse(r.vp > 1 ? "vp" : "pp",
                   fmt::format("{} layers do not split evenly into pp·vp = {}·{} = {} model chunks", L, r.pp,
                               r.vp, chunks),
@@ -145,7 +139,7 @@ PipelineSplit split_pipeline(const LlmRun& r) {
                               "account_for_loss_in_pipeline_split count the embedding and the loss as one "
                               "layer each ({} + 2 = {}), or set num_layers_in_first_pipeline_stage / "
                               "num_layers_in_last_pipeline_stage",
-                              L, divisors, L, L + 2));
+                              L, detail::divisors_text(L), L, L + 2));
   }
   PipelineSplit s;
   s.layers.assign(static_cast<std::size_t>(chunks), L / chunks);

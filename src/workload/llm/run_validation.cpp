@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "divisors.hpp"
 #include "tessera/workload/llm/run.hpp"
 
 namespace tessera::llm {
@@ -62,17 +63,7 @@ struct Problems {
   }
 };
 
-/// Divisors of n, ascending (n is at most a few hundred thousand here).
-std::string divisors_text(std::int64_t n, std::int64_t limit = 12) {
-  std::string s;
-  std::int64_t count = 0;
-  for (std::int64_t d = 1; d <= n && count < limit; ++d) {
-    if (n % d) continue;
-    s += (s.empty() ? "" : ", ") + std::to_string(d);
-    ++count;
-  }
-  return s;
-}
+using detail::divisors_text;
 
 void check_model(const ModelSpec& m, Problems& p) {
   auto positive = [&](const char* key, std::int64_t v) {
