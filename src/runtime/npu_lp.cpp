@@ -31,14 +31,9 @@ std::uint64_t p2p_tag(std::int32_t tag) { return kP2pBit | static_cast<std::uint
 // collective::nccl::kFlowFixedBits); its acknowledgement is bit 62 with the message id.
 constexpr std::uint64_t kFlowAckBit = std::uint64_t{1} << 62;
 constexpr int kFlowSlowShift = 32;
-constexpr std::uint64_t kFlowSlowMask = (std::uint64_t{1} << 22) - 1;
-std::uint64_t flow_fixed(double s) {
-  const auto f = static_cast<std::uint64_t>(std::llround(s * (1 << collective::nccl::kFlowFixedBits)));
-  return std::min(f, kFlowSlowMask);
-}
-double flow_unfixed(std::uint64_t f) {
-  return static_cast<double>(f) / (1 << collective::nccl::kFlowFixedBits);
-}
+constexpr std::uint64_t kFlowSlowMask = collective::nccl::kFlowFixedMax;
+using collective::nccl::flow_fixed;
+using collective::nccl::flow_unfixed;
 
 // A pipeline message carries its send's start for the time breakdown's bubble, in bits 32..62 of
 // its tag (matching reads only the low 32): the start in ns modulo 2^31 (2.1 s), which the
@@ -289,16 +284,19 @@ void NpuLp::start_collective(NodeIndex i) {
 }
 
 bool NpuLp::same_box(int a, int b) const {
-  const int gpn = shared_.nccl != nullptr ? std::max(1, shared_.nccl->gpus_per_node()) : 1;
-  return a / gpn == b / gpn;
+  // The flow model runs only under NCCL's model (config cross-check), whose nodes are the boxes.
+  return shared_.nccl->same_node(a, b);
 }
 
-SimTime NpuLp::flow_delay(int from, int to, Bytes bytes, double slowdown) const {
-  // The route's latency plus its serialization at the route's slowest link, stretched.
+NpuLp::FlowRoute NpuLp::flow_route(int from, int to, Bytes bytes) const {
   const network::Network& net = *shared_.network;
   const auto a = static_cast<network::NodeId>(from), b = static_cast<network::NodeId>(to);
   const SimTime latency = net.unaware_delay(a, b, 0);
-  const SimTime serialize = net.unaware_delay(a, b, bytes) - latency;
+  return {latency, net.unaware_delay(a, b, bytes) - latency};
+}
+
+SimTime NpuLp::FlowRoute::delay(double slowdown) const {
+  // The route's latency plus its serialization at the route's slowest link, stretched.
   return latency + static_cast<SimTime>(std::llround(static_cast<double>(serialize) * slowdown));
 }
 
@@ -310,7 +308,7 @@ void NpuLp::flow_send(NodeIndex i, int dst) {
   const workload::Node& n = wl_.node(i);
   const nc::FlowPort port = same_box(npu_, dst) ? nc::FlowPort::kNvlinkOut : nc::FlowPort::kNicOut;
   const std::uint64_t fixed = flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now()));
-  const SimTime delay = flow_delay(npu_, dst, n.size, flow_unfixed(fixed));
+  const SimTime delay = flow_route(npu_, dst, n.size).delay(flow_unfixed(fixed));
   flow_ports_.add(port, 1.0, ctx_->now() + delay);
   const std::uint64_t tag = p2p_tag(n.has(workload::Node::kHasTag) ? n.tag : 0) | fixed << kFlowSlowShift;
   const std::uint32_t id = nic_.send_after(*ctx_, dst, n.size, tag, delay, false);
@@ -332,13 +330,14 @@ void NpuLp::flow_arrived(const network::ArrivedMessage& m) {
   const nc::FlowPort port = same_box(m.src, npu_) ? nc::FlowPort::kNvlinkIn : nc::FlowPort::kNicIn;
   const double sent = flow_unfixed((m.tag >> kFlowSlowShift) & kFlowSlowMask);
   // When the send started: the sender's delay, computed as it did (flow_send).
-  const SimTime start = ctx_->now() - flow_delay(m.src, npu_, m.bytes, sent);
+  const FlowRoute route = flow_route(m.src, npu_, m.bytes);
+  const SimTime start = ctx_->now() - route.delay(sent);
   const double here = flow_unfixed(flow_fixed(flow_ports_.slowdown({{port, 1.0}}, ctx_->now())));
   // The data came at the sender's pace; where this NPU's ingress is busier, the last bytes land
   // later: the serialization at the difference of the two slowdowns.
-  const SimTime serialize = flow_delay(m.src, npu_, m.bytes, 1.0) - flow_delay(m.src, npu_, m.bytes, 0.0);
   const SimTime extra =
-      here > sent ? static_cast<SimTime>(std::llround(static_cast<double>(serialize) * (here - sent))) : 0;
+      here > sent ? static_cast<SimTime>(std::llround(static_cast<double>(route.serialize) * (here - sent)))
+                  : 0;
   flow_ports_.add(port, 1.0, ctx_->now() + extra);
   if (extra == 0) {
     flow_delivered(m, start);
@@ -368,8 +367,8 @@ void NpuLp::flow_delivered(const network::ArrivedMessage& m, SimTime send_start)
 
 void NpuLp::post_recv(NodeIndex i) {
   const workload::Node& n = wl_.node(i);
-  const P2pKey key{n.has(workload::Node::kHasSrc) ? wl_.src(i) : npu_, n.has(workload::Node::kHasTag) ? n.tag : 0,
-                   n.size};
+  const P2pKey key{n.has(workload::Node::kHasSrc) ? wl_.src(i) : npu_,
+                   n.has(workload::Node::kHasTag) ? n.tag : 0, n.size};
   const auto early = early_arrivals_.find(key);
   if (early != early_arrivals_.end()) {
     if (--early->second == 0) early_arrivals_.erase(early);

@@ -20,7 +20,6 @@ TimeBreakdown::TimeBreakdown(const workload::Workload& wl) : wl_(wl), active_(wl
   if (!active_) return;
   end_.assign(wl.size(), -1);
   cause_.assign(wl.size(), kNone);
-  send_start_.assign(wl.size(), -1);
 }
 
 NodeIndex TimeBreakdown::blame(NodeIndex i) const {
@@ -42,8 +41,9 @@ void TimeBreakdown::charge(SimTime from, SimTime to, NodeIndex cause, output::Np
     return;
   }
   SimTime bubble = 0;
-  if (p == CommParallelism::kPp && wl_.node(cause).type() == NodeType::kCommRecv && send_start_[cause] >= 0) {
-    bubble = std::clamp<SimTime>(send_start_[cause] - from, 0, to - from);
+  if (p == CommParallelism::kPp && wl_.node(cause).type() == NodeType::kCommRecv) {
+    if (const auto s = send_start_.find(cause); s != send_start_.end())
+      bubble = std::clamp<SimTime>(s->second - from, 0, to - from);
   }
   b.bubble += bubble;
   b.exposed[static_cast<int>(p) - 1] += to - from - bubble;
@@ -69,7 +69,7 @@ void TimeBreakdown::completed(NodeIndex i, SimTime now) {
 }
 
 void TimeBreakdown::send_started(NodeIndex i, SimTime send_start) {
-  if (active_) send_start_[i] = send_start;
+  if (active_) send_start_[i] = send_start;  // once per PP receive: it completes once
 }
 
 output::NpuBreakdown TimeBreakdown::result(int npu, SimTime finish, SimTime compute) const {

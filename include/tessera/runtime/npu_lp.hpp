@@ -106,8 +106,14 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   void complete(workload::NodeIndex i);
   void start_collective(workload::NodeIndex i);
   void post_recv(workload::NodeIndex i);
-  /// Flow model: a point-to-point message's delay from `from` to `to` at `slowdown`.
-  SimTime flow_delay(int from, int to, Bytes bytes, double slowdown) const;
+  /// Flow model: a point-to-point message's route from `from` to `to`, looked up once per end.
+  struct FlowRoute {
+    SimTime latency = 0;
+    SimTime serialize = 0;  ///< `bytes` at the route's slowest link
+    /// The message's delay when its serialization is stretched by `slowdown`.
+    SimTime delay(double slowdown) const;
+  };
+  FlowRoute flow_route(int from, int to, Bytes bytes) const;
   void flow_send(workload::NodeIndex i, int dst);
   void flow_arrived(const network::ArrivedMessage& m);
   void flow_delivered(const network::ArrivedMessage& m, SimTime send_start);

@@ -4,6 +4,7 @@
 // pipeline receive's wait is bubble up to the moment its send started at the upstream stage.
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "tessera/output/records.hpp"
@@ -38,10 +39,11 @@ class TimeBreakdown {
   bool active_;
   std::vector<SimTime> end_;                // per node: completion time (-1: not yet)
   std::vector<workload::NodeIndex> cause_;  // per node: the communication node behind it
-  std::vector<SimTime> send_start_;         // per PP receive: the send's start (-1: unknown)
-  SimTime gpu_free_ = 0;                    // when the last kernel ended
-  workload::NodeIndex last_done_ = kNone;   // the node that completed last
-  output::NpuBreakdown sums_;               // idle stretches charged so far (compute excluded)
+  // PP receives only (a few per micro-batch, not one slot per node): the matching send's start.
+  std::unordered_map<workload::NodeIndex, SimTime> send_start_;
+  SimTime gpu_free_ = 0;                   // when the last kernel ended
+  workload::NodeIndex last_done_ = kNone;  // the node that completed last
+  output::NpuBreakdown sums_;              // idle stretches charged so far (compute excluded)
 };
 
 }  // namespace tessera::runtime

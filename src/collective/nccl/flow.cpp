@@ -18,7 +18,6 @@ namespace tessera::collective::nccl {
 namespace {
 constexpr std::uint32_t kArrive = 0;  // bit 4 of the sequence
 constexpr std::uint32_t kDone = 1;
-constexpr std::int64_t kMaxFixed = (std::int64_t{1} << 22) - 1;
 constexpr std::int64_t kOne = std::int64_t{1} << kFlowFixedBits;
 }  // namespace
 
@@ -103,8 +102,7 @@ void FlowRunner::start(std::uint64_t stream, CollectiveId id, CollectiveType typ
                                     {FlowPort::kNicOut, nic},
                                     {FlowPort::kNicIn, nic}},
                                    now);
-  const std::int64_t fixed =
-      std::min(kMaxFixed, static_cast<std::int64_t>(std::llround(s * static_cast<double>(kOne))));
+  const std::int64_t fixed = flow_fixed(s);
   const SimTime guess = now + static_cast<SimTime>(static_cast<double>(c.timing->finish[k]) * s);
   for (FlowPort p : {FlowPort::kNvlinkOut, FlowPort::kNvlinkIn})
     if (nvl > 0) c.uses.push_back(ports_.add(p, nvl, guess));
@@ -116,7 +114,7 @@ void FlowRunner::start(std::uint64_t stream, CollectiveId id, CollectiveType typ
   }
   MessageTag tag;
   tag.stream = stream;
-  tag.seq = static_cast<std::uint32_t>(std::min(fixed, kMaxFixed)) << 5 | kArrive << 4 | kKind;
+  tag.seq = static_cast<std::uint32_t>(fixed) << 5 | kArrive << 4 | kKind;
   host_.send_control((*c.members)[0], tag);
 }
 
@@ -131,8 +129,12 @@ void FlowRunner::arrived(Collective& c, int position, SimTime start, std::int64_
 
 void FlowRunner::send_done(Collective& c, int position) {
   const auto k = static_cast<std::size_t>(position);
-  const __int128 scaled = static_cast<__int128>(c.timing->finish[k]) * c.slowdown;
-  const SimTime end = c.t0 + static_cast<SimTime>(scaled >> kFlowFixedBits);
+  // finish x slowdown / 2^bits, exactly and without overflow: the whole units of 2^bits ps
+  // scaled, plus the remainder's scaled part rounded down.
+  const SimTime f = c.timing->finish[k];
+  constexpr SimTime kUnit = SimTime{1} << kFlowFixedBits;
+  const SimTime end =
+      c.t0 + (f >> kFlowFixedBits) * c.slowdown + ((f & (kUnit - 1)) * c.slowdown >> kFlowFixedBits);
   const NpuId dst = (*c.members)[k];
   const SimTime lead = dst == self_ ? 0 : host_.control_delay(self_, dst);
   const SimTime at = std::max(host_.now(), end - lead);

@@ -37,6 +37,8 @@ class NcclContext {
   const Comm& comm(int local_ranks, int nodes) const;
   const GpuTiming& timing() const { return timing_; }
   int gpus_per_node() const { return base_.gpus_per_node; }
+  /// Whether two GPUs are on one node (NVLink between them, no NIC).
+  bool same_node(NpuId a, NpuId b) const { return a / gpus_per_node() == b / gpus_per_node(); }
   /// The multicast group of these members (sorted), or -1.
   std::int64_t multicast_group(const std::vector<NpuId>& members) const;
   bool has_multicast() const { return !multicast_.empty(); }
@@ -103,7 +105,7 @@ class NcclExecutor final : public CollectiveRunner {
   void finish_if_done(Collective& c);
   void timer_after(SimTime delay, std::uint64_t stream, int cta, int action, int kind = 0, NpuId peer = -1,
                    Bytes bytes = 0);
-  bool same_node(NpuId a, NpuId b) const { return a / ctx_.gpus_per_node() == b / ctx_.gpus_per_node(); }
+  bool same_node(NpuId a, NpuId b) const { return ctx_.same_node(a, b); }
   void post(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
   void send(Collective& c, int cta, int kind, NpuId dst, Bytes bytes);
   // Tree all-reduce (executor.cpp, after NVLS).

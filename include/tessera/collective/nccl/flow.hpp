@@ -6,6 +6,8 @@
 // messages each (FlowRunner). One event pair per member and collective instead of one per step.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -73,9 +75,14 @@ class FlowPorts {
   std::uint64_t next_ = 1;
 };
 
-/// Slowdowns travel as fixed-point integers in the control message's sequence field (bits 5..26,
-/// so at most 4096x), and every member rounds the same way.
+/// Slowdowns travel as fixed-point integers of 22 bits (a control message's sequence bits 5..26,
+/// a point-to-point tag's bits 32..53; at most 4096x), and every NPU rounds the same way.
 inline constexpr int kFlowFixedBits = 10;
+inline constexpr std::int64_t kFlowFixedMax = (std::int64_t{1} << 22) - 1;
+inline std::int64_t flow_fixed(double slowdown) {
+  return std::min(kFlowFixedMax, static_cast<std::int64_t>(std::llround(slowdown * (1 << kFlowFixedBits))));
+}
+inline double flow_unfixed(std::int64_t fixed) { return static_cast<double>(fixed) / (1 << kFlowFixedBits); }
 
 /// The collectives of one NPU under the flow model. Owned by NcclExecutor, which routes messages
 /// of kind kKind and timers from kTimerBase here.
