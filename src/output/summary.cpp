@@ -74,7 +74,7 @@ NpuBreakdown mean_breakdown(const std::vector<NpuBreakdown>& rows) {
   if (rows.empty()) return m;
   for (const NpuBreakdown& b : rows) {
     m.finish += b.finish, m.compute += b.compute, m.bubble += b.bubble, m.other += b.other;
-    for (int k = 0; k < 5; ++k) m.exposed[k] += b.exposed[k];
+    for (std::size_t k = 0; k < std::size(m.exposed); ++k) m.exposed[k] += b.exposed[k];
   }
   const auto n = static_cast<SimTime>(rows.size());
   m.finish /= n, m.compute /= n, m.bubble /= n, m.other /= n;

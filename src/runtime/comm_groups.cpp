@@ -55,8 +55,9 @@ GroupTable make_groups(const Config& config, const std::vector<GroupUse>& declar
   std::uint32_t id = 1;
   for (auto& [name, list] : members) {
     if (all_npus(name) || list.empty()) continue;
-    if (id > 16383)
-      throw InputError(Diagnostic{config.comm_groups.source, 0, name, "more than 16383 communicator groups", ""});
+    if (id > kMaxCommGroups)
+      throw InputError(Diagnostic{config.comm_groups.source, 0, name,
+                                  fmt::format("more than {} communicator groups", kMaxCommGroups), ""});
     std::vector<collective::NpuId> m(list.begin(), list.end());
     groups.emplace(name, collective::CommGroup{id++, std::make_shared<const std::vector<collective::NpuId>>(std::move(m))});
   }

@@ -1,4 +1,5 @@
 #include "tessera/runtime/npu_lp.hpp"
+#include "tessera/runtime/comm_groups.hpp"
 #include "tessera/runtime/workload_inputs.hpp"
 
 #include <algorithm>
@@ -18,7 +19,7 @@ using workload::NodeType;
 constexpr std::uint64_t kP2pBit = std::uint64_t{1} << 63;
 constexpr int kSeqBits = 27;
 constexpr int kCounterBits = 22;
-constexpr int kGroupBits = 14;
+constexpr int kGroupBits = kCommGroupBits;
 
 pdes::Payload word_payload(std::uint64_t w) {
   pdes::Payload p{};
@@ -93,8 +94,8 @@ std::uint64_t pack_collective_tag(const collective::MessageTag& tag) {
     throw Error(
         fmt::format("collective message tag out of the wire range (group {}, stream {}, sequence {}, user "
                     "tag {}): at most "
-                    "16383 groups, 2^22 chunk streams per group and 2^27 messages per stream",
-                    group, counter, tag.seq, tag.user_tag));
+                    "{} groups, 2^22 chunk streams per group and 2^27 messages per stream",
+                    group, counter, tag.seq, tag.user_tag, kMaxCommGroups));
   }
   return group << (kCounterBits + kSeqBits) | counter << kSeqBits | tag.seq;
 }

@@ -34,9 +34,14 @@ struct GroupUse {
 
 GroupUse group_use(const workload::Workload& wl, int npu);
 
+/// Communicator group ids a run can use: the 14 group bits of a collective message's wire tag
+/// (npu_lp.cpp), id 0 being every NPU.
+inline constexpr int kCommGroupBits = 14;
+inline constexpr std::uint32_t kMaxCommGroups = (1u << kCommGroupBits) - 1;
+
 /// Every group by name, with ids 1.. in name order (the same on any rank count). `declared` holds
 /// the declarations of every NPU, in NPU order: the configured groups come first, then the first
-/// declaration of each other name. Throws InputError beyond 16383 groups (the wire tag's 14 bits).
+/// declaration of each other name. Throws InputError beyond kMaxCommGroups groups.
 using GroupTable = std::map<std::string, collective::CommGroup>;
 GroupTable make_groups(const Config& config, const std::vector<GroupUse>& declared);
 

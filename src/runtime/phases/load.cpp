@@ -14,21 +14,15 @@ void load(const Config& config, pdes::Transport& transport, const SimulationOpti
     if (s.partition.rank_of[s.net->lp_of(static_cast<network::NodeId>(i))] == rank) s.local_npus.push_back(i);
   }
   std::vector<pdes::Failure> failures;
+  const auto take = [&](int npu, workload::Workload&& wl) {
+    s.local_uses.push_back(group_use(wl, npu));
+    s.workloads.emplace(npu, std::move(wl));
+  };
   try {
     if (options.workloads) {
-      for (int npu : s.local_npus) {
-        workload::Workload wl = options.workloads(npu);
-        s.local_uses.push_back(group_use(wl, npu));
-        s.workloads.emplace(npu, std::move(wl));
-      }
+      for (int npu : s.local_npus) take(npu, options.workloads(npu));
     } else {
-      load_workloads(
-        config, s.local_npus,
-        [&](int npu, workload::Workload&& wl) {
-          s.local_uses.push_back(group_use(wl, npu));
-          s.workloads.emplace(npu, std::move(wl));
-        },
-        &result.warnings);
+      load_workloads(config, s.local_npus, take, &result.warnings);
     }
   } catch (const WorkloadError& e) {
     for (std::size_t k = 0; k < e.diagnostics().size(); ++k)
