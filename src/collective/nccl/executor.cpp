@@ -179,9 +179,6 @@ struct NcclExecutor::Program {
   std::int64_t pieces_asked = 0;        // pieces of loop `reduce` whose ld_reduce was issued
   std::int64_t pieces_sent = 0;         // pieces of loop `reduce` whose sum is being stored
   std::vector<std::int64_t> piece_end;  // per loop: pieces of loops 0..l (what a gather waits for)
-  // NVLS and NVLSTree: this node's members and its heads, in head order; whether this GPU is one.
-  std::vector<NpuId> local, heads;
-  bool head = false;
   // NVLSTree (a head): its parent and children heads on other nodes, the chunks sent to them, and
   // the broadcast group (heads with a parent): its next loop and the pieces of it stored so far.
   NpuId tree_up = -1;
@@ -202,6 +199,10 @@ struct NcclExecutor::Collective {
   std::vector<Program> ctas;
   int done_ctas = 0;
   int timers = 0;  // pending timers of this collective
+  // NVLS and NVLSTree: this node's members and its heads, in head order (every CTA's); whether
+  // this GPU is one.
+  std::vector<NpuId> local, heads;
+  bool head = false;
   Program& cta(int i) {
     if (static_cast<std::size_t>(i) >= ctas.size()) ctas.resize(static_cast<std::size_t>(i) + 1);
     return ctas[static_cast<std::size_t>(i)];
@@ -351,13 +352,15 @@ void NcclExecutor::launch(Collective& c) {
   // NVLS all-gather: not yet.
   const bool nvls =
       (p.choice.algo == Algo::kNvls || p.choice.algo == Algo::kNvlsTree) && p.func == Func::kAllReduce;
-  std::vector<NpuId> node_members, heads;
   if (nvls) {
     // The members are node-major: this node's GPUs, and its heads among them.
     const int ppn = comm.local_ranks;
     const int first = p.position / ppn * ppn;
-    for (int k = 0; k < ppn; ++k) node_members.push_back((*p.members)[static_cast<std::size_t>(first + k)]);
-    for (int h : nvls_heads(comm)) heads.push_back(node_members[static_cast<std::size_t>(h)]);
+    c.local.clear();
+    c.heads.clear();
+    for (int k = 0; k < ppn; ++k) c.local.push_back((*p.members)[static_cast<std::size_t>(first + k)]);
+    for (int h : nvls_heads(comm)) c.heads.push_back(c.local[static_cast<std::size_t>(h)]);
+    c.head = std::find(c.heads.begin(), c.heads.end(), self_) != c.heads.end();
   }
   const bool tree = p.choice.algo == Algo::kTree && p.func == Func::kAllReduce;
   if (!nvls && !tree && p.choice.algo != Algo::kRing) {
@@ -373,15 +376,12 @@ void NcclExecutor::launch(Collective& c) {
     const ChannelPart& part = parts[i];
     const std::int64_t chunk_count = std::max<std::int64_t>(1, part.chunking.chunk_bytes / tb);
     if (nvls) {
-      g.local = node_members;
-      g.heads = heads;
-      g.head = std::find(heads.begin(), heads.end(), self_) != heads.end();
       const TreeLinks links = nvls_tree_links(comm, static_cast<int>(i), p.position);
       if (links.up >= 0) g.tree_up = (*p.members)[static_cast<std::size_t>(links.up)];
       for (int d : links.down) {
         if (d >= 0) g.tree_down.push_back((*p.members)[static_cast<std::size_t>(d)]);
       }
-      const int n_heads = static_cast<int>(heads.size());
+      const int n_heads = static_cast<int>(c.heads.size());
       for (std::int64_t e : nvls_loop_chunks(part.count, chunk_count, n_heads, tb)) {
         g.chunks.push_back(e * tb);
         g.piece_end.push_back((g.piece_end.empty() ? 0 : g.piece_end.back()) + nvls_pieces(e * tb));
@@ -568,8 +568,7 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kScatterSignal:
-      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].heads)
-        send(c, tm.cta, kScatterPost, m, kFlagBytes);
+      for (NpuId m : c.heads) send(c, tm.cta, kScatterPost, m, kFlagBytes);
       break;
     case kReducePiece:
       ask_piece(c, tm.cta);
@@ -582,8 +581,7 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kReduceSignal:
-      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].local)
-        send(c, tm.cta, kGatherPost, m, kFlagBytes);
+      for (NpuId m : c.local) send(c, tm.cta, kGatherPost, m, kFlagBytes);
       break;
     case kGatherDone: {
       Program& g = c.ctas[static_cast<std::size_t>(tm.cta)];
@@ -603,8 +601,7 @@ void NcclExecutor::on_timer(TimerToken token) {
       break;
     }
     case kGatherSignal:
-      for (NpuId m : c.ctas[static_cast<std::size_t>(tm.cta)].heads)
-        send(c, tm.cta, kGatherCredit, m, kFlagBytes);
+      for (NpuId m : c.heads) send(c, tm.cta, kGatherCredit, m, kFlagBytes);
       break;
     case kBcastPiece:
       bcast_piece(c, tm.cta);
@@ -682,8 +679,8 @@ void NcclExecutor::advance(Collective& c, int cta) {
   }
   // NVLS and NVLSTree: scatter, the head's reduce, NVLSTree's broadcast (a head with a parent) and
   // gather run concurrently on different loops.
-  const std::int64_t n_local = static_cast<std::int64_t>(g.local.size());
-  const std::int64_t n_heads = static_cast<std::int64_t>(g.heads.size());
+  const std::int64_t n_local = static_cast<std::int64_t>(c.local.size());
+  const std::int64_t n_heads = static_cast<std::int64_t>(c.heads.size());
   const std::int64_t loops = static_cast<std::int64_t>(g.chunks.size());
   // The reduce op stores the sum to the node itself on one node and at the tree's root; below the
   // root it sends the sum to the parent and the broadcast group stores what comes back.
@@ -720,7 +717,7 @@ void NcclExecutor::advance(Collective& c, int cta) {
     timer_after(n_heads * t.copy_call + bytes_time(n_heads * c_bytes, t.nvls_copy_rate), stream, cta,
                 kScatterDone);
   }
-  if (g.head && !g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n_local * (g.reduce + 1) &&
+  if (c.head && !g.reduce_busy && g.reduce < loops && g.in[kScatterPost] >= n_local * (g.reduce + 1) &&
       from_children(g.reduce) &&
       (stores ? credited(kGatherCredit, g.reduce, n_local) && children_free()
               : g.up_sends - g.tree.got(kTreeCredit, g.tree_up) < kNvlsWindow)) {
@@ -755,7 +752,7 @@ void NcclExecutor::advance(Collective& c, int cta) {
     g.reduce_busy = false;
     g.piece_base += pieces;
     if (loop + kNvlsWindow < loops) {
-      for (NpuId m : g.local) send(c, cta, kReduceCredit, m, kFlagBytes);
+      for (NpuId m : c.local) send(c, cta, kReduceCredit, m, kFlagBytes);
       for (NpuId d : g.tree_down) send(c, cta, kTreeCredit, d, kFlagBytes);
     }
     if (stores) {
@@ -770,7 +767,7 @@ void NcclExecutor::advance(Collective& c, int cta) {
     advance(c, cta);
     return;
   }
-  if (g.head && !stores && !g.bcast_busy && g.bcast < loops && g.tree.got(kTreeData, g.tree_up) > g.bcast &&
+  if (c.head && !stores && !g.bcast_busy && g.bcast < loops && g.tree.got(kTreeData, g.tree_up) > g.bcast &&
       g.tree.got(kTreeFlag, g.tree_up) > g.bcast && credited(kGatherCredit, g.bcast, n_local) &&
       children_free()) {
     // NVLSTree's broadcast group (4 warps): loads the parent's sum from the network buffer and
