@@ -383,7 +383,12 @@ void NpuLp::post_recv(NodeIndex i) {
     ctx_->schedule(0, kRecvMatched, word_payload(i), collective::astra_tie_priority(0));
     return;
   }
-  posted_recvs_[key].push_back(i);
+  const auto [it, fresh] = posted_recvs_.try_emplace(key);
+  if (fresh) {
+    it->second.first = i;
+  } else {
+    it->second.more.push_back(i);
+  }
 }
 
 void NpuLp::complete(NodeIndex i) {
@@ -531,10 +536,15 @@ void NpuLp::p2p_arrived(const network::ArrivedMessage& m, SimTime send_start) {
   const P2pKey key{m.src, static_cast<std::int32_t>(m.tag & 0xFFFFFFFFu), m.bytes};
   const auto posted = posted_recvs_.find(key);
   if (posted != posted_recvs_.end()) {
-    const NodeIndex i = posted->second.front();
+    PostedRecvs& q = posted->second;
+    const NodeIndex i = q.first;
     if (wl_.parallelism(i) == workload::CommParallelism::kPp) breakdown_.send_started(i, send_start);
-    posted->second.erase(posted->second.begin());
-    if (posted->second.empty()) posted_recvs_.erase(posted);
+    if (q.more.empty()) {
+      posted_recvs_.erase(posted);
+    } else {
+      q.first = q.more.front();
+      q.more.erase(q.more.begin());
+    }
     complete(i);
     issue_ready();
   } else {

@@ -178,7 +178,15 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
   // FIFO per key; only looked up, never walked, so its order cannot reach the results.
-  std::unordered_map<P2pKey, std::vector<workload::NodeIndex>, P2pKeyHash> posted_recvs_;
+  /// The receives posted for one key, oldest first. LLM graphs post thousands of receives per NPU
+  /// at t = 0, nearly all with a key of their own (a distinct tag), so the first one lives in the
+  /// map entry and only later ones with the same key take a heap vector: one allocation and one
+  /// cache miss less per receive.
+  struct PostedRecvs {
+    workload::NodeIndex first = 0;
+    std::vector<workload::NodeIndex> more;  // FIFO after `first`
+  };
+  std::unordered_map<P2pKey, PostedRecvs, P2pKeyHash> posted_recvs_;
   std::map<P2pKey, std::uint64_t> early_arrivals_;                         // arrived, not yet received
   std::map<P2pKey, std::vector<SimTime>> early_send_starts_;  // their senders' start (breakdown only)
   TimeBreakdown breakdown_;
