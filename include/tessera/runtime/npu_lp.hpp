@@ -177,11 +177,11 @@ class NpuLp final : public pdes::LogicalProcess, public network::NicOwner, publi
   };
   std::unordered_map<workload::NodeIndex, CollLabel> coll_algorithm_;      // COLL node -> label
   std::unordered_map<std::uint32_t, workload::NodeIndex> send_node_;       // Nic message id -> SEND
-  // FIFO per key; only looked up, never walked, so its order cannot reach the results.
-  /// The receives posted for one key, oldest first. LLM graphs post thousands of receives per NPU
-  /// at t = 0, nearly all with a key of their own (a distinct tag), so the first one lives in the
-  /// map entry and only later ones with the same key take a heap vector: one allocation and one
-  /// cache miss less per receive.
+  /// The receives posted for one key, oldest first (the map is only looked up, never walked, so its
+  /// order cannot reach the results). LLM graphs post thousands of receives per NPU at t = 0,
+  /// nearly all with a key of their own (a distinct tag), so the first one lives in the map entry
+  /// and only later ones with the same key take a heap vector: one allocation and one cache miss
+  /// less per receive.
   struct PostedRecvs {
     workload::NodeIndex first = 0;
     std::vector<workload::NodeIndex> more;  // FIFO after `first`

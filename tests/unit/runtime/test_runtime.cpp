@@ -303,6 +303,35 @@ TEST(Runtime, SlotsIssueOrderAndPointToPoint) {
   }
 }
 
+TEST(Runtime, ReceivesOfOneKeyMatchArrivalsInPostingOrder) {
+  using T = workload::NodeType;
+  // NPU 0 sends three messages of one key (tag 7, 1000 B) at 5, 10 and 15 us. NPU 1 posts its three
+  // receives of that key at t = 0 (RECV 10, 11, 12); a 20 us COMP follows RECV 10, 1 us COMPs the
+  // others, all on the one GPU slot. Oldest receive first: RECV 10 takes the 5 us message and the
+  // COMPs end at 5 + d + 22 us; matched the other way round they would end at 15 + d + 20 us.
+  const auto msg = [](std::uint64_t id, std::uint64_t after) {
+    return et_node(id, T::kCommSend, 0, {after},
+                   {int_attr("comm_dst", 1), int_attr("comm_tag", 7), int_attr("comm_size", 1000)});
+  };
+  const auto recv = [](std::uint64_t id) {
+    return et_node(id, T::kCommRecv, 0, {},
+                   {int_attr("comm_src", 0), int_attr("comm_tag", 7), int_attr("comm_size", 1000)});
+  };
+  const auto p = two_npu_traces({et_node(1, T::kComp, 5, {}), msg(2, 1), et_node(3, T::kComp, 5, {1}),
+                                 msg(4, 3), et_node(5, T::kComp, 5, {3}), msg(6, 5)},
+                                {recv(10), recv(11), recv(12), et_node(20, T::kComp, 20, {10}),
+                                 et_node(21, T::kComp, 1, {11}), et_node(22, T::kComp, 1, {12})},
+                                "same_key");
+  const Config c = ring_config(2, 50, 500 * kNanosecond, p, NetworkModel::kAstraCongestionUnaware);
+  const SimTime d = hop_ns(1000, 50, 500) * kNanosecond;  // one ring hop, closed form
+  for (int ranks : {1, 2}) {
+    const SimulationResult r = run(c, ranks);
+    ASSERT_EQ(r.records.npus.size(), 2u);
+    EXPECT_EQ(r.records.npus[1].compute, 22 * kMicrosecond);
+    EXPECT_EQ(r.records.npus[1].finish, 5 * kMicrosecond + d + 22 * kMicrosecond);
+  }
+}
+
 TEST(Runtime, LinkBinsOfARunStoppedBeforeAnyTrafficCoverTheTimeReached) {
   // Both NPUs compute for 1 s, then exchange a message; the run stops at 500 ms, before any NPU
   // finished and before any link carried traffic. The bins still span the time reached in at most
