@@ -36,6 +36,9 @@ std::vector<int> dense(const std::vector<std::int64_t>& keys) {
 
 PacketFlowOracle::PacketFlowOracle(const Config& config, const network::Topology& topology) : base_(config) {
   base_.simulation.network_model = NetworkModel::kPacket;
+  // A measurement runs on one rank of its own: the run's placement over its ranks does not apply.
+  base_.simulation.placement = Placement::kAuto;
+  base_.simulation.rank_of_npu.clear();
   base_.comm_groups = CommGroups{};
   base_.comm_groups.source = "flow model";
   const auto& h = base_.network.topology.params<network::HgxH100Spec>();
