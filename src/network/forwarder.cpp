@@ -43,6 +43,7 @@ Forwarder::Forwarder(const Network& net, NodeId self)
       // serializations in it) keeps in flight is slack; a quarter of it may wait in a batch.
       const PortInfo& in = net.topology().node(info.peer).ports[info.peer_port];
       const Bytes buffer = net.credits(info.peer, info.peer_port);
+      o.free_input = buffer == Network::kUnboundedBuffer;
       const Bytes round_trip = bytes_in(in.latency + info.latency, in.bandwidth) + 2 * packet_size_;
       const Bytes slack = buffer - round_trip;
       o.batch_limit = static_cast<int>(
@@ -145,6 +146,7 @@ void Forwarder::on_credit(pdes::Context& ctx, pdes::LocalPort port, const Credit
 void Forwarder::return_credit(pdes::Context& ctx, pdes::LocalPort in_port, std::uint8_t vc, Bytes bytes,
                               SimTime leave) {
   Port& i = ports_[in_port];
+  if (i.free_input) return;  // its sender keeps no count of this buffer
   if (i.batch_limit <= 1) {
     ctx.send(in_port, kCredit, pdes::Payload::of(CreditReturn{static_cast<std::uint64_t>(bytes), vc}),
              leave - ctx.now());

@@ -146,11 +146,20 @@ SimTime Network::channel_latency(NodeId node, pdes::LocalPort port) const {
 Bytes Network::credits(NodeId node, pdes::LocalPort port) const {
   const PortInfo& fwd = topology_.node(node).ports[port];
   if (fwd.peer == kNoNode) return 0;
+  // An output-queued switch holds a packet in the queue of the output it waits for, not in the
+  // input's buffer: what it holds is bounded by what the senders have in flight, not by credits.
+  if (topology_.output_queued(fwd.peer)) return kUnboundedBuffer;
   const int vcs = topology_.num_vcs();
   if (packet_.buffer_per_port > 0) {
     // A fixed buffer is shared by the virtual channels, each keeping at least one packet.
     return std::max(packet_.buffer_per_port / vcs, packet_.packet_size);
   }
+  return round_trip_buffer(node, port);
+}
+
+Bytes Network::round_trip_buffer(NodeId node, pdes::LocalPort port) const {
+  const PortInfo& fwd = topology_.node(node).ports[port];
+  if (fwd.peer == kNoNode) return 0;
   const SimTime rtt = fwd.latency + topology_.node(fwd.peer).ports[fwd.peer_port].latency;
   return 2 * bytes_in(rtt, fwd.bandwidth) + 3 * packet_.packet_size;
 }

@@ -118,6 +118,7 @@ NodeId Topology::add_node(std::string name, Role role, std::uint32_t index, std:
   role_.push_back(role);
   index_.push_back(index);
   forward_latency_.push_back(0);
+  output_queued_.push_back(0);
   return static_cast<NodeId>(nodes_.size() - 1);
 }
 

@@ -37,10 +37,11 @@ void TopologyBuilder::add_npus(int n, int box_size) {
   }
 }
 
-NodeId TopologyBuilder::add_switch(std::string name, std::uint32_t index, SimTime latency,
-                                   std::string group) {
+NodeId TopologyBuilder::add_switch(std::string name, std::uint32_t index, SimTime latency, std::string group,
+                                   bool output_queued) {
   const NodeId s = t_.add_node(std::move(name), Topology::Role::kSwitch, index, std::move(group));
   t_.forward_latency_[s] = latency;
+  t_.output_queued_[s] = output_queued ? 1 : 0;
   return s;
 }
 

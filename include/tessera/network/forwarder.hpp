@@ -131,6 +131,7 @@ class Forwarder {
     std::deque<Waiting> waiting[2];
     std::deque<Return> returns[2];  // computed credit returns not yet due, in time order
     // As an input: credits of packets that came in here, collected per VC before going back.
+    bool free_input = false;  // the upstream sends without credits (into an output-queued switch)
     int batch_limit = 1;
     SimTime flush_delay = 0;
     Batch batch[2];

@@ -3,6 +3,7 @@
 // LPs belong to the runtime (which embeds a Nic in each); the network creates the switch LPs.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -64,8 +65,13 @@ class Network {
   /// Latency of the channel of (node, port) in the graph: the link's latency, truncated to whole
   /// ns in the congestion-aware model (its hop time is uint64(latency + size/B) ns, never less).
   SimTime channel_latency(NodeId node, pdes::LocalPort port) const;
-  /// Credits (bytes) of the input buffer at the far end of (node, port), per virtual channel.
+  /// Credits (bytes) of the input buffer at the far end of (node, port), per virtual channel;
+  /// kUnboundedBuffer into an output-queued switch (the link then runs without credits).
   Bytes credits(NodeId node, pdes::LocalPort port) const;
+  static constexpr Bytes kUnboundedBuffer = std::numeric_limits<Bytes>::max() / 4;
+  /// The automatic buffer of (node, port): two credit round trips of the link plus 3 packets, so
+  /// an uncongested stream never waits for credits.
+  Bytes round_trip_buffer(NodeId node, pdes::LocalPort port) const;
   /// Minimum delay of any direct send the network makes.
   SimTime min_direct_delay() const { return min_direct_delay_; }
 

@@ -103,6 +103,10 @@ class Topology {
   }
 
   Role role(NodeId n) const { return role_[n]; }
+  /// An output-queued switch (a non-blocking crossbar such as NVSwitch): a packet takes no room in
+  /// an input buffer while it waits for its output, so a congested output never holds back the
+  /// packets of the same input that go elsewhere (no head-of-line blocking between outputs).
+  bool output_queued(NodeId n) const { return output_queued_[n] != 0; }
   /// The node's index within its role (a Switch dimension's switches: dim << 24 | group).
   std::uint32_t index(NodeId n) const { return index_[n]; }
 
@@ -141,6 +145,7 @@ class Topology {
   std::vector<Role> role_;                // per node
   std::vector<std::uint32_t> index_;      // per node: index within its role (dim switches: dim << 24 | i)
   std::vector<SimTime> forward_latency_;  // per node
+  std::vector<std::uint8_t> output_queued_;  // per node: 1 = output-queued switch
   std::vector<DimensionSpec> dims_;
   std::vector<DimInfo> dim_info_;
   std::vector<int> dim_sizes_;

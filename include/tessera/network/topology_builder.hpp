@@ -30,8 +30,10 @@ class TopologyBuilder {
   /// NPUs 0 .. n-1 (call once, first). With `box_size` > 0, NPUs of one box (id / box_size) get
   /// the partition hint "box/NNNNN", which keeps them on one rank.
   void add_npus(int n, int box_size = 0);
-  /// A switch of the topology's own kind (Topology::Role::kSwitch), forwarding with `latency`.
-  NodeId add_switch(std::string name, std::uint32_t index, SimTime latency, std::string group = {});
+  /// A switch of the topology's own kind (Topology::Role::kSwitch), forwarding with `latency`;
+  /// `output_queued`: a non-blocking crossbar whose buffering is per output (Topology::output_queued).
+  NodeId add_switch(std::string name, std::uint32_t index, SimTime latency, std::string group = {},
+                    bool output_queued = false);
   /// A full-duplex link between port pa of a and port pb of b (both directions bw, latency).
   void link(NodeId a, pdes::LocalPort pa, NodeId b, pdes::LocalPort pb, Bandwidth bw, SimTime latency);
   /// Virtual channels per link (2 where rings can close a buffer cycle; 1 by default).

@@ -137,8 +137,10 @@ class HgxH100 final : public MappingTopology<HgxH100Spec> {
     b.add_npus(n, h.gpus_per_box);
     const auto nvswitch_base = static_cast<NodeId>(b.topology().num_nodes());
     for (int x = 0; x < h.boxes; ++x) {
+      // NVSwitch is a non-blocking crossbar ("any port to any other port at full speed", NVIDIA's
+      // NVSwitch description): output-queued, so one GPU's congested port never stalls the others.
       b.add_switch(fmt::format("sw/nvswitch/{:05d}", x), static_cast<std::uint32_t>(x), h.nvswitch_latency,
-                   fmt::format("box/{:05d}", x));
+                   fmt::format("box/{:05d}", x), true);
     }
     for (int g = 0; g < n; ++g) {
       b.link(static_cast<NodeId>(g), 0, nvswitch_base + static_cast<NodeId>(g / h.gpus_per_box),

@@ -206,3 +206,25 @@ TEST(PacketStats, BoundedBinsCoarsenByDoublingAndKeepTheTotals) {
   EXPECT_EQ(coarse.bins[0], l.bins[0] + l.bins[1] + l.bins[2] + l.bins[3]);
   EXPECT_EQ(coarse.busy_bins[3], l.busy_bins[12]);
 }
+
+TEST(PacketClosedForm, NvSwitchCongestedOutputDoesNotHoldBackTheSameInputsOtherTraffic) {
+  // GPUs 1 and 2 each send P packets to GPU 0 (its NVSwitch port gets twice its rate), and GPU 1
+  // then sends P packets to GPU 3. NVSwitch is output-queued (a non-blocking crossbar): GPU 1's
+  // packets for GPU 0 wait in port 0's queue, not in GPU 1's input buffer, so GPU 1's link never
+  // waits for credits and its packets for GPU 3 leave right behind the others: the last one
+  // arrives after 2P serializations, the switch's one and both latencies. (An input-buffered
+  // switch would hold GPU 1 to GPU 0's half rate until its first message is through.)
+  HgxH100Spec h;
+  h.gpus_per_box = 4;
+  h.nvlink_bandwidth = Bandwidth{kBw};
+  h.nvlink_latency = kLat;
+  bench::TrafficSpec s;
+  s.topology = TopologySpec::of(h);
+  const int P = 400;
+  s.messages = {{1, 0, Bytes{4096} * P, 0, 0}, {2, 0, Bytes{4096} * P, 0, 0}, {1, 3, Bytes{4096} * P, 0, 1}};
+  const auto r = run(s);
+  EXPECT_EQ(find(r, 1, 3, 1).arrived, (2 * P + 1) * kTx + 2 * kLat);
+  // Port 0 is busy from the first arrival until both messages are through.
+  EXPECT_EQ(std::max(find(r, 1, 0).arrived, find(r, 2, 0).arrived), kTx + kLat + 2 * P * kTx + kLat);
+  for (const auto& l : r.links) EXPECT_EQ(l.credit_stall, 0) << l.from << " -> " << l.to;
+}
