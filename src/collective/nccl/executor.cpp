@@ -647,8 +647,10 @@ void NcclExecutor::advance(Collective& c, int cta) {
     switch (ch.proto) {
       case Proto::kSimple: {
         // The copy call's first load, then the CTA copies (and reduces) the slice straight into the
-        // peer's slot: the data leave after λ, the post once the copy is done.
-        local = t.copy_call + std::max<SimTime>(1, bytes_time(bytes, t.simple_rate));
+        // peer's slot: the data leave after λ, the post once the copy is done. A step that only
+        // receives stores into local memory (simple_local_rate).
+        local = t.copy_call +
+                std::max<SimTime>(1, bytes_time(bytes, op.send ? t.simple_rate : t.simple_local_rate));
         if (op.send) {
           c.timers++;
           timer_after(t.copy_call, stream, cta, kRingSendData);

@@ -27,6 +27,10 @@ GpuTiming gpu_timing(NcclGpu gpu, bool amd_host) {
   t.ll128_trip = us(0.523);                        // perChMaxRingLL128Bw 36.7 GB/s per 2-CTA channel
   t.copy_call = us(0.648);                         // fit to §8a 2 MiB - 16 GiB
   t.simple_rate = gbps(20.3);                      // 8 nodes: 320.7 busbw on 16 CTAs (§8c, tests#309)
+  // Fit to §8b's 16 GiB ring plateaus (all-reduce, all-gather, reduce-scatter: the only step of a
+  // loop without NVLink stores sets the gap between loops); 24 CTAs reducing at this rate move
+  // 24 x 40.6 x 3 B = 2.9 TB/s, within H100's 3.35 TB/s of HBM.
+  t.simple_local_rate = 2.0 * t.simple_rate;
   t.nvls_copy_rate = gbps(18.9);                   // §8a: the 128 KiB-chunk plateau, 274 algbw on 16 CTAs
   t.nvls_reduce_fixed = us(1.16);                  // fit to §8a
   t.nvls_reduce_rate = gbps(2.50);                 // fit to §8a (5 warps, latency-bound)
@@ -39,6 +43,8 @@ GpuTiming gpu_timing(NcclGpu gpu, bool amd_host) {
     t.ll_wire_rate *= k;
     t.simple_rate *= k;
     t.nvls_copy_rate *= k;
+    // P2P read on sm80: a step that only receives reads the peer's buffer over NVLink.
+    t.simple_local_rate = t.simple_rate;
   }
   return t;
 }

@@ -20,6 +20,7 @@ LL_STEP = 0.712 - 0.31          # NCCL's a less the hop the network adds
 LL_RATE = 43.0                  # GB/s of LL wire bytes per CTA
 LL128_EXTRA, LL128_TRIP = 1.3, 0.523
 COPY_CALL, SIMPLE_RATE = 0.648, 20.3
+SIMPLE_LOCAL_RATE = 2 * SIMPLE_RATE  # a step that only receives: local HBM, no NVLink stores
 LINK_US, NVLINK_GBPS = 0.155, 370.8
 FLAG = 8                        # bytes of a flag or credit store
 # configs/network/hgx-h100-{2,4}box.yaml: each GPU's NIC on the InfiniBand leaf, 100 ns links at NDR
@@ -103,12 +104,14 @@ class NcclModel(unittest.TestCase):
 
     def test_ring_simple_closed_form(self):
         # Simple: each 128 B slice costs the copy call plus the copy; the data leave after the
-        # call, the posted flag after the copy, and the flag arrives last.
+        # call, the posted flag after the copy, and the flag arrives last. The last step only
+        # receives: its copy stays in local memory, at the local rate.
         s, _ = self.run_case("simple", "all_reduce", "1KiB", "  nccl: {NCCL_PROTO: Simple, NCCL_ALGO: ring}\n")
         c, t = self.one(s)
         self.assertEqual((c["protocol"], c["channels"]), ("Simple", 1))
         op = COPY_CALL + 128 / (SIMPLE_RATE * 1e3)
-        expect = F + F_CTA + 14 * (op + hop(FLAG)) + op
+        last = COPY_CALL + 128 / (SIMPLE_LOCAL_RATE * 1e3)
+        expect = F + F_CTA + 14 * (op + hop(FLAG)) + last
         self.assertAlmostEqual(t, expect, delta=0.002)
 
     def test_choice_by_size_and_overrides(self):

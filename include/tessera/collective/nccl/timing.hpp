@@ -18,6 +18,9 @@ struct GpuTiming {
   SimTime ll128_trip = 0;       ///< per trip of 9600 data bytes (640 threads)
   SimTime copy_call = 0;        ///< λ: first load round trip of one copy call (Simple slice, NVLS peer)
   double simple_rate = 0;       ///< bytes/ps: Ring/Simple recv + reduce + remote write of one CTA
+  /// bytes/ps: a Ring/Simple step that only receives (the last of a loop): with P2P write the data
+  /// is already in local memory, so the CTA reads, reduces and stores in HBM without NVLink stores.
+  double simple_local_rate = 0;
   double nvls_copy_rate = 0;    ///< bytes/ps: NVLS scatter/gather copy of one CTA (HBM to HBM)
   SimTime nvls_reduce_fixed = 0;  ///< multimem.ld_reduce + st of one head chunk: fixed part
   double nvls_reduce_rate = 0;    ///< bytes/ps of that operation (bytes in flight / switch round trip)
