@@ -73,12 +73,12 @@ PlanResult Planner::evaluate(pdes::Partition partition) const {
       const auto& ports = net_.topology().node(node).ports;
       for (std::size_t p = 0; p < ports.size(); ++p) {
         if (ports[p].peer == network::kNoNode) continue;
-        Bytes credits = net_.credits(node, static_cast<pdes::LocalPort>(p));
+        const auto port = static_cast<pdes::LocalPort>(p);
         // Into an output-queued switch a link runs without credits and holds what the sender has
         // in flight: NCCL's slots, about one round-trip window; a native collective's whole
         // message (memory then grows with the messages, not counted here).
-        if (credits == network::Network::kUnboundedBuffer)
-          credits = net_.round_trip_buffer(node, static_cast<pdes::LocalPort>(p));
+        const Bytes credits =
+            net_.uncredited(node, port) ? net_.round_trip_buffer(node, port) : net_.credits(node, port);
         const double packets = std::ceil(static_cast<double>(credits) /
                                          static_cast<double>(std::max<Bytes>(net_.packet().packet_size, 1)));
         f.memory += packets * MemoryModel::kPerEvent * net_.topology().num_vcs();

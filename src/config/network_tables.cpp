@@ -62,20 +62,20 @@ Node without_key(const Node& map, const std::string& key) {
 
 Table<PacketConfig> packet_table() {
   using P = PacketConfig;
-  return {
-      "network.packet",
-      "Parameters of the packet-level network model (ignored by the ASTRA analytical models).",
-      {
-          p_bytes<P>("packet_size", &P::packet_size, 64,
-                     "largest payload per packet (4 KiB: the InfiniBand MTU)"),
-          p_bytes<P>("buffer_per_port", &P::buffer_per_port, 0,
-                     "input buffer per link end and virtual channel, in bytes of credit; 0 = automatic "
-                     "(sized to the link's credit round trip, 2 x bandwidth x latency + 3 packets); links "
-                     "into an output-queued switch (the HGX NVSwitch) have none: they run without credits"),
-          p_time("switch_latency", &P::switch_latency,
-                 "forwarding latency of ASTRA-style Switch dimensions in packet mode"),
-      },
-      {}};
+  return {"network.packet",
+          "Parameters of the packet-level network model (ignored by the ASTRA analytical models).",
+          {
+              p_bytes<P>("packet_size", &P::packet_size, 64,
+                      "largest payload per packet (4 KiB: the InfiniBand MTU)"),
+              p_bytes<P>("buffer_per_port", &P::buffer_per_port, 0,
+                      "input buffer per link end and virtual channel, in bytes of credit; 0 = automatic "
+                      "(sized to the link's credit round trip, 2 x bandwidth x latency + 3 packets); "
+                      "links into an output-queued switch (the HGX NVSwitch) have none: "
+                      "they run without credits"),
+              p_time("switch_latency", &P::switch_latency,
+                     "forwarding latency of ASTRA-style Switch dimensions in packet mode"),
+          },
+          {}};
 }
 
 Table<NetworkConfig> network_table() {

@@ -43,7 +43,7 @@ Forwarder::Forwarder(const Network& net, NodeId self)
       // serializations in it) keeps in flight is slack; a quarter of it may wait in a batch.
       const PortInfo& in = net.topology().node(info.peer).ports[info.peer_port];
       const Bytes buffer = net.credits(info.peer, info.peer_port);
-      o.free_input = buffer == Network::kUnboundedBuffer;
+      o.free_input = net.uncredited(info.peer, info.peer_port);
       const Bytes round_trip = bytes_in(in.latency + info.latency, in.bandwidth) + 2 * packet_size_;
       const Bytes slack = buffer - round_trip;
       o.batch_limit = static_cast<int>(

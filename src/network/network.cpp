@@ -148,7 +148,7 @@ Bytes Network::credits(NodeId node, pdes::LocalPort port) const {
   if (fwd.peer == kNoNode) return 0;
   // An output-queued switch holds a packet in the queue of the output it waits for, not in the
   // input's buffer: what it holds is bounded by what the senders have in flight, not by credits.
-  if (topology_.output_queued(fwd.peer)) return kUnboundedBuffer;
+  if (uncredited(node, port)) return kUnboundedBuffer;
   const int vcs = topology_.num_vcs();
   if (packet_.buffer_per_port > 0) {
     // A fixed buffer is shared by the virtual channels, each keeping at least one packet.

@@ -66,9 +66,15 @@ class Network {
   /// ns in the congestion-aware model (its hop time is uint64(latency + size/B) ns, never less).
   SimTime channel_latency(NodeId node, pdes::LocalPort port) const;
   /// Credits (bytes) of the input buffer at the far end of (node, port), per virtual channel;
-  /// kUnboundedBuffer into an output-queued switch (the link then runs without credits).
+  /// kUnboundedBuffer where the link runs without credits (uncredited).
   Bytes credits(NodeId node, pdes::LocalPort port) const;
   static constexpr Bytes kUnboundedBuffer = std::numeric_limits<Bytes>::max() / 4;
+  /// The link of (node, port) leads into an output-queued switch: it runs without credits, and
+  /// the switch returns none for it.
+  bool uncredited(NodeId node, pdes::LocalPort port) const {
+    const NodeId peer = topology_.node(node).ports[port].peer;
+    return peer != kNoNode && topology_.output_queued(peer);
+  }
   /// The automatic buffer of (node, port): two credit round trips of the link plus 3 packets, so
   /// an uncongested stream never waits for credits.
   Bytes round_trip_buffer(NodeId node, pdes::LocalPort port) const;
